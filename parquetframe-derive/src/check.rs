@@ -1,0 +1,275 @@
+//! Rules that span several attributes or fields.
+
+use std::collections::HashMap;
+
+use syn::{DataEnum, DeriveInput, Fields, GenericArgument, PathArguments, Type};
+
+use crate::attr::{ContainerAttrs, Derive, FieldAttrs, VariantAttrs, closest};
+use crate::ctxt::Ctxt;
+use crate::model::{EntityModel, FieldModel, VariantModel};
+
+/// Generic structs are rejected: an entity has one schema and one storage path.
+pub fn generics(cx: &Ctxt, input: &DeriveInput, derive: Derive) {
+    if !input.generics.params.is_empty() {
+        let what = match derive {
+            Derive::Entity => {
+                "an entity has one Arrow schema and one storage path, so it must be a concrete type"
+            }
+            Derive::Record => {
+                "a record maps to one fixed Arrow struct type, so it must be a concrete type"
+            }
+        };
+        cx.error_spanned_by(
+            &input.generics,
+            format!("generic types are not supported: {what}; remove the type parameters (write one struct per concrete type)"),
+        );
+    }
+}
+
+/// The checks of `#[entity(...)]`: required keys, storage path, format, primary key.
+pub fn entity(
+    cx: &Ctxt,
+    input: &DeriveInput,
+    attrs: &ContainerAttrs,
+    fields: &[FieldModel<'_>],
+) -> Option<EntityModel> {
+    let field_list = fields
+        .iter()
+        .map(|f| f.ident.to_string())
+        .collect::<Vec<_>>()
+        .join(", ");
+    let Some(attr_span) = attrs.attr else {
+        cx.error_spanned_by(
+            &input.ident,
+            format!(
+                "missing #[entity(storage_path = \"...\", primary_key = \"...\")] on `{}`: an entity needs a \
+                 storage path and a primary key, e.g. #[entity(storage_path = \"{}s/\", primary_key = \"{}\")]",
+                input.ident,
+                input.ident.to_string().to_lowercase(),
+                fields.first().map_or("id".to_owned(), |f| f.ident.to_string())
+            ),
+        );
+        return None;
+    };
+    if attrs.storage_path.is_none() {
+        cx.error_at(attr_span, "missing `storage_path = \"...\"`: the directory of this entity's files, relative to the store root, e.g. storage_path = \"users/\"");
+    }
+    if attrs.primary_key.is_none() {
+        cx.error_at(
+            attr_span,
+            format!("missing `primary_key = \"...\"`: name the key field, one of: {field_list}"),
+        );
+    }
+    if let Some(path) = &attrs.storage_path {
+        storage_path(cx, &path.value, path.span);
+    }
+    let format = match &attrs.format {
+        None => "parquet",
+        Some(f) => match f.value.as_str() {
+            "parquet" => "parquet",
+            "avro" => "avro",
+            _ => {
+                cx.error_at(
+                    f.span,
+                    format!("unknown format `{}`: use \"parquet\" or \"avro\"", f.value),
+                );
+                "parquet"
+            }
+        },
+    };
+    let key = attrs.primary_key.as_ref()?;
+    let Some(index) = fields
+        .iter()
+        .position(|f| {
+            f.ident == key.value.as_str()
+                || f.ident.to_string().trim_start_matches("r#") == key.value
+        })
+        .or_else(|| fields.iter().position(|f| !f.skip && f.column == key.value))
+    else {
+        let names: Vec<String> = fields.iter().map(|f| f.ident.to_string()).collect();
+        let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+        let hint = closest(&key.value, &refs)
+            .map(|c| format!("; did you mean `{c}`?"))
+            .unwrap_or_default();
+        cx.error_at(
+            key.span,
+            format!(
+                "primary_key `{}` names no field of `{}` (fields: {field_list}){hint}",
+                key.value, input.ident
+            ),
+        );
+        return None;
+    };
+    let field = &fields[index];
+    if field.skip {
+        cx.error_at(
+            key.span,
+            format!(
+                "primary key `{}` is `#[entity(skip)]`: a key must be stored; remove `skip`",
+                key.value
+            ),
+        );
+    }
+    if field.default {
+        cx.error_at(
+            key.span,
+            format!(
+                "primary key `{}` is `#[entity(default)]`: a key cannot default; remove `default`",
+                key.value
+            ),
+        );
+    }
+    if is_option(field.ty) {
+        cx.error_spanned_by(
+            field.ty,
+            format!(
+                "primary key `{}` is an Option, but keys are never null; use the inner type",
+                field.ident
+            ),
+        );
+    }
+    let name = attrs
+        .name
+        .as_ref()
+        .map_or_else(|| input.ident.to_string(), |n| n.value.clone());
+    if let Some(n) = &attrs.name {
+        if n.value.is_empty() {
+            cx.error_at(n.span, "an entity name cannot be empty");
+        }
+    }
+    Some(EntityModel {
+        name,
+        storage_path: attrs.storage_path.as_ref()?.value.clone(),
+        primary_key: index,
+        format,
+    })
+}
+
+/// A storage path must be relative, non-empty and stay inside the store root.
+fn storage_path(cx: &Ctxt, path: &str, span: proc_macro2::Span) {
+    let windows_drive = path.len() >= 2 && path.as_bytes()[1] == b':';
+    if path.trim().is_empty() {
+        cx.error_at(
+            span,
+            "storage_path cannot be empty: give a directory such as \"users/\"",
+        );
+    } else if path.starts_with('/') || path.starts_with('\\') || windows_drive {
+        cx.error_at(span, format!("storage_path `{path}` is absolute: it must be relative to the store root, e.g. \"users/\""));
+    } else if path.split(['/', '\\']).any(|c| c == "..") {
+        cx.error_at(
+            span,
+            format!("storage_path `{path}` contains `..`: it must stay inside the store root"),
+        );
+    }
+}
+
+/// Column names and column constants must be unique.
+pub fn columns(cx: &Ctxt, fields: &[FieldModel<'_>]) {
+    let mut seen: HashMap<&str, &FieldModel<'_>> = HashMap::new();
+    for f in fields.iter().filter(|f| !f.skip) {
+        if let Some(first) = seen.insert(f.column.as_str(), f) {
+            cx.error_at(
+                f.column_span,
+                format!(
+                    "column `{}` is used twice (fields `{}` and `{}`); rename one with #[entity(rename = \"...\")]",
+                    f.column, first.ident, f.ident
+                ),
+            );
+        }
+    }
+    let mut consts: HashMap<&str, &FieldModel<'_>> = HashMap::new();
+    for f in fields.iter().filter(|f| !f.skip) {
+        if let Some(first) = consts.insert(f.const_name.as_str(), f) {
+            cx.error_spanned_by(
+                f.ident,
+                format!(
+                    "fields `{}` and `{}` both give the column constant `{}`; rename one of the fields",
+                    first.ident, f.ident, f.const_name
+                ),
+            );
+        }
+    }
+}
+
+/// Precision and scale of a decimal field, checked.
+pub fn decimal(cx: &Ctxt, attrs: &FieldAttrs) -> Option<(u8, i8)> {
+    if attrs.precision.is_none() && attrs.scale.is_none() {
+        return None;
+    }
+    let precision = attrs.precision.as_ref().map_or(38, |p| p.value);
+    let scale = attrs
+        .scale
+        .as_ref()
+        .map_or(10.min(precision as i8), |s| s.value);
+    if let Some(p) = &attrs.precision {
+        if !(1..=38).contains(&p.value) {
+            cx.error_at(p.span, "precision must be in 1..=38 (Decimal128)");
+        }
+    }
+    if let Some(s) = &attrs.scale {
+        if !(0..=28).contains(&s.value) {
+            cx.error_at(s.span, "scale must be in 0..=28 (rust_decimal's range)");
+        } else if i16::from(s.value) > i16::from(precision) {
+            cx.error_at(
+                s.span,
+                format!("scale {} is larger than precision {precision}", s.value),
+            );
+        }
+    }
+    Some((precision, scale))
+}
+
+/// A unit-only enum's variants, with their stored names.
+pub fn unit_variants<'a>(
+    cx: &Ctxt,
+    input: &'a DeriveInput,
+    data: &'a DataEnum,
+) -> Vec<VariantModel<'a>> {
+    if data.variants.is_empty() {
+        cx.error_spanned_by(&input.ident, "an enum column needs at least one variant");
+    }
+    let mut out = Vec::new();
+    let mut seen: HashMap<String, &syn::Ident> = HashMap::new();
+    for v in &data.variants {
+        let attrs: VariantAttrs = crate::attr::variant(cx, &v.attrs);
+        if !matches!(v.fields, Fields::Unit) {
+            cx.error_spanned_by(
+                &v.fields,
+                format!(
+                    "variant `{}` has fields: #[derive(Record)] on an enum supports unit variants only \
+                     (stored as their names); move the data into a struct",
+                    v.ident
+                ),
+            );
+        }
+        let stored = attrs
+            .rename
+            .as_ref()
+            .map_or_else(|| v.ident.to_string(), |r| r.value.clone());
+        if let Some(first) = seen.insert(stored.clone(), &v.ident) {
+            let span = attrs.rename.as_ref().map_or(v.ident.span(), |r| r.span);
+            cx.error_at(
+                span,
+                format!(
+                    "variants `{first}` and `{}` are both stored as `{stored}`",
+                    v.ident
+                ),
+            );
+        }
+        out.push(VariantModel {
+            ident: &v.ident,
+            stored,
+        });
+    }
+    out
+}
+
+/// Whether a type is written as `Option<..>` (for a better message; the trait
+/// bound on keys catches aliases too).
+pub fn is_option(ty: &Type) -> bool {
+    let Type::Path(p) = ty else { return false };
+    p.path.segments.last().is_some_and(|s| {
+        s.ident == "Option"
+            && matches!(&s.arguments, PathArguments::AngleBracketed(a) if matches!(a.args.first(), Some(GenericArgument::Type(_))))
+    })
+}

@@ -1,0 +1,68 @@
+//! `Entity` and the typed column constants.
+
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote, quote_spanned};
+
+use crate::model::{EntityModel, FieldModel, Model, type_span};
+
+pub fn expand(model: &Model<'_>, fields: &[FieldModel<'_>], entity: &EntityModel) -> TokenStream {
+    let ident = model.ident;
+    let EntityModel {
+        name,
+        storage_path,
+        format,
+        ..
+    } = entity;
+    let Some(key) = fields.get(entity.primary_key) else {
+        return TokenStream::new();
+    };
+    let key_ty = key.ty;
+    let key_member = key.ident;
+    let key_column = &key.column;
+    let key_span = type_span(key_ty);
+    let format = match *format {
+        "avro" => quote! { ::parquetframe::Format::Avro },
+        _ => quote! { ::parquetframe::Format::Parquet },
+    };
+    let key_type = quote_spanned! {key_span=> #key_ty };
+    let key_assert =
+        quote_spanned! {key_span=> ::parquetframe::__private::assert_key::<#key_ty>(); };
+
+    let columns = fields.iter().filter(|f| !f.skip).map(|f| {
+        let ty = f.ty;
+        let column = &f.column;
+        let constant = format_ident!("{}", f.const_name, span = f.ident.span());
+        let doc = format!("Column `{column}` of `{ident}`, for typed queries.");
+        quote! {
+            #[doc = #doc]
+            #[allow(dead_code)]
+            pub const #constant: ::parquetframe::Col<#ident, #ty> = ::parquetframe::Col::new(#column);
+        }
+    });
+
+    quote! {
+        const _: () = {
+            #[allow(dead_code)]
+            fn __assert_key_type() { #key_assert }
+        };
+
+        #[automatically_derived]
+        impl ::parquetframe::Entity for #ident {
+            type Key = #key_type;
+            const ENTITY_NAME: &'static str = #name;
+            const STORAGE_PATH: &'static str = #storage_path;
+            const PRIMARY_KEY: &'static str = #key_column;
+            const FORMAT: ::parquetframe::Format = #format;
+
+            #[inline]
+            fn key(&self) -> &Self::Key {
+                &self.#key_member
+            }
+        }
+
+        #[automatically_derived]
+        impl #ident {
+            #(#columns)*
+        }
+    }
+}

@@ -1,0 +1,246 @@
+//! `Column` and `Record` for a struct: a builder and a reader struct holding one
+//! builder/reader per stored field.
+
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote, quote_spanned};
+
+use super::options;
+use crate::model::{FieldModel, Model, type_span};
+
+pub fn expand(model: &Model<'_>, fields: &[FieldModel<'_>]) -> TokenStream {
+    let ident = model.ident;
+    let name = ident.to_string();
+    let stored: Vec<&FieldModel<'_>> = fields.iter().filter(|f| !f.skip).collect();
+
+    let slot = |i: usize| format_ident!("__f{}", i);
+    let opt = |i: usize| format_ident!("__OPTS_{}", i);
+
+    let mut opt_consts = Vec::new();
+    let mut builder_fields = Vec::new();
+    let mut reader_fields = Vec::new();
+    let mut schema_fields = Vec::new();
+    let mut new_builders = Vec::new();
+    let mut appends = Vec::new();
+    let mut append_nulls = Vec::new();
+    let mut finishes = Vec::new();
+    let mut jobs = Vec::new();
+    let mut job_refs = Vec::new();
+    let mut binds = Vec::new();
+    let mut type_asserts = Vec::new();
+
+    for (i, f) in stored.iter().enumerate() {
+        let ty = f.ty;
+        let span = type_span(ty);
+        let slot = slot(i);
+        let opt = opt(i);
+        let column = &f.column;
+        let segment = format!(".{column}");
+        let member = f.ident;
+        let opts = options(f.decimal);
+        opt_consts.push(quote! { const #opt: ::parquetframe::FieldOptions = #opts; });
+        type_asserts
+            .push(quote_spanned! {span=> ::parquetframe::__private::assert_column::<#ty>(); });
+        builder_fields
+            .push(quote_spanned! {span=> #slot: <#ty as ::parquetframe::Column>::Builder });
+        if f.default {
+            reader_fields.push(quote_spanned! {span=> #slot: ::core::option::Option<<#ty as ::parquetframe::Column>::Reader> });
+        } else {
+            reader_fields
+                .push(quote_spanned! {span=> #slot: <#ty as ::parquetframe::Column>::Reader });
+        }
+        schema_fields
+            .push(quote_spanned! {span=> <#ty as ::parquetframe::Column>::field(#column, &#opt) });
+        new_builders.push(quote_spanned! {span=> #slot: <#ty as ::parquetframe::Column>::builder(capacity, &#opt) });
+        appends.push(quote_spanned! {span=>
+            ::parquetframe::types::ColumnBuilder::<#ty>::append(&mut self.#slot, &value.#member)
+                .map_err(|e| e.within(#segment))?;
+        });
+        append_nulls.push(quote_spanned! {span=> ::parquetframe::types::ColumnBuilder::<#ty>::append_null(&mut self.#slot); });
+        finishes.push(quote_spanned! {span=> ::parquetframe::types::ColumnBuilder::<#ty>::finish(&mut self.#slot) });
+        let job = format_ident!("__job{}", i);
+        jobs.push(quote_spanned! {span=>
+            let #job = || ::parquetframe::convert::build_column::<Self, #ty>(rows, &#opt, #segment, |r| &r.#member);
+        });
+        job_refs.push(quote! { &#job });
+        binds.push(if f.default {
+            quote_spanned! {span=>
+                #slot: match columns.get(#column) {
+                    ::core::option::Option::Some(a) => ::core::option::Option::Some(
+                        <#ty as ::parquetframe::Column>::reader(a, &#opt).map_err(|e| e.within(#segment))?,
+                    ),
+                    ::core::option::Option::None => ::core::option::Option::None,
+                }
+            }
+        } else {
+            quote_spanned! {span=>
+                #slot: match columns.get(#column) {
+                    ::core::option::Option::Some(a) => <#ty as ::parquetframe::Column>::reader(a, &#opt).map_err(|e| e.within(#segment))?,
+                    ::core::option::Option::None => return ::core::result::Result::Err(columns.missing(#column)),
+                }
+            }
+        });
+    }
+
+    // Every field, in declaration order, for the struct literal.
+    let mut stored_index = 0usize;
+    let inits: Vec<TokenStream> = fields
+        .iter()
+        .map(|f| {
+            let member = f.ident;
+            let ty = f.ty;
+            let span = type_span(ty);
+            if f.skip {
+                return quote_spanned! {span=> #member: <#ty as ::core::default::Default>::default() };
+            }
+            let slot = slot(stored_index);
+            let segment = format!(".{}", f.column);
+            stored_index += 1;
+            if f.default {
+                quote_spanned! {span=>
+                    #member: match &self.#slot {
+                        ::core::option::Option::Some(r) => ::parquetframe::types::ColumnReader::<#ty>::read(r, index).map_err(|e| e.within(#segment))?,
+                        ::core::option::Option::None => <#ty as ::core::default::Default>::default(),
+                    }
+                }
+            } else {
+                quote_spanned! {span=>
+                    #member: ::parquetframe::types::ColumnReader::<#ty>::read(&self.#slot, index).map_err(|e| e.within(#segment))?
+                }
+            }
+        })
+        .collect();
+
+    quote! {
+        const _: () = {
+            #(#opt_consts)*
+
+            #[allow(dead_code)]
+            fn __assert_field_types() { #(#type_asserts)* }
+
+            #[doc(hidden)]
+            pub struct __Builder {
+                #(#builder_fields,)*
+                __nulls: ::parquetframe::__private::arrow::array::NullBufferBuilder,
+                __len: usize,
+            }
+
+            #[doc(hidden)]
+            pub struct __Reader {
+                #(#reader_fields,)*
+                __nulls: ::core::option::Option<::parquetframe::__private::arrow::buffer::NullBuffer>,
+            }
+
+            #[automatically_derived]
+            impl ::parquetframe::Column for #ident {
+                type Builder = __Builder;
+                type Reader = __Reader;
+
+                fn data_type(_: &::parquetframe::FieldOptions) -> ::parquetframe::__private::arrow::datatypes::DataType {
+                    ::parquetframe::__private::arrow::datatypes::DataType::Struct(
+                        <Self as ::parquetframe::Record>::arrow_schema().fields().clone(),
+                    )
+                }
+
+                fn builder(capacity: usize, _: &::parquetframe::FieldOptions) -> __Builder {
+                    __Builder {
+                        #(#new_builders,)*
+                        __nulls: ::parquetframe::__private::arrow::array::NullBufferBuilder::new(capacity),
+                        __len: 0,
+                    }
+                }
+
+                fn reader(
+                    array: &::parquetframe::__private::arrow::array::ArrayRef,
+                    opts: &::parquetframe::FieldOptions,
+                ) -> ::core::result::Result<__Reader, ::parquetframe::types::BindError> {
+                    let array = ::parquetframe::types::record::struct_array(array, &<Self as ::parquetframe::Column>::data_type(opts))?;
+                    let nulls = ::parquetframe::__private::arrow::array::Array::nulls(&array).cloned();
+                    <Self as ::parquetframe::Record>::bind_columns(::parquetframe::types::record::Columns::of_struct(&array), nulls)
+                }
+            }
+
+            #[automatically_derived]
+            impl ::parquetframe::ListItem for #ident {}
+
+            #[automatically_derived]
+            impl ::parquetframe::types::ColumnBuilder<#ident> for __Builder {
+                fn append(&mut self, value: &#ident) -> ::core::result::Result<(), ::parquetframe::types::ValueError> {
+                    #(#appends)*
+                    self.__nulls.append_non_null();
+                    self.__len += 1;
+                    ::core::result::Result::Ok(())
+                }
+
+                fn append_null(&mut self) {
+                    #(#append_nulls)*
+                    self.__nulls.append_null();
+                    self.__len += 1;
+                }
+
+                fn finish(&mut self) -> ::parquetframe::__private::arrow::array::ArrayRef {
+                    let arrays = ::std::vec![#(#finishes),*];
+                    let len = ::core::mem::take(&mut self.__len);
+                    ::parquetframe::types::record::finish_struct(
+                        <#ident as ::parquetframe::Record>::arrow_schema().fields(),
+                        arrays,
+                        self.__nulls.finish(),
+                        len,
+                    )
+                }
+            }
+
+            #[automatically_derived]
+            impl ::parquetframe::types::ColumnReader<#ident> for __Reader {
+                #[inline]
+                fn is_null(&self, index: usize) -> bool {
+                    ::parquetframe::types::record::is_null(&self.__nulls, index)
+                }
+
+                #[inline]
+                fn read(&self, index: usize) -> ::core::result::Result<#ident, ::parquetframe::types::ReadError> {
+                    if ::parquetframe::types::record::is_null(&self.__nulls, index) {
+                        return ::core::result::Result::Err(::parquetframe::types::ReadError::null());
+                    }
+                    ::core::result::Result::Ok(#ident { #(#inits,)* })
+                }
+            }
+
+            #[automatically_derived]
+            impl ::parquetframe::Record for #ident {
+                const RECORD_NAME: &'static str = #name;
+
+                fn arrow_schema() -> ::parquetframe::__private::arrow::datatypes::SchemaRef {
+                    static SCHEMA: ::std::sync::OnceLock<::parquetframe::__private::arrow::datatypes::SchemaRef> =
+                        ::std::sync::OnceLock::new();
+                    SCHEMA
+                        .get_or_init(|| {
+                            ::std::sync::Arc::new(::parquetframe::__private::arrow::datatypes::Schema::new(
+                                ::std::vec![#(#schema_fields),*],
+                            ))
+                        })
+                        .clone()
+                }
+
+                fn build_columns(
+                    rows: &[Self],
+                ) -> ::core::result::Result<
+                    ::std::vec::Vec<::parquetframe::__private::arrow::array::ArrayRef>,
+                    (usize, ::parquetframe::types::ValueError),
+                > {
+                    #(#jobs)*
+                    ::parquetframe::convert::build_all(rows.len(), &[#(#job_refs),*])
+                }
+
+                fn bind_columns(
+                    columns: ::parquetframe::types::record::Columns<'_>,
+                    nulls: ::core::option::Option<::parquetframe::__private::arrow::buffer::NullBuffer>,
+                ) -> ::core::result::Result<__Reader, ::parquetframe::types::BindError> {
+                    ::core::result::Result::Ok(__Reader {
+                        #(#binds,)*
+                        __nulls: nulls,
+                    })
+                }
+            }
+        };
+    }
+}

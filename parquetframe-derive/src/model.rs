@@ -1,0 +1,179 @@
+//! The checked model of a derive input: what codegen reads, and nothing else.
+
+use proc_macro2::Span;
+use syn::ext::IdentExt;
+use syn::spanned::Spanned;
+use syn::{Data, DeriveInput, Fields, Ident, Type};
+
+use crate::attr::{self, Derive};
+use crate::check;
+use crate::ctxt::Ctxt;
+
+pub struct Model<'a> {
+    pub ident: &'a Ident,
+    pub body: Body<'a>,
+    pub entity: Option<EntityModel>,
+    pub dictionary: bool,
+}
+
+pub enum Body<'a> {
+    Struct(Vec<FieldModel<'a>>),
+    Enum(Vec<VariantModel<'a>>),
+}
+
+pub struct FieldModel<'a> {
+    pub ident: &'a Ident,
+    pub ty: &'a Type,
+    /// The column name (after `rename`).
+    pub column: String,
+    /// The span to blame for column-name problems (the rename literal, or the field name).
+    pub column_span: Span,
+    pub skip: bool,
+    pub default: bool,
+    pub decimal: Option<(u8, i8)>,
+    /// `User::AGE`.
+    pub const_name: String,
+}
+
+pub struct VariantModel<'a> {
+    pub ident: &'a Ident,
+    pub stored: String,
+}
+
+pub struct EntityModel {
+    pub name: String,
+    pub storage_path: String,
+    pub primary_key: usize,
+    pub format: &'static str,
+}
+
+/// Builds the model, recording every problem in `cx`. Returns `None` when the
+/// input's shape is unusable (codegen is skipped; the errors say why).
+pub fn build<'a>(cx: &Ctxt, input: &'a DeriveInput, derive: Derive) -> Option<Model<'a>> {
+    let container = attr::container(cx, &input.attrs, derive);
+    check::generics(cx, input, derive);
+    let body = match &input.data {
+        Data::Struct(data) => match &data.fields {
+            Fields::Named(named) => Some(Body::Struct(
+                named
+                    .named
+                    .iter()
+                    .filter_map(|f| field(cx, f, derive))
+                    .collect(),
+            )),
+            Fields::Unnamed(unnamed) => {
+                cx.error_at(
+                    unnamed.paren_token.span.join(),
+                    format!(
+                        "#[derive({})] needs a struct with named fields: columns are named after them; \
+                         write `struct {} {{ name: Type, .. }}`",
+                        derive_name(derive),
+                        input.ident
+                    ),
+                );
+                None
+            }
+            Fields::Unit => {
+                cx.error_spanned_by(
+                    &input.ident,
+                    format!(
+                        "#[derive({})] needs a struct with named fields, and a unit struct has none; add fields",
+                        derive_name(derive)
+                    ),
+                );
+                None
+            }
+        },
+        Data::Enum(data) => match derive {
+            Derive::Entity => {
+                cx.error_at(
+                    data.enum_token.span,
+                    "#[derive(Entity)] needs a struct with named fields; for a column holding one of \
+                     several unit variants, use #[derive(Record)] on the enum and a field of that type",
+                );
+                None
+            }
+            Derive::Record => Some(Body::Enum(check::unit_variants(cx, input, data))),
+        },
+        Data::Union(data) => {
+            cx.error_at(
+                data.union_token.span,
+                format!(
+                    "#[derive({})] does not support unions; use a struct with named fields",
+                    derive_name(derive)
+                ),
+            );
+            None
+        }
+    };
+    let body = body?;
+    let entity = match (derive, &body) {
+        (Derive::Entity, Body::Struct(fields)) => check::entity(cx, input, &container, fields),
+        _ => None,
+    };
+    if let Body::Struct(fields) = &body {
+        check::columns(cx, fields);
+    }
+    if let (Some(d), Body::Struct(_)) = (&container.dictionary, &body) {
+        cx.error_at(
+            d.span,
+            "`dictionary` applies to unit enums only; remove it from this struct",
+        );
+    }
+    Some(Model {
+        ident: &input.ident,
+        body,
+        entity,
+        dictionary: container.dictionary.is_some(),
+    })
+}
+
+fn derive_name(derive: Derive) -> &'static str {
+    match derive {
+        Derive::Entity => "Entity",
+        Derive::Record => "Record",
+    }
+}
+
+fn field<'a>(cx: &Ctxt, f: &'a syn::Field, derive: Derive) -> Option<FieldModel<'a>> {
+    let attrs = attr::field(cx, &f.attrs, derive);
+    let ident = f.ident.as_ref()?;
+    let name = ident.unraw().to_string();
+    if let (Some(_), Some(default)) = (&attrs.skip, &attrs.default) {
+        cx.error_at(
+            default.span,
+            "`skip` already loads `Default::default()`; remove `default`",
+        );
+    }
+    if let (Some(_), Some(rename)) = (&attrs.skip, &attrs.rename) {
+        cx.error_at(
+            rename.span,
+            "a skipped field has no column to rename; remove `rename` or `skip`",
+        );
+    }
+    if let Some(rename) = &attrs.rename {
+        if rename.value.is_empty() {
+            cx.error_at(rename.span, "a column name cannot be empty");
+        }
+    }
+    let decimal = check::decimal(cx, &attrs);
+    let (column, column_span) = match &attrs.rename {
+        Some(r) => (r.value.clone(), r.span),
+        None => (name.clone(), ident.span()),
+    };
+    Some(FieldModel {
+        ident,
+        ty: &f.ty,
+        column,
+        column_span,
+        skip: attrs.skip.is_some(),
+        default: attrs.default.is_some(),
+        decimal,
+        const_name: name.to_uppercase(),
+    })
+}
+
+/// The span of a type, for errors about it.
+pub fn type_span(ty: &Type) -> Span {
+    ty.span()
+}

@@ -1,0 +1,97 @@
+//! The `Entity` trait: a record with an identity and a place in a store.
+
+use std::fmt;
+use std::str::FromStr;
+
+use crate::record::Record;
+use crate::types::Key;
+
+/// The file format an entity is stored in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum Format {
+    /// Apache Parquet (the default).
+    #[default]
+    Parquet,
+    /// Apache Avro object container files.
+    Avro,
+}
+
+impl Format {
+    /// The lower-case name used in attributes and configuration.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Format::Parquet => "parquet",
+            Format::Avro => "avro",
+        }
+    }
+
+    /// The file extension of data files in this format.
+    pub const fn extension(self) -> &'static str {
+        match self {
+            Format::Parquet => "parquet",
+            Format::Avro => "avro",
+        }
+    }
+}
+
+impl fmt::Display for Format {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Format {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "parquet" => Ok(Format::Parquet),
+            "avro" => Ok(Format::Avro),
+            other => Err(format!(
+                "unknown format `{other}`: expected `parquet` or `avro`"
+            )),
+        }
+    }
+}
+
+/// A persistent record: stored under [`STORAGE_PATH`](Self::STORAGE_PATH) of a
+/// store, identified by its primary key.
+///
+/// Derive it:
+///
+/// ```
+/// use parquetframe::prelude::*;
+///
+/// #[derive(Entity, Debug, Clone, PartialEq)]
+/// #[entity(storage_path = "users/", primary_key = "user_id")]
+/// pub struct User {
+///     pub user_id: i64,
+///     pub name: String,
+///     pub age: i32,
+/// }
+///
+/// assert_eq!(<User as Entity>::STORAGE_PATH, "users/");
+/// assert_eq!(User::AGE.name(), "age");
+/// let u = User { user_id: 7, name: "Ada".into(), age: 36 };
+/// assert_eq!(u.key(), &7);
+/// ```
+///
+/// The constants are also reachable as `User::STORAGE_PATH` unless a field's
+/// column constant has the same name (a field `storage_path`, say); the
+/// fully qualified `<User as Entity>::STORAGE_PATH` always works.
+pub trait Entity: Record {
+    /// The primary key's type.
+    type Key: Key;
+
+    /// The entity's name (the struct name unless `#[entity(name = "...")]`).
+    const ENTITY_NAME: &'static str;
+    /// Where its files live, relative to the store root (e.g. `users/`).
+    const STORAGE_PATH: &'static str;
+    /// The primary key's column name.
+    const PRIMARY_KEY: &'static str;
+    /// The file format.
+    const FORMAT: Format;
+
+    /// The primary key of this row.
+    fn key(&self) -> &Self::Key;
+}

@@ -1,0 +1,105 @@
+//! The one error type of the library.
+
+use arrow::datatypes::DataType;
+use arrow::error::ArrowError;
+
+/// Result with [`enum@Error`] as the error type.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Every failure a user or a file can cause.
+///
+/// Each variant carries what failed and where: the entity, the column (a dotted
+/// path for nested fields, `tags[]` for list items), the row, the file.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// A column the entity needs is not in the batch or file.
+    #[error(
+        "entity `{entity}`: column `{column}` is missing (found columns: {found}); \
+         add it to the data, or mark the field `#[entity(default)]` to load older data"
+    )]
+    MissingColumn {
+        /// The entity or record type.
+        entity: &'static str,
+        /// The column path.
+        column: String,
+        /// The columns that were present, comma separated.
+        found: String,
+    },
+
+    /// A column exists but its Arrow type cannot be read into the field's Rust type.
+    #[error(
+        "entity `{entity}`: column `{column}` has type {found}, expected {expected}{}",
+        accepts_note(accepts)
+    )]
+    ColumnType {
+        /// The entity or record type.
+        entity: &'static str,
+        /// The column path.
+        column: String,
+        /// The Arrow type the field's Rust type maps to.
+        expected: DataType,
+        /// The Arrow type found in the data.
+        found: DataType,
+        /// What other types are accepted for this field, if any.
+        accepts: &'static str,
+    },
+
+    /// A null where the field is not an `Option`.
+    #[error(
+        "entity `{entity}`: column `{column}` is null at row {row}, but the field is not an \
+         Option; make the field `Option<_>` or fix the data"
+    )]
+    NullValue {
+        /// The entity or record type.
+        entity: &'static str,
+        /// The column path.
+        column: String,
+        /// The row in the batch (0-based).
+        row: usize,
+    },
+
+    /// A value present in the data that the Rust type cannot represent.
+    #[error("entity `{entity}`: column `{column}`, row {row}: {message}")]
+    InvalidValue {
+        /// The entity or record type.
+        entity: &'static str,
+        /// The column path.
+        column: String,
+        /// The row in the batch (0-based).
+        row: usize,
+        /// What is wrong with the value.
+        message: String,
+    },
+
+    /// A Rust value that cannot be written in the column's Arrow type.
+    #[error("entity `{entity}`: cannot write column `{column}` of row {row}: {message}")]
+    Encode {
+        /// The entity or record type.
+        entity: &'static str,
+        /// The column path.
+        column: String,
+        /// The index of the value in the slice being written.
+        row: usize,
+        /// What is wrong with the value.
+        message: String,
+    },
+
+    /// An error from arrow-rs, with what we were doing when it happened.
+    #[error("{context}: {source}")]
+    Arrow {
+        /// What parquetframe was doing.
+        context: String,
+        /// The arrow-rs error.
+        #[source]
+        source: ArrowError,
+    },
+}
+
+fn accepts_note(accepts: &str) -> String {
+    if accepts.is_empty() {
+        String::new()
+    } else {
+        format!(" (also accepted: {accepts})")
+    }
+}

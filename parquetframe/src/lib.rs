@@ -1,0 +1,94 @@
+//! # parquetframe
+//!
+//! Plain Rust structs as persistent, validated, queryable entities over
+//! Parquet and Avro files.
+//!
+//! This release provides the foundation: `#[derive(Entity)]` and
+//! `#[derive(Record)]` give a struct its Arrow schema and fast, columnar
+//! conversion to and from Arrow [`RecordBatch`](arrow::array::RecordBatch)es.
+//! Storage (`Store`, `User::load_all()`), Avro files, relations, queries and the
+//! `pframe` tool are not in this release yet; see the README's roadmap.
+//!
+//! ```
+//! use parquetframe::prelude::*;
+//!
+//! #[derive(Entity, Debug, Clone, PartialEq)]
+//! #[entity(storage_path = "users/", primary_key = "user_id")]
+//! pub struct User {
+//!     pub user_id: i64,
+//!     pub name: String,
+//!     pub email: Option<String>,
+//!     pub age: i32,
+//! }
+//!
+//! let users = vec![User { user_id: 1, name: "Ada".into(), email: None, age: 36 }];
+//! let batch = User::to_record_batch(&users)?;
+//! assert_eq!(batch.schema().field(3).name(), "age");
+//! assert_eq!(User::from_record_batch(&batch)?, users);
+//! # Ok::<(), parquetframe::Error>(())
+//! ```
+//!
+//! ## Supported field types
+//!
+//! | Rust | Arrow |
+//! |---|---|
+//! | `bool` | Boolean |
+//! | `i8`, `i16`, `i32`, `i64` | Int8 … Int64 |
+//! | `u8`, `u16`, `u32`, `u64` | UInt8 … UInt64 |
+//! | `f32`, `f64` | Float32, Float64 |
+//! | `String` | Utf8 |
+//! | `Vec<u8>` | Binary |
+//! | `Option<T>` | `T`'s type, nullable |
+//! | `Vec<T>`, `Vec<Option<T>>` | List (item field `item`) |
+//! | `HashMap<K, V>`, `BTreeMap<K, V>` | Map (`entries`: `key`, `value`) |
+//! | `#[derive(Record)] struct` | Struct |
+//! | `#[derive(Record)] enum` (unit variants) | Utf8, or Dictionary(Int32, Utf8) with `#[record(dictionary)]` |
+//! | `chrono::NaiveDate` | Date32 |
+//! | `chrono::NaiveTime` | Time64(µs) |
+//! | `chrono::NaiveDateTime` | Timestamp(µs) |
+//! | `chrono::DateTime<Utc>` | Timestamp(µs, "UTC") |
+//! | `chrono::Duration` | Duration(µs) |
+//! | `uuid::Uuid` (feature `uuid`) | FixedSizeBinary(16), extension `arrow.uuid` |
+//! | `rust_decimal::Decimal` (feature `decimal`) | Decimal128(P, S) |
+
+#![warn(missing_docs)]
+
+pub mod column;
+pub mod convert;
+pub mod entity;
+pub mod error;
+pub mod record;
+pub mod types;
+
+pub use column::Col;
+pub use entity::{Entity, Format};
+pub use error::{Error, Result};
+pub use record::Record;
+pub use types::{Column, FieldOptions, Key, ListItem};
+
+/// Derives [`Entity`] (and [`Record`]); see the crate documentation.
+pub use parquetframe_derive::Entity;
+/// Derives [`Record`] for a struct, or a column type for a unit-only enum.
+pub use parquetframe_derive::Record;
+
+/// Re-exports used by generated code. Not part of the public API.
+#[doc(hidden)]
+pub mod __private {
+    pub use arrow;
+
+    /// Compile-time check that a field type is a column type (error on the field).
+    pub fn assert_column<T: crate::Column>() {}
+
+    /// Compile-time check that a primary key type can be a key (error on the field).
+    pub fn assert_key<T: crate::Key>() {}
+}
+
+/// Everything an application needs: `use parquetframe::prelude::*;`.
+pub mod prelude {
+    pub use crate::column::Col;
+    pub use crate::entity::{Entity, Format};
+    pub use crate::error::{Error, Result};
+    pub use crate::record::Record;
+    pub use crate::types::{Column, Key};
+    pub use parquetframe_derive::{Entity, Record};
+}

@@ -1,0 +1,65 @@
+//! The `Record` trait: a struct that maps to Arrow columns.
+
+use arrow::array::{ArrayRef, RecordBatch};
+use arrow::buffer::NullBuffer;
+use arrow::datatypes::SchemaRef;
+
+use crate::error::Result;
+use crate::types::record::Columns;
+use crate::types::{BindError, Column, ValueError};
+
+/// A struct whose fields are columns: the rows of a [`RecordBatch`], or the
+/// value of a Struct column when nested in another record.
+///
+/// Derive it with `#[derive(Record)]`; every `#[derive(Entity)]` derives it too.
+///
+/// ```
+/// use parquetframe::prelude::*;
+///
+/// #[derive(Record, Debug, Clone, PartialEq)]
+/// struct Address {
+///     city: String,
+///     zip: Option<String>,
+/// }
+///
+/// let rows = vec![Address { city: "Oslo".into(), zip: None }];
+/// let batch = Address::to_record_batch(&rows)?;
+/// assert_eq!(Address::from_record_batch(&batch)?, rows);
+/// # Ok::<(), parquetframe::Error>(())
+/// ```
+pub trait Record: Column {
+    /// The Rust type's name, used in error messages.
+    const RECORD_NAME: &'static str;
+
+    /// The Arrow schema: one field per stored struct field, in struct order.
+    /// Built once and cached.
+    fn arrow_schema() -> SchemaRef;
+
+    /// Converts rows into one record batch, column by column (columns are built
+    /// in parallel for large slices).
+    fn to_record_batch(rows: &[Self]) -> Result<RecordBatch> {
+        let columns = Self::build_columns(rows)
+            .map_err(|(row, e)| crate::convert::encode_error(Self::RECORD_NAME, row, e))?;
+        crate::convert::batch(Self::RECORD_NAME, Self::arrow_schema(), columns, rows.len())
+    }
+
+    /// Converts a record batch into rows. Columns are matched by name (order
+    /// does not matter, extra columns are ignored) and every Arrow type a real
+    /// writer produces for a field's Rust type is accepted.
+    fn from_record_batch(batch: &RecordBatch) -> Result<Vec<Self>> {
+        let reader = Self::bind_columns(Columns::of_batch(batch), None)
+            .map_err(|e| crate::convert::bind_error(Self::RECORD_NAME, e))?;
+        crate::convert::read_rows::<Self, _>(Self::RECORD_NAME, &reader, batch.num_rows())
+    }
+
+    /// Builds one array per stored field. Generated; errors carry the row.
+    #[doc(hidden)]
+    fn build_columns(rows: &[Self]) -> Result<Vec<ArrayRef>, (usize, ValueError)>;
+
+    /// Binds a reader to named columns. Generated.
+    #[doc(hidden)]
+    fn bind_columns(
+        columns: Columns<'_>,
+        nulls: Option<NullBuffer>,
+    ) -> Result<Self::Reader, BindError>;
+}

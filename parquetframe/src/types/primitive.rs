@@ -1,0 +1,226 @@
+//! `bool`, `i8`..`i64`, `u8`..`u64`, `f32`, `f64`.
+
+use std::sync::Arc;
+
+use arrow::array::{
+    Array, ArrayRef, AsArray, BooleanArray, BooleanBuilder, PrimitiveArray, PrimitiveBuilder,
+};
+use arrow::buffer::{BooleanBuffer, NullBuffer, ScalarBuffer};
+use arrow::datatypes::*;
+
+use super::coerce::{cast_if_accepted, widening_note, widens_losslessly};
+use super::{
+    BindError, Column, ColumnBuilder, ColumnReader, FieldOptions, ListItem, ReadError, ValueError,
+};
+
+/// Builder for a primitive column: a thin wrapper over arrow's own.
+pub struct PrimBuilder<P: ArrowPrimitiveType>(PrimitiveBuilder<P>);
+
+/// Reader for a primitive column: the values buffer and the validity bitmap.
+pub struct PrimReader<P: ArrowPrimitiveType> {
+    values: ScalarBuffer<P::Native>,
+    nulls: Option<NullBuffer>,
+}
+
+impl<P: ArrowPrimitiveType> PrimBuilder<P> {
+    /// A builder with room for `capacity` values.
+    pub fn with_capacity(capacity: usize) -> Self {
+        Self(PrimitiveBuilder::with_capacity(capacity))
+    }
+
+    /// Appends a native value.
+    #[inline]
+    pub fn push(&mut self, value: P::Native) {
+        self.0.append_value(value);
+    }
+
+    /// Appends a null.
+    #[inline]
+    pub fn push_null(&mut self) {
+        self.0.append_null();
+    }
+
+    /// Finishes into a typed array.
+    pub fn finish_typed(&mut self) -> PrimitiveArray<P> {
+        self.0.finish()
+    }
+}
+
+impl<P: ArrowPrimitiveType> PrimReader<P> {
+    /// Binds to an array that is already of type `P`.
+    pub fn from_array(array: &PrimitiveArray<P>) -> Self {
+        Self {
+            values: array.values().clone(),
+            nulls: array.nulls().cloned(),
+        }
+    }
+
+    /// Binds to `array`, accepting lossless numeric widening (and casting once).
+    pub fn bind(array: &ArrayRef, target: DataType) -> Result<Self, BindError> {
+        let note = widening_note(&target);
+        let array = cast_if_accepted(array, &target, |f| widens_losslessly(f, &target), note)?;
+        let typed = array
+            .as_primitive_opt::<P>()
+            .ok_or_else(|| BindError::mismatch(target.clone(), array.data_type(), note))?;
+        Ok(Self::from_array(typed))
+    }
+
+    /// The native value at `index`, or a null error.
+    #[inline]
+    pub fn native(&self, index: usize) -> Result<P::Native, ReadError> {
+        if self.is_null(index) {
+            return Err(ReadError::null());
+        }
+        self.values
+            .get(index)
+            .copied()
+            .ok_or_else(|| ReadError::out_of_bounds(index))
+    }
+
+    /// Whether slot `index` is null.
+    #[inline]
+    pub fn is_null(&self, index: usize) -> bool {
+        self.nulls
+            .as_ref()
+            .is_some_and(|n| index < n.len() && n.is_null(index))
+    }
+}
+
+macro_rules! primitive_column {
+    ($($rust:ty => $arrow:ty),* $(,)?) => {$(
+        impl Column for $rust {
+            type Builder = PrimBuilder<$arrow>;
+            type Reader = PrimReader<$arrow>;
+
+            fn data_type(_: &FieldOptions) -> DataType {
+                <$arrow as ArrowPrimitiveType>::DATA_TYPE
+            }
+
+            fn builder(capacity: usize, _: &FieldOptions) -> Self::Builder {
+                PrimBuilder::with_capacity(capacity)
+            }
+
+            fn reader(array: &ArrayRef, _: &FieldOptions) -> Result<Self::Reader, BindError> {
+                PrimReader::bind(array, <$arrow as ArrowPrimitiveType>::DATA_TYPE)
+            }
+        }
+
+        impl ColumnBuilder<$rust> for PrimBuilder<$arrow> {
+            #[inline]
+            fn append(&mut self, value: &$rust) -> Result<(), ValueError> {
+                self.0.append_value(*value);
+                Ok(())
+            }
+
+            #[inline]
+            fn append_null(&mut self) {
+                self.0.append_null();
+            }
+
+            fn finish(&mut self) -> ArrayRef {
+                Arc::new(self.0.finish())
+            }
+        }
+
+        impl ColumnReader<$rust> for PrimReader<$arrow> {
+            #[inline]
+            fn is_null(&self, index: usize) -> bool {
+                PrimReader::is_null(self, index)
+            }
+
+            #[inline]
+            fn read(&self, index: usize) -> Result<$rust, ReadError> {
+                self.native(index)
+            }
+        }
+    )*};
+}
+
+primitive_column! {
+    i8 => Int8Type, i16 => Int16Type, i32 => Int32Type, i64 => Int64Type,
+    u8 => UInt8Type, u16 => UInt16Type, u32 => UInt32Type, u64 => UInt64Type,
+    f32 => Float32Type, f64 => Float64Type,
+}
+
+// `u8` is deliberately absent: `Vec<u8>` is Binary.
+impl ListItem for i8 {}
+impl ListItem for i16 {}
+impl ListItem for i32 {}
+impl ListItem for i64 {}
+impl ListItem for u16 {}
+impl ListItem for u32 {}
+impl ListItem for u64 {}
+impl ListItem for f32 {}
+impl ListItem for f64 {}
+impl ListItem for bool {}
+
+/// Builder for a `bool` column.
+pub struct BoolBuilder(BooleanBuilder);
+
+/// Reader for a `bool` column.
+pub struct BoolReader {
+    values: BooleanBuffer,
+    nulls: Option<NullBuffer>,
+}
+
+impl Column for bool {
+    type Builder = BoolBuilder;
+    type Reader = BoolReader;
+
+    fn data_type(_: &FieldOptions) -> DataType {
+        DataType::Boolean
+    }
+
+    fn builder(capacity: usize, _: &FieldOptions) -> Self::Builder {
+        BoolBuilder(BooleanBuilder::with_capacity(capacity))
+    }
+
+    fn reader(array: &ArrayRef, _: &FieldOptions) -> Result<Self::Reader, BindError> {
+        let array = cast_if_accepted(array, &DataType::Boolean, |_| false, "")?;
+        let typed: &BooleanArray = array
+            .as_boolean_opt()
+            .ok_or_else(|| BindError::mismatch(DataType::Boolean, array.data_type(), ""))?;
+        Ok(BoolReader {
+            values: typed.values().clone(),
+            nulls: typed.nulls().cloned(),
+        })
+    }
+}
+
+impl ColumnBuilder<bool> for BoolBuilder {
+    #[inline]
+    fn append(&mut self, value: &bool) -> Result<(), ValueError> {
+        self.0.append_value(*value);
+        Ok(())
+    }
+
+    #[inline]
+    fn append_null(&mut self) {
+        self.0.append_null();
+    }
+
+    fn finish(&mut self) -> ArrayRef {
+        Arc::new(self.0.finish())
+    }
+}
+
+impl ColumnReader<bool> for BoolReader {
+    #[inline]
+    fn is_null(&self, index: usize) -> bool {
+        self.nulls
+            .as_ref()
+            .is_some_and(|n| index < n.len() && n.is_null(index))
+    }
+
+    #[inline]
+    fn read(&self, index: usize) -> Result<bool, ReadError> {
+        if ColumnReader::<bool>::is_null(self, index) {
+            return Err(ReadError::null());
+        }
+        if index < self.values.len() {
+            Ok(self.values.value(index))
+        } else {
+            Err(ReadError::out_of_bounds(index))
+        }
+    }
+}

@@ -1,0 +1,1 @@
+//! Workspace root: owns tests, examples and benchmarks.

@@ -1,0 +1,292 @@
+//! Round trips of every supported field type, with edge values.
+
+use std::collections::{BTreeMap, HashMap};
+
+use arrow::datatypes::{DataType, Field, TimeUnit};
+use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, TimeDelta, Utc};
+use parquetframe::prelude::*;
+use rust_decimal::Decimal;
+use uuid::Uuid;
+
+#[derive(Record, Debug, Clone, PartialEq)]
+pub struct Address {
+    pub city: String,
+    pub zip: Option<String>,
+    pub geo: Option<Geo>,
+}
+
+#[derive(Record, Debug, Clone, PartialEq)]
+pub struct Geo {
+    pub lat: f64,
+    pub lon: f64,
+}
+
+#[derive(Record, Debug, Clone, Copy, PartialEq)]
+pub enum Status {
+    Active,
+    #[record(rename = "on_hold")]
+    OnHold,
+    Closed,
+}
+
+#[derive(Record, Debug, Clone, Copy, PartialEq)]
+#[record(dictionary)]
+pub enum Tier {
+    Free,
+    Pro,
+}
+
+type Timestamp = chrono::DateTime<chrono::Utc>;
+
+#[derive(Entity, Debug, Clone, PartialEq)]
+#[entity(storage_path = "everything/", primary_key = "id")]
+pub struct Everything {
+    pub id: i64,
+    pub b: bool,
+    pub i8_: i8,
+    pub i16_: i16,
+    pub i32_: i32,
+    pub u8_: u8,
+    pub u16_: u16,
+    pub u32_: u32,
+    pub u64_: u64,
+    pub f32_: f32,
+    pub f64_: f64,
+    pub s: String,
+    pub bytes: Vec<u8>,
+    pub opt_s: Option<String>,
+    pub opt_i: Option<i32>,
+    pub list: Vec<i64>,
+    pub list_opt: Vec<Option<String>>,
+    pub nested_list: Vec<Vec<u16>>,
+    pub address: Address,
+    pub addresses: Vec<Address>,
+    pub maybe_address: Option<Address>,
+    pub status: Status,
+    pub tier: Tier,
+    pub statuses: Vec<Status>,
+    pub date: NaiveDate,
+    pub time: NaiveTime,
+    pub naive: NaiveDateTime,
+    pub at: Timestamp,
+    pub dur: TimeDelta,
+    pub tags: HashMap<String, i32>,
+    pub sorted: BTreeMap<String, Option<String>>,
+    pub by_id: BTreeMap<i64, Vec<String>>,
+    pub uuid: Uuid,
+    #[entity(precision = 20, scale = 4)]
+    pub price: Decimal,
+    pub default_dec: Option<Decimal>,
+    #[entity(rename = "renamed_col")]
+    pub renamed: i32,
+    #[entity(skip)]
+    pub cache: Vec<String>,
+}
+
+fn date(y: i32, m: u32, d: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(y, m, d).expect("valid date")
+}
+
+fn sample(id: i64) -> Everything {
+    let at = DateTime::<Utc>::from_timestamp_micros(1_700_000_000_123_456).expect("valid");
+    Everything {
+        id,
+        b: id % 2 == 0,
+        i8_: i8::MIN,
+        i16_: i16::MAX,
+        i32_: i32::MIN,
+        u8_: u8::MAX,
+        u16_: 0,
+        u32_: u32::MAX,
+        u64_: u64::MAX,
+        f32_: f32::NAN,
+        f64_: -0.0,
+        s: "ünïcödé ✓ 日本".into(),
+        bytes: vec![0, 255, 1],
+        opt_s: if id % 3 == 0 {
+            None
+        } else {
+            Some(String::new())
+        },
+        opt_i: Some(i32::MAX),
+        list: vec![i64::MIN, 0, i64::MAX],
+        list_opt: vec![None, Some("x".into()), None],
+        nested_list: vec![vec![], vec![1, 2], vec![]],
+        address: Address {
+            city: "Oslo".into(),
+            zip: None,
+            geo: Some(Geo {
+                lat: f64::INFINITY,
+                lon: f64::NEG_INFINITY,
+            }),
+        },
+        addresses: vec![],
+        maybe_address: if id % 2 == 0 {
+            None
+        } else {
+            Some(Address {
+                city: String::new(),
+                zip: Some("0150".into()),
+                geo: None,
+            })
+        },
+        status: Status::OnHold,
+        tier: if id % 2 == 0 { Tier::Pro } else { Tier::Free },
+        statuses: vec![Status::Active, Status::Closed],
+        date: date(1600, 2, 29),
+        time: NaiveTime::from_hms_micro_opt(23, 59, 59, 999_999).expect("valid"),
+        naive: date(1969, 12, 31)
+            .and_hms_micro_opt(23, 59, 59, 1)
+            .expect("valid"),
+        at,
+        dur: TimeDelta::microseconds(-1),
+        tags: HashMap::from([("a".into(), 1), ("".into(), -1)]),
+        sorted: BTreeMap::from([("k".into(), None), ("l".into(), Some("v".into()))]),
+        by_id: BTreeMap::from([(-5, vec!["x".into()]), (7, vec![])]),
+        uuid: Uuid::from_u128(0x0123_4567_89ab_cdef_0123_4567_89ab_cdef),
+        price: Decimal::new(-123_456_789, 4),
+        default_dec: Some(Decimal::new(1, 10)),
+        renamed: 42,
+        cache: vec![],
+    }
+}
+
+/// NaN != NaN, so compare through the bit pattern.
+fn normalise(mut rows: Vec<Everything>) -> Vec<Everything> {
+    for r in &mut rows {
+        assert!(r.f32_.is_nan());
+        r.f32_ = 0.0;
+    }
+    rows
+}
+
+#[test]
+fn every_type_round_trips_with_edge_values() {
+    let rows: Vec<Everything> = (0..10).map(sample).collect();
+    let batch = Everything::to_record_batch(&rows).expect("to batch");
+    assert_eq!(batch.num_rows(), 10);
+    let back = Everything::from_record_batch(&batch).expect("from batch");
+    assert_eq!(normalise(back), normalise(rows));
+}
+
+#[test]
+fn negative_zero_keeps_its_sign() {
+    let rows = vec![sample(1)];
+    let back = Everything::from_record_batch(&Everything::to_record_batch(&rows).unwrap()).unwrap();
+    assert!(back[0].f64_ == 0.0 && back[0].f64_.is_sign_negative());
+}
+
+#[test]
+fn skipped_field_loads_as_default() {
+    let mut row = sample(1);
+    row.cache = vec!["not stored".into()];
+    let back =
+        Everything::from_record_batch(&Everything::to_record_batch(&[row]).unwrap()).unwrap();
+    assert!(back[0].cache.is_empty());
+}
+
+#[test]
+fn empty_slice_gives_empty_batch_with_schema() {
+    let batch = Everything::to_record_batch(&[]).unwrap();
+    assert_eq!(batch.num_rows(), 0);
+    assert_eq!(batch.schema(), Everything::arrow_schema());
+    assert!(Everything::from_record_batch(&batch).unwrap().is_empty());
+}
+
+#[test]
+fn large_batches_convert_in_parallel_and_keep_row_order() {
+    let rows: Vec<Everything> = (0..70_000).map(sample).collect();
+    let back = Everything::from_record_batch(&Everything::to_record_batch(&rows).unwrap()).unwrap();
+    assert_eq!(back.len(), rows.len());
+    assert!(
+        back.iter()
+            .zip(&rows)
+            .all(|(a, b)| a.id == b.id && a.maybe_address == b.maybe_address)
+    );
+}
+
+#[test]
+fn schema_of_representative_struct() {
+    let schema = Everything::arrow_schema();
+    let field = |name: &str| schema.field_with_name(name).expect(name).clone();
+    assert_eq!(field("id"), Field::new("id", DataType::Int64, false));
+    assert_eq!(field("opt_s"), Field::new("opt_s", DataType::Utf8, true));
+    assert_eq!(field("bytes").data_type(), &DataType::Binary);
+    assert_eq!(
+        field("list_opt").data_type(),
+        &DataType::List(Field::new("item", DataType::Utf8, true).into())
+    );
+    assert_eq!(field("date").data_type(), &DataType::Date32);
+    assert_eq!(
+        field("time").data_type(),
+        &DataType::Time64(TimeUnit::Microsecond)
+    );
+    assert_eq!(
+        field("naive").data_type(),
+        &DataType::Timestamp(TimeUnit::Microsecond, None)
+    );
+    assert_eq!(
+        field("at").data_type(),
+        &DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into()))
+    );
+    assert_eq!(
+        field("dur").data_type(),
+        &DataType::Duration(TimeUnit::Microsecond)
+    );
+    assert_eq!(field("status").data_type(), &DataType::Utf8);
+    assert_eq!(
+        field("tier").data_type(),
+        &DataType::Dictionary(Box::new(DataType::Int32), Box::new(DataType::Utf8))
+    );
+    assert_eq!(field("uuid").data_type(), &DataType::FixedSizeBinary(16));
+    assert_eq!(
+        field("uuid")
+            .metadata()
+            .get("ARROW:extension:name")
+            .map(String::as_str),
+        Some("arrow.uuid")
+    );
+    assert_eq!(field("price").data_type(), &DataType::Decimal128(20, 4));
+    assert_eq!(
+        field("default_dec").data_type(),
+        &DataType::Decimal128(38, 10)
+    );
+    let DataType::Map(entries, false) = field("tags").data_type().clone() else {
+        panic!("map")
+    };
+    let DataType::Struct(kv) = entries.data_type() else {
+        panic!("entries")
+    };
+    assert_eq!(kv[0].as_ref(), &Field::new("key", DataType::Utf8, false));
+    assert_eq!(kv[1].as_ref(), &Field::new("value", DataType::Int32, false));
+    let DataType::Struct(addr) = field("address").data_type().clone() else {
+        panic!("struct")
+    };
+    assert_eq!(
+        addr.iter().map(|f| f.name().as_str()).collect::<Vec<_>>(),
+        ["city", "zip", "geo"]
+    );
+    assert!(schema.field_with_name("renamed_col").is_ok());
+    assert!(schema.field_with_name("renamed").is_err());
+    assert!(
+        schema.field_with_name("cache").is_err(),
+        "skipped fields are not stored"
+    );
+    // Field order is struct order.
+    assert_eq!(schema.field(0).name(), "id");
+    assert_eq!(schema.field(1).name(), "b");
+    // Cached: the same Arc each call.
+    assert!(std::sync::Arc::ptr_eq(&schema, &Everything::arrow_schema()));
+}
+
+#[test]
+fn entity_constants_and_key() {
+    assert_eq!(<Everything as Entity>::ENTITY_NAME, "Everything");
+    assert_eq!(<Everything as Entity>::STORAGE_PATH, "everything/");
+    assert_eq!(<Everything as Entity>::PRIMARY_KEY, "id");
+    assert_eq!(<Everything as Entity>::FORMAT, Format::Parquet);
+    assert_eq!(sample(9).key(), &9);
+    let c: Col<Everything, String> = Everything::S;
+    assert_eq!(c.name(), "s");
+    assert_eq!(Everything::RENAMED.name(), "renamed_col");
+}
