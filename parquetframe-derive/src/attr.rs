@@ -46,6 +46,10 @@ pub const VARIANT_KEYS: &[&str] = &["rename"];
 pub struct ContainerAttrs {
     /// The first `#[entity]`/`#[record]` attribute, if any (for spans).
     pub attr: Option<proc_macro2::Span>,
+    /// Keys that were written, even with a bad value (no "missing" error for them).
+    pub written: Vec<String>,
+    /// An attribute was not a list; its error already tells what to write.
+    pub malformed: bool,
     pub storage_path: Option<Spanned<String>>,
     pub primary_key: Option<Spanned<String>>,
     pub format: Option<Spanned<String>>,
@@ -205,7 +209,7 @@ fn unknown(cx: &Ctxt, meta: &ParseNestedMeta<'_>, what: &str, attr: &str, known:
     cx.error_spanned_by(
         &meta.path,
         format!(
-            "unknown {what} attribute `{attr}({key})`: expected one of {}{hint}",
+            "unknown {what} attribute `{key}` in #[{attr}(...)]: expected one of {}{hint}",
             known.join(", ")
         ),
     );
@@ -263,13 +267,19 @@ fn each_list<'a>(
 pub fn container(cx: &Ctxt, attrs: &[Attribute], derive: Derive) -> ContainerAttrs {
     let mut out = ContainerAttrs::default();
     let name = derive.attr_name();
-    each_list(cx, attrs, name, |attr, meta| {
-        out.attr.get_or_insert(attr.path().span());
+    if let Some(attr) = attrs.iter().find(|a| a.path().is_ident(name)) {
+        out.attr = Some(attr.path().span());
+        out.malformed = attrs
+            .iter()
+            .any(|a| a.path().is_ident(name) && !matches!(a.meta, syn::Meta::List(_)));
+    }
+    each_list(cx, attrs, name, |_, meta| {
         let key = meta
             .path
             .get_ident()
             .map(ToString::to_string)
             .unwrap_or_default();
+        out.written.push(key.clone());
         match (derive, key.as_str()) {
             (Derive::Entity, "storage_path") => {
                 if let Some(v) = string_value(cx, &meta, "storage_path", "users/") {

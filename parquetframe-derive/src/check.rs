@@ -51,10 +51,14 @@ pub fn entity(
         );
         return None;
     };
-    if attrs.storage_path.is_none() {
+    if attrs.malformed {
+        return None;
+    }
+    let written = |k: &str| attrs.written.iter().any(|w| w == k);
+    if attrs.storage_path.is_none() && !written("storage_path") {
         cx.error_at(attr_span, "missing `storage_path = \"...\"`: the directory of this entity's files, relative to the store root, e.g. storage_path = \"users/\"");
     }
-    if attrs.primary_key.is_none() {
+    if attrs.primary_key.is_none() && !written("primary_key") {
         cx.error_at(
             attr_span,
             format!("missing `primary_key = \"...\"`: name the key field, one of: {field_list}"),

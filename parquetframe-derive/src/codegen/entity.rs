@@ -25,8 +25,8 @@ pub fn expand(model: &Model<'_>, fields: &[FieldModel<'_>], entity: &EntityModel
         _ => quote! { ::parquetframe::Format::Parquet },
     };
     let key_type = quote_spanned! {key_span=> #key_ty };
-    let key_assert =
-        quote_spanned! {key_span=> ::parquetframe::__private::assert_key::<#key_ty>(); };
+    let key_bound = super::bound(key_ty, quote! { ::parquetframe::Key });
+    let field_bounds = super::column_bounds(fields);
 
     let columns = fields.iter().filter(|f| !f.skip).map(|f| {
         let ty = f.ty;
@@ -41,13 +41,8 @@ pub fn expand(model: &Model<'_>, fields: &[FieldModel<'_>], entity: &EntityModel
     });
 
     quote! {
-        const _: () = {
-            #[allow(dead_code)]
-            fn __assert_key_type() { #key_assert }
-        };
-
         #[automatically_derived]
-        impl ::parquetframe::Entity for #ident {
+        impl ::parquetframe::Entity for #ident where #key_bound, #(#field_bounds,)* {
             type Key = #key_type;
             const ENTITY_NAME: &'static str = #name;
             const STORAGE_PATH: &'static str = #storage_path;

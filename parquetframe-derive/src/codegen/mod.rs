@@ -5,10 +5,11 @@ mod entity;
 mod enums;
 mod record;
 
-use proc_macro2::TokenStream;
-use quote::quote;
+use proc_macro2::{Span, TokenStream};
+use quote::{ToTokens, quote, quote_spanned};
+use syn::Type;
 
-use crate::model::{Body, Model};
+use crate::model::{Body, FieldModel, Model};
 
 pub fn expand(model: &Model<'_>) -> TokenStream {
     match &model.body {
@@ -32,4 +33,31 @@ pub fn options(decimal: Option<(u8, i8)>) -> TokenStream {
         }
         None => quote! { ::parquetframe::FieldOptions::DEFAULT },
     }
+}
+
+/// `Type: Trait` with the trait's tokens spanned at the type's last token, so an
+/// unsatisfied bound underlines the whole field type.
+pub fn bound(ty: &Type, tr: TokenStream) -> TokenStream {
+    let last = ty
+        .to_token_stream()
+        .into_iter()
+        .last()
+        .map_or_else(Span::call_site, |t| t.span());
+    let tr: TokenStream = tr
+        .into_iter()
+        .map(|mut t| {
+            t.set_span(last);
+            t
+        })
+        .collect();
+    quote_spanned! {last=> #ty: #tr }
+}
+
+/// `FieldType: Column` for every stored field.
+pub fn column_bounds(fields: &[FieldModel<'_>]) -> Vec<TokenStream> {
+    fields
+        .iter()
+        .filter(|f| !f.skip)
+        .map(|f| bound(f.ty, quote! { ::parquetframe::Column }))
+        .collect()
 }

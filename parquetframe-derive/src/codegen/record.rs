@@ -4,7 +4,7 @@
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote, quote_spanned};
 
-use super::options;
+use super::{column_bounds, options};
 use crate::model::{FieldModel, Model, type_span};
 
 pub fn expand(model: &Model<'_>, fields: &[FieldModel<'_>]) -> TokenStream {
@@ -26,7 +26,7 @@ pub fn expand(model: &Model<'_>, fields: &[FieldModel<'_>]) -> TokenStream {
     let mut jobs = Vec::new();
     let mut job_refs = Vec::new();
     let mut binds = Vec::new();
-    let mut type_asserts = Vec::new();
+    let bounds = column_bounds(fields);
 
     for (i, f) in stored.iter().enumerate() {
         let ty = f.ty;
@@ -38,8 +38,6 @@ pub fn expand(model: &Model<'_>, fields: &[FieldModel<'_>]) -> TokenStream {
         let member = f.ident;
         let opts = options(f.decimal);
         opt_consts.push(quote! { const #opt: ::parquetframe::FieldOptions = #opts; });
-        type_asserts
-            .push(quote_spanned! {span=> ::parquetframe::__private::assert_column::<#ty>(); });
         builder_fields
             .push(quote_spanned! {span=> #slot: <#ty as ::parquetframe::Column>::Builder });
         if f.default {
@@ -114,24 +112,21 @@ pub fn expand(model: &Model<'_>, fields: &[FieldModel<'_>]) -> TokenStream {
         const _: () = {
             #(#opt_consts)*
 
-            #[allow(dead_code)]
-            fn __assert_field_types() { #(#type_asserts)* }
-
             #[doc(hidden)]
-            pub struct __Builder {
+            pub struct __Builder where #(#bounds,)* {
                 #(#builder_fields,)*
                 __nulls: ::parquetframe::__private::arrow::array::NullBufferBuilder,
                 __len: usize,
             }
 
             #[doc(hidden)]
-            pub struct __Reader {
+            pub struct __Reader where #(#bounds,)* {
                 #(#reader_fields,)*
                 __nulls: ::core::option::Option<::parquetframe::__private::arrow::buffer::NullBuffer>,
             }
 
             #[automatically_derived]
-            impl ::parquetframe::Column for #ident {
+            impl ::parquetframe::Column for #ident where #(#bounds,)* {
                 type Builder = __Builder;
                 type Reader = __Reader;
 
@@ -160,10 +155,10 @@ pub fn expand(model: &Model<'_>, fields: &[FieldModel<'_>]) -> TokenStream {
             }
 
             #[automatically_derived]
-            impl ::parquetframe::ListItem for #ident {}
+            impl ::parquetframe::ListItem for #ident where #(#bounds,)* {}
 
             #[automatically_derived]
-            impl ::parquetframe::types::ColumnBuilder<#ident> for __Builder {
+            impl ::parquetframe::types::ColumnBuilder<#ident> for __Builder where #(#bounds,)* {
                 fn append(&mut self, value: &#ident) -> ::core::result::Result<(), ::parquetframe::types::ValueError> {
                     #(#appends)*
                     self.__nulls.append_non_null();
@@ -190,7 +185,7 @@ pub fn expand(model: &Model<'_>, fields: &[FieldModel<'_>]) -> TokenStream {
             }
 
             #[automatically_derived]
-            impl ::parquetframe::types::ColumnReader<#ident> for __Reader {
+            impl ::parquetframe::types::ColumnReader<#ident> for __Reader where #(#bounds,)* {
                 #[inline]
                 fn is_null(&self, index: usize) -> bool {
                     ::parquetframe::types::record::is_null(&self.__nulls, index)
@@ -206,7 +201,7 @@ pub fn expand(model: &Model<'_>, fields: &[FieldModel<'_>]) -> TokenStream {
             }
 
             #[automatically_derived]
-            impl ::parquetframe::Record for #ident {
+            impl ::parquetframe::Record for #ident where #(#bounds,)* {
                 const RECORD_NAME: &'static str = #name;
 
                 fn arrow_schema() -> ::parquetframe::__private::arrow::datatypes::SchemaRef {

@@ -1,0 +1,9 @@
+use parquetframe::prelude::*;
+
+#[derive(Entity)]
+#[entity]
+struct User {
+    id: i64,
+}
+
+fn main() {}

@@ -1,0 +1,9 @@
+use parquetframe::prelude::*;
+
+#[derive(Entity)]
+#[entity(storage_path = "", primary_key = "id")]
+struct User {
+    id: i64,
+}
+
+fn main() {}

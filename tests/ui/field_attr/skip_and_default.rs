@@ -1,0 +1,11 @@
+use parquetframe::prelude::*;
+
+#[derive(Entity)]
+#[entity(storage_path = "users/", primary_key = "id")]
+struct User {
+    id: i64,
+    #[entity(skip, default)]
+    cache: Vec<String>,
+}
+
+fn main() {}

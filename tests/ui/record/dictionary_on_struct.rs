@@ -1,0 +1,9 @@
+use parquetframe::prelude::*;
+
+#[derive(Record)]
+#[record(dictionary)]
+struct Point {
+    x: i32,
+}
+
+fn main() {}

@@ -1,0 +1,10 @@
+use parquetframe::prelude::*;
+
+#[derive(Record)]
+enum Level {
+    Low,
+    #[record(rename = "Low")]
+    High,
+}
+
+fn main() {}

@@ -1,0 +1,6 @@
+use parquetframe::prelude::*;
+
+#[derive(Record)]
+enum Never {}
+
+fn main() {}

@@ -1,0 +1,10 @@
+use parquetframe::prelude::*;
+
+#[derive(Record)]
+enum Level {
+    #[record(skip)]
+    Low,
+    High,
+}
+
+fn main() {}
