@@ -72,19 +72,13 @@ fn generated() -> impl Strategy<Value = Generated> {
     );
     let b = (
         prop_oneof![Just(Kind::A), Just(Kind::B), Just(Kind::C)],
-        (-95_000_000i32..95_000_000)
-            .prop_map(|d| NaiveDate::from_num_days_from_ce_opt(d).expect("in range")),
-        (0u32..86_400, 0u32..1_000_000).prop_map(|(s, us)| {
-            NaiveTime::from_num_seconds_from_midnight_opt(s, us * 1000).expect("valid")
-        }),
-        (-MAX_MICROS..MAX_MICROS).prop_map(|us| {
-            DateTime::from_timestamp_micros(us)
-                .expect("in range")
-                .naive_utc()
-        }),
+        (-95_000_000i32..95_000_000).prop_map(|d| NaiveDate::from_num_days_from_ce_opt(d).expect("in range")),
+        (0u32..86_400, 0u32..1_000_000)
+            .prop_map(|(s, us)| NaiveTime::from_num_seconds_from_midnight_opt(s, us * 1000).expect("valid")),
+        (-MAX_MICROS..MAX_MICROS)
+            .prop_map(|us| DateTime::from_timestamp_micros(us).expect("in range").naive_utc()),
         proptest::option::of(
-            (-MAX_MICROS..MAX_MICROS)
-                .prop_map(|us| DateTime::from_timestamp_micros(us).expect("in range")),
+            (-MAX_MICROS..MAX_MICROS).prop_map(|us| DateTime::from_timestamp_micros(us).expect("in range")),
         ),
         any::<i64>().prop_map(TimeDelta::microseconds),
         proptest::collection::hash_map(".{0,4}", any::<Option<u32>>(), 0..4),
@@ -145,71 +139,29 @@ fn any_array(len: usize) -> impl Strategy<Value = ArrayRef> {
         let values: Vec<Option<i64>> = ints.iter().enumerate().map(|(i, v)| opt(*v, i)).collect();
         let array: ArrayRef = match kind {
             0 => Arc::new(Int64Array::from(values)),
-            1 => Arc::new(Int32Array::from(
-                values
-                    .iter()
-                    .map(|v| v.map(|v| v as i32))
-                    .collect::<Vec<_>>(),
-            )),
-            2 => Arc::new(Int8Array::from(
-                values
-                    .iter()
-                    .map(|v| v.map(|v| v as i8))
-                    .collect::<Vec<_>>(),
-            )),
-            3 => Arc::new(UInt64Array::from(
-                values
-                    .iter()
-                    .map(|v| v.map(|v| v as u64))
-                    .collect::<Vec<_>>(),
-            )),
-            4 => Arc::new(Float64Array::from(
-                values
-                    .iter()
-                    .map(|v| v.map(|v| v as f64))
-                    .collect::<Vec<_>>(),
-            )),
-            5 => Arc::new(StringArray::from(
-                values
-                    .iter()
-                    .map(|v| v.map(|_| s.clone()))
-                    .collect::<Vec<_>>(),
-            )),
+            1 => Arc::new(Int32Array::from(values.iter().map(|v| v.map(|v| v as i32)).collect::<Vec<_>>())),
+            2 => Arc::new(Int8Array::from(values.iter().map(|v| v.map(|v| v as i8)).collect::<Vec<_>>())),
+            3 => Arc::new(UInt64Array::from(values.iter().map(|v| v.map(|v| v as u64)).collect::<Vec<_>>())),
+            4 => Arc::new(Float64Array::from(values.iter().map(|v| v.map(|v| v as f64)).collect::<Vec<_>>())),
+            5 => Arc::new(StringArray::from(values.iter().map(|v| v.map(|_| s.clone())).collect::<Vec<_>>())),
             6 => Arc::new(LargeStringArray::from(
-                values
-                    .iter()
-                    .map(|v| v.map(|v| v.to_string()))
-                    .collect::<Vec<_>>(),
+                values.iter().map(|v| v.map(|v| v.to_string())).collect::<Vec<_>>(),
             )),
-            7 => Arc::new(BooleanArray::from(
-                values
-                    .iter()
-                    .map(|v| v.map(|v| v % 2 == 0))
-                    .collect::<Vec<_>>(),
-            )),
+            7 => {
+                Arc::new(BooleanArray::from(values.iter().map(|v| v.map(|v| v % 2 == 0)).collect::<Vec<_>>()))
+            }
             8 => Arc::new(TimestampNanosecondArray::from(values.clone()).with_timezone("UTC")),
             9 => Arc::new(TimestampSecondArray::from(values.clone())),
-            10 => Arc::new(Date32Array::from(
-                values
-                    .iter()
-                    .map(|v| v.map(|v| v as i32))
-                    .collect::<Vec<_>>(),
-            )),
+            10 => Arc::new(Date32Array::from(values.iter().map(|v| v.map(|v| v as i32)).collect::<Vec<_>>())),
             11 => Arc::new(Date64Array::from(values.clone())),
             12 => Arc::new(Time64NanosecondArray::from(values.clone())),
             13 => Arc::new(Time32MillisecondArray::from(
-                values
-                    .iter()
-                    .map(|v| v.map(|v| v as i32))
-                    .collect::<Vec<_>>(),
+                values.iter().map(|v| v.map(|v| v as i32)).collect::<Vec<_>>(),
             )),
             14 => Arc::new(DurationSecondArray::from(values.clone())),
             15 => Arc::new(NullArray::new(len)),
             16 => Arc::new(BinaryArray::from(
-                values
-                    .iter()
-                    .map(|v| v.map(|_| s.as_bytes()))
-                    .collect::<Vec<_>>(),
+                values.iter().map(|v| v.map(|_| s.as_bytes())).collect::<Vec<_>>(),
             )),
             17 => Arc::new(
                 FixedSizeBinaryArray::try_from_sparse_iter_with_size(
@@ -220,10 +172,7 @@ fn any_array(len: usize) -> impl Strategy<Value = ArrayRef> {
             ),
             18 => Arc::new(
                 Decimal128Array::from(
-                    values
-                        .iter()
-                        .map(|v| v.map(|v| i128::from(v) * 1_000_000_000_000))
-                        .collect::<Vec<_>>(),
+                    values.iter().map(|v| v.map(|v| i128::from(v) * 1_000_000_000_000)).collect::<Vec<_>>(),
                 )
                 .with_precision_and_scale(38, 0)
                 .expect("valid"),
@@ -243,10 +192,8 @@ fn any_array(len: usize) -> impl Strategy<Value = ArrayRef> {
                 Arc::new(b.finish())
             }
             20 => {
-                let dict: DictionaryArray<Int8Type> = values
-                    .iter()
-                    .map(|v| v.map(|v| if v % 2 == 0 { "A" } else { "Zed" }))
-                    .collect();
+                let dict: DictionaryArray<Int8Type> =
+                    values.iter().map(|v| v.map(|v| if v % 2 == 0 { "A" } else { "Zed" })).collect();
                 Arc::new(dict)
             }
             _ => {
@@ -255,10 +202,7 @@ fn any_array(len: usize) -> impl Strategy<Value = ArrayRef> {
                     Field::new("label", DataType::Int64, true),
                 ]);
                 let x: ArrayRef = Arc::new(Int32Array::from(
-                    values
-                        .iter()
-                        .map(|v| v.map(|v| v as i32))
-                        .collect::<Vec<_>>(),
+                    values.iter().map(|v| v.map(|v| v as i32)).collect::<Vec<_>>(),
                 ));
                 let label: ArrayRef = Arc::new(Int64Array::from(values.clone()));
                 Arc::new(StructArray::new(fields, vec![x, label], None))
@@ -269,11 +213,7 @@ fn any_array(len: usize) -> impl Strategy<Value = ArrayRef> {
 }
 
 fn any_batch() -> impl Strategy<Value = RecordBatch> {
-    let names: Vec<String> = Generated::arrow_schema()
-        .fields()
-        .iter()
-        .map(|f| f.name().clone())
-        .collect();
+    let names: Vec<String> = Generated::arrow_schema().fields().iter().map(|f| f.name().clone()).collect();
     (0usize..6).prop_flat_map(move |len| {
         let names = names.clone();
         proptest::collection::vec(any_array(len), names.len()).prop_map(move |arrays| {
@@ -298,25 +238,18 @@ proptest! {
 /// A valid batch of generated rows with one column replaced by a random array:
 /// reaches the value-reading paths (extreme timestamps, unknown variants, nulls).
 fn mutated_batch() -> impl Strategy<Value = RecordBatch> {
-    (
-        proptest::collection::vec(generated(), 1..6),
-        any::<proptest::sample::Index>(),
-    )
-        .prop_flat_map(|(rows, which)| {
+    (proptest::collection::vec(generated(), 1..6), any::<proptest::sample::Index>()).prop_flat_map(
+        |(rows, which)| {
             let batch = Generated::to_record_batch(&rows).expect("encodes");
             let column = which.index(batch.num_columns());
             any_array(batch.num_rows()).prop_map(move |array| {
                 let mut columns = batch.columns().to_vec();
                 columns[column] = array;
-                let names = batch
-                    .schema()
-                    .fields()
-                    .iter()
-                    .map(|f| f.name().clone())
-                    .collect::<Vec<_>>();
+                let names = batch.schema().fields().iter().map(|f| f.name().clone()).collect::<Vec<_>>();
                 RecordBatch::try_from_iter(names.into_iter().zip(columns)).expect("equal lengths")
             })
-        })
+        },
+    )
 }
 
 proptest! {

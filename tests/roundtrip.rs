@@ -3,7 +3,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use arrow::datatypes::{DataType, Field, TimeUnit};
-use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, TimeDelta, Utc};
+use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, TimeDelta, Timelike, Utc};
 use parquetframe::prelude::*;
 use rust_decimal::Decimal;
 use uuid::Uuid;
@@ -103,11 +103,7 @@ fn sample(id: i64) -> Everything {
         f64_: -0.0,
         s: "ünïcödé ✓ 日本".into(),
         bytes: vec![0, 255, 1],
-        opt_s: if id % 3 == 0 {
-            None
-        } else {
-            Some(String::new())
-        },
+        opt_s: if id % 3 == 0 { None } else { Some(String::new()) },
         opt_i: Some(i32::MAX),
         list: vec![i64::MIN, 0, i64::MAX],
         list_opt: vec![None, Some("x".into()), None],
@@ -115,29 +111,20 @@ fn sample(id: i64) -> Everything {
         address: Address {
             city: "Oslo".into(),
             zip: None,
-            geo: Some(Geo {
-                lat: f64::INFINITY,
-                lon: f64::NEG_INFINITY,
-            }),
+            geo: Some(Geo { lat: f64::INFINITY, lon: f64::NEG_INFINITY }),
         },
         addresses: vec![],
         maybe_address: if id % 2 == 0 {
             None
         } else {
-            Some(Address {
-                city: String::new(),
-                zip: Some("0150".into()),
-                geo: None,
-            })
+            Some(Address { city: String::new(), zip: Some("0150".into()), geo: None })
         },
         status: Status::OnHold,
         tier: if id % 2 == 0 { Tier::Pro } else { Tier::Free },
         statuses: vec![Status::Active, Status::Closed],
         date: date(1600, 2, 29),
         time: NaiveTime::from_hms_micro_opt(23, 59, 59, 999_999).expect("valid"),
-        naive: date(1969, 12, 31)
-            .and_hms_micro_opt(23, 59, 59, 1)
-            .expect("valid"),
+        naive: date(1969, 12, 31).and_hms_micro_opt(23, 59, 59, 1).expect("valid"),
         at,
         dur: TimeDelta::microseconds(-1),
         tags: HashMap::from([("a".into(), 1), ("".into(), -1)]),
@@ -180,8 +167,7 @@ fn negative_zero_keeps_its_sign() {
 fn skipped_field_loads_as_default() {
     let mut row = sample(1);
     row.cache = vec!["not stored".into()];
-    let back =
-        Everything::from_record_batch(&Everything::to_record_batch(&[row]).unwrap()).unwrap();
+    let back = Everything::from_record_batch(&Everything::to_record_batch(&[row]).unwrap()).unwrap();
     assert!(back[0].cache.is_empty());
 }
 
@@ -194,15 +180,11 @@ fn empty_slice_gives_empty_batch_with_schema() {
 }
 
 #[test]
-fn large_batches_convert_in_parallel_and_keep_row_order() {
+fn large_batches_keep_row_order() {
     let rows: Vec<Everything> = (0..70_000).map(sample).collect();
     let back = Everything::from_record_batch(&Everything::to_record_batch(&rows).unwrap()).unwrap();
     assert_eq!(back.len(), rows.len());
-    assert!(
-        back.iter()
-            .zip(&rows)
-            .all(|(a, b)| a.id == b.id && a.maybe_address == b.maybe_address)
-    );
+    assert!(back.iter().zip(&rows).all(|(a, b)| a.id == b.id && a.maybe_address == b.maybe_address));
 }
 
 #[test]
@@ -217,61 +199,28 @@ fn schema_of_representative_struct() {
         &DataType::List(Field::new("item", DataType::Utf8, true).into())
     );
     assert_eq!(field("date").data_type(), &DataType::Date32);
-    assert_eq!(
-        field("time").data_type(),
-        &DataType::Time64(TimeUnit::Microsecond)
-    );
-    assert_eq!(
-        field("naive").data_type(),
-        &DataType::Timestamp(TimeUnit::Microsecond, None)
-    );
-    assert_eq!(
-        field("at").data_type(),
-        &DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into()))
-    );
-    assert_eq!(
-        field("dur").data_type(),
-        &DataType::Duration(TimeUnit::Microsecond)
-    );
+    assert_eq!(field("time").data_type(), &DataType::Time64(TimeUnit::Microsecond));
+    assert_eq!(field("naive").data_type(), &DataType::Timestamp(TimeUnit::Microsecond, None));
+    assert_eq!(field("at").data_type(), &DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into())));
+    assert_eq!(field("dur").data_type(), &DataType::Duration(TimeUnit::Microsecond));
     assert_eq!(field("status").data_type(), &DataType::Utf8);
     assert_eq!(
         field("tier").data_type(),
         &DataType::Dictionary(Box::new(DataType::Int32), Box::new(DataType::Utf8))
     );
     assert_eq!(field("uuid").data_type(), &DataType::FixedSizeBinary(16));
-    assert_eq!(
-        field("uuid")
-            .metadata()
-            .get("ARROW:extension:name")
-            .map(String::as_str),
-        Some("arrow.uuid")
-    );
+    assert_eq!(field("uuid").metadata().get("ARROW:extension:name").map(String::as_str), Some("arrow.uuid"));
     assert_eq!(field("price").data_type(), &DataType::Decimal128(20, 4));
-    assert_eq!(
-        field("default_dec").data_type(),
-        &DataType::Decimal128(38, 10)
-    );
-    let DataType::Map(entries, false) = field("tags").data_type().clone() else {
-        panic!("map")
-    };
-    let DataType::Struct(kv) = entries.data_type() else {
-        panic!("entries")
-    };
+    assert_eq!(field("default_dec").data_type(), &DataType::Decimal128(38, 10));
+    let DataType::Map(entries, false) = field("tags").data_type().clone() else { panic!("map") };
+    let DataType::Struct(kv) = entries.data_type() else { panic!("entries") };
     assert_eq!(kv[0].as_ref(), &Field::new("key", DataType::Utf8, false));
     assert_eq!(kv[1].as_ref(), &Field::new("value", DataType::Int32, false));
-    let DataType::Struct(addr) = field("address").data_type().clone() else {
-        panic!("struct")
-    };
-    assert_eq!(
-        addr.iter().map(|f| f.name().as_str()).collect::<Vec<_>>(),
-        ["city", "zip", "geo"]
-    );
+    let DataType::Struct(addr) = field("address").data_type().clone() else { panic!("struct") };
+    assert_eq!(addr.iter().map(|f| f.name().as_str()).collect::<Vec<_>>(), ["city", "zip", "geo"]);
     assert!(schema.field_with_name("renamed_col").is_ok());
     assert!(schema.field_with_name("renamed").is_err());
-    assert!(
-        schema.field_with_name("cache").is_err(),
-        "skipped fields are not stored"
-    );
+    assert!(schema.field_with_name("cache").is_err(), "skipped fields are not stored");
     // Field order is struct order.
     assert_eq!(schema.field(0).name(), "id");
     assert_eq!(schema.field(1).name(), "b");
@@ -289,4 +238,85 @@ fn entity_constants_and_key() {
     let c: Col<Everything, String> = Everything::S;
     assert_eq!(c.name(), "s");
     assert_eq!(Everything::RENAMED.name(), "renamed_col");
+}
+
+#[derive(Entity, Debug, Clone, PartialEq)]
+#[entity(storage_path = "temporal/", primary_key = "id")]
+pub struct TemporalEdges {
+    pub id: u32,
+    pub date: NaiveDate,
+    pub naive: NaiveDateTime,
+    pub at: DateTime<Utc>,
+    pub time: NaiveTime,
+    pub dur: TimeDelta,
+}
+
+#[test]
+fn dates_far_before_1970_and_far_in_the_future_round_trip() {
+    let extremes = [
+        (NaiveDate::MIN, NaiveDateTime::MIN, DateTime::<Utc>::MIN_UTC),
+        (NaiveDate::MAX, NaiveDateTime::MAX, DateTime::<Utc>::MAX_UTC),
+        (date(1, 1, 1), date(1, 1, 1).and_hms_opt(0, 0, 0).unwrap(), DateTime::<Utc>::UNIX_EPOCH),
+        (
+            date(9999, 12, 31),
+            date(262_000, 1, 1).and_hms_micro_opt(12, 0, 0, 1).unwrap(),
+            DateTime::<Utc>::from_timestamp_micros(-1).unwrap(),
+        ),
+    ];
+    let rows: Vec<TemporalEdges> = extremes
+        .iter()
+        .enumerate()
+        .map(|(i, (d, n, a))| TemporalEdges {
+            id: i as u32,
+            // chrono's MIN/MAX carry nanoseconds; storage keeps microseconds.
+            date: *d,
+            naive: n.with_nanosecond(n.nanosecond() / 1000 * 1000).unwrap(),
+            at: a.with_nanosecond(a.nanosecond() / 1000 * 1000).unwrap(),
+            time: if i % 2 == 0 {
+                NaiveTime::MIN
+            } else {
+                NaiveTime::from_hms_micro_opt(23, 59, 59, 999_999).unwrap()
+            },
+            dur: if i % 2 == 0 {
+                TimeDelta::microseconds(i64::MIN + 1)
+            } else {
+                TimeDelta::microseconds(i64::MAX)
+            },
+        })
+        .collect();
+    let back = TemporalEdges::from_record_batch(&TemporalEdges::to_record_batch(&rows).unwrap()).unwrap();
+    assert_eq!(back, rows);
+}
+
+#[test]
+fn leap_second_round_trips() {
+    let leap = NaiveTime::from_hms_micro_opt(23, 59, 59, 1_500_000).unwrap();
+    let row = TemporalEdges {
+        id: 0,
+        date: date(2016, 12, 31),
+        naive: date(2016, 12, 31).and_time(leap),
+        at: DateTime::UNIX_EPOCH,
+        time: leap,
+        dur: TimeDelta::zero(),
+    };
+    let back =
+        TemporalEdges::from_record_batch(&TemporalEdges::to_record_batch(std::slice::from_ref(&row)).unwrap()).unwrap();
+    assert_eq!(back[0].time, row.time);
+}
+
+#[test]
+fn unrepresentable_values_are_encode_errors_naming_column_and_row() {
+    let mut rows = vec![sample(0), sample(1)];
+    rows[1].price = Decimal::new(1, 6); // 0.000001 needs scale 6; the column has scale 4
+    let err = Everything::to_record_batch(&rows).unwrap_err();
+    assert!(matches!(err, Error::Encode { row: 1, ref column, .. } if column == "price"), "{err}");
+    let mut rows = vec![sample(0)];
+    rows[0].dur = TimeDelta::MAX;
+    let err = Everything::to_record_batch(&rows).unwrap_err();
+    assert!(matches!(err, Error::Encode { row: 0, ref column, .. } if column == "dur"), "{err}");
+    let mut rows = vec![sample(0)];
+    rows[0].addresses = vec![Address { city: "x".into(), zip: None, geo: None }];
+    rows[0].price = Decimal::from_i128_with_scale(10i128.pow(25), 0); // more than 20 digits with scale 4
+    let err = Everything::to_record_batch(&rows).unwrap_err();
+    assert!(matches!(err, Error::Encode { ref column, .. } if column == "price"), "{err}");
 }

@@ -82,34 +82,18 @@ fn set_once<T>(cx: &Ctxt, slot: &mut Option<Spanned<T>>, value: Spanned<T>, key:
     }
 }
 
-fn string_value(
-    cx: &Ctxt,
-    meta: &ParseNestedMeta<'_>,
-    key: &str,
-    example: &str,
-) -> Option<Spanned<String>> {
+fn string_value(cx: &Ctxt, meta: &ParseNestedMeta<'_>, key: &str, example: &str) -> Option<Spanned<String>> {
     let expr = match meta.value().and_then(|v| v.parse::<Expr>()) {
         Ok(e) => e,
         Err(_) => {
-            cx.error_spanned_by(
-                &meta.path,
-                format!("`{key}` needs a string value: {key} = \"{example}\""),
-            );
+            cx.error_spanned_by(&meta.path, format!("`{key}` needs a string value: {key} = \"{example}\""));
             return None;
         }
     };
     match &expr {
-        Expr::Lit(ExprLit {
-            lit: Lit::Str(s), ..
-        }) => Some(Spanned {
-            value: s.value(),
-            span: s.span(),
-        }),
+        Expr::Lit(ExprLit { lit: Lit::Str(s), .. }) => Some(Spanned { value: s.value(), span: s.span() }),
         other => {
-            cx.error_spanned_by(
-                other,
-                format!("`{key}` needs a string literal, e.g. {key} = \"{example}\""),
-            );
+            cx.error_spanned_by(other, format!("`{key}` needs a string literal, e.g. {key} = \"{example}\""));
             None
         }
     }
@@ -127,41 +111,25 @@ where
     let expr = match meta.value().and_then(|v| v.parse::<Expr>()) {
         Ok(e) => e,
         Err(_) => {
-            cx.error_spanned_by(
-                &meta.path,
-                format!("`{key}` needs an integer value in {range}"),
-            );
+            cx.error_spanned_by(&meta.path, format!("`{key}` needs an integer value in {range}"));
             return None;
         }
     };
     match &expr {
-        Expr::Lit(ExprLit {
-            lit: Lit::Int(i), ..
-        }) => parse_int(cx, i, key, range),
+        Expr::Lit(ExprLit { lit: Lit::Int(i), .. }) => parse_int(cx, i, key, range),
         other => {
-            cx.error_spanned_by(
-                other,
-                format!("`{key}` needs an integer literal in {range}"),
-            );
+            cx.error_spanned_by(other, format!("`{key}` needs an integer literal in {range}"));
             None
         }
     }
 }
 
-fn parse_int<T: std::str::FromStr>(
-    cx: &Ctxt,
-    lit: &LitInt,
-    key: &str,
-    range: &str,
-) -> Option<Spanned<T>>
+fn parse_int<T: std::str::FromStr>(cx: &Ctxt, lit: &LitInt, key: &str, range: &str) -> Option<Spanned<T>>
 where
     T::Err: std::fmt::Display,
 {
     match lit.base10_parse::<T>() {
-        Ok(value) => Some(Spanned {
-            value,
-            span: lit.span(),
-        }),
+        Ok(value) => Some(Spanned { value, span: lit.span() }),
         Err(_) => {
             cx.error_spanned_by(lit, format!("`{key}` must be in {range}"));
             None
@@ -172,16 +140,10 @@ where
 /// A flag (`skip`) must not have a value.
 fn flag(cx: &Ctxt, meta: &ParseNestedMeta<'_>, key: &str) -> Option<Spanned<()>> {
     if meta.input.peek(syn::Token![=]) || meta.input.peek(syn::token::Paren) {
-        cx.error_spanned_by(
-            &meta.path,
-            format!("`{key}` takes no value: write `{key}` alone"),
-        );
+        cx.error_spanned_by(&meta.path, format!("`{key}` takes no value: write `{key}` alone"));
         skip_value(meta);
     }
-    Some(Spanned {
-        value: (),
-        span: meta.path.span(),
-    })
+    Some(Spanned { value: (), span: meta.path.span() })
 }
 
 /// Consumes whatever value follows an unknown key, so parsing can go on.
@@ -197,11 +159,7 @@ fn skip_value(meta: &ParseNestedMeta<'_>) {
 }
 
 fn unknown(cx: &Ctxt, meta: &ParseNestedMeta<'_>, what: &str, attr: &str, known: &[&str]) {
-    let key = meta
-        .path
-        .get_ident()
-        .map(ToString::to_string)
-        .unwrap_or_else(|| "?".into());
+    let key = meta.path.get_ident().map(ToString::to_string).unwrap_or_else(|| "?".into());
     let hint = match closest(&key, known) {
         Some(c) => format!("; did you mean `{c}`?"),
         None => String::new(),
@@ -242,12 +200,7 @@ fn levenshtein(a: &str, b: &str) -> usize {
 }
 
 /// The attributes named `name` among `attrs`, each parsed as a list.
-fn each_list<'a>(
-    cx: &Ctxt,
-    attrs: &'a [Attribute],
-    name: &str,
-    mut f: impl FnMut(&Attribute, ParseNestedMeta<'_>),
-) {
+fn each_list(cx: &Ctxt, attrs: &[Attribute], name: &str, mut f: impl FnMut(&Attribute, ParseNestedMeta<'_>)) {
     for attr in attrs.iter().filter(|a| a.path().is_ident(name)) {
         if !matches!(attr.meta, syn::Meta::List(_)) {
             cx.error_spanned_by(attr, format!("write `#[{name}(key = value, ...)]`"));
@@ -269,16 +222,11 @@ pub fn container(cx: &Ctxt, attrs: &[Attribute], derive: Derive) -> ContainerAtt
     let name = derive.attr_name();
     if let Some(attr) = attrs.iter().find(|a| a.path().is_ident(name)) {
         out.attr = Some(attr.path().span());
-        out.malformed = attrs
-            .iter()
-            .any(|a| a.path().is_ident(name) && !matches!(a.meta, syn::Meta::List(_)));
+        out.malformed =
+            attrs.iter().any(|a| a.path().is_ident(name) && !matches!(a.meta, syn::Meta::List(_)));
     }
     each_list(cx, attrs, name, |_, meta| {
-        let key = meta
-            .path
-            .get_ident()
-            .map(ToString::to_string)
-            .unwrap_or_default();
+        let key = meta.path.get_ident().map(ToString::to_string).unwrap_or_default();
         out.written.push(key.clone());
         match (derive, key.as_str()) {
             (Derive::Entity, "storage_path") => {
@@ -317,11 +265,7 @@ pub fn field(cx: &Ctxt, attrs: &[Attribute], derive: Derive) -> FieldAttrs {
     let mut out = FieldAttrs::default();
     let name = derive.attr_name();
     each_list(cx, attrs, name, |_, meta| {
-        let key = meta
-            .path
-            .get_ident()
-            .map(ToString::to_string)
-            .unwrap_or_default();
+        let key = meta.path.get_ident().map(ToString::to_string).unwrap_or_default();
         match key.as_str() {
             "rename" => {
                 if let Some(v) = string_value(cx, &meta, "rename", "column_name") {

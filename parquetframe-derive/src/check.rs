@@ -15,9 +15,7 @@ pub fn generics(cx: &Ctxt, input: &DeriveInput, derive: Derive) {
             Derive::Entity => {
                 "an entity has one Arrow schema and one storage path, so it must be a concrete type"
             }
-            Derive::Record => {
-                "a record maps to one fixed Arrow struct type, so it must be a concrete type"
-            }
+            Derive::Record => "a record maps to one fixed Arrow struct type, so it must be a concrete type",
         };
         cx.error_spanned_by(
             &input.generics,
@@ -33,11 +31,7 @@ pub fn entity(
     attrs: &ContainerAttrs,
     fields: &[FieldModel<'_>],
 ) -> Option<EntityModel> {
-    let field_list = fields
-        .iter()
-        .map(|f| f.ident.to_string())
-        .collect::<Vec<_>>()
-        .join(", ");
+    let field_list = fields.iter().map(|f| f.ident.to_string()).collect::<Vec<_>>().join(", ");
     let Some(attr_span) = attrs.attr else {
         cx.error_spanned_by(
             &input.ident,
@@ -73,10 +67,7 @@ pub fn entity(
             "parquet" => "parquet",
             "avro" => "avro",
             _ => {
-                cx.error_at(
-                    f.span,
-                    format!("unknown format `{}`: use \"parquet\" or \"avro\"", f.value),
-                );
+                cx.error_at(f.span, format!("unknown format `{}`: use \"parquet\" or \"avro\"", f.value));
                 "parquet"
             }
         },
@@ -85,16 +76,13 @@ pub fn entity(
     let Some(index) = fields
         .iter()
         .position(|f| {
-            f.ident == key.value.as_str()
-                || f.ident.to_string().trim_start_matches("r#") == key.value
+            f.ident == key.value.as_str() || f.ident.to_string().trim_start_matches("r#") == key.value
         })
         .or_else(|| fields.iter().position(|f| !f.skip && f.column == key.value))
     else {
         let names: Vec<String> = fields.iter().map(|f| f.ident.to_string()).collect();
         let refs: Vec<&str> = names.iter().map(String::as_str).collect();
-        let hint = closest(&key.value, &refs)
-            .map(|c| format!("; did you mean `{c}`?"))
-            .unwrap_or_default();
+        let hint = closest(&key.value, &refs).map(|c| format!("; did you mean `{c}`?")).unwrap_or_default();
         cx.error_at(
             key.span,
             format!(
@@ -108,10 +96,7 @@ pub fn entity(
     if field.skip {
         cx.error_at(
             key.span,
-            format!(
-                "primary key `{}` is `#[entity(skip)]`: a key must be stored; remove `skip`",
-                key.value
-            ),
+            format!("primary key `{}` is `#[entity(skip)]`: a key must be stored; remove `skip`", key.value),
         );
     }
     if field.default {
@@ -132,14 +117,11 @@ pub fn entity(
             ),
         );
     }
-    let name = attrs
-        .name
-        .as_ref()
-        .map_or_else(|| input.ident.to_string(), |n| n.value.clone());
-    if let Some(n) = &attrs.name {
-        if n.value.is_empty() {
-            cx.error_at(n.span, "an entity name cannot be empty");
-        }
+    let name = attrs.name.as_ref().map_or_else(|| input.ident.to_string(), |n| n.value.clone());
+    if let Some(n) = &attrs.name
+        && n.value.is_empty()
+    {
+        cx.error_at(n.span, "an entity name cannot be empty");
     }
     Some(EntityModel {
         name,
@@ -153,17 +135,16 @@ pub fn entity(
 fn storage_path(cx: &Ctxt, path: &str, span: proc_macro2::Span) {
     let windows_drive = path.len() >= 2 && path.as_bytes()[1] == b':';
     if path.trim().is_empty() {
-        cx.error_at(
-            span,
-            "storage_path cannot be empty: give a directory such as \"users/\"",
-        );
+        cx.error_at(span, "storage_path cannot be empty: give a directory such as \"users/\"");
     } else if path.starts_with('/') || path.starts_with('\\') || windows_drive {
-        cx.error_at(span, format!("storage_path `{path}` is absolute: it must be relative to the store root, e.g. \"users/\""));
-    } else if path.split(['/', '\\']).any(|c| c == "..") {
         cx.error_at(
             span,
-            format!("storage_path `{path}` contains `..`: it must stay inside the store root"),
+            format!(
+                "storage_path `{path}` is absolute: it must be relative to the store root, e.g. \"users/\""
+            ),
         );
+    } else if path.split(['/', '\\']).any(|c| c == "..") {
+        cx.error_at(span, format!("storage_path `{path}` contains `..`: it must stay inside the store root"));
     }
 }
 
@@ -201,34 +182,24 @@ pub fn decimal(cx: &Ctxt, attrs: &FieldAttrs) -> Option<(u8, i8)> {
         return None;
     }
     let precision = attrs.precision.as_ref().map_or(38, |p| p.value);
-    let scale = attrs
-        .scale
-        .as_ref()
-        .map_or(10.min(precision as i8), |s| s.value);
-    if let Some(p) = &attrs.precision {
-        if !(1..=38).contains(&p.value) {
-            cx.error_at(p.span, "precision must be in 1..=38 (Decimal128)");
-        }
+    let scale = attrs.scale.as_ref().map_or(10.min(precision as i8), |s| s.value);
+    if let Some(p) = &attrs.precision
+        && !(1..=38).contains(&p.value)
+    {
+        cx.error_at(p.span, "precision must be in 1..=38 (Decimal128)");
     }
     if let Some(s) = &attrs.scale {
         if !(0..=28).contains(&s.value) {
             cx.error_at(s.span, "scale must be in 0..=28 (rust_decimal's range)");
         } else if i16::from(s.value) > i16::from(precision) {
-            cx.error_at(
-                s.span,
-                format!("scale {} is larger than precision {precision}", s.value),
-            );
+            cx.error_at(s.span, format!("scale {} is larger than precision {precision}", s.value));
         }
     }
     Some((precision, scale))
 }
 
 /// A unit-only enum's variants, with their stored names.
-pub fn unit_variants<'a>(
-    cx: &Ctxt,
-    input: &'a DeriveInput,
-    data: &'a DataEnum,
-) -> Vec<VariantModel<'a>> {
+pub fn unit_variants<'a>(cx: &Ctxt, input: &'a DeriveInput, data: &'a DataEnum) -> Vec<VariantModel<'a>> {
     if data.variants.is_empty() {
         cx.error_spanned_by(&input.ident, "an enum column needs at least one variant");
     }
@@ -246,24 +217,12 @@ pub fn unit_variants<'a>(
                 ),
             );
         }
-        let stored = attrs
-            .rename
-            .as_ref()
-            .map_or_else(|| v.ident.to_string(), |r| r.value.clone());
+        let stored = attrs.rename.as_ref().map_or_else(|| v.ident.to_string(), |r| r.value.clone());
         if let Some(first) = seen.insert(stored.clone(), &v.ident) {
             let span = attrs.rename.as_ref().map_or(v.ident.span(), |r| r.span);
-            cx.error_at(
-                span,
-                format!(
-                    "variants `{first}` and `{}` are both stored as `{stored}`",
-                    v.ident
-                ),
-            );
+            cx.error_at(span, format!("variants `{first}` and `{}` are both stored as `{stored}`", v.ident));
         }
-        out.push(VariantModel {
-            ident: &v.ident,
-            stored,
-        });
+        out.push(VariantModel { ident: &v.ident, stored });
     }
     out
 }

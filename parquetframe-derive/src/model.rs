@@ -54,13 +54,9 @@ pub fn build<'a>(cx: &Ctxt, input: &'a DeriveInput, derive: Derive) -> Option<Mo
     check::generics(cx, input, derive);
     let body = match &input.data {
         Data::Struct(data) => match &data.fields {
-            Fields::Named(named) => Some(Body::Struct(
-                named
-                    .named
-                    .iter()
-                    .filter_map(|f| field(cx, f, derive))
-                    .collect(),
-            )),
+            Fields::Named(named) => {
+                Some(Body::Struct(named.named.iter().filter_map(|f| field(cx, f, derive)).collect()))
+            }
             Fields::Unnamed(unnamed) => {
                 cx.error_at(
                     unnamed.paren_token.span.join(),
@@ -115,17 +111,9 @@ pub fn build<'a>(cx: &Ctxt, input: &'a DeriveInput, derive: Derive) -> Option<Mo
         check::columns(cx, fields);
     }
     if let (Some(d), Body::Struct(_)) = (&container.dictionary, &body) {
-        cx.error_at(
-            d.span,
-            "`dictionary` applies to unit enums only; remove it from this struct",
-        );
+        cx.error_at(d.span, "`dictionary` applies to unit enums only; remove it from this struct");
     }
-    Some(Model {
-        ident: &input.ident,
-        body,
-        entity,
-        dictionary: container.dictionary.is_some(),
-    })
+    Some(Model { ident: &input.ident, body, entity, dictionary: container.dictionary.is_some() })
 }
 
 fn derive_name(derive: Derive) -> &'static str {
@@ -140,21 +128,15 @@ fn field<'a>(cx: &Ctxt, f: &'a syn::Field, derive: Derive) -> Option<FieldModel<
     let ident = f.ident.as_ref()?;
     let name = ident.unraw().to_string();
     if let (Some(_), Some(default)) = (&attrs.skip, &attrs.default) {
-        cx.error_at(
-            default.span,
-            "`skip` already loads `Default::default()`; remove `default`",
-        );
+        cx.error_at(default.span, "`skip` already loads `Default::default()`; remove `default`");
     }
     if let (Some(_), Some(rename)) = (&attrs.skip, &attrs.rename) {
-        cx.error_at(
-            rename.span,
-            "a skipped field has no column to rename; remove `rename` or `skip`",
-        );
+        cx.error_at(rename.span, "a skipped field has no column to rename; remove `rename` or `skip`");
     }
-    if let Some(rename) = &attrs.rename {
-        if rename.value.is_empty() {
-            cx.error_at(rename.span, "a column name cannot be empty");
-        }
+    if let Some(rename) = &attrs.rename
+        && rename.value.is_empty()
+    {
+        cx.error_at(rename.span, "a column name cannot be empty");
     }
     let decimal = check::decimal(cx, &attrs);
     let (column, column_span) = match &attrs.rename {

@@ -17,10 +17,7 @@ pub struct Col<E, T> {
 impl<E, T> Col<E, T> {
     /// A handle for the column named `name`. Generated code calls this.
     pub const fn new(name: &'static str) -> Self {
-        Self {
-            name,
-            _marker: PhantomData,
-        }
+        Self { name, _marker: PhantomData }
     }
 
     /// The column's name in storage (after any `rename`).

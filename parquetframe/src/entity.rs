@@ -47,9 +47,7 @@ impl FromStr for Format {
         match s {
             "parquet" => Ok(Format::Parquet),
             "avro" => Ok(Format::Avro),
-            other => Err(format!(
-                "unknown format `{other}`: expected `parquet` or `avro`"
-            )),
+            other => Err(format!("unknown format `{other}`: expected `parquet` or `avro`")),
         }
     }
 }

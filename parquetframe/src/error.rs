@@ -97,9 +97,5 @@ pub enum Error {
 }
 
 fn accepts_note(accepts: &str) -> String {
-    if accepts.is_empty() {
-        String::new()
-    } else {
-        format!(" (also accepted: {accepts})")
-    }
+    if accepts.is_empty() { String::new() } else { format!(" (also accepted: {accepts})") }
 }

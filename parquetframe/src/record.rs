@@ -58,8 +58,5 @@ pub trait Record: Column {
 
     /// Binds a reader to named columns. Generated.
     #[doc(hidden)]
-    fn bind_columns(
-        columns: Columns<'_>,
-        nulls: Option<NullBuffer>,
-    ) -> Result<Self::Reader, BindError>;
+    fn bind_columns(columns: Columns<'_>, nulls: Option<NullBuffer>) -> Result<Self::Reader, BindError>;
 }

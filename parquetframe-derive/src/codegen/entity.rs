@@ -7,12 +7,7 @@ use crate::model::{EntityModel, FieldModel, Model, type_span};
 
 pub fn expand(model: &Model<'_>, fields: &[FieldModel<'_>], entity: &EntityModel) -> TokenStream {
     let ident = model.ident;
-    let EntityModel {
-        name,
-        storage_path,
-        format,
-        ..
-    } = entity;
+    let EntityModel { name, storage_path, format, .. } = entity;
     let Some(key) = fields.get(entity.primary_key) else {
         return TokenStream::new();
     };

@@ -15,10 +15,7 @@ pub fn expand(model: &Model<'_>) -> TokenStream {
     match &model.body {
         Body::Struct(fields) => {
             let record = record::expand(model, fields);
-            let entity = model
-                .entity
-                .as_ref()
-                .map(|e| entity::expand(model, fields, e));
+            let entity = model.entity.as_ref().map(|e| entity::expand(model, fields, e));
             quote! { #record #entity }
         }
         Body::Enum(variants) => enums::expand(model, variants),
@@ -38,11 +35,7 @@ pub fn options(decimal: Option<(u8, i8)>) -> TokenStream {
 /// `Type: Trait` with the trait's tokens spanned at the type's last token, so an
 /// unsatisfied bound underlines the whole field type.
 pub fn bound(ty: &Type, tr: TokenStream) -> TokenStream {
-    let last = ty
-        .to_token_stream()
-        .into_iter()
-        .last()
-        .map_or_else(Span::call_site, |t| t.span());
+    let last = ty.to_token_stream().into_iter().last().map_or_else(Span::call_site, |t| t.span());
     let tr: TokenStream = tr
         .into_iter()
         .map(|mut t| {
@@ -55,9 +48,5 @@ pub fn bound(ty: &Type, tr: TokenStream) -> TokenStream {
 
 /// `FieldType: Column` for every stored field.
 pub fn column_bounds(fields: &[FieldModel<'_>]) -> Vec<TokenStream> {
-    fields
-        .iter()
-        .filter(|f| !f.skip)
-        .map(|f| bound(f.ty, quote! { ::parquetframe::Column }))
-        .collect()
+    fields.iter().filter(|f| !f.skip).map(|f| bound(f.ty, quote! { ::parquetframe::Column })).collect()
 }

@@ -25,8 +25,7 @@ pub fn cast_if_accepted(
         return Ok(array.clone());
     }
     if matches!(found, DataType::Null) || accepted(found) {
-        return cast(array, target)
-            .map_err(|_| BindError::mismatch(target.clone(), found, accepts));
+        return cast(array, target).map_err(|_| BindError::mismatch(target.clone(), found, accepts));
     }
     Err(BindError::mismatch(target.clone(), found, accepts))
 }

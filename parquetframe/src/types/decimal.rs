@@ -12,9 +12,7 @@ use arrow::datatypes::{DataType, Decimal128Type};
 use rust_decimal::Decimal;
 
 use super::coerce::cast_if_accepted;
-use super::{
-    BindError, Column, ColumnBuilder, ColumnReader, FieldOptions, ListItem, ReadError, ValueError,
-};
+use super::{BindError, Column, ColumnBuilder, ColumnReader, FieldOptions, ListItem, ReadError, ValueError};
 
 /// Precision and scale when the field has no attribute.
 pub const DEFAULT_PRECISION_SCALE: (u8, i8) = (38, 10);
@@ -54,15 +52,12 @@ impl Column for Decimal {
                 .with_data_type(DataType::Decimal128(precision, scale)),
             precision,
             scale,
-            limit: 10i128
-                .checked_pow(u32::from(precision))
-                .unwrap_or(i128::MAX),
+            limit: 10i128.checked_pow(u32::from(precision)).unwrap_or(i128::MAX),
         }
     }
 
     fn reader(array: &ArrayRef, opts: &FieldOptions) -> Result<Self::Reader, BindError> {
-        const ACCEPTS: &str =
-            "Decimal128 of any precision and scale in 0..=28, Decimal32, Decimal64";
+        const ACCEPTS: &str = "Decimal128 of any precision and scale in 0..=28, Decimal32, Decimal64";
         let array = match array.data_type() {
             DataType::Decimal128(..) => array.clone(),
             DataType::Decimal32(p, s) | DataType::Decimal64(p, s) => {
@@ -70,28 +65,16 @@ impl Column for Decimal {
             }
             _ => cast_if_accepted(array, &Self::data_type(opts), |_| false, ACCEPTS)?,
         };
-        let typed = array.as_primitive_opt::<Decimal128Type>().ok_or_else(|| {
-            BindError::mismatch(Self::data_type(opts), array.data_type(), ACCEPTS)
-        })?;
+        let typed = array
+            .as_primitive_opt::<Decimal128Type>()
+            .ok_or_else(|| BindError::mismatch(Self::data_type(opts), array.data_type(), ACCEPTS))?;
         let DataType::Decimal128(_, scale) = typed.data_type() else {
-            return Err(BindError::mismatch(
-                Self::data_type(opts),
-                array.data_type(),
-                ACCEPTS,
-            ));
+            return Err(BindError::mismatch(Self::data_type(opts), array.data_type(), ACCEPTS));
         };
         if !(0..=28).contains(scale) {
-            return Err(BindError::mismatch(
-                Self::data_type(opts),
-                array.data_type(),
-                ACCEPTS,
-            ));
+            return Err(BindError::mismatch(Self::data_type(opts), array.data_type(), ACCEPTS));
         }
-        Ok(DecimalReader {
-            values: typed.values().clone(),
-            scale: *scale,
-            nulls: typed.nulls().cloned(),
-        })
+        Ok(DecimalReader { values: typed.values().clone(), scale: *scale, nulls: typed.nulls().cloned() })
     }
 }
 
@@ -133,9 +116,7 @@ impl ColumnBuilder<Decimal> for DecimalBuilder {
 impl ColumnReader<Decimal> for DecimalReader {
     #[inline]
     fn is_null(&self, index: usize) -> bool {
-        self.nulls
-            .as_ref()
-            .is_some_and(|n| index < n.len() && n.is_null(index))
+        self.nulls.as_ref().is_some_and(|n| index < n.len() && n.is_null(index))
     }
 
     #[inline]
@@ -143,16 +124,10 @@ impl ColumnReader<Decimal> for DecimalReader {
         if ColumnReader::<Decimal>::is_null(self, index) {
             return Err(ReadError::null());
         }
-        let v = self
-            .values
-            .get(index)
-            .copied()
-            .ok_or_else(|| ReadError::out_of_bounds(index))?;
+        let v = self.values.get(index).copied().ok_or_else(|| ReadError::out_of_bounds(index))?;
         let scale = u32::try_from(self.scale).unwrap_or(0);
         Decimal::try_from_i128_with_scale(v, scale).map_err(|_| {
-            ReadError::invalid(format!(
-                "decimal {v}e-{scale} is outside rust_decimal's 96-bit range"
-            ))
+            ReadError::invalid(format!("decimal {v}e-{scale} is outside rust_decimal's 96-bit range"))
         })
     }
 }

@@ -63,9 +63,9 @@ impl<E: EnumColumn> EnumBuilder<E> {
             .ok_or_else(|| ValueError::new(format!("variant index {index} out of range")))?;
         match self {
             EnumBuilder::Plain(b, _) => b.push(name),
-            EnumBuilder::Dictionary(b) => b.append_value(
-                i32::try_from(index).map_err(|_| ValueError::new("too many variants"))?,
-            ),
+            EnumBuilder::Dictionary(b) => {
+                b.append_value(i32::try_from(index).map_err(|_| ValueError::new("too many variants"))?)
+            }
         }
         Ok(())
     }
@@ -112,17 +112,11 @@ pub enum EnumReader<E> {
 }
 
 fn variant_of<E: EnumColumn>(name: &str) -> Result<usize, String> {
-    E::VARIANTS
-        .iter()
-        .position(|v| *v == name)
-        .ok_or_else(|| name.to_owned())
+    E::VARIANTS.iter().position(|v| *v == name).ok_or_else(|| name.to_owned())
 }
 
 fn unknown<E: EnumColumn>(name: &str) -> ReadError {
-    ReadError::invalid(format!(
-        "`{name}` is not a variant (expected one of: {})",
-        E::VARIANTS.join(", ")
-    ))
+    ReadError::invalid(format!("`{name}` is not a variant (expected one of: {})", E::VARIANTS.join(", ")))
 }
 
 impl<E: EnumColumn> EnumReader<E> {
@@ -158,9 +152,9 @@ impl<E: EnumColumn> ColumnReader<E> for EnumReader<E> {
     fn is_null(&self, index: usize) -> bool {
         match self {
             EnumReader::Plain(s, _) => s.is_null(index),
-            EnumReader::Dictionary { nulls, .. } => nulls
-                .as_ref()
-                .is_some_and(|n| index < n.len() && n.is_null(index)),
+            EnumReader::Dictionary { nulls, .. } => {
+                nulls.as_ref().is_some_and(|n| index < n.len() && n.is_null(index))
+            }
         }
     }
 
@@ -175,18 +169,13 @@ impl<E: EnumColumn> ColumnReader<E> for EnumReader<E> {
                 if ColumnReader::<E>::is_null(self, index) {
                     return Err(ReadError::null());
                 }
-                let key = keys
-                    .get(index)
-                    .copied()
-                    .ok_or_else(|| ReadError::out_of_bounds(index))?;
+                let key = keys.get(index).copied().ok_or_else(|| ReadError::out_of_bounds(index))?;
                 let entry = usize::try_from(key).ok().and_then(|k| entries.get(k));
                 match entry {
                     Some(Ok(v)) => *v,
                     Some(Err(name)) => return Err(unknown::<E>(name)),
                     None => {
-                        return Err(ReadError::invalid(format!(
-                            "dictionary key {key} is out of range"
-                        )));
+                        return Err(ReadError::invalid(format!("dictionary key {key} is out of range")));
                     }
                 }
             }

@@ -20,10 +20,6 @@ macro_rules! keys {
 }
 
 keys!(i8, i16, i32, i64, u8, u16, u32, u64, String);
-keys!(
-    chrono::NaiveDate,
-    chrono::NaiveDateTime,
-    chrono::DateTime<chrono::Utc>
-);
+keys!(chrono::NaiveDate, chrono::NaiveDateTime, chrono::DateTime<chrono::Utc>);
 #[cfg(feature = "uuid")]
 keys!(uuid::Uuid);

@@ -8,9 +8,7 @@ use arrow::buffer::{NullBuffer, OffsetBuffer, ScalarBuffer};
 use arrow::datatypes::{DataType, Field, FieldRef};
 
 use super::coerce::cast_if_accepted;
-use super::{
-    BindError, Column, ColumnBuilder, ColumnReader, FieldOptions, ListItem, ReadError, ValueError,
-};
+use super::{BindError, Column, ColumnBuilder, ColumnReader, FieldOptions, ListItem, ReadError, ValueError};
 
 /// The item field name arrow-rs, pyarrow and polars use.
 pub const ITEM: &str = "item";
@@ -35,12 +33,9 @@ impl<T: Column> ListBuilder<T> {
     #[inline]
     fn push_offset(&mut self, added: usize) -> Result<(), ValueError> {
         let last = self.offsets.last().copied().unwrap_or(0);
-        let next = i32::try_from(added)
-            .ok()
-            .and_then(|a| last.checked_add(a))
-            .ok_or_else(|| {
-                ValueError::new("more than 2^31 list items in one column; write smaller batches")
-            })?;
+        let next = i32::try_from(added).ok().and_then(|a| last.checked_add(a)).ok_or_else(|| {
+            ValueError::new("more than 2^31 list items in one column; write smaller batches")
+        })?;
         self.offsets.push(next);
         Ok(())
     }
@@ -66,12 +61,7 @@ impl<T: ListItem> Column for Vec<T> {
     }
 
     fn reader(array: &ArrayRef, opts: &FieldOptions) -> Result<Self::Reader, BindError> {
-        ListReader::bind(
-            array,
-            opts,
-            |values| T::reader(values, opts),
-            || Self::data_type(opts),
-        )
+        ListReader::bind(array, opts, |values| T::reader(values, opts), || Self::data_type(opts))
     }
 }
 
@@ -101,12 +91,7 @@ impl<T: Column> ColumnBuilder<Vec<T>> for ListBuilder<T> {
         // Offsets start at 0 and never decrease, so they are valid by construction.
         let offsets = OffsetBuffer::new(ScalarBuffer::from(offsets));
         let values = self.items.finish();
-        Arc::new(ListArray::new(
-            self.item_field.clone(),
-            offsets,
-            values,
-            self.nulls.finish(),
-        ))
+        Arc::new(ListArray::new(self.item_field.clone(), offsets, values, self.nulls.finish()))
     }
 }
 
@@ -158,19 +143,11 @@ impl<R> ListReader<R> {
         let (offsets, nulls, values) = match array.data_type() {
             DataType::List(_) => {
                 let a = array.as_list::<i32>();
-                (
-                    Offsets::Small(a.offsets().clone()),
-                    a.nulls().cloned(),
-                    a.values().clone(),
-                )
+                (Offsets::Small(a.offsets().clone()), a.nulls().cloned(), a.values().clone())
             }
             DataType::LargeList(_) => {
                 let a = array.as_list::<i64>();
-                (
-                    Offsets::Large(a.offsets().clone()),
-                    a.nulls().cloned(),
-                    a.values().clone(),
-                )
+                (Offsets::Large(a.offsets().clone()), a.nulls().cloned(), a.values().clone())
             }
             DataType::FixedSizeList(_, n) => {
                 let a = array.as_fixed_size_list();
@@ -184,19 +161,13 @@ impl<R> ListReader<R> {
             _ => return Err(mismatch()),
         };
         let items = bind_items(&values).map_err(|e| e.within(ITEMS))?;
-        Ok(Self {
-            offsets,
-            nulls,
-            items,
-        })
+        Ok(Self { offsets, nulls, items })
     }
 
     /// Whether slot `index` is null.
     #[inline]
     pub fn is_null(&self, index: usize) -> bool {
-        self.nulls
-            .as_ref()
-            .is_some_and(|n| index < n.len() && n.is_null(index))
+        self.nulls.as_ref().is_some_and(|n| index < n.len() && n.is_null(index))
     }
 
     /// The item range of slot `index`, or a null error.
@@ -205,9 +176,7 @@ impl<R> ListReader<R> {
         if self.is_null(index) {
             return Err(ReadError::null());
         }
-        self.offsets
-            .range(index)
-            .ok_or_else(|| ReadError::out_of_bounds(index))
+        self.offsets.range(index).ok_or_else(|| ReadError::out_of_bounds(index))
     }
 
     /// The items' reader.

@@ -11,8 +11,7 @@ use arrow::datatypes::{DataType, Field, FieldRef, Fields};
 
 use super::coerce::cast_if_accepted;
 use super::{
-    BindError, Column, ColumnBuilder, ColumnReader, FieldOptions, Key, ListItem, ReadError,
-    ValueError,
+    BindError, Column, ColumnBuilder, ColumnReader, FieldOptions, Key, ListItem, ReadError, ValueError,
 };
 
 const KEYS: &str = "{key}";
@@ -46,11 +45,7 @@ impl<K: Column, V: Column> MapBuilder<K, V> {
         offsets.push(0);
         let key_value = Fields::from(vec![K::field("key", opts), V::field("value", opts)]);
         Self {
-            entries: Arc::new(Field::new(
-                "entries",
-                DataType::Struct(key_value.clone()),
-                false,
-            )),
+            entries: Arc::new(Field::new("entries", DataType::Struct(key_value.clone()), false)),
             entry_fields: key_value,
             offsets,
             nulls: NullBufferBuilder::new(capacity),
@@ -74,12 +69,9 @@ impl<K: Column, V: Column> MapBuilder<K, V> {
             self.values.append(v).map_err(|e| e.within(VALUES))?;
         }
         let last = self.offsets.last().copied().unwrap_or(0);
-        let next = i32::try_from(added)
-            .ok()
-            .and_then(|a| last.checked_add(a))
-            .ok_or_else(|| {
-                ValueError::new("more than 2^31 map entries in one column; write smaller batches")
-            })?;
+        let next = i32::try_from(added).ok().and_then(|a| last.checked_add(a)).ok_or_else(|| {
+            ValueError::new("more than 2^31 map entries in one column; write smaller batches")
+        })?;
         self.offsets.push(next);
         self.nulls.append_non_null();
         self.len += added;
@@ -93,23 +85,11 @@ impl<K: Column, V: Column> MapBuilder<K, V> {
     }
 
     fn build(&mut self) -> ArrayRef {
-        let offsets = OffsetBuffer::new(ScalarBuffer::from(std::mem::replace(
-            &mut self.offsets,
-            vec![0],
-        )));
-        let entries = StructArray::new(
-            self.entry_fields.clone(),
-            vec![self.keys.finish(), self.values.finish()],
-            None,
-        );
+        let offsets = OffsetBuffer::new(ScalarBuffer::from(std::mem::replace(&mut self.offsets, vec![0])));
+        let entries =
+            StructArray::new(self.entry_fields.clone(), vec![self.keys.finish(), self.values.finish()], None);
         self.len = 0;
-        Arc::new(MapArray::new(
-            self.entries.clone(),
-            offsets,
-            entries,
-            self.nulls.finish(),
-            false,
-        ))
+        Arc::new(MapArray::new(self.entries.clone(), offsets, entries, self.nulls.finish(), false))
     }
 }
 
@@ -131,12 +111,10 @@ impl<KR, VR> MapReader<KR, VR> {
             DataType::Map(..) => array.clone(),
             _ => cast_if_accepted(array, &expected(), |_| false, "")?,
         };
-        let map: &MapArray = array
-            .as_map_opt()
-            .ok_or_else(|| BindError::mismatch(expected(), array.data_type(), ""))?;
+        let map: &MapArray =
+            array.as_map_opt().ok_or_else(|| BindError::mismatch(expected(), array.data_type(), ""))?;
         let entries = map.entries();
-        let (Some(keys), Some(values)) = (entries.columns().first(), entries.columns().get(1))
-        else {
+        let (Some(keys), Some(values)) = (entries.columns().first(), entries.columns().get(1)) else {
             return Err(BindError::mismatch(expected(), array.data_type(), ""));
         };
         Ok(Self {
@@ -149,17 +127,11 @@ impl<KR, VR> MapReader<KR, VR> {
 
     #[inline]
     fn is_null(&self, index: usize) -> bool {
-        self.nulls
-            .as_ref()
-            .is_some_and(|n| index < n.len() && n.is_null(index))
+        self.nulls.as_ref().is_some_and(|n| index < n.len() && n.is_null(index))
     }
 
     #[inline]
-    fn read_entries<K, V>(
-        &self,
-        index: usize,
-        mut insert: impl FnMut(K, V),
-    ) -> Result<(), ReadError>
+    fn read_entries<K, V>(&self, index: usize, mut insert: impl FnMut(K, V)) -> Result<(), ReadError>
     where
         KR: ColumnReader<K>,
         VR: ColumnReader<V>,
@@ -167,14 +139,10 @@ impl<KR, VR> MapReader<KR, VR> {
         if self.is_null(index) {
             return Err(ReadError::null());
         }
-        let (Some(&start), Some(&end)) = (self.offsets.get(index), self.offsets.get(index + 1))
-        else {
+        let (Some(&start), Some(&end)) = (self.offsets.get(index), self.offsets.get(index + 1)) else {
             return Err(ReadError::out_of_bounds(index));
         };
-        let (start, end) = (
-            usize::try_from(start).unwrap_or(0),
-            usize::try_from(end).unwrap_or(0),
-        );
+        let (start, end) = (usize::try_from(start).unwrap_or(0), usize::try_from(end).unwrap_or(0));
         for i in start..end {
             let k = self.keys.read(i).map_err(|e| e.within(KEYS))?;
             let v = self.values.read(i).map_err(|e| e.within(VALUES))?;
@@ -192,9 +160,7 @@ impl<KR, VR> MapReader<KR, VR> {
     }
 }
 
-impl<K: Key, V: Column, S: BuildHasher + Default + Send + Sync + 'static> Column
-    for HashMap<K, V, S>
-{
+impl<K: Key, V: Column, S: BuildHasher + Default + Send + Sync + 'static> Column for HashMap<K, V, S> {
     type Builder = MapBuilder<K, V>;
     type Reader = MapReader<K::Reader, V::Reader>;
 
@@ -211,10 +177,7 @@ impl<K: Key, V: Column, S: BuildHasher + Default + Send + Sync + 'static> Column
     }
 }
 
-impl<K: Key, V: Column, S: BuildHasher + Default + Send + Sync + 'static> ListItem
-    for HashMap<K, V, S>
-{
-}
+impl<K: Key, V: Column, S: BuildHasher + Default + Send + Sync + 'static> ListItem for HashMap<K, V, S> {}
 
 impl<K: Key, V: Column, S: BuildHasher> ColumnBuilder<HashMap<K, V, S>> for MapBuilder<K, V> {
     fn append(&mut self, value: &HashMap<K, V, S>) -> Result<(), ValueError> {

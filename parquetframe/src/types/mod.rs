@@ -85,11 +85,7 @@ pub trait Column: Sized + Send + Sync + 'static {
     fn field(name: &str, opts: &FieldOptions) -> Field {
         let field = Field::new(name, Self::data_type(opts), Self::NULLABLE);
         let metadata = Self::metadata();
-        if metadata.is_empty() {
-            field
-        } else {
-            field.with_metadata(metadata)
-        }
+        if metadata.is_empty() { field } else { field.with_metadata(metadata) }
     }
 
     /// A builder with room for `capacity` values.
@@ -122,27 +118,39 @@ pub trait ColumnReader<T>: Send + Sync {
 }
 
 /// A value that cannot be written in its column's Arrow type.
+///
+/// Boxed so that the `Result<(), ValueError>` of every append stays one word.
 #[derive(Debug, Clone, PartialEq)]
-pub struct ValueError {
-    /// Path below the top-level column (`.city`, `[]`), innermost last.
-    pub path: String,
-    /// What is wrong.
-    pub message: String,
+pub struct ValueError(Box<ValueErrorRepr>);
+
+#[derive(Debug, Clone, PartialEq)]
+struct ValueErrorRepr {
+    path: String,
+    message: String,
 }
 
 impl ValueError {
     /// A new error at the column itself.
+    #[cold]
     pub fn new(message: impl Into<String>) -> Self {
-        Self {
-            path: String::new(),
-            message: message.into(),
-        }
+        Self(Box::new(ValueErrorRepr { path: String::new(), message: message.into() }))
     }
 
     /// Prefixes a path segment (used by nested types as the error travels up).
+    #[cold]
     pub fn within(mut self, segment: &str) -> Self {
-        self.path.insert_str(0, segment);
+        self.0.path.insert_str(0, segment);
         self
+    }
+
+    /// Path below the top-level column (`.city`, `[]`), innermost last.
+    pub fn path(&self) -> &str {
+        &self.0.path
+    }
+
+    /// What is wrong.
+    pub fn message(&self) -> &str {
+        &self.0.message
     }
 }
 
@@ -156,43 +164,63 @@ pub enum ReadErrorKind {
 }
 
 /// An error reading one slot, with the path below the top-level column.
+///
+/// Boxed so that the `Result<T, ReadError>` of every value read stays small.
 #[derive(Debug, Clone, PartialEq)]
-pub struct ReadError {
-    /// Path below the top-level column (`.city`, `[]`), innermost last.
-    pub path: String,
-    /// What went wrong.
-    pub kind: ReadErrorKind,
+pub struct ReadError(Box<ReadErrorRepr>);
+
+#[derive(Debug, Clone, PartialEq)]
+struct ReadErrorRepr {
+    path: String,
+    kind: ReadErrorKind,
 }
 
 impl ReadError {
+    #[cold]
+    fn with_kind(kind: ReadErrorKind) -> Self {
+        Self(Box::new(ReadErrorRepr { path: String::new(), kind }))
+    }
+
     /// A null where none is allowed.
+    #[cold]
     pub fn null() -> Self {
-        Self {
-            path: String::new(),
-            kind: ReadErrorKind::Null,
-        }
+        Self::with_kind(ReadErrorKind::Null)
     }
 
     /// A value the Rust type cannot hold.
+    #[cold]
     pub fn invalid(message: impl Into<String>) -> Self {
-        Self {
-            path: String::new(),
-            kind: ReadErrorKind::Invalid(message.into()),
-        }
+        Self::with_kind(ReadErrorKind::Invalid(message.into()))
     }
 
     /// An index beyond the array: only reachable with an array that breaks
     /// Arrow's own invariants, reported rather than panicking.
+    #[cold]
     pub fn out_of_bounds(index: usize) -> Self {
-        Self::invalid(format!(
-            "index {index} is outside the array (corrupt array)"
-        ))
+        Self::invalid(format!("index {index} is outside the array (corrupt array)"))
     }
 
     /// Prefixes a path segment.
+    #[cold]
     pub fn within(mut self, segment: &str) -> Self {
-        self.path.insert_str(0, segment);
+        self.0.path.insert_str(0, segment);
         self
+    }
+
+    /// Path below the top-level column (`.city`, `[]`), innermost last.
+    pub fn path(&self) -> &str {
+        &self.0.path
+    }
+
+    /// What went wrong.
+    pub fn kind(&self) -> &ReadErrorKind {
+        &self.0.kind
+    }
+
+    /// The path and the kind.
+    pub fn into_parts(self) -> (String, ReadErrorKind) {
+        let repr = *self.0;
+        (repr.path, repr.kind)
     }
 }
 
@@ -222,20 +250,13 @@ pub enum BindError {
 impl BindError {
     /// A type mismatch at the column itself.
     pub fn mismatch(expected: DataType, found: &DataType, accepts: &'static str) -> Self {
-        BindError::Type {
-            path: String::new(),
-            expected,
-            found: found.clone(),
-            accepts,
-        }
+        BindError::Type { path: String::new(), expected, found: found.clone(), accepts }
     }
 
     /// Prefixes a path segment.
     pub fn within(mut self, segment: &str) -> Self {
         match &mut self {
-            BindError::Type { path, .. } | BindError::Missing { path, .. } => {
-                path.insert_str(0, segment)
-            }
+            BindError::Type { path, .. } | BindError::Missing { path, .. } => path.insert_str(0, segment),
         }
         self
     }

@@ -5,9 +5,7 @@ use std::collections::HashMap;
 use arrow::array::ArrayRef;
 use arrow::datatypes::DataType;
 
-use super::{
-    BindError, Column, ColumnBuilder, ColumnReader, FieldOptions, ListItem, ReadError, ValueError,
-};
+use super::{BindError, Column, ColumnBuilder, ColumnReader, FieldOptions, ListItem, ReadError, ValueError};
 
 /// Builder for `Option<T>`: `None` appends a null to `T`'s builder.
 pub struct OptBuilder<B>(B);
@@ -70,10 +68,6 @@ impl<T, R: ColumnReader<T>> ColumnReader<Option<T>> for OptReader<R> {
 
     #[inline]
     fn read(&self, index: usize) -> Result<Option<T>, ReadError> {
-        if self.0.is_null(index) {
-            Ok(None)
-        } else {
-            self.0.read(index).map(Some)
-        }
+        if self.0.is_null(index) { Ok(None) } else { self.0.read(index).map(Some) }
     }
 }

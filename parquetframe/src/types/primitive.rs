@@ -9,9 +9,7 @@ use arrow::buffer::{BooleanBuffer, NullBuffer, ScalarBuffer};
 use arrow::datatypes::*;
 
 use super::coerce::{cast_if_accepted, widening_note, widens_losslessly};
-use super::{
-    BindError, Column, ColumnBuilder, ColumnReader, FieldOptions, ListItem, ReadError, ValueError,
-};
+use super::{BindError, Column, ColumnBuilder, ColumnReader, FieldOptions, ListItem, ReadError, ValueError};
 
 /// Builder for a primitive column: a thin wrapper over arrow's own.
 pub struct PrimBuilder<P: ArrowPrimitiveType>(PrimitiveBuilder<P>);
@@ -49,10 +47,7 @@ impl<P: ArrowPrimitiveType> PrimBuilder<P> {
 impl<P: ArrowPrimitiveType> PrimReader<P> {
     /// Binds to an array that is already of type `P`.
     pub fn from_array(array: &PrimitiveArray<P>) -> Self {
-        Self {
-            values: array.values().clone(),
-            nulls: array.nulls().cloned(),
-        }
+        Self { values: array.values().clone(), nulls: array.nulls().cloned() }
     }
 
     /// Binds to `array`, accepting lossless numeric widening (and casting once).
@@ -71,18 +66,13 @@ impl<P: ArrowPrimitiveType> PrimReader<P> {
         if self.is_null(index) {
             return Err(ReadError::null());
         }
-        self.values
-            .get(index)
-            .copied()
-            .ok_or_else(|| ReadError::out_of_bounds(index))
+        self.values.get(index).copied().ok_or_else(|| ReadError::out_of_bounds(index))
     }
 
     /// Whether slot `index` is null.
     #[inline]
     pub fn is_null(&self, index: usize) -> bool {
-        self.nulls
-            .as_ref()
-            .is_some_and(|n| index < n.len() && n.is_null(index))
+        self.nulls.as_ref().is_some_and(|n| index < n.len() && n.is_null(index))
     }
 }
 
@@ -180,10 +170,7 @@ impl Column for bool {
         let typed: &BooleanArray = array
             .as_boolean_opt()
             .ok_or_else(|| BindError::mismatch(DataType::Boolean, array.data_type(), ""))?;
-        Ok(BoolReader {
-            values: typed.values().clone(),
-            nulls: typed.nulls().cloned(),
-        })
+        Ok(BoolReader { values: typed.values().clone(), nulls: typed.nulls().cloned() })
     }
 }
 
@@ -207,9 +194,7 @@ impl ColumnBuilder<bool> for BoolBuilder {
 impl ColumnReader<bool> for BoolReader {
     #[inline]
     fn is_null(&self, index: usize) -> bool {
-        self.nulls
-            .as_ref()
-            .is_some_and(|n| index < n.len() && n.is_null(index))
+        self.nulls.as_ref().is_some_and(|n| index < n.len() && n.is_null(index))
     }
 
     #[inline]

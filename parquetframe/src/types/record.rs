@@ -21,18 +21,12 @@ pub struct Columns<'a> {
 impl<'a> Columns<'a> {
     /// The columns of a record batch.
     pub fn of_batch(batch: &'a RecordBatch) -> Self {
-        Self {
-            fields: batch.schema_ref().fields(),
-            arrays: batch.columns(),
-        }
+        Self { fields: batch.schema_ref().fields(), arrays: batch.columns() }
     }
 
     /// The children of a struct array.
     pub fn of_struct(array: &'a StructArray) -> Self {
-        Self {
-            fields: array.fields(),
-            arrays: array.columns(),
-        }
+        Self { fields: array.fields(), arrays: array.columns() }
     }
 
     /// The column named `name`.
@@ -44,19 +38,12 @@ impl<'a> Columns<'a> {
     /// The column names, for error messages.
     pub fn names(&self) -> String {
         let names: Vec<&str> = self.fields.iter().map(|f| f.name().as_str()).collect();
-        if names.is_empty() {
-            "none".to_owned()
-        } else {
-            names.join(", ")
-        }
+        if names.is_empty() { "none".to_owned() } else { names.join(", ") }
     }
 
     /// A missing-column error for `name`.
     pub fn missing(&self, name: &str) -> BindError {
-        BindError::Missing {
-            path: format!(".{name}"),
-            found: self.names(),
-        }
+        BindError::Missing { path: format!(".{name}"), found: self.names() }
     }
 }
 
@@ -66,18 +53,13 @@ pub fn struct_array(array: &ArrayRef, expected: &DataType) -> Result<StructArray
         DataType::Struct(_) => array.clone(),
         _ => cast_if_accepted(array, expected, |_| false, "")?,
     };
-    array
-        .as_struct_opt()
-        .cloned()
-        .ok_or_else(|| BindError::mismatch(expected.clone(), array.data_type(), ""))
+    array.as_struct_opt().cloned().ok_or_else(|| BindError::mismatch(expected.clone(), array.data_type(), ""))
 }
 
 /// Whether slot `index` of a struct column is null.
 #[inline]
 pub fn is_null(nulls: &Option<NullBuffer>, index: usize) -> bool {
-    nulls
-        .as_ref()
-        .is_some_and(|n| index < n.len() && n.is_null(index))
+    nulls.as_ref().is_some_and(|n| index < n.len() && n.is_null(index))
 }
 
 /// Finishes a struct column from its children's arrays.

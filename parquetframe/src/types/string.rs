@@ -3,32 +3,26 @@
 use std::sync::Arc;
 
 use arrow::array::{
-    Array, ArrayRef, AsArray, BinaryBuilder, BinaryViewArray, GenericBinaryArray,
-    GenericStringArray, StringBuilder, StringViewArray,
+    Array, ArrayRef, AsArray, BinaryBuilder, BinaryViewArray, GenericBinaryArray, GenericStringArray,
+    StringBuilder, StringViewArray,
 };
 use arrow::datatypes::DataType;
 
 use super::coerce::{cast_if_accepted, is_dictionary_of};
-use super::{
-    BindError, Column, ColumnBuilder, ColumnReader, FieldOptions, ListItem, ReadError, ValueError,
-};
+use super::{BindError, Column, ColumnBuilder, ColumnReader, FieldOptions, ListItem, ReadError, ValueError};
 
 /// Bytes reserved per string or binary value before the first reallocation.
 const BYTES_PER_VALUE: usize = 16;
 
 const STRING_ACCEPTS: &str = "LargeUtf8, Utf8View, Dictionary(_, Utf8 | LargeUtf8 | Utf8View)";
-const BINARY_ACCEPTS: &str =
-    "LargeBinary, BinaryView, FixedSizeBinary, Dictionary(_, Binary | LargeBinary)";
+const BINARY_ACCEPTS: &str = "LargeBinary, BinaryView, FixedSizeBinary, Dictionary(_, Binary | LargeBinary)";
 
 fn is_string(t: &DataType) -> bool {
     matches!(t, DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View)
 }
 
 fn is_binary(t: &DataType) -> bool {
-    matches!(
-        t,
-        DataType::Binary | DataType::LargeBinary | DataType::BinaryView
-    )
+    matches!(t, DataType::Binary | DataType::LargeBinary | DataType::BinaryView)
 }
 
 /// Builder for a `String` column.
@@ -50,13 +44,10 @@ impl StrReader {
     pub fn bind(array: &ArrayRef) -> Result<Self, BindError> {
         let array = match array.data_type() {
             DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => array.clone(),
-            found => cast_if_accepted(
-                array,
-                &DataType::Utf8,
-                |f| is_dictionary_of(f, is_string),
-                STRING_ACCEPTS,
-            )
-            .map_err(|_| BindError::mismatch(DataType::Utf8, found, STRING_ACCEPTS))?,
+            found => {
+                cast_if_accepted(array, &DataType::Utf8, |f| is_dictionary_of(f, is_string), STRING_ACCEPTS)
+                    .map_err(|_| BindError::mismatch(DataType::Utf8, found, STRING_ACCEPTS))?
+            }
         };
         Ok(match array.data_type() {
             DataType::LargeUtf8 => StrReader::Large(array.as_string::<i64>().clone()),
@@ -101,10 +92,7 @@ impl StrReader {
 impl StrBuilder {
     /// A builder with room for `capacity` strings.
     pub fn with_capacity(capacity: usize) -> Self {
-        Self(StringBuilder::with_capacity(
-            capacity,
-            capacity.saturating_mul(BYTES_PER_VALUE),
-        ))
+        Self(StringBuilder::with_capacity(capacity, capacity.saturating_mul(BYTES_PER_VALUE)))
     }
 
     /// Appends a string slice.
@@ -243,10 +231,7 @@ impl Column for Vec<u8> {
     }
 
     fn builder(capacity: usize, _: &FieldOptions) -> Self::Builder {
-        BinBuilder(BinaryBuilder::with_capacity(
-            capacity,
-            capacity.saturating_mul(BYTES_PER_VALUE),
-        ))
+        BinBuilder(BinaryBuilder::with_capacity(capacity, capacity.saturating_mul(BYTES_PER_VALUE)))
     }
 
     fn reader(array: &ArrayRef, _: &FieldOptions) -> Result<Self::Reader, BindError> {

@@ -14,9 +14,7 @@ use arrow::datatypes::*;
 use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, TimeDelta, Timelike, Utc};
 
 use super::coerce::cast_if_accepted;
-use super::{
-    BindError, Column, ColumnBuilder, ColumnReader, FieldOptions, ListItem, ReadError, ValueError,
-};
+use super::{BindError, Column, ColumnBuilder, ColumnReader, FieldOptions, ListItem, ReadError, ValueError};
 
 /// Days from 0001-01-01 (chrono's day 1) to 1970-01-01.
 const EPOCH_DAYS_FROM_CE: i32 = 719_163;
@@ -38,26 +36,17 @@ impl UnitReader {
         if self.is_null(index) {
             return Err(ReadError::null());
         }
-        self.values
-            .get(index)
-            .copied()
-            .ok_or_else(|| ReadError::out_of_bounds(index))
+        self.values.get(index).copied().ok_or_else(|| ReadError::out_of_bounds(index))
     }
 
     #[inline]
     fn is_null(&self, index: usize) -> bool {
-        self.nulls
-            .as_ref()
-            .is_some_and(|n| index < n.len() && n.is_null(index))
+        self.nulls.as_ref().is_some_and(|n| index < n.len() && n.is_null(index))
     }
 
     fn of<T: ArrowPrimitiveType<Native = i64>>(array: &ArrayRef, unit: TimeUnit) -> Option<Self> {
         let typed = array.as_primitive_opt::<T>()?;
-        Some(Self {
-            values: typed.values().clone(),
-            unit,
-            nulls: typed.nulls().cloned(),
-        })
+        Some(Self { values: typed.values().clone(), unit, nulls: typed.nulls().cloned() })
     }
 
     fn timestamp(array: &ArrayRef) -> Option<Self> {
@@ -80,9 +69,7 @@ impl UnitReader {
 
     fn duration(array: &ArrayRef) -> Option<Self> {
         match array.data_type() {
-            DataType::Duration(TimeUnit::Second) => {
-                Self::of::<DurationSecondType>(array, TimeUnit::Second)
-            }
+            DataType::Duration(TimeUnit::Second) => Self::of::<DurationSecondType>(array, TimeUnit::Second),
             DataType::Duration(TimeUnit::Millisecond) => {
                 Self::of::<DurationMillisecondType>(array, TimeUnit::Millisecond)
             }
@@ -278,14 +265,9 @@ impl Column for TimeDelta {
 
     fn reader(array: &ArrayRef, opts: &FieldOptions) -> Result<Self::Reader, BindError> {
         const ACCEPTS: &str = "Duration of any unit";
-        let array =
-            cast_if_accepted(array, &Self::data_type(opts), |_| false, ACCEPTS).or_else(|e| {
-                if matches!(array.data_type(), DataType::Duration(_)) {
-                    Ok(array.clone())
-                } else {
-                    Err(e)
-                }
-            })?;
+        let array = cast_if_accepted(array, &Self::data_type(opts), |_| false, ACCEPTS).or_else(|e| {
+            if matches!(array.data_type(), DataType::Duration(_)) { Ok(array.clone()) } else { Err(e) }
+        })?;
         UnitReader::duration(&array)
             .map(DurationReader)
             .ok_or_else(|| BindError::mismatch(Self::data_type(opts), array.data_type(), ACCEPTS))
@@ -298,9 +280,9 @@ pub struct DurationReader(UnitReader);
 impl ColumnBuilder<TimeDelta> for I64TimeBuilder<DurationMicrosecondType> {
     #[inline]
     fn append(&mut self, value: &TimeDelta) -> Result<(), ValueError> {
-        let micros = value.num_microseconds().ok_or_else(|| {
-            ValueError::new(format!("duration {value} does not fit in i64 microseconds"))
-        })?;
+        let micros = value
+            .num_microseconds()
+            .ok_or_else(|| ValueError::new(format!("duration {value} does not fit in i64 microseconds")))?;
         self.0.append_value(micros);
         Ok(())
     }
@@ -324,10 +306,7 @@ impl ColumnReader<TimeDelta> for DurationReader {
             TimeUnit::Nanosecond => Some(TimeDelta::nanoseconds(v)),
         };
         converted.ok_or_else(|| {
-            ReadError::invalid(format!(
-                "duration {v} ({}) is outside chrono's range",
-                unit_name(self.0.unit)
-            ))
+            ReadError::invalid(format!("duration {v} ({}) is outside chrono's range", unit_name(self.0.unit)))
         })
     }
 }
@@ -356,27 +335,18 @@ impl Column for NaiveDate {
     }
 
     fn reader(array: &ArrayRef, _: &FieldOptions) -> Result<Self::Reader, BindError> {
-        let array = cast_if_accepted(
-            array,
-            &DataType::Date32,
-            |f| matches!(f, DataType::Date64),
-            "Date64",
-        )?;
+        let array = cast_if_accepted(array, &DataType::Date32, |f| matches!(f, DataType::Date64), "Date64")?;
         let typed = array
             .as_primitive_opt::<Date32Type>()
             .ok_or_else(|| BindError::mismatch(DataType::Date32, array.data_type(), "Date64"))?;
-        Ok(DateReader {
-            days: typed.values().clone(),
-            nulls: typed.nulls().cloned(),
-        })
+        Ok(DateReader { days: typed.values().clone(), nulls: typed.nulls().cloned() })
     }
 }
 
 impl ColumnBuilder<NaiveDate> for DateBuilder {
     #[inline]
     fn append(&mut self, value: &NaiveDate) -> Result<(), ValueError> {
-        self.0
-            .append_value(value.num_days_from_ce_i32() - EPOCH_DAYS_FROM_CE);
+        self.0.append_value(value.num_days_from_ce_i32() - EPOCH_DAYS_FROM_CE);
         Ok(())
     }
 
@@ -404,9 +374,7 @@ impl DaysFromCe for NaiveDate {
 impl ColumnReader<NaiveDate> for DateReader {
     #[inline]
     fn is_null(&self, index: usize) -> bool {
-        self.nulls
-            .as_ref()
-            .is_some_and(|n| index < n.len() && n.is_null(index))
+        self.nulls.as_ref().is_some_and(|n| index < n.len() && n.is_null(index))
     }
 
     #[inline]
@@ -414,18 +382,10 @@ impl ColumnReader<NaiveDate> for DateReader {
         if ColumnReader::<NaiveDate>::is_null(self, index) {
             return Err(ReadError::null());
         }
-        let days = self
-            .days
-            .get(index)
-            .copied()
-            .ok_or_else(|| ReadError::out_of_bounds(index))?;
-        days.checked_add(EPOCH_DAYS_FROM_CE)
-            .and_then(NaiveDate::from_num_days_from_ce_opt)
-            .ok_or_else(|| {
-                ReadError::invalid(format!(
-                    "date {days} days from 1970-01-01 is outside chrono's range"
-                ))
-            })
+        let days = self.days.get(index).copied().ok_or_else(|| ReadError::out_of_bounds(index))?;
+        days.checked_add(EPOCH_DAYS_FROM_CE).and_then(NaiveDate::from_num_days_from_ce_opt).ok_or_else(|| {
+            ReadError::invalid(format!("date {days} days from 1970-01-01 is outside chrono's range"))
+        })
     }
 }
 
@@ -463,12 +423,7 @@ impl Column for NaiveTime {
                 nulls: typed.nulls().cloned(),
             });
         }
-        let array = cast_if_accepted(
-            array,
-            &target,
-            |f| matches!(f, DataType::Time32(_)),
-            ACCEPTS,
-        )?;
+        let array = cast_if_accepted(array, &target, |f| matches!(f, DataType::Time32(_)), ACCEPTS)?;
         let typed = array
             .as_primitive_opt::<Time64MicrosecondType>()
             .ok_or_else(|| BindError::mismatch(target.clone(), array.data_type(), ACCEPTS))?;
@@ -484,8 +439,8 @@ impl ColumnBuilder<NaiveTime> for TimeBuilder {
     #[inline]
     fn append(&mut self, value: &NaiveTime) -> Result<(), ValueError> {
         // A leap second (nanosecond field ≥ 1e9) lands past 86 400 s, as chrono counts it.
-        let micros = i64::from(value.num_seconds_from_midnight()) * 1_000_000
-            + i64::from(value.nanosecond() / 1_000);
+        let micros =
+            i64::from(value.num_seconds_from_midnight()) * 1_000_000 + i64::from(value.nanosecond() / 1_000);
         self.0.append_value(micros);
         Ok(())
     }
@@ -503,9 +458,7 @@ impl ColumnBuilder<NaiveTime> for TimeBuilder {
 impl ColumnReader<NaiveTime> for TimeReader {
     #[inline]
     fn is_null(&self, index: usize) -> bool {
-        self.nulls
-            .as_ref()
-            .is_some_and(|n| index < n.len() && n.is_null(index))
+        self.nulls.as_ref().is_some_and(|n| index < n.len() && n.is_null(index))
     }
 
     #[inline]
@@ -513,16 +466,9 @@ impl ColumnReader<NaiveTime> for TimeReader {
         if ColumnReader::<NaiveTime>::is_null(self, index) {
             return Err(ReadError::null());
         }
-        let v = self
-            .values
-            .get(index)
-            .copied()
-            .ok_or_else(|| ReadError::out_of_bounds(index))?;
-        let out_of_range =
-            || ReadError::invalid(format!("time of day {v} is outside 00:00..24:00"));
-        let nanos = v
-            .checked_mul(self.nanos_per_unit)
-            .ok_or_else(out_of_range)?;
+        let v = self.values.get(index).copied().ok_or_else(|| ReadError::out_of_bounds(index))?;
+        let out_of_range = || ReadError::invalid(format!("time of day {v} is outside 00:00..24:00"));
+        let nanos = v.checked_mul(self.nanos_per_unit).ok_or_else(out_of_range)?;
         if !(0..MICROS_PER_DAY * 1_000 + 1_000_000_000).contains(&nanos) {
             return Err(out_of_range());
         }

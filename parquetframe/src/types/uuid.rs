@@ -8,9 +8,7 @@ use arrow::datatypes::DataType;
 use uuid::Uuid;
 
 use super::string::BinReader;
-use super::{
-    BindError, Column, ColumnBuilder, ColumnReader, FieldOptions, ListItem, ReadError, ValueError,
-};
+use super::{BindError, Column, ColumnBuilder, ColumnReader, FieldOptions, ListItem, ReadError, ValueError};
 
 /// Arrow's extension-name metadata key.
 pub const EXTENSION_NAME_KEY: &str = "ARROW:extension:name";
@@ -46,9 +44,7 @@ impl Column for Uuid {
 
     fn reader(array: &ArrayRef, _: &FieldOptions) -> Result<Self::Reader, BindError> {
         match array.data_type() {
-            DataType::FixedSizeBinary(16) => {
-                Ok(UuidReader::Fixed(array.as_fixed_size_binary().clone()))
-            }
+            DataType::FixedSizeBinary(16) => Ok(UuidReader::Fixed(array.as_fixed_size_binary().clone())),
             _ => BinReader::bind(array).map(UuidReader::Var).map_err(|_| {
                 BindError::mismatch(
                     DataType::FixedSizeBinary(16),
@@ -65,9 +61,7 @@ impl ListItem for Uuid {}
 impl ColumnBuilder<Uuid> for UuidBuilder {
     #[inline]
     fn append(&mut self, value: &Uuid) -> Result<(), ValueError> {
-        self.0
-            .append_value(value.as_bytes())
-            .map_err(|e| ValueError::new(e.to_string()))
+        self.0.append_value(value.as_bytes()).map_err(|e| ValueError::new(e.to_string()))
     }
 
     #[inline]
@@ -84,9 +78,7 @@ impl ColumnReader<Uuid> for UuidReader {
     #[inline]
     fn is_null(&self, index: usize) -> bool {
         match self {
-            UuidReader::Fixed(a) => a
-                .nulls()
-                .is_some_and(|n| index < n.len() && n.is_null(index)),
+            UuidReader::Fixed(a) => a.nulls().is_some_and(|n| index < n.len() && n.is_null(index)),
             UuidReader::Var(b) => b.is_null(index),
         }
     }

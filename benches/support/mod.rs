@@ -1,0 +1,72 @@
+//! A small timing harness: median of repeated runs, a table with rows/s and
+//! the ratio of every implementation to the named baselines, all measured in
+//! the same process and run.
+
+use std::time::{Duration, Instant};
+
+/// One measured implementation of a case.
+pub struct Measured {
+    pub name: &'static str,
+    pub median: Duration,
+}
+
+/// A named implementation to measure.
+pub type Candidate<'a> = (&'static str, Box<dyn FnMut() + 'a>);
+
+/// Measures every candidate in round-robin rounds (after one warm-up round), so
+/// that all of them run under the same allocator and page-cache conditions, and
+/// returns each one's median.
+pub fn compare(rounds: usize, candidates: &mut [Candidate<'_>]) -> Vec<Measured> {
+    for (_, f) in candidates.iter_mut() {
+        f();
+    }
+    let mut times: Vec<Vec<Duration>> = vec![Vec::with_capacity(rounds); candidates.len()];
+    for _ in 0..rounds {
+        for (i, (_, f)) in candidates.iter_mut().enumerate() {
+            let start = Instant::now();
+            f();
+            times[i].push(start.elapsed());
+        }
+    }
+    candidates
+        .iter()
+        .zip(times)
+        .map(|((name, _), mut t)| {
+            t.sort();
+            Measured { name, median: t[t.len() / 2] }
+        })
+        .collect()
+}
+
+/// Prints one case: every implementation with rows/s and its ratio to each baseline.
+pub fn report(case: &str, rows: usize, results: &[Measured], baselines: &[&str]) {
+    println!("\n### {case} ({rows} rows)\n");
+    let mut header = String::from("| implementation | median | rows/s |");
+    let mut rule = String::from("|---|---:|---:|");
+    for b in baselines {
+        header.push_str(&format!(" ÷ {b} |"));
+        rule.push_str("---:|");
+    }
+    println!("{header}\n{rule}");
+    for r in results {
+        let secs = r.median.as_secs_f64();
+        let mut line = format!("| {} | {:.1} ms | {:.1} M |", r.name, secs * 1e3, rows as f64 / secs / 1e6);
+        for b in baselines {
+            match results.iter().find(|x| x.name == *b) {
+                Some(base) => line.push_str(&format!(" {:.2}x |", secs / base.median.as_secs_f64())),
+                None => line.push_str(" – |"),
+            }
+        }
+        println!("{line}");
+    }
+}
+
+/// Row counts from `BENCH_ROWS` (comma separated), or the defaults.
+pub fn sizes(default: &[usize]) -> Vec<usize> {
+    std::env::var("BENCH_ROWS")
+        .ok()
+        .map(|v| v.split(',').filter_map(|s| s.trim().parse().ok()).collect())
+        .filter(|v: &Vec<usize>| !v.is_empty())
+        .unwrap_or_else(|| default.to_vec())
+}
+pub mod conversion_cases;
