@@ -299,8 +299,10 @@ fn leap_second_round_trips() {
         time: leap,
         dur: TimeDelta::zero(),
     };
-    let back =
-        TemporalEdges::from_record_batch(&TemporalEdges::to_record_batch(std::slice::from_ref(&row)).unwrap()).unwrap();
+    let back = TemporalEdges::from_record_batch(
+        &TemporalEdges::to_record_batch(std::slice::from_ref(&row)).unwrap(),
+    )
+    .unwrap();
     assert_eq!(back[0].time, row.time);
 }
 

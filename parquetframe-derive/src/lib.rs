@@ -1,10 +1,10 @@
 //! Derive macros of [parquetframe](https://docs.rs/parquetframe):
 //! `#[derive(Entity)]` and `#[derive(Record)]`.
 //!
-//! A pipeline of small steps (after serde_derive): [`attr`] parses attributes,
-//! [`check`] applies the rules spanning several of them, [`model`] is the
-//! checked result, and [`codegen`] emits calls into the runtime crate's traits.
-//! Every error is collected in a [`ctxt::Ctxt`] and reported in one compile,
+//! A pipeline of small steps (after serde_derive): `attr` parses attributes,
+//! `check` applies the rules spanning several of them, `model` is the
+//! checked result, and `codegen` emits calls into the runtime crate's traits.
+//! Every error is collected in a `ctxt::Ctxt` and reported in one compile,
 //! each on the span of the token at fault. The macro never panics.
 
 mod attr;
