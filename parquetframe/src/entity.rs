@@ -3,7 +3,9 @@
 use std::fmt;
 use std::str::FromStr;
 
+use crate::error::Result;
 use crate::record::Record;
+use crate::storage::Store;
 use crate::types::Key;
 
 /// The file format an entity is stored in.
@@ -43,7 +45,7 @@ impl fmt::Display for Format {
 impl FromStr for Format {
     type Err = String;
 
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
+    fn from_str(s: &str) -> std::result::Result<Self, Self::Err> {
         match s {
             "parquet" => Ok(Format::Parquet),
             "avro" => Ok(Format::Avro),
@@ -92,4 +94,34 @@ pub trait Entity: Record {
 
     /// The primary key of this row.
     fn key(&self) -> &Self::Key;
+
+    /// Every live row, from the default store ([`Store::open_default`]).
+    fn load_all() -> Result<Vec<Self>> {
+        Store::open_default()?.load_all::<Self>()
+    }
+
+    /// Upserts `rows` into the default store.
+    fn save_all(rows: &[Self]) -> Result<()> {
+        Store::open_default()?.save_all(rows)
+    }
+
+    /// Upserts this row into the default store.
+    fn save(&self) -> Result<()> {
+        Store::open_default()?.save(self)
+    }
+
+    /// The row with `key` in the default store, if any.
+    fn find(key: &Self::Key) -> Result<Option<Self>> {
+        Store::open_default()?.find::<Self>(key)
+    }
+
+    /// Deletes the row with `key` from the default store; `false` when there was none.
+    fn delete(key: &Self::Key) -> Result<bool> {
+        Store::open_default()?.delete::<Self>(key)
+    }
+
+    /// The number of live rows in the default store.
+    fn count() -> Result<usize> {
+        Store::open_default()?.count::<Self>()
+    }
 }

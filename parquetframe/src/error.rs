@@ -85,6 +85,20 @@ pub enum Error {
         message: String,
     },
 
+    /// A storage failure: I/O, a corrupt file, a missing data file.
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+
+    /// A data error found while reading one file: the file and the error.
+    #[error("`{path}`: {source}")]
+    InFile {
+        /// The file.
+        path: std::path::PathBuf,
+        /// What was wrong in it.
+        #[source]
+        source: Box<Error>,
+    },
+
     /// An error from arrow-rs, with what we were doing when it happened.
     #[error("{context}: {source}")]
     Arrow {
@@ -98,4 +112,51 @@ pub enum Error {
 
 fn accepts_note(accepts: &str) -> String {
     if accepts.is_empty() { String::new() } else { format!(" (also accepted: {accepts})") }
+}
+
+/// Storage errors: every one names the path it is about.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum StorageError {
+    /// An I/O operation failed.
+    #[error("{op} `{path}`: {source}")]
+    Io {
+        /// What was being done (e.g. "creating directory").
+        op: &'static str,
+        /// The path.
+        path: std::path::PathBuf,
+        /// The OS error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A file's contents are not what the store wrote (truncated, corrupt, foreign).
+    #[error("`{path}` is unreadable: {message}")]
+    Corrupt {
+        /// The file.
+        path: std::path::PathBuf,
+        /// What is wrong.
+        message: String,
+    },
+    /// A file the commit point lists is gone.
+    #[error(
+        "entity `{entity}`: data file `{path}` is listed by the current commit (manifest version \
+         {version}) but missing; the store was modified outside parquetframe"
+    )]
+    MissingDataFile {
+        /// The entity.
+        entity: &'static str,
+        /// The missing file.
+        path: std::path::PathBuf,
+        /// The manifest version that lists it.
+        version: u64,
+    },
+    /// The store root exists but is not a directory.
+    #[error("store root `{0}` exists and is not a directory")]
+    RootNotADirectory(std::path::PathBuf),
+    /// Another entity already uses this storage path, or the catalog disagrees with the type.
+    #[error("{0}")]
+    Catalog(String),
+    /// Configuration could not be read.
+    #[error("configuration: {0}")]
+    Config(String),
 }

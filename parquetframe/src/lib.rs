@@ -54,16 +54,19 @@
 #![warn(missing_docs)]
 
 pub mod column;
+pub mod config;
 pub mod convert;
 pub mod entity;
 pub mod error;
 pub mod record;
+pub mod storage;
 pub mod types;
 
 pub use column::Col;
 pub use entity::{Entity, Format};
 pub use error::{Error, Result};
 pub use record::Record;
+pub use storage::{Store, StoreOptions};
 pub use types::{Column, FieldOptions, Key, ListItem};
 
 /// Derives [`Entity`] (and [`Record`]); see the crate documentation.
@@ -89,6 +92,7 @@ pub mod prelude {
     pub use crate::entity::{Entity, Format};
     pub use crate::error::{Error, Result};
     pub use crate::record::Record;
+    pub use crate::storage::Store;
     pub use crate::types::{Column, Key};
     pub use parquetframe_derive::{Entity, Record};
 }

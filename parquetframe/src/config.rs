@@ -1,0 +1,80 @@
+//! Layered configuration (figment): built-in defaults < `parquetframe.toml`
+//! (found from the working directory upwards, or `PARQUETFRAME_CONFIG`) <
+//! `PARQUETFRAME_*` environment variables < arguments in code.
+//!
+//! This release reads the `[store]` keys; engine, performance and UX keys
+//! come with the features that use them.
+
+use std::path::{Path, PathBuf};
+
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use figment::value::magic::RelativePathBuf;
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, StorageError};
+
+/// The configuration file name searched for.
+pub const FILE_NAME: &str = "parquetframe.toml";
+
+/// `[store]` settings.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct StoreConfig {
+    /// The default store's root (relative paths in a file are relative to the file).
+    pub root: RelativePathBuf,
+    /// Rows per Parquet row group.
+    pub row_group_size: usize,
+    /// zstd level for data files; 0 writes them uncompressed.
+    pub zstd_level: i32,
+    /// Above this many live files, a commit compacts the newest small files.
+    pub compact_max_files: usize,
+}
+
+impl Default for StoreConfig {
+    fn default() -> Self {
+        Self {
+            root: RelativePathBuf::from(PathBuf::from("data")),
+            row_group_size: 128 * 1024,
+            zstd_level: 1,
+            compact_max_files: 16,
+        }
+    }
+}
+
+/// The whole configuration.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    /// Store settings.
+    pub store: StoreConfig,
+}
+
+/// `parquetframe.toml` in `start` or the nearest ancestor.
+pub fn find_file(start: &Path) -> Option<PathBuf> {
+    start.ancestors().map(|dir| dir.join(FILE_NAME)).find(|p| p.is_file())
+}
+
+/// Loads the configuration from its layers.
+pub fn load() -> Result<Config, Error> {
+    let mut figment = Figment::from(Serialized::defaults(Config::default()));
+    let file = match std::env::var_os("PARQUETFRAME_CONFIG") {
+        Some(path) => Some(PathBuf::from(path)),
+        None => std::env::current_dir().ok().and_then(|d| find_file(&d)),
+    };
+    if let Some(file) = &file {
+        figment = figment.merge(Toml::file(file));
+    }
+    let env = Env::prefixed("PARQUETFRAME_")
+        .only(&["root", "row_group_size", "zstd_level", "compact_max_files"])
+        .map(|key| format!("store.{}", key.as_str()).into());
+    figment = figment.merge(env);
+    figment.extract::<Config>().map_err(|e| StorageError::Config(e.to_string()).into())
+}
+
+impl StoreConfig {
+    /// The root as a path (relative to the config file when it came from one).
+    pub fn root_path(&self) -> PathBuf {
+        self.root.relative()
+    }
+}

@@ -1,0 +1,118 @@
+//! `_parquetframe/catalog.json`: every entity saved in the store, so that tools
+//! (the CLI, Python) understand the store without the Rust types.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use super::io::{self, io_error};
+use super::layout::{CATALOG, META_DIR};
+use super::lock::WriterLock;
+use crate::entity::Entity;
+use crate::error::{Error, StorageError};
+
+/// One column as the catalog describes it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CatalogField {
+    /// Column name.
+    pub name: String,
+    /// Arrow data type, as arrow-rs prints it (e.g. `Timestamp(µs, "UTC")`).
+    pub data_type: String,
+    /// Whether nulls are allowed.
+    pub nullable: bool,
+}
+
+/// One entity in the catalog.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CatalogEntry {
+    /// Entity name.
+    pub name: String,
+    /// Storage path relative to the root.
+    pub path: String,
+    /// Primary key column.
+    pub primary_key: String,
+    /// `parquet` or `avro`.
+    pub format: String,
+    /// Columns, in order.
+    pub arrow_schema: Vec<CatalogField>,
+}
+
+/// The catalog document.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Catalog {
+    /// Format of this document.
+    pub format_version: u32,
+    /// Entities by name.
+    pub entities: BTreeMap<String, CatalogEntry>,
+}
+
+impl CatalogEntry {
+    /// The entry describing `T`.
+    pub fn of<T: Entity>() -> Self {
+        let arrow_schema = T::arrow_schema()
+            .fields()
+            .iter()
+            .map(|f| CatalogField {
+                name: f.name().clone(),
+                data_type: f.data_type().to_string(),
+                nullable: f.is_nullable(),
+            })
+            .collect();
+        Self {
+            name: T::ENTITY_NAME.to_owned(),
+            path: T::STORAGE_PATH.to_owned(),
+            primary_key: T::PRIMARY_KEY.to_owned(),
+            format: T::FORMAT.as_str().to_owned(),
+            arrow_schema,
+        }
+    }
+}
+
+/// Reads the catalog of the store at `root` (empty when there is none yet).
+pub fn read(root: &Path) -> Result<Catalog, Error> {
+    let path = root.join(META_DIR).join(CATALOG);
+    match std::fs::read(&path) {
+        Ok(bytes) => serde_json::from_slice(&bytes)
+            .map_err(|e| StorageError::Corrupt { path, message: format!("not a catalog: {e}") }.into()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            Ok(Catalog { format_version: 1, ..Catalog::default() })
+        }
+        Err(e) => Err(io_error("reading catalog", &path)(e)),
+    }
+}
+
+/// Records `T` in the catalog (a no-op when it is already there, unchanged).
+/// Fails when another entity already uses `T`'s storage path.
+pub fn register<T: Entity>(root: &Path) -> Result<(), Error> {
+    let entry = CatalogEntry::of::<T>();
+    let current = read(root)?;
+    if current.entities.get(&entry.name) == Some(&entry) {
+        return Ok(());
+    }
+    let meta = root.join(META_DIR);
+    io::create_dir_all(&meta)?;
+    let _lock = WriterLock::acquire(&meta.join("catalog.lock"))?;
+    let mut catalog = read(root)?;
+    let clash = catalog.entities.values().find(|e| e.name != entry.name && same_path(&e.path, &entry.path));
+    if let Some(other) = clash {
+        return Err(StorageError::Catalog(format!(
+            "entity `{}` cannot use storage path `{}`: entity `{}` is stored there",
+            entry.name, entry.path, other.name
+        ))
+        .into());
+    }
+    catalog.format_version = 1;
+    catalog.entities.insert(entry.name.clone(), entry);
+    let bytes = serde_json::to_vec_pretty(&catalog)
+        .map_err(|e| StorageError::Corrupt { path: meta.join(CATALOG), message: e.to_string() })?;
+    let tmp = meta.join(format!(".catalog-{}.tmp", io::unique_suffix()));
+    io::write_synced(&tmp, &bytes)?;
+    let target = meta.join(CATALOG);
+    std::fs::rename(&tmp, &target).map_err(io_error("replacing catalog", &target))?;
+    io::sync_dir(&meta)
+}
+
+fn same_path(a: &str, b: &str) -> bool {
+    a.trim_end_matches('/') == b.trim_end_matches('/')
+}

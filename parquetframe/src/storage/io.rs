@@ -1,0 +1,72 @@
+//! File-system helpers whose errors name the path.
+
+use std::fs::{self, File};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use crate::error::{Error, StorageError};
+
+/// An I/O error on `path` while doing `op`.
+pub fn io_error<'a>(op: &'static str, path: &'a Path) -> impl FnOnce(std::io::Error) -> Error + 'a {
+    move |source| Error::Storage(StorageError::Io { op, path: path.to_path_buf(), source })
+}
+
+/// Creates a directory and its parents.
+pub fn create_dir_all(path: &Path) -> Result<(), Error> {
+    fs::create_dir_all(path).map_err(io_error("creating directory", path))
+}
+
+/// Flushes a directory's entries to disk, so a rename or link in it survives a crash.
+pub fn sync_dir(path: &Path) -> Result<(), Error> {
+    File::open(path).and_then(|d| d.sync_all()).map_err(io_error("syncing directory", path))
+}
+
+/// Writes `bytes` to a new file `tmp` and syncs it.
+pub fn write_synced(tmp: &Path, bytes: &[u8]) -> Result<(), Error> {
+    let mut file =
+        File::options().write(true).create_new(true).open(tmp).map_err(io_error("creating", tmp))?;
+    file.write_all(bytes).map_err(io_error("writing", tmp))?;
+    file.sync_all().map_err(io_error("syncing", tmp))
+}
+
+/// A name no other writer, in this or another process, will pick.
+pub fn unique_suffix() -> String {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or_default();
+    format!("{}-{:x}-{}", std::process::id(), nanos, COUNTER.fetch_add(1, Ordering::Relaxed))
+}
+
+/// Lists the file names in `dir` (empty when it does not exist).
+pub fn list(dir: &Path) -> Result<Vec<String>, Error> {
+    let entries = match fs::read_dir(dir) {
+        Ok(e) => e,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(io_error("listing", dir)(e)),
+    };
+    let mut names = Vec::new();
+    for entry in entries {
+        let entry = entry.map_err(io_error("listing", dir))?;
+        if let Some(name) = entry.file_name().to_str() {
+            names.push(name.to_owned());
+        }
+    }
+    Ok(names)
+}
+
+/// Removes a file, ignoring one that is already gone.
+pub fn remove_file(path: &Path) -> Result<(), Error> {
+    match fs::remove_file(path) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(io_error("removing", path)(e)),
+    }
+}
+
+/// `dir/name`.
+pub fn join(dir: &Path, name: &str) -> PathBuf {
+    dir.join(name)
+}

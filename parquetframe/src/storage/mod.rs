@@ -1,0 +1,618 @@
+//! The store: entities as Parquet files under a root directory, with atomic
+//! commits, upserts by primary key, deletes and compaction.
+//!
+//! See `docs/storage.md` for the layout, the commit protocol and why upserts
+//! are merge-on-read.
+
+pub mod catalog;
+pub mod formats;
+pub mod io;
+pub mod layout;
+pub mod lock;
+pub mod manifest;
+pub mod merge;
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+
+use arrow::array::{BooleanArray, RecordBatch};
+use arrow::compute::filter_record_batch;
+use rayon::prelude::*;
+
+use crate::entity::Entity;
+use crate::error::{Error, StorageError};
+use crate::types::{Column, ColumnReader, FieldOptions};
+use formats::parquet::{DataFile, WriteOptions};
+use layout::EntityPaths;
+use lock::WriterLock;
+use manifest::{FileEntry, FileKind, Manifest};
+use merge::FileKeys;
+
+/// How a store writes and maintains files.
+#[derive(Debug, Clone)]
+pub struct StoreOptions {
+    /// Data file settings.
+    pub write: WriteOptions,
+    /// Above this many live files, a commit compacts the newest small files.
+    pub compact_max_files: usize,
+    /// Manifest versions kept (older snapshots stay readable that long).
+    pub keep_manifests: usize,
+}
+
+impl Default for StoreOptions {
+    fn default() -> Self {
+        Self { write: WriteOptions::default(), compact_max_files: 16, keep_manifests: 10 }
+    }
+}
+
+/// What a compaction did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Compaction {
+    /// Live files before.
+    pub files_before: usize,
+    /// Live files after.
+    pub files_after: usize,
+    /// Live rows written.
+    pub rows: u64,
+}
+
+/// A directory of entities. Cheap to clone; holds no open files.
+///
+/// ```no_run
+/// use parquetframe::prelude::*;
+///
+/// #[derive(Entity, Debug, Clone, PartialEq)]
+/// #[entity(storage_path = "users/", primary_key = "user_id")]
+/// struct User { user_id: i64, name: String }
+///
+/// let store = Store::open("data")?;
+/// store.save_all(&[User { user_id: 1, name: "Ada".into() }])?;
+/// assert_eq!(store.find::<User>(&1)?.map(|u| u.name), Some("Ada".into()));
+/// # Ok::<(), parquetframe::Error>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct Store {
+    root: PathBuf,
+    options: StoreOptions,
+}
+
+impl Store {
+    /// Opens the store at `root`, creating it when missing.
+    pub fn open(root: impl AsRef<Path>) -> Result<Self, Error> {
+        Self::open_with(root, StoreOptions::default())
+    }
+
+    /// Opens the store at `root` with explicit options.
+    pub fn open_with(root: impl AsRef<Path>, options: StoreOptions) -> Result<Self, Error> {
+        let root = root.as_ref().to_path_buf();
+        if root.exists() && !root.is_dir() {
+            return Err(StorageError::RootNotADirectory(root).into());
+        }
+        io::create_dir_all(&root.join(layout::META_DIR))?;
+        Ok(Self { root, options })
+    }
+
+    /// The default store: the configured root (`PARQUETFRAME_ROOT`, else `root`
+    /// under `[store]` in `parquetframe.toml`, else `./data`).
+    pub fn open_default() -> Result<Self, Error> {
+        let config = crate::config::load()?.store;
+        let options = StoreOptions {
+            write: WriteOptions {
+                row_group_size: config.row_group_size.max(1),
+                zstd_level: (config.zstd_level > 0).then_some(config.zstd_level),
+            },
+            compact_max_files: config.compact_max_files.max(2),
+            ..StoreOptions::default()
+        };
+        Self::open_with(config.root_path(), options)
+    }
+
+    /// The root directory.
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// The options in force.
+    pub fn options(&self) -> &StoreOptions {
+        &self.options
+    }
+
+    fn paths<T: Entity>(&self) -> Result<EntityPaths, Error> {
+        EntityPaths::new(&self.root, T::STORAGE_PATH)
+    }
+
+    /// The committed snapshot of `T` (its manifest).
+    pub fn snapshot<T: Entity>(&self) -> Result<Manifest, Error> {
+        manifest::latest(&self.paths::<T>()?.manifests, T::ENTITY_NAME)
+    }
+
+    // ---- reads -------------------------------------------------------------
+
+    /// Runs `read` on the newest snapshot; if a file vanished under it (a
+    /// compaction finished meanwhile), once more on the then newest snapshot.
+    fn with_snapshot<T: Entity, R>(
+        &self,
+        read: impl Fn(&EntityPaths, &Manifest) -> Result<R, Error>,
+    ) -> Result<R, Error> {
+        let paths = self.paths::<T>()?;
+        let first = manifest::latest(&paths.manifests, T::ENTITY_NAME)?;
+        match read(&paths, &first) {
+            Err(e) if missing_path(&e).is_some() => {
+                let second = manifest::latest(&paths.manifests, T::ENTITY_NAME)?;
+                if second.version == first.version {
+                    let path = missing_path(&e).unwrap_or_default();
+                    return Err(StorageError::MissingDataFile {
+                        entity: T::ENTITY_NAME,
+                        path,
+                        version: first.version,
+                    }
+                    .into());
+                }
+                read(&paths, &second)
+            }
+            other => other,
+        }
+    }
+
+    /// Every live row of `T`, in storage order. Files and row groups are read
+    /// and converted in parallel.
+    pub fn load_all<T: Entity>(&self) -> Result<Vec<T>, Error> {
+        self.with_snapshot::<T, _>(|paths, m| {
+            let masks = live_masks::<T>(paths, m)?;
+            let mut units = Vec::new();
+            let mut opened = Vec::new();
+            for (file, mask) in m.files.iter().zip(masks) {
+                if file.kind != FileKind::Data || mask.as_ref().is_some_and(|m| !m.contains(&true)) {
+                    continue;
+                }
+                let data = DataFile::open(&paths.dir.join(&file.path))?;
+                let mut offset = 0;
+                for (rg, rows) in data.row_group_rows().into_iter().enumerate() {
+                    units.push((opened.len(), rg, mask.as_ref().map(|_| (offset, rows))));
+                    offset += rows;
+                }
+                opened.push((data, mask));
+            }
+            let parts: Vec<Vec<T>> = units
+                .par_iter()
+                .map(|&(f, rg, range)| {
+                    let (data, mask) = &opened[f];
+                    let live = match (mask, range) {
+                        (Some(m), Some((start, len))) => {
+                            Some(m.get(start..start + len).ok_or_else(|| StorageError::Corrupt {
+                                path: data.path().to_path_buf(),
+                                message: "row count mismatch".into(),
+                            })?)
+                        }
+                        _ => None,
+                    };
+                    let mut rows = Vec::new();
+                    for batch in data.read_row_group(rg, live)? {
+                        rows.extend(T::from_record_batch(&batch).map_err(|e| in_file(data.path(), e))?);
+                    }
+                    Ok(rows)
+                })
+                .collect::<Result<_, Error>>()?;
+            let mut out = Vec::with_capacity(parts.iter().map(Vec::len).sum());
+            for part in parts {
+                out.extend(part);
+            }
+            Ok(out)
+        })
+    }
+
+    /// The live row with primary key `key`, if any.
+    pub fn find<T: Entity>(&self, key: &T::Key) -> Result<Option<T>, Error> {
+        self.with_snapshot::<T, _>(|paths, m| {
+            let mut files: Vec<&FileEntry> = m.files.iter().collect();
+            files.sort_by_key(|f| std::cmp::Reverse(f.seq));
+            for file in files {
+                let path = paths.dir.join(&file.path);
+                let keys = read_keys::<T>(&path, file.kind, file.seq)?;
+                let Some(row) = keys.keys.iter().rposition(|k| k == key) else { continue };
+                if file.kind == FileKind::Deletes {
+                    return Ok(None);
+                }
+                let data = DataFile::open(&path)?;
+                let (mut start, mut found) = (0usize, None);
+                for (rg, rows) in data.row_group_rows().into_iter().enumerate() {
+                    if row < start + rows {
+                        found = Some((rg, row - start, rows));
+                        break;
+                    }
+                    start += rows;
+                }
+                let Some((rg, offset, rows)) = found else { return Ok(None) };
+                let mut live = vec![false; rows];
+                if let Some(flag) = live.get_mut(offset) {
+                    *flag = true;
+                }
+                for batch in data.read_row_group(rg, Some(&live))? {
+                    let mut rows = T::from_record_batch(&batch).map_err(|e| in_file(&path, e))?;
+                    if let Some(found) = rows.pop() {
+                        return Ok(Some(found));
+                    }
+                }
+                return Ok(None);
+            }
+            Ok(None)
+        })
+    }
+
+    /// The number of live rows of `T`.
+    pub fn count<T: Entity>(&self) -> Result<usize, Error> {
+        self.with_snapshot::<T, _>(|paths, m| {
+            if !needs_merge(m) {
+                return Ok(usize::try_from(m.stored_rows()).unwrap_or(usize::MAX));
+            }
+            let keys = all_keys::<T>(paths, m)?;
+            let masks = merge::live_rows::<T>(&keys);
+            Ok(merge::live_count(&keys, &masks))
+        })
+    }
+
+    // ---- writes ------------------------------------------------------------
+
+    /// Saves `rows`: an upsert by primary key (a row replaces the stored row
+    /// with the same key; within `rows`, the last one with a key wins). One
+    /// atomic commit; only the new rows are written.
+    pub fn save_all<T: Entity>(&self, rows: &[T]) -> Result<(), Error> {
+        if rows.is_empty() {
+            return Ok(());
+        }
+        let last = last_occurrences::<T>(rows);
+        self.transact::<T, _>(|paths, current| {
+            let seq = current.next_seq;
+            let name = format!("{}/part-{seq:012}-{}.parquet", layout::DATA_DIR, io::unique_suffix());
+            let chunk = self.options.write.row_group_size.max(1);
+            let batches = rows.chunks(chunk).enumerate().map(|(i, part)| {
+                let batch = T::to_record_batch(part)?;
+                match &last {
+                    None => Ok(batch),
+                    Some(flags) => filter(&batch, &flags[i * chunk..i * chunk + part.len()]),
+                }
+            });
+            let (written, bytes) = formats::parquet::write(
+                &paths.dir.join(&name),
+                T::arrow_schema(),
+                &self.options.write,
+                batches,
+            )?;
+            let mut next = current.clone();
+            next.files.push(FileEntry { path: name, kind: FileKind::Data, seq, rows: written, bytes });
+            next.next_seq = seq + 1;
+            Ok((Some(next), ()))
+        })
+    }
+
+    /// Saves one row (an upsert).
+    pub fn save<T: Entity>(&self, row: &T) -> Result<(), Error> {
+        self.save_all(std::slice::from_ref(row))
+    }
+
+    /// Deletes the row with primary key `key`. `Ok(false)` when there is none
+    /// (nothing is written then).
+    pub fn delete<T: Entity>(&self, key: &T::Key) -> Result<bool, Error> {
+        self.transact::<T, _>(|paths, current| {
+            if !key_is_live::<T>(paths, current, key)? {
+                return Ok((None, false));
+            }
+            let seq = current.next_seq;
+            let name = format!("{}/del-{seq:012}-{}.parquet", layout::DATA_DIR, io::unique_suffix());
+            let field = <T::Key as Column>::field(T::PRIMARY_KEY, &FieldOptions::DEFAULT);
+            let schema = formats::parquet::key_schema(field);
+            let mut builder = <T::Key as Column>::builder(1, &FieldOptions::DEFAULT);
+            crate::types::ColumnBuilder::append(&mut builder, key)
+                .map_err(|e| crate::convert::encode_error(T::ENTITY_NAME, 0, e))?;
+            let array = crate::types::ColumnBuilder::<T::Key>::finish(&mut builder);
+            let batch = RecordBatch::try_new(schema.clone(), vec![array])
+                .map_err(|source| Error::Arrow { context: "building a delete file".into(), source })?;
+            let (rows, bytes) = formats::parquet::write(
+                &paths.dir.join(&name),
+                schema,
+                &self.options.write,
+                std::iter::once(Ok(batch)),
+            )?;
+            let mut next = current.clone();
+            next.files.push(FileEntry { path: name, kind: FileKind::Deletes, seq, rows, bytes });
+            next.next_seq = seq + 1;
+            Ok((Some(next), true))
+        })
+    }
+
+    /// Rewrites every live row of `T` into one file, dropping replaced and
+    /// deleted rows and delete files.
+    pub fn compact<T: Entity>(&self) -> Result<Compaction, Error> {
+        self.transact::<T, _>(|paths, current| {
+            let before = current.files.len();
+            if before <= 1 && !current.files.iter().any(|f| f.kind == FileKind::Deletes) {
+                return Ok((
+                    None,
+                    Compaction { files_before: before, files_after: before, rows: current.stored_rows() },
+                ));
+            }
+            let next = self.merge_files::<T>(paths, current, 0)?;
+            let report =
+                Compaction { files_before: before, files_after: next.files.len(), rows: next.stored_rows() };
+            Ok((Some(next), report))
+        })
+    }
+
+    /// Runs one write under the entity's lock: registers `T` in the catalog,
+    /// cleans what interrupted commits left, applies `change` to the newest
+    /// manifest, publishes the result, and compacts when there are too many files.
+    fn transact<T: Entity, R>(
+        &self,
+        change: impl FnOnce(&EntityPaths, &Manifest) -> Result<(Option<Manifest>, R), Error>,
+    ) -> Result<R, Error> {
+        let paths = self.paths::<T>()?;
+        io::create_dir_all(&paths.data)?;
+        io::create_dir_all(&paths.manifests)?;
+        catalog::register::<T>(&self.root)?;
+        let _lock = WriterLock::acquire(&paths.lock)?;
+        let current = manifest::latest(&paths.manifests, T::ENTITY_NAME)?;
+        clean_orphans(&paths)?;
+        let (next, result) = change(&paths, &current)?;
+        let Some(mut next) = next else { return Ok(result) };
+        next.version = current.version + 1;
+        if next.files.len() > self.options.compact_max_files {
+            let from = small_suffix(&next);
+            let mut merged = self.merge_files::<T>(&paths, &next, from)?;
+            if merged.files.len() > self.options.compact_max_files && from > 0 {
+                // The small files did not shrink enough: merge everything.
+                merged = self.merge_files::<T>(&paths, &next, 0)?;
+            }
+            next = Manifest { version: next.version, ..merged };
+        }
+        if !manifest::publish(&paths.manifests, &next)? {
+            return Err(StorageError::Catalog(format!(
+                "entity `{}`: manifest version {} was committed by another writer that ignored the lock",
+                T::ENTITY_NAME,
+                next.version
+            ))
+            .into());
+        }
+        manifest::prune(&paths.manifests, self.options.keep_manifests)?;
+        Ok(result)
+    }
+
+    /// Merges the files from position `from` on (all when 0) into one data file
+    /// (plus, when older files remain, one delete file).
+    fn merge_files<T: Entity>(
+        &self,
+        paths: &EntityPaths,
+        current: &Manifest,
+        from: usize,
+    ) -> Result<Manifest, Error> {
+        let (keep, merge) = current.files.split_at(from.min(current.files.len()));
+        let tail = Manifest { files: merge.to_vec(), ..current.clone() };
+        let keys = all_keys::<T>(paths, &tail)?;
+        let masks = merge::live_rows::<T>(&keys);
+        let seq = current.next_seq;
+        let name = format!("{}/part-{seq:012}-{}.parquet", layout::DATA_DIR, io::unique_suffix());
+        let mut batches: Vec<(PathBuf, Option<Vec<bool>>)> = Vec::new();
+        for (file, mask) in merge.iter().zip(masks.iter()) {
+            if file.kind == FileKind::Data {
+                batches.push((paths.dir.join(&file.path), mask.clone()));
+            }
+        }
+        let chunks = batches.into_iter().flat_map(|(path, mask)| file_batches::<T>(path, mask));
+        let (rows, bytes) =
+            formats::parquet::write(&paths.dir.join(&name), T::arrow_schema(), &self.options.write, chunks)?;
+        let mut files = keep.to_vec();
+        files.push(FileEntry { path: name, kind: FileKind::Data, seq, rows, bytes });
+        let mut next_seq = seq + 1;
+        if !keep.is_empty() {
+            // Deletes in the merged files must still hide rows in the older files.
+            let live: HashSet<&T::Key> = keys
+                .iter()
+                .zip(&masks)
+                .filter(|(f, _)| f.kind == FileKind::Data)
+                .flat_map(|(f, m)| {
+                    f.keys
+                        .iter()
+                        .enumerate()
+                        .filter(move |(i, _)| m.as_ref().is_none_or(|m| m.get(*i) == Some(&true)))
+                        .map(|(_, k)| k)
+                })
+                .collect();
+            let deleted: Vec<&T::Key> = keys
+                .iter()
+                .filter(|f| f.kind == FileKind::Deletes)
+                .flat_map(|f| f.keys.iter())
+                .filter(|k| !live.contains(k))
+                .collect::<HashSet<_>>()
+                .into_iter()
+                .collect();
+            if !deleted.is_empty() {
+                let del =
+                    format!("{}/del-{:012}-{}.parquet", layout::DATA_DIR, next_seq, io::unique_suffix());
+                let field = <T::Key as Column>::field(T::PRIMARY_KEY, &FieldOptions::DEFAULT);
+                let schema = formats::parquet::key_schema(field);
+                let mut builder = <T::Key as Column>::builder(deleted.len(), &FieldOptions::DEFAULT);
+                for (i, k) in deleted.iter().enumerate() {
+                    crate::types::ColumnBuilder::append(&mut builder, *k)
+                        .map_err(|e| crate::convert::encode_error(T::ENTITY_NAME, i, e))?;
+                }
+                let array = crate::types::ColumnBuilder::<T::Key>::finish(&mut builder);
+                let batch = RecordBatch::try_new(schema.clone(), vec![array])
+                    .map_err(|source| Error::Arrow { context: "building a delete file".into(), source })?;
+                let (rows, bytes) = formats::parquet::write(
+                    &paths.dir.join(&del),
+                    schema,
+                    &self.options.write,
+                    std::iter::once(Ok(batch)),
+                )?;
+                files.push(FileEntry { path: del, kind: FileKind::Deletes, seq: next_seq, rows, bytes });
+                next_seq += 1;
+            }
+        }
+        Ok(Manifest { files, next_seq, ..current.clone() })
+    }
+}
+
+/// The batches of one data file's live rows, converted through `T` so that
+/// files written by older versions of the struct are brought up to date.
+fn file_batches<T: Entity>(path: PathBuf, mask: Option<Vec<bool>>) -> Vec<Result<RecordBatch, Error>> {
+    let data = match DataFile::open(&path) {
+        Ok(d) => d,
+        Err(e) => return vec![Err(e)],
+    };
+    let mut out = Vec::new();
+    let mut offset = 0;
+    for (rg, rows) in data.row_group_rows().into_iter().enumerate() {
+        let live = mask.as_ref().and_then(|m| m.get(offset..offset + rows));
+        offset += rows;
+        match data.read_row_group(rg, live) {
+            Ok(batches) => {
+                for batch in batches {
+                    out.push(
+                        T::from_record_batch(&batch)
+                            .and_then(|rows| T::to_record_batch(&rows))
+                            .map_err(|e| in_file(&path, e)),
+                    );
+                }
+            }
+            Err(e) => out.push(Err(e)),
+        }
+    }
+    out
+}
+
+/// Where automatic compaction starts: the newest files whose rows together are
+/// fewer than the file before them (size-tiered), at least two files.
+fn small_suffix(m: &Manifest) -> usize {
+    let n = m.files.len();
+    let mut from = n.saturating_sub(1);
+    let mut rows = m.files.last().map_or(0, |f| f.rows);
+    while from > 0 {
+        let prev = &m.files[from - 1];
+        if prev.rows > rows && n - from >= 2 {
+            break;
+        }
+        rows += prev.rows;
+        from -= 1;
+    }
+    from
+}
+
+fn filter(batch: &RecordBatch, keep: &[bool]) -> Result<RecordBatch, Error> {
+    filter_record_batch(batch, &BooleanArray::from(keep.to_vec()))
+        .map_err(|source| Error::Arrow { context: "dropping duplicate keys".into(), source })
+}
+
+/// `None` when every key in `rows` is unique, else whether each row is the last
+/// with its key (the one an upsert keeps).
+fn last_occurrences<T: Entity>(rows: &[T]) -> Option<Vec<bool>> {
+    if rows.len() < 2 {
+        return None;
+    }
+    let mut seen: HashSet<&T::Key> = HashSet::with_capacity(rows.len());
+    let mut flags = vec![true; rows.len()];
+    let mut duplicates = false;
+    for (i, row) in rows.iter().enumerate().rev() {
+        if !seen.insert(row.key()) {
+            flags[i] = false;
+            duplicates = true;
+        }
+    }
+    duplicates.then_some(flags)
+}
+
+fn needs_merge(m: &Manifest) -> bool {
+    m.files.len() > 1 || m.files.iter().any(|f| f.kind == FileKind::Deletes)
+}
+
+fn live_masks<T: Entity>(paths: &EntityPaths, m: &Manifest) -> Result<Vec<Option<Vec<bool>>>, Error> {
+    if !needs_merge(m) {
+        return Ok(vec![None; m.files.len()]);
+    }
+    let keys = all_keys::<T>(paths, m)?;
+    Ok(merge::live_rows::<T>(&keys))
+}
+
+fn all_keys<T: Entity>(paths: &EntityPaths, m: &Manifest) -> Result<Vec<FileKeys<T::Key>>, Error> {
+    m.files.par_iter().map(|f| read_keys::<T>(&paths.dir.join(&f.path), f.kind, f.seq)).collect()
+}
+
+fn key_is_live<T: Entity>(paths: &EntityPaths, m: &Manifest, key: &T::Key) -> Result<bool, Error> {
+    let mut files: Vec<&FileEntry> = m.files.iter().collect();
+    files.sort_by_key(|f| std::cmp::Reverse(f.seq));
+    for f in files {
+        let keys = read_keys::<T>(&paths.dir.join(&f.path), f.kind, f.seq)?;
+        if keys.keys.contains(key) {
+            return Ok(f.kind == FileKind::Data);
+        }
+    }
+    Ok(false)
+}
+
+/// The primary keys of one file (reads the key column only).
+fn read_keys<T: Entity>(path: &Path, kind: FileKind, seq: u64) -> Result<FileKeys<T::Key>, Error> {
+    let data = DataFile::open(path)?;
+    let mut keys = Vec::new();
+    for array in data.read_column(T::PRIMARY_KEY)? {
+        let reader = <T::Key as Column>::reader(&array, &FieldOptions::DEFAULT).map_err(|e| {
+            in_file(
+                path,
+                crate::convert::bind_error(T::ENTITY_NAME, e.within(&format!(".{}", T::PRIMARY_KEY))),
+            )
+        })?;
+        keys.reserve(array.len());
+        for i in 0..array.len() {
+            let key = reader.read(i).map_err(|e| {
+                in_file(
+                    path,
+                    crate::convert::read_error(
+                        T::ENTITY_NAME,
+                        keys.len(),
+                        e.within(&format!(".{}", T::PRIMARY_KEY)),
+                    ),
+                )
+            })?;
+            keys.push(key);
+        }
+    }
+    Ok(FileKeys { kind, seq, keys })
+}
+
+use arrow::array::Array;
+
+/// Removes what interrupted commits left: data files no retained manifest
+/// lists. Runs under the writer lock, so no commit is in progress.
+fn clean_orphans(paths: &EntityPaths) -> Result<(), Error> {
+    let mut referenced: HashSet<String> = HashSet::new();
+    for v in manifest::versions(&paths.manifests)? {
+        match manifest::read(&paths.manifests, v) {
+            Ok(m) => referenced.extend(m.files.into_iter().map(|f| f.path)),
+            // A manifest we cannot read protects nothing, and deletes nothing either.
+            Err(_) => return Ok(()),
+        }
+    }
+    for name in io::list(&paths.data)? {
+        let ours = (name.starts_with("part-") || name.starts_with("del-")) && name.ends_with(".parquet");
+        if ours && !referenced.contains(&format!("{}/{name}", layout::DATA_DIR)) {
+            io::remove_file(&paths.data.join(&name))?;
+        }
+    }
+    Ok(())
+}
+
+fn in_file(path: &Path, e: Error) -> Error {
+    match e {
+        Error::Storage(_) | Error::InFile { .. } => e,
+        other => Error::InFile { path: path.to_path_buf(), source: Box::new(other) },
+    }
+}
+
+/// The path of a file that was not found, if that is what `e` is.
+fn missing_path(e: &Error) -> Option<PathBuf> {
+    match e {
+        Error::Storage(StorageError::Io { path, source, .. })
+            if source.kind() == std::io::ErrorKind::NotFound =>
+        {
+            Some(path.clone())
+        }
+        _ => None,
+    }
+}
