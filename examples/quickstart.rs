@@ -1,11 +1,8 @@
-//! The README's main example: derive entities, look at their Arrow schema,
-//! convert rows to a RecordBatch and back, and see what a bad batch reports.
+//! The README's main example: derive entities, open a store in a local
+//! directory, then save, load, update, find and delete, printing what happens.
 //!
 //! `cargo run --release --example quickstart`
 
-use std::sync::Arc;
-
-use arrow::array::{ArrayRef, Int64Array, RecordBatch, StringArray};
 use chrono::{DateTime, Utc};
 use parquetframe::prelude::*;
 
@@ -34,39 +31,32 @@ pub enum Plan {
     Pro,
 }
 
+fn user(id: i64, name: &str, age: i32, city: &str, plan: Plan) -> User {
+    User {
+        user_id: id,
+        name: name.into(),
+        email: Some(format!("{}@example.org", name.to_lowercase())),
+        age,
+        signup: DateTime::from_timestamp(1_700_000_000 + id * 86_400, 0).unwrap_or_default(),
+        address: Address { city: city.into(), zip: None },
+        plan,
+        tags: vec![],
+    }
+}
+
 fn main() -> parquetframe::Result<()> {
-    let signup = DateTime::from_timestamp(1_700_000_000, 0).unwrap_or_default();
-    let users = vec![
-        User {
-            user_id: 1,
-            name: "Ada".into(),
-            email: Some("ada@example.org".into()),
-            age: 36,
-            signup,
-            address: Address { city: "London".into(), zip: None },
-            plan: Plan::Pro,
-            tags: vec!["math".into(), "engines".into()],
-        },
-        User {
-            user_id: 2,
-            name: "Grace".into(),
-            email: None,
-            age: 45,
-            signup,
-            address: Address { city: "New York".into(), zip: Some("10001".into()) },
-            plan: Plan::Free,
-            tags: vec![],
-        },
-    ];
+    let root = std::env::temp_dir().join("parquetframe-quickstart");
+    // Start from an empty directory each run, so the output is the same every time.
+    let _ = std::fs::remove_dir_all(&root);
+    let store = Store::open(&root)?;
+    println!("store opened at {}", store.root().display());
 
     println!(
-        "entity `{}` stored under `{}` as {}, key `{}`",
-        <User as Entity>::ENTITY_NAME,
+        "\nUser is stored under `{}` as {}, keyed by `{}`; its Arrow schema:",
         <User as Entity>::STORAGE_PATH,
         <User as Entity>::FORMAT,
         <User as Entity>::PRIMARY_KEY
     );
-    println!("\nArrow schema:");
     for field in User::arrow_schema().fields() {
         println!(
             "  {:<8} {}{}",
@@ -76,23 +66,46 @@ fn main() -> parquetframe::Result<()> {
         );
     }
 
-    let batch = User::to_record_batch(&users)?;
-    println!("\nto_record_batch: {} rows x {} columns", batch.num_rows(), batch.num_columns());
-    let back = User::from_record_batch(&batch)?;
-    assert_eq!(back, users);
-    println!("from_record_batch: {} users, equal to the originals", back.len());
-    println!("typed column handle: User::AGE -> column `{}`", User::AGE.name());
+    let users = vec![
+        user(1, "Ada", 36, "London", Plan::Pro),
+        user(2, "Grace", 45, "New York", Plan::Free),
+        user(3, "Edsger", 42, "Austin", Plan::Free),
+    ];
+    store.save_all(&users)?;
+    println!("\nsaved {} users (one atomic commit)", users.len());
 
-    // A batch from another writer that does not match the struct: a clear error, no panic.
-    let foreign = RecordBatch::try_from_iter([
-        ("user_id", Arc::new(Int64Array::from(vec![1])) as ArrayRef),
-        ("name", Arc::new(StringArray::from(vec![Some("x")])) as ArrayRef),
-        ("age", Arc::new(StringArray::from(vec!["thirty"])) as ArrayRef),
-    ])
-    .map_err(|source| parquetframe::Error::Arrow { context: "example batch".into(), source })?;
-    match User::from_record_batch(&foreign) {
-        Ok(_) => println!("\nunexpected: the foreign batch loaded"),
-        Err(e) => println!("\nreading a foreign batch fails clearly:\n  {e}"),
+    let mut loaded = store.load_all::<User>()?;
+    loaded.sort_by_key(|u| u.user_id);
+    println!("loaded {} users: {}", loaded.len(), names(&loaded));
+
+    let mut grace = store.find::<User>(&2)?.unwrap_or_else(|| user(2, "Grace", 45, "New York", Plan::Free));
+    grace.plan = Plan::Pro;
+    grace.tags.push("compilers".into());
+    store.save(&grace)?;
+    println!("updated user 2: plan {:?}, tags {:?} (an upsert by primary key)", grace.plan, grace.tags);
+
+    match store.find::<User>(&3)? {
+        Some(u) => println!("found user 3: {} from {}", u.name, u.address.city),
+        None => println!("user 3 not found"),
     }
+    println!("delete user 3: {}", if store.delete::<User>(&3)? { "deleted" } else { "was not there" });
+    println!("find user 3 again: {:?}", store.find::<User>(&3)?.map(|u| u.name));
+    println!("find user 99: {:?}", store.find::<User>(&99)?.map(|u| u.name));
+
+    println!(
+        "\n{} users now; the entity has {} live files",
+        store.count::<User>()?,
+        store.snapshot::<User>()?.files.len()
+    );
+    let report = store.compact::<User>()?;
+    println!("compacted {} files into {} ({} rows)", report.files_before, report.files_after, report.rows);
+    let mut after = store.load_all::<User>()?;
+    after.sort_by_key(|u| u.user_id);
+    println!("after compaction: {}", names(&after));
+    println!("\nthe files are plain Parquet: see {}", root.join("users/data").display());
     Ok(())
+}
+
+fn names(users: &[User]) -> String {
+    users.iter().map(|u| format!("{} ({})", u.name, u.user_id)).collect::<Vec<_>>().join(", ")
 }

@@ -616,3 +616,23 @@ fn missing_path(e: &Error) -> Option<PathBuf> {
         _ => None,
     }
 }
+
+/// Loads every row of a Parquet file written by any tool into `T`, converting
+/// row groups in parallel. Columns are matched by name with the usual reading
+/// rules (see `Record::from_record_batch`); errors name the file.
+pub fn read_parquet<T: Entity>(path: impl AsRef<Path>) -> Result<Vec<T>, Error> {
+    let path = path.as_ref();
+    let data = DataFile::open(path)?;
+    let groups = data.row_group_rows().len();
+    let parts: Vec<Vec<T>> = (0..groups)
+        .into_par_iter()
+        .map(|rg| {
+            let mut rows = Vec::new();
+            for batch in data.read_row_group(rg, None)? {
+                rows.extend(T::from_record_batch(&batch).map_err(|e| in_file(path, e))?);
+            }
+            Ok(rows)
+        })
+        .collect::<Result<_, Error>>()?;
+    Ok(parts.into_iter().flatten().collect())
+}

@@ -1,0 +1,126 @@
+//! Interop with real Python clients (pyarrow, polars, DuckDB). Runs when
+//! `PF_PYTHON` names an interpreter that has them (`.ci/run` sets it up with
+//! `scripts/python-env.sh`); otherwise each test says it was skipped.
+
+use std::path::PathBuf;
+use std::process::Command;
+
+use chrono::{DateTime, Utc};
+use parquetframe::prelude::*;
+
+#[derive(Entity, Debug, Clone, PartialEq)]
+#[entity(storage_path = "users/", primary_key = "user_id")]
+pub struct User {
+    pub user_id: i64,
+    pub name: String,
+    pub email: Option<String>,
+    pub age: i32,
+    pub score: f64,
+    pub active: bool,
+    pub signup: DateTime<Utc>,
+    pub tags: Vec<String>,
+}
+
+fn python() -> Option<PathBuf> {
+    let python = std::env::var_os("PF_PYTHON").map(PathBuf::from);
+    if python.is_none() {
+        eprintln!(
+            "skipped: set PF_PYTHON to a Python with pyarrow, polars and duckdb (scripts/python-env.sh)"
+        );
+    }
+    python
+}
+
+fn script(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/interop").join(name)
+}
+
+fn run(python: &PathBuf, args: &[&std::ffi::OsStr]) {
+    let out = Command::new(python).args(args).output().expect("python runs");
+    print!("{}", String::from_utf8_lossy(&out.stdout));
+    eprint!("{}", String::from_utf8_lossy(&out.stderr));
+    assert!(out.status.success(), "python failed: {}", String::from_utf8_lossy(&out.stdout));
+}
+
+fn user(i: i64, version: &str) -> User {
+    User {
+        user_id: i,
+        name: format!("{version}-user-{i} ünï"),
+        email: (i % 4 != 0).then(|| format!("u{i}@example.org")),
+        age: 18 + (i % 60) as i32,
+        score: i as f64 / 8.0,
+        active: i % 3 == 0,
+        signup: DateTime::from_timestamp_micros(1_600_000_000_000_000 + i * 1_234_567).unwrap(),
+        tags: (0..i % 3).map(|t| format!("tag{t}")).collect(),
+    }
+}
+
+fn expected_json(users: &[User]) -> String {
+    let rows: Vec<serde_json::Value> = users
+        .iter()
+        .map(|u| {
+            serde_json::json!({
+                "user_id": u.user_id, "name": u.name, "email": u.email, "age": u.age, "score": u.score,
+                "active": u.active, "signup": u.signup.timestamp_micros(), "tags": u.tags,
+            })
+        })
+        .collect();
+    serde_json::to_string(&rows).unwrap()
+}
+
+#[test]
+fn python_readers_get_the_same_rows_from_the_live_files() {
+    let Some(python) = python() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    let mut users: Vec<User> = (0..500).map(|i| user(i, "v1")).collect();
+    store.save_all(&users).unwrap();
+    for i in (0..500).step_by(37) {
+        users[i as usize] = user(i, "v2");
+        store.save(&users[i as usize]).unwrap();
+    }
+    for i in [3i64, 99, 250] {
+        assert!(store.delete::<User>(&i).unwrap());
+    }
+    users.retain(|u| ![3, 99, 250].contains(&u.user_id));
+    let expected = dir.path().join("expected.json");
+    std::fs::write(&expected, expected_json(&users)).unwrap();
+    let args = |root: &std::path::Path| {
+        vec![
+            script("check_store.py").into_os_string(),
+            root.as_os_str().to_owned(),
+            "User".into(),
+            expected.clone().into_os_string(),
+        ]
+    };
+    let a = args(dir.path());
+    run(&python, &a.iter().map(|s| s.as_os_str()).collect::<Vec<_>>());
+    // After compaction the live set is one plain file with exactly these rows.
+    store.compact::<User>().unwrap();
+    assert_eq!(store.snapshot::<User>().unwrap().files.len(), 1);
+    run(&python, &a.iter().map(|s| s.as_os_str()).collect::<Vec<_>>());
+}
+
+#[test]
+fn a_file_written_by_pyarrow_loads_into_entities() {
+    let Some(python) = python() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("from_pyarrow.parquet");
+    run(&python, &[script("write_pyarrow.py").as_os_str(), file.as_os_str()]);
+    let users = parquetframe::storage::read_parquet::<User>(&file).unwrap();
+    assert_eq!(users.len(), 50);
+    let base = DateTime::parse_from_rfc3339("2024-01-01T00:00:00Z").unwrap().with_timezone(&Utc);
+    for (i, u) in users.iter().enumerate() {
+        let i = i as i64;
+        assert_eq!(u.user_id, i);
+        assert_eq!(u.name, format!("py-{i}"));
+        assert_eq!(u.email, (i % 3 != 0).then(|| format!("{i}@py.org")));
+        assert_eq!(u.age, 20 + (i % 30) as i32);
+        assert_eq!(u.signup, base + chrono::Duration::seconds(i));
+        assert_eq!(u.tags.len() as i64, i % 3);
+    }
+    // And into a store, from where pyarrow reads them back.
+    let store = Store::open(dir.path().join("store")).unwrap();
+    store.save_all(&users).unwrap();
+    assert_eq!(store.count::<User>().unwrap(), 50);
+}
