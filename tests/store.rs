@@ -432,3 +432,41 @@ fn default_store_comes_from_the_environment() {
     assert_eq!(User::load_all().unwrap(), vec![user(7, "env")]);
     assert!(dir.path().join("users/_manifest").is_dir());
 }
+
+#[derive(Entity, Debug, Clone, PartialEq)]
+#[entity(storage_path = "orders/", primary_key = "order_id", format = "avro")]
+pub struct AvroOrder {
+    pub order_id: i64,
+}
+
+#[test]
+fn avro_entities_are_refused_until_avro_storage_exists() {
+    let dir = temp();
+    let store = Store::open(dir.path()).unwrap();
+    let err = store.save(&AvroOrder { order_id: 1 }).unwrap_err();
+    assert!(err.to_string().contains("`AvroOrder`") && err.to_string().contains("avro"), "{err}");
+    assert!(store.load_all::<AvroOrder>().is_err());
+    assert!(!dir.path().join("orders").exists(), "nothing was written");
+}
+
+#[test]
+fn many_row_groups_round_trip_in_order() {
+    let dir = temp();
+    let mut options = StoreOptions::default();
+    options.write.row_group_size = 10;
+    let store = Store::open_with(dir.path(), options).unwrap();
+    let users: Vec<User> = (0..95).map(|i| user(i, "rg")).collect();
+    store.save_all(&users).unwrap();
+    let file = only_data_file(dir.path());
+    let reader =
+        parquet::file::reader::SerializedFileReader::new(std::fs::File::open(&file).unwrap()).unwrap();
+    assert_eq!(parquet::file::reader::FileReader::num_row_groups(&reader), 10);
+    assert_eq!(store.load_all::<User>().unwrap(), users, "storage order is save order");
+    assert_eq!(store.find::<User>(&57).unwrap(), Some(user(57, "rg")));
+    // Unsorted keys with a duplicate across row groups: the last one wins.
+    let mut mixed: Vec<User> = (0..30).rev().map(|i| user(i, "m")).collect();
+    mixed.push(user(29, "last"));
+    store.save_all(&mixed).unwrap();
+    assert_eq!(store.find::<User>(&29).unwrap(), Some(user(29, "last")));
+    assert_eq!(store.count::<User>().unwrap(), 95);
+}

@@ -19,7 +19,7 @@ use parquetframe::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::hint::black_box;
 
-use super::{compare, report, sizes};
+use crate::support::{compare, report, sizes};
 
 #[derive(Entity, Serialize, Deserialize, Debug, Clone, PartialEq)]
 #[entity(storage_path = "users/", primary_key = "id")]

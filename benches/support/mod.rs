@@ -69,4 +69,3 @@ pub fn sizes(default: &[usize]) -> Vec<usize> {
         .filter(|v: &Vec<usize>| !v.is_empty())
         .unwrap_or_else(|| default.to_vec())
 }
-pub mod conversion_cases;

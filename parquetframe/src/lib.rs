@@ -3,11 +3,16 @@
 //! Plain Rust structs as persistent, validated, queryable entities over
 //! Parquet and Avro files.
 //!
-//! This release provides the foundation: `#[derive(Entity)]` and
-//! `#[derive(Record)]` give a struct its Arrow schema and fast, columnar
-//! conversion to and from Arrow [`RecordBatch`](arrow::array::RecordBatch)es.
-//! Storage (`Store`, `User::load_all()`), Avro files, relations, queries and the
-//! `pframe` tool are not in this release yet; see the README's roadmap.
+//! This release provides:
+//! - `#[derive(Entity)]` and `#[derive(Record)]`: a struct's Arrow schema and
+//!   fast, columnar conversion to and from Arrow
+//!   [`RecordBatch`](arrow::array::RecordBatch)es;
+//! - the [`Store`]: entities as Parquet files in a directory, with atomic
+//!   commits, upserts by primary key, deletes, compaction and a catalog;
+//!   `User::load_all()`, `user.save()` and friends on the configured default store.
+//!
+//! Avro files, relations, queries and the `pframe` tool are not in this release
+//! yet; see the README's status table.
 //!
 //! ```
 //! use parquetframe::prelude::*;

@@ -118,6 +118,13 @@ impl Store {
     }
 
     fn paths<T: Entity>(&self) -> Result<EntityPaths, Error> {
+        if T::FORMAT != crate::entity::Format::Parquet {
+            return Err(StorageError::UnsupportedFormat {
+                entity: T::ENTITY_NAME,
+                format: T::FORMAT.as_str(),
+            }
+            .into());
+        }
         EntityPaths::new(&self.root, T::STORAGE_PATH)
     }
 
@@ -168,34 +175,27 @@ impl Store {
                 let data = DataFile::open(&paths.dir.join(&file.path))?;
                 let mut offset = 0;
                 for (rg, rows) in data.row_group_rows().into_iter().enumerate() {
-                    units.push((opened.len(), rg, mask.as_ref().map(|_| (offset, rows))));
+                    let live = mask.as_ref().map_or(rows, |m| {
+                        m.get(offset..offset + rows).map_or(0, |s| s.iter().filter(|&&l| l).count())
+                    });
+                    units.push(Unit { file: opened.len(), rg, offset, rows, live });
                     offset += rows;
                 }
                 opened.push((data, mask));
             }
-            let parts: Vec<Vec<T>> = units
-                .par_iter()
-                .map(|&(f, rg, range)| {
-                    let (data, mask) = &opened[f];
-                    let live = match (mask, range) {
-                        (Some(m), Some((start, len))) => {
-                            Some(m.get(start..start + len).ok_or_else(|| StorageError::Corrupt {
-                                path: data.path().to_path_buf(),
-                                message: "row count mismatch".into(),
-                            })?)
-                        }
-                        _ => None,
-                    };
-                    let mut rows = Vec::new();
-                    for batch in data.read_row_group(rg, live)? {
-                        rows.extend(T::from_record_batch(&batch).map_err(|e| in_file(data.path(), e))?);
-                    }
-                    Ok(rows)
-                })
-                .collect::<Result<_, Error>>()?;
-            let mut out = Vec::with_capacity(parts.iter().map(Vec::len).sum());
-            for part in parts {
-                out.extend(part);
+            // The result is allocated once, at its exact size; row groups are read
+            // in waves of one per thread and appended, so beside the result only a
+            // few row groups are in memory at any time.
+            let mut out = Vec::with_capacity(units.iter().map(|u| u.live).sum());
+            let wave = rayon::current_num_threads().max(1);
+            for chunk in units.chunks(wave) {
+                let parts: Vec<Vec<T>> = chunk
+                    .par_iter()
+                    .map(|u| read_unit::<T>(&opened[u.file], u))
+                    .collect::<Result<_, Error>>()?;
+                for part in parts {
+                    out.extend(part);
+                }
             }
             Ok(out)
         })
@@ -260,24 +260,36 @@ impl Store {
         if rows.is_empty() {
             return Ok(());
         }
-        let last = last_occurrences::<T>(rows);
         self.transact::<T, _>(|paths, current| {
             let seq = current.next_seq;
             let name = format!("{}/part-{seq:012}-{}.parquet", layout::DATA_DIR, io::unique_suffix());
             let chunk = self.options.write.row_group_size.max(1);
-            let batches = rows.chunks(chunk).enumerate().map(|(i, part)| {
-                let batch = T::to_record_batch(part)?;
-                match &last {
-                    None => Ok(batch),
-                    Some(flags) => filter(&batch, &flags[i * chunk..i * chunk + part.len()]),
-                }
-            });
-            let (written, bytes) = formats::parquet::write(
-                &paths.dir.join(&name),
-                T::arrow_schema(),
-                &self.options.write,
-                batches,
-            )?;
+            let path = paths.dir.join(&name);
+            // Conversion runs on a second thread, a bounded channel ahead of the
+            // encoder, while this thread finds duplicate keys and writes: memory
+            // stays at a few row groups whatever the number of rows.
+            let (written, bytes) = std::thread::scope(|scope| {
+                let (tx, rx) = std::sync::mpsc::sync_channel::<Result<RecordBatch, Error>>(2);
+                scope.spawn(move || {
+                    for part in rows.chunks(chunk) {
+                        if tx.send(T::to_record_batch(part)).is_err() {
+                            break; // the writer stopped on an error
+                        }
+                    }
+                });
+                let last = last_occurrences::<T>(rows);
+                let batches = rx.into_iter().enumerate().map(|(i, batch)| {
+                    let batch = batch?;
+                    match &last {
+                        None => Ok(batch),
+                        Some(flags) => {
+                            let start = i * chunk;
+                            filter(&batch, flags.get(start..start + batch.num_rows()).unwrap_or(&[]))
+                        }
+                    }
+                });
+                formats::parquet::write(&path, T::arrow_schema(), &self.options.write, batches)
+            })?;
             let mut next = current.clone();
             next.files.push(FileEntry { path: name, kind: FileKind::Data, seq, rows: written, bytes });
             next.next_seq = seq + 1;
@@ -451,6 +463,30 @@ impl Store {
     }
 }
 
+/// One row group of one data file: the unit of parallel reading.
+struct Unit {
+    file: usize,
+    rg: usize,
+    offset: usize,
+    rows: usize,
+    live: usize,
+}
+
+/// One row group of a data file, masked and converted.
+fn read_unit<T: Entity>((data, mask): &(DataFile, Option<Vec<bool>>), unit: &Unit) -> Result<Vec<T>, Error> {
+    let live = match mask {
+        Some(m) => Some(m.get(unit.offset..unit.offset + unit.rows).ok_or_else(|| {
+            StorageError::Corrupt { path: data.path().to_path_buf(), message: "row count mismatch".into() }
+        })?),
+        None => None,
+    };
+    let mut rows = Vec::with_capacity(unit.live);
+    for batch in data.read_row_group(unit.rg, live)? {
+        rows.extend(T::from_record_batch(&batch).map_err(|e| in_file(data.path(), e))?);
+    }
+    Ok(rows)
+}
+
 /// The batches of one data file's live rows, converted through `T` so that
 /// files written by older versions of the struct are brought up to date.
 fn file_batches<T: Entity>(path: PathBuf, mask: Option<Vec<bool>>) -> Vec<Result<RecordBatch, Error>> {
@@ -504,7 +540,9 @@ fn filter(batch: &RecordBatch, keep: &[bool]) -> Result<RecordBatch, Error> {
 /// `None` when every key in `rows` is unique, else whether each row is the last
 /// with its key (the one an upsert keeps).
 fn last_occurrences<T: Entity>(rows: &[T]) -> Option<Vec<bool>> {
-    if rows.len() < 2 {
+    // Strictly ascending keys (the usual bulk load) cannot repeat: no set needed,
+    // so memory stays flat. Otherwise a set of references, about 16 bytes a row.
+    if rows.len() < 2 || rows.windows(2).all(|w| w[0].key() < w[1].key()) {
         return None;
     }
     let mut seen: HashSet<&T::Key> = HashSet::with_capacity(rows.len());

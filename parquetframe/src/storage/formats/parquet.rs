@@ -8,13 +8,16 @@ use std::sync::Arc;
 use arrow::array::{ArrayRef, BooleanArray, RecordBatch};
 use arrow::compute::filter_record_batch;
 use arrow::datatypes::SchemaRef;
-use parquet::arrow::ArrowWriter;
 use parquet::arrow::ProjectionMask;
 use parquet::arrow::arrow_reader::{
     ArrowReaderMetadata, ArrowReaderOptions, ParquetRecordBatchReaderBuilder,
 };
+use parquet::arrow::arrow_writer::{ArrowColumnChunk, ArrowRowGroupWriterFactory, compute_leaves};
+use parquet::arrow::{ArrowSchemaConverter, add_encoded_arrow_schema_to_metadata};
 use parquet::basic::{Compression, ZstdLevel};
 use parquet::file::properties::WriterProperties;
+use parquet::file::writer::SerializedFileWriter;
+use rayon::prelude::*;
 
 use crate::error::{Error, StorageError};
 use crate::storage::io::io_error;
@@ -40,6 +43,10 @@ fn corrupt(path: &Path) -> impl FnOnce(parquet::errors::ParquetError) -> Error +
 
 /// Writes a new file at `path` (which must not exist) from `batches`, then syncs
 /// it. Returns the rows written and the file size.
+///
+/// Each batch becomes one row group whose columns are encoded in parallel
+/// (arrow-rs's column writers on the rayon pool). The Arrow schema is stored
+/// in the file's metadata, as `ArrowWriter` and pyarrow do.
 pub fn write(
     path: &Path,
     schema: SchemaRef,
@@ -51,16 +58,63 @@ pub fn write(
         Some(level) => Compression::ZSTD(ZstdLevel::try_new(level).map_err(corrupt(path))?),
         None => Compression::UNCOMPRESSED,
     };
-    let props = WriterProperties::builder()
+    let mut props = WriterProperties::builder()
         .set_compression(compression)
         .set_max_row_group_row_count(Some(options.row_group_size.max(1)))
         .build();
-    let mut writer = ArrowWriter::try_new(file, schema, Some(props)).map_err(corrupt(path))?;
+    add_encoded_arrow_schema_to_metadata(&schema, &mut props);
+    let props = Arc::new(props);
+    let parquet_schema = ArrowSchemaConverter::new()
+        .with_coerce_types(props.coerce_types())
+        .convert(&schema)
+        .map_err(corrupt(path))?;
+    let mut writer =
+        SerializedFileWriter::new(file, parquet_schema.root_schema_ptr(), props).map_err(corrupt(path))?;
+    let factory = ArrowRowGroupWriterFactory::new(&writer, Arc::clone(&schema));
     let mut rows = 0u64;
-    for batch in batches {
+    let mut row_group = 0usize;
+    // Row groups are encoded two at a time (more column tasks than cores keeps
+    // both busy when one column is much heavier than the others), then appended
+    // in order.
+    let mut pending: Vec<RecordBatch> = Vec::with_capacity(2);
+    let mut batches = batches.peekable();
+    while let Some(batch) = batches.next() {
         let batch = batch?;
-        rows += batch.num_rows() as u64;
-        writer.write(&batch).map_err(corrupt(path))?;
+        if batch.num_rows() > 0 {
+            rows += batch.num_rows() as u64;
+            pending.push(batch);
+        }
+        if pending.len() < 2 && batches.peek().is_some() {
+            continue;
+        }
+        let mut tasks = Vec::new();
+        for (i, batch) in pending.iter().enumerate() {
+            let writers = factory.create_column_writers(row_group + i).map_err(corrupt(path))?;
+            let mut leaves = Vec::new();
+            for (field, array) in schema.fields().iter().zip(batch.columns()) {
+                leaves.extend(compute_leaves(field, array).map_err(corrupt(path))?);
+            }
+            tasks.extend(writers.into_iter().zip(leaves).map(|(w, l)| (i, w, l)));
+        }
+        let encoded: Vec<(usize, ArrowColumnChunk)> = tasks
+            .into_par_iter()
+            .map(|(i, mut writer, leaf)| {
+                writer.write(&leaf)?;
+                writer.close().map(|chunk| (i, chunk))
+            })
+            .collect::<Result<_, _>>()
+            .map_err(corrupt(path))?;
+        // `collect` keeps task order: chunks arrive grouped by row group, in column order.
+        let mut encoded = encoded.into_iter().peekable();
+        for i in 0..pending.len() {
+            let mut group = writer.next_row_group().map_err(corrupt(path))?;
+            while let Some((_, chunk)) = encoded.next_if(|(g, _)| *g == i) {
+                chunk.append_to_row_group(&mut group).map_err(corrupt(path))?;
+            }
+            group.close().map_err(corrupt(path))?;
+        }
+        row_group += pending.len();
+        pending.clear();
     }
     let file = writer.into_inner().map_err(corrupt(path))?;
     file.sync_all().map_err(io_error("syncing", path))?;
