@@ -8,7 +8,7 @@ python="${PYTHON:-python3}"
 if [ ! -x "$venv/bin/python" ]; then
   "$python" -m venv "$venv" >&2
 fi
-if ! "$venv/bin/python" -c "import pyarrow, polars, duckdb, pytz" 2>/dev/null; then
-  "$venv/bin/python" -m pip install --quiet --disable-pip-version-check pyarrow polars duckdb pytz >&2
+if ! "$venv/bin/python" -c "import pyarrow, polars, duckdb, pytz, fastavro" 2>/dev/null; then
+  "$venv/bin/python" -m pip install --quiet --disable-pip-version-check pyarrow polars duckdb pytz fastavro >&2
 fi
 echo "$venv/bin/python"

@@ -124,3 +124,21 @@ fn a_file_written_by_pyarrow_loads_into_entities() {
     store.save_all(&users).unwrap();
     assert_eq!(store.count::<User>().unwrap(), 50);
 }
+
+#[test]
+fn fastavro_parses_the_schema_and_agrees_on_canonical_form_and_fingerprint() {
+    let Some(python) = python() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("schema.json");
+    std::fs::write(&path, User::avro_schema_json().to_string()).unwrap();
+    let out = Command::new(&python).arg(script("avro_schema.py")).arg(&path).output().expect("python runs");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "fastavro rejected the schema: {}", String::from_utf8_lossy(&out.stderr));
+    let line =
+        |prefix: &str| stdout.lines().find_map(|l| l.strip_prefix(prefix)).unwrap_or_default().to_owned();
+    assert_eq!(line("canonical "), User::avro_canonical_form());
+    // fastavro prints the fingerprint's bytes in little-endian order, as written
+    // in single-object encoding.
+    let ours: String = User::avro_fingerprint().to_le_bytes().iter().map(|b| format!("{b:02x}")).collect();
+    assert_eq!(line("fingerprint "), ours);
+}

@@ -32,8 +32,8 @@ impl Derive {
 
     pub fn container_keys(self) -> &'static [&'static str] {
         match self {
-            Derive::Entity => &["storage_path", "primary_key", "format", "name"],
-            Derive::Record => &["dictionary"],
+            Derive::Entity => &["storage_path", "primary_key", "format", "name", "namespace"],
+            Derive::Record => &["dictionary", "namespace"],
         }
     }
 }
@@ -55,6 +55,7 @@ pub struct ContainerAttrs {
     pub format: Option<Spanned<String>>,
     pub name: Option<Spanned<String>>,
     pub dictionary: Option<Spanned<()>>,
+    pub namespace: Option<Spanned<String>>,
 }
 
 /// Field-level attributes.
@@ -249,6 +250,11 @@ pub fn container(cx: &Ctxt, attrs: &[Attribute], derive: Derive) -> ContainerAtt
                     set_once(cx, &mut out.name, v, "name");
                 }
             }
+            (_, "namespace") => {
+                if let Some(v) = string_value(cx, &meta, "namespace", "com.example") {
+                    set_once(cx, &mut out.namespace, v, "namespace");
+                }
+            }
             (Derive::Record, "dictionary") => {
                 if let Some(v) = flag(cx, &meta, "dictionary") {
                     set_once(cx, &mut out.dictionary, v, "dictionary");
@@ -311,4 +317,18 @@ pub fn variant(cx: &Ctxt, attrs: &[Attribute]) -> VariantAttrs {
         }
     });
     out
+}
+
+/// The `///` doc comment of an item, one line per `#[doc]` attribute.
+pub fn doc(attrs: &[Attribute]) -> String {
+    let mut lines = Vec::new();
+    for attr in attrs.iter().filter(|a| a.path().is_ident("doc")) {
+        if let syn::Meta::NameValue(nv) = &attr.meta
+            && let Expr::Lit(ExprLit { lit: Lit::Str(s), .. }) = &nv.value
+        {
+            let line = s.value();
+            lines.push(line.strip_prefix(' ').unwrap_or(&line).to_owned());
+        }
+    }
+    lines.join("\n").trim().to_owned()
 }

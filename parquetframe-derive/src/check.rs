@@ -4,9 +4,10 @@ use std::collections::HashMap;
 
 use syn::{DataEnum, DeriveInput, Fields, GenericArgument, PathArguments, Type};
 
+use crate::attr::Spanned;
 use crate::attr::{ContainerAttrs, Derive, FieldAttrs, VariantAttrs, closest};
 use crate::ctxt::Ctxt;
-use crate::model::{EntityModel, FieldModel, VariantModel};
+use crate::model::{Body, EntityModel, FieldModel, VariantModel};
 
 /// Generic structs are rejected: an entity has one schema and one storage path.
 pub fn generics(cx: &Ctxt, input: &DeriveInput, derive: Derive) {
@@ -235,4 +236,64 @@ pub fn is_option(ty: &Type) -> bool {
         s.ident == "Option"
             && matches!(&s.arguments, PathArguments::AngleBracketed(a) if matches!(a.args.first(), Some(GenericArgument::Type(_))))
     })
+}
+
+fn valid_avro_name(name: &str) -> bool {
+    let mut chars = name.chars();
+    chars.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+const AVRO_NAME_RULE: &str = "Avro names are [A-Za-z_][A-Za-z0-9_]* (every entity has an Avro schema)";
+
+/// Column names, enum symbols, record names and namespaces must be valid Avro names.
+pub fn avro_names(
+    cx: &Ctxt,
+    input: &DeriveInput,
+    body: &Body<'_>,
+    name: &str,
+    namespace: Option<&Spanned<String>>,
+) {
+    if !valid_avro_name(name) {
+        cx.error_spanned_by(
+            &input.ident,
+            format!("`{name}` is not a valid Avro record name: {AVRO_NAME_RULE}; set `name = \"...\"`"),
+        );
+    }
+    if let Some(ns) = namespace
+        && !ns.value.split('.').all(valid_avro_name)
+    {
+        cx.error_at(
+            ns.span,
+            format!("namespace `{}` is not a dotted list of Avro names: {AVRO_NAME_RULE}", ns.value),
+        );
+    }
+    match body {
+        Body::Struct(fields) => {
+            for f in fields.iter().filter(|f| !f.skip && !f.column.is_empty()) {
+                if !valid_avro_name(&f.column) {
+                    cx.error_at(
+                        f.column_span,
+                        format!(
+                            "column name `{}` is not a valid Avro name: {AVRO_NAME_RULE}; rename it",
+                            f.column
+                        ),
+                    );
+                }
+            }
+        }
+        Body::Enum(variants) => {
+            for v in variants {
+                if !valid_avro_name(&v.stored) {
+                    cx.error_spanned_by(
+                        v.ident,
+                        format!(
+                            "variant name `{}` is not a valid Avro enum symbol: {AVRO_NAME_RULE}",
+                            v.stored
+                        ),
+                    );
+                }
+            }
+        }
+    }
 }

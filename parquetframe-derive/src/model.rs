@@ -14,6 +14,10 @@ pub struct Model<'a> {
     pub body: Body<'a>,
     pub entity: Option<EntityModel>,
     pub dictionary: bool,
+    /// The Avro name of the record or enum (the entity name for entities).
+    pub avro_name: String,
+    pub namespace: Option<String>,
+    pub doc: String,
 }
 
 pub enum Body<'a> {
@@ -33,6 +37,7 @@ pub struct FieldModel<'a> {
     pub decimal: Option<(u8, i8)>,
     /// `User::AGE`.
     pub const_name: String,
+    pub doc: String,
 }
 
 pub struct VariantModel<'a> {
@@ -113,7 +118,18 @@ pub fn build<'a>(cx: &Ctxt, input: &'a DeriveInput, derive: Derive) -> Option<Mo
     if let (Some(d), Body::Struct(_)) = (&container.dictionary, &body) {
         cx.error_at(d.span, "`dictionary` applies to unit enums only; remove it from this struct");
     }
-    Some(Model { ident: &input.ident, body, entity, dictionary: container.dictionary.is_some() })
+    let avro_name = entity.as_ref().map_or_else(|| input.ident.unraw().to_string(), |e| e.name.clone());
+    let namespace = container.namespace.as_ref().map(|n| n.value.clone());
+    check::avro_names(cx, input, &body, &avro_name, container.namespace.as_ref());
+    Some(Model {
+        ident: &input.ident,
+        body,
+        entity,
+        dictionary: container.dictionary.is_some(),
+        avro_name,
+        namespace,
+        doc: attr::doc(&input.attrs),
+    })
 }
 
 fn derive_name(derive: Derive) -> &'static str {
@@ -152,6 +168,7 @@ fn field<'a>(cx: &Ctxt, f: &'a syn::Field, derive: Derive) -> Option<FieldModel<
         default: attrs.default.is_some(),
         decimal,
         const_name: name.to_uppercase(),
+        doc: attr::doc(&f.attrs),
     })
 }
 

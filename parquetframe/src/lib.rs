@@ -82,7 +82,9 @@ pub use parquetframe_derive::Record;
 /// Re-exports used by generated code. Not part of the public API.
 #[doc(hidden)]
 pub mod __private {
+    pub use apache_avro;
     pub use arrow;
+    pub use serde_json;
 
     /// Compile-time check that a field type is a column type (error on the field).
     pub fn assert_column<T: crate::Column>() {}

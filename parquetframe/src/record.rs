@@ -35,6 +35,37 @@ pub trait Record: Column {
     /// Built once and cached.
     fn arrow_schema() -> SchemaRef;
 
+    /// The Avro schema: a record named after the type (or `#[entity(name)]`,
+    /// within `namespace` if given), derived from the same type traits as the
+    /// Arrow schema, with `///` doc comments as `doc`. Built once and cached.
+    /// See [`types::avro`](crate::types::avro) for the type mapping.
+    ///
+    /// # Panics
+    ///
+    /// Never for types the derive accepts (it checks names at compile time); a
+    /// panic here is a parquetframe bug and says so.
+    fn avro_schema() -> &'static apache_avro::Schema;
+
+    /// The Avro schema as JSON, as it is stored in the catalog.
+    fn avro_schema_json() -> serde_json::Value {
+        <Self as Column>::avro_type(
+            &crate::FieldOptions::DEFAULT,
+            &mut crate::types::avro::AvroNames::default(),
+        )
+    }
+
+    /// The Avro schema's Parsing Canonical Form, as the Avro specification
+    /// defines it (fastavro and Java give the same string).
+    fn avro_canonical_form() -> String {
+        crate::types::avro::canonical_form(&Self::avro_schema_json())
+    }
+
+    /// The Avro schema's 64-bit Rabin fingerprint (CRC-64-AVRO of the
+    /// canonical form), as single-object encoding uses it.
+    fn avro_fingerprint() -> u64 {
+        crate::types::avro::fingerprint(&Self::avro_canonical_form())
+    }
+
     /// Converts rows into one record batch, column by column (columns are built
     /// in parallel for large slices).
     fn to_record_batch(rows: &[Self]) -> Result<RecordBatch> {

@@ -8,6 +8,11 @@ use crate::model::{Model, VariantModel};
 pub fn expand(model: &Model<'_>, variants: &[VariantModel<'_>]) -> TokenStream {
     let ident = model.ident;
     let dictionary = model.dictionary;
+    let avro_name = match &model.namespace {
+        Some(ns) => format!("{ns}.{}", model.avro_name),
+        None => model.avro_name.clone(),
+    };
+    let doc = &model.doc;
     let names = variants.iter().map(|v| &v.stored);
     let to_index = variants.iter().enumerate().map(|(i, v)| {
         let var = v.ident;
@@ -41,6 +46,18 @@ pub fn expand(model: &Model<'_>, variants: &[VariantModel<'_>]) -> TokenStream {
 
             fn data_type(_: &::parquetframe::FieldOptions) -> ::parquetframe::__private::arrow::datatypes::DataType {
                 ::parquetframe::types::enums::data_type::<#ident>()
+            }
+
+            fn avro_type(
+                _: &::parquetframe::FieldOptions,
+                names: &mut ::parquetframe::types::avro::AvroNames,
+            ) -> ::parquetframe::__private::serde_json::Value {
+                ::parquetframe::types::avro::enumeration(
+                    names,
+                    #avro_name,
+                    #doc,
+                    <Self as ::parquetframe::types::enums::EnumColumn>::VARIANTS,
+                )
             }
 
             fn builder(capacity: usize, _: &::parquetframe::FieldOptions) -> Self::Builder {

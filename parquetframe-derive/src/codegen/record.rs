@@ -10,6 +10,11 @@ use crate::model::{FieldModel, Model, type_span};
 pub fn expand(model: &Model<'_>, fields: &[FieldModel<'_>]) -> TokenStream {
     let ident = model.ident;
     let name = ident.to_string();
+    let avro_name = match &model.namespace {
+        Some(ns) => format!("{ns}.{}", model.avro_name),
+        None => model.avro_name.clone(),
+    };
+    let doc = &model.doc;
     let stored: Vec<&FieldModel<'_>> = fields.iter().filter(|f| !f.skip).collect();
 
     let slot = |i: usize| format_ident!("__f{}", i);
@@ -25,6 +30,7 @@ pub fn expand(model: &Model<'_>, fields: &[FieldModel<'_>]) -> TokenStream {
     let mut finishes = Vec::new();
     let mut binds = Vec::new();
     let bounds = column_bounds(fields);
+    let mut avro_fields = Vec::new();
 
     for (i, f) in stored.iter().enumerate() {
         let ty = f.ty;
@@ -42,6 +48,10 @@ pub fn expand(model: &Model<'_>, fields: &[FieldModel<'_>]) -> TokenStream {
         } else {
             reader_fields.push(quote_spanned! {span=> #slot: <#ty as ::parquetframe::Column>::Reader });
         }
+        let field_doc = &f.doc;
+        avro_fields.push(quote_spanned! {span=>
+            ::parquetframe::types::avro::field(#column, <#ty as ::parquetframe::Column>::avro_type(&#opt, names), #field_doc)
+        });
         schema_fields.push(quote_spanned! {span=> <#ty as ::parquetframe::Column>::field(#column, &#opt) });
         new_builders
             .push(quote_spanned! {span=> #slot: <#ty as ::parquetframe::Column>::builder(capacity, &#opt) });
@@ -139,6 +149,13 @@ pub fn expand(model: &Model<'_>, fields: &[FieldModel<'_>]) -> TokenStream {
                     )
                 }
 
+                fn avro_type(
+                    _: &::parquetframe::FieldOptions,
+                    names: &mut ::parquetframe::types::avro::AvroNames,
+                ) -> ::parquetframe::__private::serde_json::Value {
+                    ::parquetframe::types::avro::record(names, #avro_name, #doc, |names| ::std::vec![#(#avro_fields),*])
+                }
+
                 fn builder(capacity: usize, _: &::parquetframe::FieldOptions) -> __Builder {
                     __Builder {
                         #(#new_builders,)*
@@ -217,6 +234,12 @@ pub fn expand(model: &Model<'_>, fields: &[FieldModel<'_>]) -> TokenStream {
                             ))
                         })
                         .clone()
+                }
+
+                fn avro_schema() -> &'static ::parquetframe::__private::apache_avro::Schema {
+                    static SCHEMA: ::std::sync::OnceLock<::parquetframe::__private::apache_avro::Schema> =
+                        ::std::sync::OnceLock::new();
+                    SCHEMA.get_or_init(|| ::parquetframe::types::avro::parse_generated::<Self>())
                 }
 
                 fn build_columns(

@@ -36,6 +36,8 @@ pub struct CatalogEntry {
     pub format: String,
     /// Columns, in order.
     pub arrow_schema: Vec<CatalogField>,
+    /// The entity's Avro schema (JSON, as `Record::avro_schema_json` gives it).
+    pub avro_schema: serde_json::Value,
 }
 
 /// The catalog document.
@@ -65,6 +67,7 @@ impl CatalogEntry {
             primary_key: T::PRIMARY_KEY.to_owned(),
             format: T::FORMAT.as_str().to_owned(),
             arrow_schema,
+            avro_schema: T::avro_schema_json(),
         }
     }
 }

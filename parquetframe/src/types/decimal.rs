@@ -45,6 +45,11 @@ impl Column for Decimal {
         DataType::Decimal128(p, s)
     }
 
+    fn avro_type(opts: &FieldOptions, _: &mut super::avro::AvroNames) -> serde_json::Value {
+        let (p, s) = precision_scale(opts);
+        serde_json::json!({"type": "bytes", "logicalType": "decimal", "precision": p, "scale": s})
+    }
+
     fn builder(capacity: usize, opts: &FieldOptions) -> Self::Builder {
         let (precision, scale) = precision_scale(opts);
         DecimalBuilder {

@@ -49,6 +49,10 @@ impl<T: ListItem> Column for Vec<T> {
         DataType::List(item_field::<T>(opts))
     }
 
+    fn avro_type(opts: &FieldOptions, names: &mut super::avro::AvroNames) -> serde_json::Value {
+        serde_json::json!({"type": "array", "items": T::avro_type(opts, names)})
+    }
+
     fn builder(capacity: usize, opts: &FieldOptions) -> Self::Builder {
         let mut offsets = Vec::with_capacity(capacity + 1);
         offsets.push(0);

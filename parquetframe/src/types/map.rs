@@ -28,6 +28,23 @@ pub fn map_type<K: Column, V: Column>(opts: &FieldOptions) -> DataType {
     DataType::Map(entries_field::<K, V>(opts), false)
 }
 
+/// Avro map when keys are strings, else an array of `{key, value}` records.
+fn map_avro_schema<K: Column, V: Column>(
+    opts: &FieldOptions,
+    names: &mut super::avro::AvroNames,
+) -> serde_json::Value {
+    let key = K::avro_type(opts, names);
+    let value = V::avro_type(opts, names);
+    if key == "string" {
+        return serde_json::json!({"type": "map", "values": value});
+    }
+    let name = names.fresh("KeyValue");
+    serde_json::json!({"type": "array", "items": {"type": "record", "name": name, "fields": [
+        {"name": "key", "type": key},
+        super::avro::field("value", value, ""),
+    ]}})
+}
+
 /// Builder for a map column.
 pub struct MapBuilder<K: Column, V: Column> {
     entries: FieldRef,
@@ -168,6 +185,10 @@ impl<K: Key, V: Column, S: BuildHasher + Default + Send + Sync + 'static> Column
         map_type::<K, V>(opts)
     }
 
+    fn avro_type(opts: &FieldOptions, names: &mut super::avro::AvroNames) -> serde_json::Value {
+        map_avro_schema::<K, V>(opts, names)
+    }
+
     fn builder(capacity: usize, opts: &FieldOptions) -> Self::Builder {
         MapBuilder::new(capacity, opts)
     }
@@ -215,6 +236,10 @@ impl<K: Key, V: Column> Column for BTreeMap<K, V> {
 
     fn data_type(opts: &FieldOptions) -> DataType {
         map_type::<K, V>(opts)
+    }
+
+    fn avro_type(opts: &FieldOptions, names: &mut super::avro::AvroNames) -> serde_json::Value {
+        map_avro_schema::<K, V>(opts, names)
     }
 
     fn builder(capacity: usize, opts: &FieldOptions) -> Self::Builder {

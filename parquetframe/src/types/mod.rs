@@ -10,6 +10,7 @@
 //! [`option`], [`list`], [`map`], [`enums`], [`record`], and behind cargo
 //! features `uuid` and `decimal`.
 
+pub mod avro;
 pub mod coerce;
 #[cfg(feature = "decimal")]
 pub mod decimal;
@@ -75,6 +76,10 @@ pub trait Column: Sized + Send + Sync + 'static {
 
     /// The Arrow type of the column.
     fn data_type(opts: &FieldOptions) -> DataType;
+
+    /// The Avro type of the column (see [`avro`] for the mapping). Named types
+    /// already in `names` are referred to by name.
+    fn avro_type(opts: &FieldOptions, names: &mut avro::AvroNames) -> serde_json::Value;
 
     /// Field metadata, e.g. the `arrow.uuid` extension name.
     fn metadata() -> HashMap<String, String> {

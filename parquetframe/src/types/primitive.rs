@@ -77,13 +77,17 @@ impl<P: ArrowPrimitiveType> PrimReader<P> {
 }
 
 macro_rules! primitive_column {
-    ($($rust:ty => $arrow:ty),* $(,)?) => {$(
+    ($($rust:ty => $arrow:ty, $avro:expr),* $(,)?) => {$(
         impl Column for $rust {
             type Builder = PrimBuilder<$arrow>;
             type Reader = PrimReader<$arrow>;
 
             fn data_type(_: &FieldOptions) -> DataType {
                 <$arrow as ArrowPrimitiveType>::DATA_TYPE
+            }
+
+            fn avro_type(_: &FieldOptions, _: &mut super::avro::AvroNames) -> serde_json::Value {
+                $avro
             }
 
             fn builder(capacity: usize, _: &FieldOptions) -> Self::Builder {
@@ -127,9 +131,17 @@ macro_rules! primitive_column {
 }
 
 primitive_column! {
-    i8 => Int8Type, i16 => Int16Type, i32 => Int32Type, i64 => Int64Type,
-    u8 => UInt8Type, u16 => UInt16Type, u32 => UInt32Type, u64 => UInt64Type,
-    f32 => Float32Type, f64 => Float64Type,
+    i8 => Int8Type, serde_json::json!("int"),
+    i16 => Int16Type, serde_json::json!("int"),
+    i32 => Int32Type, serde_json::json!("int"),
+    i64 => Int64Type, serde_json::json!("long"),
+    u8 => UInt8Type, serde_json::json!("int"),
+    u16 => UInt16Type, serde_json::json!("int"),
+    u32 => UInt32Type, serde_json::json!("long"),
+    // Every u64 fits in decimal(20, 0); a long would overflow above i64::MAX.
+    u64 => UInt64Type, serde_json::json!({"type": "bytes", "logicalType": "decimal", "precision": 20, "scale": 0}),
+    f32 => Float32Type, serde_json::json!("float"),
+    f64 => Float64Type, serde_json::json!("double"),
 }
 
 // `u8` is deliberately absent: `Vec<u8>` is Binary.
@@ -159,6 +171,10 @@ impl Column for bool {
 
     fn data_type(_: &FieldOptions) -> DataType {
         DataType::Boolean
+    }
+
+    fn avro_type(_: &FieldOptions, _: &mut super::avro::AvroNames) -> serde_json::Value {
+        serde_json::json!("boolean")
     }
 
     fn builder(capacity: usize, _: &FieldOptions) -> Self::Builder {

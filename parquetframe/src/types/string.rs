@@ -116,6 +116,10 @@ impl Column for String {
         DataType::Utf8
     }
 
+    fn avro_type(_: &FieldOptions, _: &mut super::avro::AvroNames) -> serde_json::Value {
+        serde_json::json!("string")
+    }
+
     fn builder(capacity: usize, _: &FieldOptions) -> Self::Builder {
         StrBuilder::with_capacity(capacity)
     }
@@ -228,6 +232,10 @@ impl Column for Vec<u8> {
 
     fn data_type(_: &FieldOptions) -> DataType {
         DataType::Binary
+    }
+
+    fn avro_type(_: &FieldOptions, _: &mut super::avro::AvroNames) -> serde_json::Value {
+        serde_json::json!("bytes")
     }
 
     fn builder(capacity: usize, _: &FieldOptions) -> Self::Builder {

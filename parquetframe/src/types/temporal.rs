@@ -143,6 +143,10 @@ impl Column for DateTime<Utc> {
         DataType::Timestamp(TimeUnit::Microsecond, Some(UTC.into()))
     }
 
+    fn avro_type(_: &FieldOptions, _: &mut super::avro::AvroNames) -> serde_json::Value {
+        serde_json::json!({"type": "long", "logicalType": "timestamp-micros"})
+    }
+
     fn builder(capacity: usize, opts: &FieldOptions) -> Self::Builder {
         I64TimeBuilder::new(capacity, Self::data_type(opts))
     }
@@ -201,6 +205,10 @@ impl Column for NaiveDateTime {
         DataType::Timestamp(TimeUnit::Microsecond, None)
     }
 
+    fn avro_type(_: &FieldOptions, _: &mut super::avro::AvroNames) -> serde_json::Value {
+        serde_json::json!({"type": "long", "logicalType": "local-timestamp-micros"})
+    }
+
     fn builder(capacity: usize, opts: &FieldOptions) -> Self::Builder {
         NaiveDateTimeBuilder(I64TimeBuilder::new(capacity, Self::data_type(opts)))
     }
@@ -257,6 +265,11 @@ impl Column for TimeDelta {
 
     fn data_type(_: &FieldOptions) -> DataType {
         DataType::Duration(TimeUnit::Microsecond)
+    }
+
+    fn avro_type(_: &FieldOptions, _: &mut super::avro::AvroNames) -> serde_json::Value {
+        // Avro's own duration (months, days, milliseconds) would lose microseconds.
+        serde_json::json!({"type": "long", "parquetframe.unit": "duration-micros"})
     }
 
     fn builder(capacity: usize, opts: &FieldOptions) -> Self::Builder {
@@ -328,6 +341,10 @@ impl Column for NaiveDate {
 
     fn data_type(_: &FieldOptions) -> DataType {
         DataType::Date32
+    }
+
+    fn avro_type(_: &FieldOptions, _: &mut super::avro::AvroNames) -> serde_json::Value {
+        serde_json::json!({"type": "int", "logicalType": "date"})
     }
 
     fn builder(capacity: usize, _: &FieldOptions) -> Self::Builder {
@@ -407,6 +424,10 @@ impl Column for NaiveTime {
 
     fn data_type(_: &FieldOptions) -> DataType {
         DataType::Time64(TimeUnit::Microsecond)
+    }
+
+    fn avro_type(_: &FieldOptions, _: &mut super::avro::AvroNames) -> serde_json::Value {
+        serde_json::json!({"type": "long", "logicalType": "time-micros"})
     }
 
     fn builder(capacity: usize, _: &FieldOptions) -> Self::Builder {

@@ -34,6 +34,10 @@ impl Column for Uuid {
         DataType::FixedSizeBinary(16)
     }
 
+    fn avro_type(_: &FieldOptions, _: &mut super::avro::AvroNames) -> serde_json::Value {
+        serde_json::json!({"type": "string", "logicalType": "uuid"})
+    }
+
     fn metadata() -> HashMap<String, String> {
         HashMap::from([(EXTENSION_NAME_KEY.to_owned(), UUID_EXTENSION.to_owned())])
     }
