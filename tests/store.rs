@@ -470,3 +470,18 @@ fn many_row_groups_round_trip_in_order() {
     assert_eq!(store.find::<User>(&29).unwrap(), Some(user(29, "last")));
     assert_eq!(store.count::<User>().unwrap(), 95);
 }
+
+#[test]
+fn corrupt_manifest_is_an_error_naming_it_and_writers_do_not_clobber_it() {
+    let dir = temp();
+    let store = Store::open(dir.path()).unwrap();
+    store.save_all(&[user(1, "a")]).unwrap();
+    let manifest =
+        std::fs::read_dir(dir.path().join("users/_manifest")).unwrap().next().unwrap().unwrap().path();
+    std::fs::write(&manifest, b"{ not json").unwrap();
+    let err = store.load_all::<User>().unwrap_err();
+    assert!(err.to_string().contains(&manifest.display().to_string()), "{err}");
+    let err = store.save(&user(2, "b")).unwrap_err();
+    assert!(err.to_string().contains(&manifest.display().to_string()), "{err}");
+    assert_eq!(std::fs::read(&manifest).unwrap(), b"{ not json", "left for a person to inspect");
+}
