@@ -310,23 +310,9 @@ impl Store {
                 return Ok((None, false));
             }
             let seq = current.next_seq;
-            let name = format!("{}/del-{seq:012}-{}.parquet", layout::DATA_DIR, io::unique_suffix());
-            let field = <T::Key as Column>::field(T::PRIMARY_KEY, &FieldOptions::DEFAULT);
-            let schema = formats::parquet::key_schema(field);
-            let mut builder = <T::Key as Column>::builder(1, &FieldOptions::DEFAULT);
-            crate::types::ColumnBuilder::append(&mut builder, key)
-                .map_err(|e| crate::convert::encode_error(T::ENTITY_NAME, 0, e))?;
-            let array = crate::types::ColumnBuilder::<T::Key>::finish(&mut builder);
-            let batch = RecordBatch::try_new(schema.clone(), vec![array])
-                .map_err(|source| Error::Arrow { context: "building a delete file".into(), source })?;
-            let (rows, bytes) = formats::parquet::write(
-                &paths.dir.join(&name),
-                schema,
-                &self.options.write,
-                std::iter::once(Ok(batch)),
-            )?;
+            let entry = self.write_deletes::<T>(paths, seq, &[key])?;
             let mut next = current.clone();
-            next.files.push(FileEntry { path: name, kind: FileKind::Deletes, seq, rows, bytes });
+            next.files.push(entry);
             next.next_seq = seq + 1;
             Ok((Some(next), true))
         })
@@ -437,29 +423,37 @@ impl Store {
                 .into_iter()
                 .collect();
             if !deleted.is_empty() {
-                let del =
-                    format!("{}/del-{:012}-{}.parquet", layout::DATA_DIR, next_seq, io::unique_suffix());
-                let field = <T::Key as Column>::field(T::PRIMARY_KEY, &FieldOptions::DEFAULT);
-                let schema = formats::parquet::key_schema(field);
-                let mut builder = <T::Key as Column>::builder(deleted.len(), &FieldOptions::DEFAULT);
-                for (i, k) in deleted.iter().enumerate() {
-                    crate::types::ColumnBuilder::append(&mut builder, *k)
-                        .map_err(|e| crate::convert::encode_error(T::ENTITY_NAME, i, e))?;
-                }
-                let array = crate::types::ColumnBuilder::<T::Key>::finish(&mut builder);
-                let batch = RecordBatch::try_new(schema.clone(), vec![array])
-                    .map_err(|source| Error::Arrow { context: "building a delete file".into(), source })?;
-                let (rows, bytes) = formats::parquet::write(
-                    &paths.dir.join(&del),
-                    schema,
-                    &self.options.write,
-                    std::iter::once(Ok(batch)),
-                )?;
-                files.push(FileEntry { path: del, kind: FileKind::Deletes, seq: next_seq, rows, bytes });
+                files.push(self.write_deletes::<T>(paths, next_seq, &deleted)?);
                 next_seq += 1;
             }
         }
         Ok(Manifest { files, next_seq, ..current.clone() })
+    }
+}
+
+impl Store {
+    /// Writes a delete file (the key column only) holding `keys`, with sequence `seq`.
+    fn write_deletes<T: Entity>(
+        &self,
+        paths: &EntityPaths,
+        seq: u64,
+        keys: &[&T::Key],
+    ) -> Result<FileEntry, Error> {
+        let name = format!("{}/del-{seq:012}-{}.parquet", layout::DATA_DIR, io::unique_suffix());
+        let field = <T::Key as Column>::field(T::PRIMARY_KEY, &FieldOptions::DEFAULT);
+        let schema = formats::parquet::key_schema(field);
+        let mut builder = <T::Key as Column>::builder(keys.len(), &FieldOptions::DEFAULT);
+        for (i, k) in keys.iter().enumerate() {
+            crate::types::ColumnBuilder::append(&mut builder, *k)
+                .map_err(|e| crate::convert::encode_error(T::ENTITY_NAME, i, e))?;
+        }
+        let array = crate::types::ColumnBuilder::<T::Key>::finish(&mut builder);
+        let batch = RecordBatch::try_new(schema.clone(), vec![array])
+            .map_err(|source| Error::Arrow { context: "building a delete file".into(), source })?;
+        let path = paths.dir.join(&name);
+        let (rows, bytes) =
+            formats::parquet::write(&path, schema, &self.options.write, std::iter::once(Ok(batch)))?;
+        Ok(FileEntry { path: name, kind: FileKind::Deletes, seq, rows, bytes })
     }
 }
 
