@@ -103,3 +103,8 @@ pub mod prelude {
     pub use crate::types::{Column, Key};
     pub use parquetframe_derive::{Entity, Record};
 }
+
+/// The code examples in `docs/` compile as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../../docs/storage.md")]
+pub struct DocsStorage;
