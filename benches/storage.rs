@@ -401,6 +401,7 @@ fn main() {
             save_peak as f64 / result as f64
         );
 
+        finds(&store, n);
         remove(&ref_file);
         remove(&pd_file);
         if n == 1_000_000 {
@@ -456,4 +457,34 @@ fn single_saves(store: &Store, rows: &[BenchUser]) {
         rows.len(),
         compaction.as_secs_f64() * 1e3
     );
+}
+
+/// Latency of `find` on a single-file entity of `n` rows: row groups whose key
+/// statistics exclude the key are skipped, so a lookup reads one row group's
+/// key column and one row group.
+fn finds(store: &Store, n: usize) {
+    let mut hits = Vec::with_capacity(200);
+    let mut misses = Vec::with_capacity(50);
+    for i in 0..200u64 {
+        let key = ((i * 2_654_435_761) % n as u64) as i64;
+        let start = Instant::now();
+        assert!(store.find::<BenchUser>(&key).unwrap().is_some());
+        hits.push(start.elapsed());
+    }
+    for i in 0..50i64 {
+        let start = Instant::now();
+        assert!(store.find::<BenchUser>(&(n as i64 + i)).unwrap().is_none());
+        misses.push(start.elapsed());
+    }
+    let stats = |mut v: Vec<std::time::Duration>| {
+        v.sort();
+        let p = |q: f64| v[((v.len() as f64 * q) as usize).min(v.len() - 1)].as_secs_f64() * 1e3;
+        (p(0.5), p(0.99))
+    };
+    let (h50, h99) = stats(hits);
+    let (m50, m99) = stats(misses);
+    println!("\n### find on a {n}-row entity (one file, {} row groups)\n", n.div_ceil(ROW_GROUP));
+    println!("| lookup | p50 | p99 |\n|---|---:|---:|");
+    println!("| existing key | {h50:.2} ms | {h99:.2} ms |");
+    println!("| missing key | {m50:.2} ms | {m99:.2} ms |");
 }

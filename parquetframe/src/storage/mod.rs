@@ -204,36 +204,15 @@ impl Store {
     /// The live row with primary key `key`, if any.
     pub fn find<T: Entity>(&self, key: &T::Key) -> Result<Option<T>, Error> {
         self.with_snapshot::<T, _>(|paths, m| {
-            let mut files: Vec<&FileEntry> = m.files.iter().collect();
-            files.sort_by_key(|f| std::cmp::Reverse(f.seq));
-            for file in files {
-                let path = paths.dir.join(&file.path);
-                let keys = read_keys::<T>(&path, file.kind, file.seq)?;
-                let Some(row) = keys.keys.iter().rposition(|k| k == key) else { continue };
-                if file.kind == FileKind::Deletes {
-                    return Ok(None);
-                }
-                let data = DataFile::open(&path)?;
-                let (mut start, mut found) = (0usize, None);
-                for (rg, rows) in data.row_group_rows().into_iter().enumerate() {
-                    if row < start + rows {
-                        found = Some((rg, row - start, rows));
-                        break;
-                    }
-                    start += rows;
-                }
-                let Some((rg, offset, rows)) = found else { return Ok(None) };
-                let mut live = vec![false; rows];
-                if let Some(flag) = live.get_mut(offset) {
-                    *flag = true;
-                }
-                for batch in data.read_row_group(rg, Some(&live))? {
-                    let mut rows = T::from_record_batch(&batch).map_err(|e| in_file(&path, e))?;
-                    if let Some(found) = rows.pop() {
-                        return Ok(Some(found));
-                    }
-                }
+            let Some((file, data, rg, offset)) = locate::<T>(paths, m, key)? else { return Ok(None) };
+            if file.kind == FileKind::Deletes {
                 return Ok(None);
+            }
+            for batch in data.read_row(rg, offset)? {
+                let mut rows = T::from_record_batch(&batch).map_err(|e| in_file(data.path(), e))?;
+                if let Some(found) = rows.pop() {
+                    return Ok(Some(found));
+                }
             }
             Ok(None)
         })
@@ -568,15 +547,51 @@ fn all_keys<T: Entity>(paths: &EntityPaths, m: &Manifest) -> Result<Vec<FileKeys
 }
 
 fn key_is_live<T: Entity>(paths: &EntityPaths, m: &Manifest, key: &T::Key) -> Result<bool, Error> {
+    Ok(locate::<T>(paths, m, key)?.is_some_and(|(file, ..)| file.kind == FileKind::Data))
+}
+
+/// The newest file holding `key`, with the row group and the row within it.
+/// Row groups whose key statistics exclude `key` are skipped without reading.
+fn locate<'m, T: Entity>(
+    paths: &EntityPaths,
+    m: &'m Manifest,
+    key: &T::Key,
+) -> Result<Option<(&'m FileEntry, DataFile, usize, usize)>, Error> {
     let mut files: Vec<&FileEntry> = m.files.iter().collect();
     files.sort_by_key(|f| std::cmp::Reverse(f.seq));
-    for f in files {
-        let keys = read_keys::<T>(&paths.dir.join(&f.path), f.kind, f.seq)?;
-        if keys.keys.contains(key) {
-            return Ok(f.kind == FileKind::Data);
+    for file in files {
+        let path = paths.dir.join(&file.path);
+        let data = DataFile::open(&path)?;
+        let candidates = data.row_groups_may_contain(T::PRIMARY_KEY, key);
+        // Newest row group first: within a file the last row with a key wins.
+        for rg in (0..candidates.len()).rev().filter(|&rg| candidates[rg]) {
+            let mut keys = Vec::new();
+            for array in data.read_column_in(T::PRIMARY_KEY, rg)? {
+                let reader = <T::Key as Column>::reader(&array, &FieldOptions::DEFAULT).map_err(|e| {
+                    in_file(
+                        &path,
+                        crate::convert::bind_error(T::ENTITY_NAME, e.within(&format!(".{}", T::PRIMARY_KEY))),
+                    )
+                })?;
+                for i in 0..array.len() {
+                    keys.push(reader.read(i).map_err(|e| {
+                        in_file(
+                            &path,
+                            crate::convert::read_error(
+                                T::ENTITY_NAME,
+                                keys.len(),
+                                e.within(&format!(".{}", T::PRIMARY_KEY)),
+                            ),
+                        )
+                    })?);
+                }
+            }
+            if let Some(offset) = keys.iter().rposition(|k| k == key) {
+                return Ok(Some((file, data, rg, offset)));
+            }
         }
     }
-    Ok(false)
+    Ok(None)
 }
 
 /// The primary keys of one file (reads the key column only).

@@ -9,6 +9,7 @@ use arrow::array::{ArrayRef, BooleanArray, RecordBatch};
 use arrow::compute::filter_record_batch;
 use arrow::datatypes::SchemaRef;
 use parquet::arrow::ProjectionMask;
+use parquet::arrow::arrow_reader::statistics::StatisticsConverter;
 use parquet::arrow::arrow_reader::{
     ArrowReaderMetadata, ArrowReaderOptions, ParquetRecordBatchReaderBuilder,
 };
@@ -171,6 +172,78 @@ impl DataFile {
         let reader = self
             .builder()?
             .with_projection(mask)
+            .with_batch_size(64 * 1024)
+            .build()
+            .map_err(corrupt(&self.path))?;
+        let mut out = Vec::new();
+        for batch in reader {
+            let batch = batch
+                .map_err(|e| StorageError::Corrupt { path: self.path.clone(), message: e.to_string() })?;
+            out.push(batch.column(0).clone());
+        }
+        Ok(out)
+    }
+
+    /// For each row group, whether its min/max statistics of column `column`
+    /// allow a value equal to `key`. Missing or unreadable statistics allow it.
+    pub fn row_groups_may_contain<K: crate::types::Key>(&self, column: &str, key: &K) -> Vec<bool> {
+        use crate::types::{ColumnReader, FieldOptions};
+        let groups = self.metadata.metadata().row_groups();
+        let all = vec![true; groups.len()];
+        let parquet_schema = self.metadata.metadata().file_metadata().schema_descr();
+        let Ok(converter) = StatisticsConverter::try_new(column, self.schema(), parquet_schema) else {
+            return all;
+        };
+        let (Ok(mins), Ok(maxes)) = (converter.row_group_mins(groups), converter.row_group_maxes(groups))
+        else {
+            return all;
+        };
+        let (Ok(lo), Ok(hi)) =
+            (K::reader(&mins, &FieldOptions::DEFAULT), K::reader(&maxes, &FieldOptions::DEFAULT))
+        else {
+            return all;
+        };
+        (0..groups.len())
+            .map(|i| {
+                let below = !lo.is_null(i) && lo.read(i).is_ok_and(|min| key < &min);
+                let above = !hi.is_null(i) && hi.read(i).is_ok_and(|max| key > &max);
+                !(below || above)
+            })
+            .collect()
+    }
+
+    /// The single row `offset` of row group `row_group`: the decoder skips the
+    /// other rows instead of materialising them.
+    pub fn read_row(&self, row_group: usize, offset: usize) -> Result<Vec<RecordBatch>, Error> {
+        use parquet::arrow::arrow_reader::{RowSelection, RowSelector};
+        let selection = RowSelection::from(vec![RowSelector::skip(offset), RowSelector::select(1)]);
+        let reader = self
+            .builder()?
+            .with_row_groups(vec![row_group])
+            .with_row_selection(selection)
+            .build()
+            .map_err(corrupt(&self.path))?;
+        let mut out = Vec::new();
+        for batch in reader {
+            out.push(
+                batch
+                    .map_err(|e| StorageError::Corrupt { path: self.path.clone(), message: e.to_string() })?,
+            );
+        }
+        Ok(out)
+    }
+
+    /// Column `name` of row group `row_group` only (one projection read).
+    pub fn read_column_in(&self, name: &str, row_group: usize) -> Result<Vec<ArrayRef>, Error> {
+        let index = self.schema().index_of(name).map_err(|_| StorageError::Corrupt {
+            path: self.path.clone(),
+            message: format!("has no column `{name}` (columns: {})", column_names(self.schema())),
+        })?;
+        let mask = ProjectionMask::roots(self.metadata.metadata().file_metadata().schema_descr(), [index]);
+        let reader = self
+            .builder()?
+            .with_projection(mask)
+            .with_row_groups(vec![row_group])
             .with_batch_size(64 * 1024)
             .build()
             .map_err(corrupt(&self.path))?;
