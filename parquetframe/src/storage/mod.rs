@@ -561,7 +561,7 @@ fn locate<'m, T: Entity>(
     files.sort_by_key(|f| std::cmp::Reverse(f.seq));
     for file in files {
         let path = paths.dir.join(&file.path);
-        let data = DataFile::open(&path)?;
+        let data = DataFile::open_indexed(&path)?;
         let candidates = data.row_groups_may_contain(T::PRIMARY_KEY, key);
         // Newest row group first: within a file the last row with a key wins.
         for rg in (0..candidates.len()).rev().filter(|&rg| candidates[rg]) {

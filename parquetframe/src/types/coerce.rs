@@ -67,9 +67,3 @@ pub fn widening_note(target: &DataType) -> &'static str {
 pub fn is_dictionary_of(found: &DataType, values: impl Fn(&DataType) -> bool) -> bool {
     matches!(found, DataType::Dictionary(_, v) if values(v))
 }
-
-/// The length check every reader relies on: a bound array must not be shorter
-/// than the rows it will be asked for.
-pub fn len_of(array: &dyn Array) -> usize {
-    array.len()
-}

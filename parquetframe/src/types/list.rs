@@ -5,7 +5,7 @@ use std::sync::Arc;
 use arrow::array::NullBufferBuilder;
 use arrow::array::{Array, ArrayRef, AsArray, ListArray};
 use arrow::buffer::{NullBuffer, OffsetBuffer, ScalarBuffer};
-use arrow::datatypes::{DataType, Field, FieldRef};
+use arrow::datatypes::{DataType, FieldRef};
 
 use super::coerce::cast_if_accepted;
 use super::{BindError, Column, ColumnBuilder, ColumnReader, FieldOptions, ListItem, ReadError, ValueError};
@@ -204,9 +204,4 @@ impl<T, R: ColumnReader<T>> ColumnReader<Vec<T>> for ListReader<R> {
         }
         Ok(out)
     }
-}
-
-/// A field named `name` holding `data_type`, used by nested types.
-pub fn named(name: &str, data_type: DataType, nullable: bool) -> Field {
-    Field::new(name, data_type, nullable)
 }

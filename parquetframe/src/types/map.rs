@@ -53,7 +53,6 @@ pub struct MapBuilder<K: Column, V: Column> {
     nulls: NullBufferBuilder,
     keys: K::Builder,
     values: V::Builder,
-    len: usize,
 }
 
 impl<K: Column, V: Column> MapBuilder<K, V> {
@@ -68,7 +67,6 @@ impl<K: Column, V: Column> MapBuilder<K, V> {
             nulls: NullBufferBuilder::new(capacity),
             keys: K::builder(capacity, opts),
             values: V::builder(capacity, opts),
-            len: 0,
         }
     }
 
@@ -91,7 +89,6 @@ impl<K: Column, V: Column> MapBuilder<K, V> {
         })?;
         self.offsets.push(next);
         self.nulls.append_non_null();
-        self.len += added;
         Ok(())
     }
 
@@ -105,7 +102,6 @@ impl<K: Column, V: Column> MapBuilder<K, V> {
         let offsets = OffsetBuffer::new(ScalarBuffer::from(std::mem::replace(&mut self.offsets, vec![0])));
         let entries =
             StructArray::new(self.entry_fields.clone(), vec![self.keys.finish(), self.values.finish()], None);
-        self.len = 0;
         Arc::new(MapArray::new(self.entries.clone(), offsets, entries, self.nulls.finish(), false))
     }
 }

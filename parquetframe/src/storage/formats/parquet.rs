@@ -132,8 +132,18 @@ pub struct DataFile {
 impl DataFile {
     /// Opens `path` and reads its footer.
     pub fn open(path: &Path) -> Result<Self, Error> {
+        Self::open_with(path, ArrowReaderOptions::new())
+    }
+
+    /// Opens `path` and reads its footer and page index, so that row
+    /// selections skip whole pages (point lookups).
+    pub fn open_indexed(path: &Path) -> Result<Self, Error> {
+        Self::open_with(path, ArrowReaderOptions::new().with_page_index(true))
+    }
+
+    fn open_with(path: &Path, options: ArrowReaderOptions) -> Result<Self, Error> {
         let file = File::open(path).map_err(io_error("opening", path))?;
-        let metadata = ArrowReaderMetadata::load(&file, ArrowReaderOptions::new()).map_err(corrupt(path))?;
+        let metadata = ArrowReaderMetadata::load(&file, options).map_err(corrupt(path))?;
         Ok(Self { path: path.to_path_buf(), metadata })
     }
 
