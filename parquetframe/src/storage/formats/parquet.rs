@@ -16,6 +16,7 @@ use parquet::arrow::arrow_reader::{
 use parquet::arrow::arrow_writer::{ArrowColumnChunk, ArrowRowGroupWriterFactory, compute_leaves};
 use parquet::arrow::{ArrowSchemaConverter, add_encoded_arrow_schema_to_metadata};
 use parquet::basic::{Compression, ZstdLevel};
+use parquet::file::metadata::PageIndexPolicy;
 use parquet::file::properties::WriterProperties;
 use parquet::file::writer::SerializedFileWriter;
 use rayon::prelude::*;
@@ -138,7 +139,7 @@ impl DataFile {
     /// Opens `path` and reads its footer and page index, so that row
     /// selections skip whole pages (point lookups).
     pub fn open_indexed(path: &Path) -> Result<Self, Error> {
-        Self::open_with(path, ArrowReaderOptions::new().with_page_index(true))
+        Self::open_with(path, ArrowReaderOptions::new().with_page_index_policy(PageIndexPolicy::Optional))
     }
 
     fn open_with(path: &Path, options: ArrowReaderOptions) -> Result<Self, Error> {
