@@ -527,3 +527,32 @@ fn find_reads_only_row_groups_whose_key_statistics_allow_the_key() {
     assert_eq!(store.find::<Tag>(&"tag-017".into()).unwrap().map(|t| t.uses), Some(17));
     assert_eq!(store.find::<Tag>(&"zzz".into()).unwrap(), None);
 }
+
+#[test]
+fn writer_threads_in_one_process_lose_no_commit() {
+    let dir = temp();
+    let store = Store::open(dir.path()).unwrap();
+    std::thread::scope(|s| {
+        for t in 0..4i64 {
+            let store = store.clone();
+            s.spawn(move || {
+                for i in 0..15 {
+                    let id = t * 1000 + i;
+                    store.save(&user(id, "thread")).unwrap();
+                    if i % 5 == 4 {
+                        assert!(store.delete::<User>(&(id - 1)).unwrap());
+                    }
+                }
+            });
+        }
+    });
+    assert_eq!(store.count::<User>().unwrap(), 4 * (15 - 3));
+    let users = store.load_all::<User>().unwrap();
+    assert_eq!(users.len(), 48);
+    for t in 0..4i64 {
+        for i in 0..15 {
+            let deleted = i % 5 == 3;
+            assert_eq!(users.iter().any(|u| u.user_id == t * 1000 + i), !deleted, "thread {t} row {i}");
+        }
+    }
+}
