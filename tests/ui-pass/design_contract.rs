@@ -1,0 +1,46 @@
+//! DESIGN.md section 1 as written, for the parts this release has. `#[relation]`
+//! and navigation (issue #5), `query()` (issue #6) are not implemented yet.
+use parquetframe::prelude::*;
+
+#[derive(Entity, Debug, Clone, PartialEq)]
+#[entity(storage_path = "users/", primary_key = "user_id")]
+pub struct User {
+    pub user_id: i64,
+    pub name: String,
+    pub email: Option<String>,
+    pub age: i32,
+    pub signup: chrono::DateTime<chrono::Utc>,
+}
+
+#[derive(Entity, Debug, Clone, PartialEq)]
+#[entity(storage_path = "orders/", primary_key = "order_id", format = "avro")]
+pub struct Order {
+    pub order_id: i64,
+    pub user_id: i64,
+    pub amount: f64,
+}
+
+#[allow(dead_code, unused_variables)]
+fn contract(store: &Store, users: &[User], batch: &arrow::array::RecordBatch) -> Result<()> {
+    let _: arrow::datatypes::SchemaRef = User::arrow_schema();
+    let _: &apache_avro::Schema = User::avro_schema();
+    let _: arrow::array::RecordBatch = User::to_record_batch(users)?;
+    let _: Vec<User> = User::from_record_batch(batch)?;
+    let _: Vec<User> = User::load_all()?;
+    User::save_all(users)?;
+    users[0].save()?;
+    let _: Option<User> = User::find(&1)?;
+    let _: bool = User::delete(&1)?;
+    let _: usize = User::count()?;
+    let store: Store = Store::open("data")?;
+    let _: Vec<User> = store.load_all::<User>()?;
+    store.save_all(users)?;
+    let _: Option<User> = store.find::<User>(&1)?;
+    let _: bool = store.delete::<User>(&1)?;
+    let _: usize = store.count::<User>()?;
+    let _: Col<User, i32> = User::AGE;
+    let _: Col<Order, f64> = Order::AMOUNT;
+    Ok(())
+}
+
+fn main() {}
