@@ -40,13 +40,3 @@ pub fn live_rows<T: Entity>(files: &[FileKeys<T::Key>]) -> Vec<Option<Vec<bool>>
     }
     out
 }
-
-/// Live rows in total.
-pub fn live_count(files: &[FileKeys<impl Eq>], masks: &[Option<Vec<bool>>]) -> usize {
-    files
-        .iter()
-        .zip(masks)
-        .filter(|(f, _)| f.kind == FileKind::Data)
-        .map(|(f, m)| m.as_ref().map_or(f.keys.len(), |m| m.iter().filter(|&&l| l).count()))
-        .sum()
-}

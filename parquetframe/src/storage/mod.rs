@@ -15,7 +15,7 @@ pub mod merge;
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
-use arrow::array::{BooleanArray, RecordBatch};
+use arrow::array::{Array, BooleanArray, RecordBatch};
 use arrow::compute::filter_record_batch;
 use rayon::prelude::*;
 
@@ -221,12 +221,14 @@ impl Store {
     /// The number of live rows of `T`.
     pub fn count<T: Entity>(&self) -> Result<usize, Error> {
         self.with_snapshot::<T, _>(|paths, m| {
-            if !needs_merge(m) {
-                return Ok(usize::try_from(m.stored_rows()).unwrap_or(usize::MAX));
-            }
-            let keys = all_keys::<T>(paths, m)?;
-            let masks = merge::live_rows::<T>(&keys);
-            Ok(merge::live_count(&keys, &masks))
+            let masks = live_masks::<T>(paths, m)?;
+            let live =
+                m.files.iter().zip(&masks).filter(|(f, _)| f.kind == FileKind::Data).map(|(f, mask)| {
+                    mask.as_ref().map_or(usize::try_from(f.rows).unwrap_or(usize::MAX), |m| {
+                        m.iter().filter(|&&l| l).count()
+                    })
+                });
+            Ok(live.sum())
         })
     }
 
@@ -565,27 +567,7 @@ fn locate<'m, T: Entity>(
         let candidates = data.row_groups_may_contain(T::PRIMARY_KEY, key);
         // Newest row group first: within a file the last row with a key wins.
         for rg in (0..candidates.len()).rev().filter(|&rg| candidates[rg]) {
-            let mut keys = Vec::new();
-            for array in data.read_column_in(T::PRIMARY_KEY, rg)? {
-                let reader = <T::Key as Column>::reader(&array, &FieldOptions::DEFAULT).map_err(|e| {
-                    in_file(
-                        &path,
-                        crate::convert::bind_error(T::ENTITY_NAME, e.within(&format!(".{}", T::PRIMARY_KEY))),
-                    )
-                })?;
-                for i in 0..array.len() {
-                    keys.push(reader.read(i).map_err(|e| {
-                        in_file(
-                            &path,
-                            crate::convert::read_error(
-                                T::ENTITY_NAME,
-                                keys.len(),
-                                e.within(&format!(".{}", T::PRIMARY_KEY)),
-                            ),
-                        )
-                    })?);
-                }
-            }
+            let keys = decode_keys::<T>(&path, data.read_column(T::PRIMARY_KEY, Some(rg))?)?;
             if let Some(offset) = keys.iter().rposition(|k| k == key) {
                 return Ok(Some((file, data, rg, offset)));
             }
@@ -596,34 +578,26 @@ fn locate<'m, T: Entity>(
 
 /// The primary keys of one file (reads the key column only).
 fn read_keys<T: Entity>(path: &Path, kind: FileKind, seq: u64) -> Result<FileKeys<T::Key>, Error> {
-    let data = DataFile::open(path)?;
-    let mut keys = Vec::new();
-    for array in data.read_column(T::PRIMARY_KEY)? {
-        let reader = <T::Key as Column>::reader(&array, &FieldOptions::DEFAULT).map_err(|e| {
-            in_file(
-                path,
-                crate::convert::bind_error(T::ENTITY_NAME, e.within(&format!(".{}", T::PRIMARY_KEY))),
-            )
-        })?;
-        keys.reserve(array.len());
+    let keys = decode_keys::<T>(path, DataFile::open(path)?.read_column(T::PRIMARY_KEY, None)?)?;
+    Ok(FileKeys { kind, seq, keys })
+}
+
+/// `T`'s primary keys out of key-column arrays read from `path`.
+fn decode_keys<T: Entity>(path: &Path, arrays: Vec<arrow::array::ArrayRef>) -> Result<Vec<T::Key>, Error> {
+    let column = format!(".{}", T::PRIMARY_KEY);
+    let mut keys = Vec::with_capacity(arrays.iter().map(|a| a.len()).sum());
+    for array in arrays {
+        let reader = <T::Key as Column>::reader(&array, &FieldOptions::DEFAULT)
+            .map_err(|e| in_file(path, crate::convert::bind_error(T::ENTITY_NAME, e.within(&column))))?;
         for i in 0..array.len() {
             let key = reader.read(i).map_err(|e| {
-                in_file(
-                    path,
-                    crate::convert::read_error(
-                        T::ENTITY_NAME,
-                        keys.len(),
-                        e.within(&format!(".{}", T::PRIMARY_KEY)),
-                    ),
-                )
+                in_file(path, crate::convert::read_error(T::ENTITY_NAME, keys.len(), e.within(&column)))
             })?;
             keys.push(key);
         }
     }
-    Ok(FileKeys { kind, seq, keys })
+    Ok(keys)
 }
-
-use arrow::array::Array;
 
 /// Removes what interrupted commits left: data files no retained manifest
 /// lists. Runs under the writer lock, so no commit is in progress.

@@ -173,26 +173,36 @@ impl DataFile {
         Ok(ParquetRecordBatchReaderBuilder::new_with_metadata(file, self.metadata.clone()))
     }
 
-    /// The column `name` of every row, concatenated (one projection read).
-    pub fn read_column(&self, name: &str) -> Result<Vec<ArrayRef>, Error> {
+    /// Column `name` (one projection read): of every row group, or of
+    /// `row_group` only.
+    pub fn read_column(&self, name: &str, row_group: Option<usize>) -> Result<Vec<ArrayRef>, Error> {
         let index = self.schema().index_of(name).map_err(|_| StorageError::Corrupt {
             path: self.path.clone(),
             message: format!("has no column `{name}` (columns: {})", column_names(self.schema())),
         })?;
         let mask = ProjectionMask::roots(self.metadata.metadata().file_metadata().schema_descr(), [index]);
-        let reader = self
-            .builder()?
-            .with_projection(mask)
-            .with_batch_size(64 * 1024)
-            .build()
-            .map_err(corrupt(&self.path))?;
-        let mut out = Vec::new();
-        for batch in reader {
-            let batch = batch
-                .map_err(|e| StorageError::Corrupt { path: self.path.clone(), message: e.to_string() })?;
-            out.push(batch.column(0).clone());
+        let mut builder = self.builder()?.with_projection(mask).with_batch_size(64 * 1024);
+        if let Some(rg) = row_group {
+            builder = builder.with_row_groups(vec![rg]);
         }
-        Ok(out)
+        let batches = self.collect(builder)?;
+        Ok(batches.iter().map(|b| b.column(0).clone()).collect())
+    }
+
+    /// Builds the reader; its batches come with errors that name the file.
+    fn batches(
+        &self,
+        builder: ParquetRecordBatchReaderBuilder<File>,
+    ) -> Result<impl Iterator<Item = Result<RecordBatch, Error>> + '_, Error> {
+        let reader = builder.build().map_err(corrupt(&self.path))?;
+        Ok(reader.map(|batch| {
+            batch
+                .map_err(|e| StorageError::Corrupt { path: self.path.clone(), message: e.to_string() }.into())
+        }))
+    }
+
+    fn collect(&self, builder: ParquetRecordBatchReaderBuilder<File>) -> Result<Vec<RecordBatch>, Error> {
+        self.batches(builder)?.collect()
     }
 
     /// For each row group, whether its min/max statistics of column `column`
@@ -228,59 +238,18 @@ impl DataFile {
     pub fn read_row(&self, row_group: usize, offset: usize) -> Result<Vec<RecordBatch>, Error> {
         use parquet::arrow::arrow_reader::{RowSelection, RowSelector};
         let selection = RowSelection::from(vec![RowSelector::skip(offset), RowSelector::select(1)]);
-        let reader = self
-            .builder()?
-            .with_row_groups(vec![row_group])
-            .with_row_selection(selection)
-            .build()
-            .map_err(corrupt(&self.path))?;
-        let mut out = Vec::new();
-        for batch in reader {
-            out.push(
-                batch
-                    .map_err(|e| StorageError::Corrupt { path: self.path.clone(), message: e.to_string() })?,
-            );
-        }
-        Ok(out)
-    }
-
-    /// Column `name` of row group `row_group` only (one projection read).
-    pub fn read_column_in(&self, name: &str, row_group: usize) -> Result<Vec<ArrayRef>, Error> {
-        let index = self.schema().index_of(name).map_err(|_| StorageError::Corrupt {
-            path: self.path.clone(),
-            message: format!("has no column `{name}` (columns: {})", column_names(self.schema())),
-        })?;
-        let mask = ProjectionMask::roots(self.metadata.metadata().file_metadata().schema_descr(), [index]);
-        let reader = self
-            .builder()?
-            .with_projection(mask)
-            .with_row_groups(vec![row_group])
-            .with_batch_size(64 * 1024)
-            .build()
-            .map_err(corrupt(&self.path))?;
-        let mut out = Vec::new();
-        for batch in reader {
-            let batch = batch
-                .map_err(|e| StorageError::Corrupt { path: self.path.clone(), message: e.to_string() })?;
-            out.push(batch.column(0).clone());
-        }
-        Ok(out)
+        self.collect(self.builder()?.with_row_groups(vec![row_group]).with_row_selection(selection))
     }
 
     /// The batches of row group `row_group`, keeping only rows whose `live`
     /// flag is set (`live` covers just this row group; `None` keeps all).
     pub fn read_row_group(&self, row_group: usize, live: Option<&[bool]>) -> Result<Vec<RecordBatch>, Error> {
-        let reader = self
-            .builder()?
-            .with_row_groups(vec![row_group])
-            .with_batch_size(64 * 1024)
-            .build()
-            .map_err(corrupt(&self.path))?;
+        let batches =
+            self.batches(self.builder()?.with_row_groups(vec![row_group]).with_batch_size(64 * 1024))?;
         let mut out = Vec::new();
         let mut offset = 0usize;
-        for batch in reader {
-            let batch = batch
-                .map_err(|e| StorageError::Corrupt { path: self.path.clone(), message: e.to_string() })?;
+        for batch in batches {
+            let batch = batch?;
             let n = batch.num_rows();
             let batch = match live {
                 None => batch,
