@@ -111,16 +111,6 @@ pub fn expand(model: &Model<'_>, fields: &[FieldModel<'_>]) -> TokenStream {
         })
         .collect();
 
-    let finishes_local: Vec<TokenStream> = stored
-        .iter()
-        .enumerate()
-        .map(|(i, f)| {
-            let ty = f.ty;
-            let slot = slot(i);
-            quote_spanned! {type_span(ty)=> ::parquetframe::types::ColumnBuilder::<#ty>::finish(&mut builder.#slot) }
-        })
-        .collect();
-
     quote! {
         const _: () = {
             #(#opt_consts)*
@@ -177,6 +167,13 @@ pub fn expand(model: &Model<'_>, fields: &[FieldModel<'_>]) -> TokenStream {
             #[automatically_derived]
             impl ::parquetframe::ListItem for #ident where #(#bounds,)* {}
 
+            impl __Builder where #(#bounds,)* {
+                /// Every stored field's array, in schema order.
+                fn finish_columns(&mut self) -> ::std::vec::Vec<::parquetframe::__private::arrow::array::ArrayRef> {
+                    ::std::vec![#(#finishes),*]
+                }
+            }
+
             #[automatically_derived]
             impl ::parquetframe::types::ColumnBuilder<#ident> for __Builder where #(#bounds,)* {
                 fn append(&mut self, value: &#ident) -> ::core::result::Result<(), ::parquetframe::types::ValueError> {
@@ -193,7 +190,7 @@ pub fn expand(model: &Model<'_>, fields: &[FieldModel<'_>]) -> TokenStream {
                 }
 
                 fn finish(&mut self) -> ::parquetframe::__private::arrow::array::ArrayRef {
-                    let arrays = ::std::vec![#(#finishes),*];
+                    let arrays = self.finish_columns();
                     let len = ::core::mem::take(&mut self.__len);
                     ::parquetframe::types::record::finish_struct(
                         <#ident as ::parquetframe::Record>::arrow_schema().fields(),
@@ -255,7 +252,7 @@ pub fn expand(model: &Model<'_>, fields: &[FieldModel<'_>]) -> TokenStream {
                     for (i, row) in rows.iter().enumerate() {
                         ::parquetframe::types::ColumnBuilder::<Self>::append(&mut builder, row).map_err(|e| (i, e))?;
                     }
-                    ::core::result::Result::Ok(::std::vec![#(#finishes_local),*])
+                    ::core::result::Result::Ok(builder.finish_columns())
                 }
 
                 fn bind_columns(
