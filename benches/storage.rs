@@ -16,8 +16,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Instant;
 
 use arrow::array::*;
-use arrow::datatypes::{Float64Type, Int32Type, Int64Type, TimestampMicrosecondType};
-use chrono::{DateTime, NaiveDateTime, Utc};
+use chrono::NaiveDateTime;
 use parquet::arrow::ArrowWriter;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use parquet::basic::{Compression, ZstdLevel};
@@ -27,7 +26,7 @@ use parquet::file::writer::SerializedFileWriter;
 use parquet::record::{RecordReader, RecordWriter};
 use parquet_derive::{ParquetRecordReader, ParquetRecordWriter};
 use parquetframe::prelude::*;
-use serde::{Deserialize, Serialize};
+use support::data::{BenchUser, hand_written_from_batch, users};
 use support::{compare, report, sizes};
 
 // ---- counting allocator (switched on only while measuring memory) -------------
@@ -83,19 +82,6 @@ fn peak_extra<R>(f: impl FnOnce() -> R) -> (R, usize) {
 
 // ---- data -------------------------------------------------------------------
 
-#[derive(Entity, Serialize, Deserialize, Debug, Clone, PartialEq)]
-#[entity(storage_path = "users/", primary_key = "id")]
-pub struct BenchUser {
-    pub id: i64,
-    pub age: i32,
-    pub score: f64,
-    pub active: bool,
-    pub name: String,
-    pub email: Option<String>,
-    #[serde(with = "chrono::serde::ts_microseconds")]
-    pub signup: DateTime<Utc>,
-}
-
 /// parquet_derive's reader cannot read `Option` columns and writes timestamps
 /// in milliseconds: its struct uses `String` ("" for none) and NaiveDateTime.
 #[derive(ParquetRecordWriter, ParquetRecordReader, Default, Debug, Clone)]
@@ -107,23 +93,6 @@ pub struct PdUser {
     pub name: String,
     pub email: String,
     pub signup: NaiveDateTime,
-}
-
-fn users(n: usize) -> Vec<BenchUser> {
-    (0..n)
-        .map(|i| {
-            let i = i as i64;
-            BenchUser {
-                id: i,
-                age: (i % 90) as i32,
-                score: i as f64 * 0.5,
-                active: i % 3 != 0,
-                name: format!("user-{:011}", i),
-                email: (i % 4 != 0).then(|| format!("u{i}@example.org")),
-                signup: DateTime::from_timestamp_micros(1_600_000_000_000_000 + i * 1_000).unwrap(),
-            }
-        })
-        .collect()
 }
 
 fn pd_users(rows: &[BenchUser]) -> Vec<PdUser> {
@@ -147,27 +116,6 @@ fn props() -> WriterProperties {
         .set_compression(Compression::ZSTD(ZstdLevel::try_new(1).unwrap()))
         .set_max_row_group_row_count(Some(ROW_GROUP))
         .build()
-}
-
-/// The reference's conversion: downcast once, build structs row by row.
-fn hand_written_from_batch(batch: &RecordBatch, out: &mut Vec<BenchUser>) {
-    let col = |name: &str| batch.column_by_name(name).unwrap();
-    let id = col("id").as_primitive::<Int64Type>();
-    let age = col("age").as_primitive::<Int32Type>();
-    let score = col("score").as_primitive::<Float64Type>();
-    let active = col("active").as_boolean();
-    let name = col("name").as_string::<i32>();
-    let email = col("email").as_string::<i32>();
-    let signup = col("signup").as_primitive::<TimestampMicrosecondType>();
-    out.extend((0..batch.num_rows()).map(|i| BenchUser {
-        id: id.value(i),
-        age: age.value(i),
-        score: score.value(i),
-        active: active.value(i),
-        name: name.value(i).to_owned(),
-        email: email.is_valid(i).then(|| email.value(i).to_owned()),
-        signup: DateTime::from_timestamp_micros(signup.value(i)).unwrap(),
-    }));
 }
 
 fn vec_bytes(rows: &[BenchUser]) -> usize {

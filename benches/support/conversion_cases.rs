@@ -14,42 +14,12 @@ use std::sync::Arc;
 
 use arrow::array::*;
 use arrow::datatypes::{SchemaRef, TimestampMicrosecondType};
-use chrono::{DateTime, Utc};
+
 use parquetframe::prelude::*;
-use serde::{Deserialize, Serialize};
 use std::hint::black_box;
 
+use crate::support::data::{BenchUser, hand_written_from_batch, users};
 use crate::support::{compare, report, sizes};
-
-#[derive(Entity, Serialize, Deserialize, Debug, Clone, PartialEq)]
-#[entity(storage_path = "users/", primary_key = "id")]
-pub struct BenchUser {
-    pub id: i64,
-    pub age: i32,
-    pub score: f64,
-    pub active: bool,
-    pub name: String,
-    pub email: Option<String>,
-    #[serde(with = "chrono::serde::ts_microseconds")]
-    pub signup: DateTime<Utc>,
-}
-
-fn users(n: usize) -> Vec<BenchUser> {
-    (0..n)
-        .map(|i| {
-            let i = i as i64;
-            BenchUser {
-                id: i,
-                age: (i % 90) as i32,
-                score: i as f64 * 0.5,
-                active: i % 3 != 0,
-                name: format!("user-{:011}", i), // 16 characters
-                email: (i % 4 != 0).then(|| format!("u{i}@example.org")),
-                signup: DateTime::from_timestamp_micros(1_600_000_000_000_000 + i * 1_000).unwrap(),
-            }
-        })
-        .collect()
-}
 
 /// The physical reference: arrow-rs builders written by hand for this struct.
 fn hand_written_to_batch(schema: &SchemaRef, rows: &[BenchUser]) -> RecordBatch {
@@ -82,27 +52,11 @@ fn hand_written_to_batch(schema: &SchemaRef, rows: &[BenchUser]) -> RecordBatch 
     RecordBatch::try_new(schema.clone(), columns).unwrap()
 }
 
-/// The physical reference reader: downcast once, build structs row by row.
-fn hand_written_from_batch(batch: &RecordBatch) -> Vec<BenchUser> {
-    let col = |name: &str| batch.column_by_name(name).unwrap();
-    let id = col("id").as_primitive::<arrow::datatypes::Int64Type>();
-    let age = col("age").as_primitive::<arrow::datatypes::Int32Type>();
-    let score = col("score").as_primitive::<arrow::datatypes::Float64Type>();
-    let active = col("active").as_boolean();
-    let name = col("name").as_string::<i32>();
-    let email = col("email").as_string::<i32>();
-    let signup = col("signup").as_primitive::<TimestampMicrosecondType>();
-    (0..batch.num_rows())
-        .map(|i| BenchUser {
-            id: id.value(i),
-            age: age.value(i),
-            score: score.value(i),
-            active: active.value(i),
-            name: name.value(i).to_owned(),
-            email: email.is_valid(i).then(|| email.value(i).to_owned()),
-            signup: DateTime::from_timestamp_micros(signup.value(i)).unwrap(),
-        })
-        .collect()
+/// The physical reference reader, into a Vec of exactly the batch's size.
+fn hand_written_read(batch: &RecordBatch) -> Vec<BenchUser> {
+    let mut out = Vec::with_capacity(batch.num_rows());
+    hand_written_from_batch(batch, &mut out);
+    out
 }
 
 /// Runs every case at every size and prints the tables.
@@ -148,11 +102,11 @@ pub fn run(allocator: &str) {
         report("to_record_batch", n, &to_batch, &["hand-written builders", "serde_arrow"]);
 
         assert_eq!(BenchUser::from_record_batch(&ours).unwrap(), rows);
-        assert_eq!(hand_written_from_batch(&ours), rows);
+        assert_eq!(hand_written_read(&ours), rows);
         let from_batch = compare(
             rounds,
             &mut [
-                ("hand-written reader", Box::new(|| drop(black_box(hand_written_from_batch(&ours))))),
+                ("hand-written reader", Box::new(|| drop(black_box(hand_written_read(&ours))))),
                 ("parquetframe", Box::new(|| drop(black_box(BenchUser::from_record_batch(&ours).unwrap())))),
                 (
                     "serde_arrow",
@@ -162,7 +116,7 @@ pub fn run(allocator: &str) {
                 ),
                 (
                     "hand-written reader (pool thread)",
-                    Box::new(|| single.install(|| drop(black_box(hand_written_from_batch(&ours))))),
+                    Box::new(|| single.install(|| drop(black_box(hand_written_read(&ours))))),
                 ),
                 (
                     "parquetframe (pool thread)",

@@ -2,6 +2,8 @@
 //! the ratio of every implementation to the named baselines, all measured in
 //! the same process and run.
 
+pub mod data;
+
 use std::time::{Duration, Instant};
 
 /// One measured implementation of a case.
