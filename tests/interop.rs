@@ -107,7 +107,7 @@ fn a_file_written_by_pyarrow_loads_into_entities() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("from_pyarrow.parquet");
     run(&python, &[script("write_pyarrow.py").as_os_str(), file.as_os_str()]);
-    let users = parquetframe::storage::read_parquet::<User>(&file).unwrap();
+    let users = User::read_file(&file).unwrap();
     assert_eq!(users.len(), 50);
     let base = DateTime::parse_from_rfc3339("2024-01-01T00:00:00Z").unwrap().with_timezone(&Utc);
     for (i, u) in users.iter().enumerate() {

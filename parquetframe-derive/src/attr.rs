@@ -32,13 +32,13 @@ impl Derive {
 
     pub fn container_keys(self) -> &'static [&'static str] {
         match self {
-            Derive::Entity => &["storage_path", "primary_key", "format", "name", "namespace"],
+            Derive::Entity => &["storage_path", "primary_key", "format", "codec", "name", "namespace"],
             Derive::Record => &["dictionary", "namespace"],
         }
     }
 }
 
-pub const FIELD_KEYS: &[&str] = &["rename", "skip", "default", "precision", "scale"];
+pub const FIELD_KEYS: &[&str] = &["rename", "alias", "skip", "default", "precision", "scale"];
 pub const VARIANT_KEYS: &[&str] = &["rename"];
 
 /// Container-level attributes.
@@ -53,6 +53,7 @@ pub struct ContainerAttrs {
     pub storage_path: Option<Spanned<String>>,
     pub primary_key: Option<Spanned<String>>,
     pub format: Option<Spanned<String>>,
+    pub codec: Option<Spanned<String>>,
     pub name: Option<Spanned<String>>,
     pub dictionary: Option<Spanned<()>>,
     pub namespace: Option<Spanned<String>>,
@@ -62,6 +63,8 @@ pub struct ContainerAttrs {
 #[derive(Default)]
 pub struct FieldAttrs {
     pub rename: Option<Spanned<String>>,
+    /// Former names (Avro field aliases), one per `alias = "..."`.
+    pub aliases: Vec<Spanned<String>>,
     pub skip: Option<Spanned<()>>,
     pub default: Option<Spanned<()>>,
     pub precision: Option<Spanned<u8>>,
@@ -245,6 +248,11 @@ pub fn container(cx: &Ctxt, attrs: &[Attribute], derive: Derive) -> ContainerAtt
                     set_once(cx, &mut out.format, v, "format");
                 }
             }
+            (Derive::Entity, "codec") => {
+                if let Some(v) = string_value(cx, &meta, "codec", "zstandard") {
+                    set_once(cx, &mut out.codec, v, "codec");
+                }
+            }
             (Derive::Entity, "name") => {
                 if let Some(v) = string_value(cx, &meta, "name", "User") {
                     set_once(cx, &mut out.name, v, "name");
@@ -276,6 +284,11 @@ pub fn field(cx: &Ctxt, attrs: &[Attribute], derive: Derive) -> FieldAttrs {
             "rename" => {
                 if let Some(v) = string_value(cx, &meta, "rename", "column_name") {
                     set_once(cx, &mut out.rename, v, "rename");
+                }
+            }
+            "alias" => {
+                if let Some(v) = string_value(cx, &meta, "alias", "old_name") {
+                    out.aliases.push(v);
                 }
             }
             "skip" => {

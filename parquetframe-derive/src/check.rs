@@ -73,6 +73,7 @@ pub fn entity(
             }
         },
     };
+    let codec = attrs.codec.as_ref().and_then(|c| codec(cx, c, format));
     let key = attrs.primary_key.as_ref()?;
     let Some(index) = fields
         .iter()
@@ -129,6 +130,7 @@ pub fn entity(
         storage_path: attrs.storage_path.as_ref()?.value.clone(),
         primary_key: index,
         format,
+        codec,
     })
 }
 
@@ -294,6 +296,34 @@ pub fn avro_names(
                     );
                 }
             }
+        }
+    }
+}
+
+/// The codec named in `#[entity(codec = "...")]`, checked against the format.
+fn codec(cx: &Ctxt, c: &Spanned<String>, format: &str) -> Option<&'static str> {
+    const AVRO: &[&str] = &["null", "deflate", "snappy", "zstandard", "bzip2", "xz"];
+    const PARQUET: &[&str] = &["null", "snappy", "zstandard"];
+    let allowed = if format == "avro" { AVRO } else { PARQUET };
+    let name = if c.value == "zstd" { "zstandard" } else { c.value.as_str() };
+    if let Some(found) = allowed.iter().find(|a| **a == name) {
+        return Some(found);
+    }
+    let list = allowed.iter().map(|a| format!("\"{a}\"")).collect::<Vec<_>>().join(", ");
+    let why = if format != "avro" && AVRO.contains(&name) {
+        format!("`{}` is an Avro codec; Parquet entities take {list}", c.value)
+    } else {
+        format!("unknown codec `{}`: {format} entities take {list}", c.value)
+    };
+    cx.error_at(c.span, why);
+    None
+}
+
+/// `#[field(alias = "...")]` must be a valid Avro name.
+pub fn aliases(cx: &Ctxt, attrs: &FieldAttrs) {
+    for a in &attrs.aliases {
+        if !valid_avro_name(&a.value) {
+            cx.error_at(a.span, format!("alias `{}` is not a valid Avro name: {AVRO_NAME_RULE}", a.value));
         }
     }
 }

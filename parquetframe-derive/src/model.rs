@@ -38,6 +38,8 @@ pub struct FieldModel<'a> {
     /// `User::AGE`.
     pub const_name: String,
     pub doc: String,
+    /// Avro aliases (former names) of the column.
+    pub aliases: Vec<String>,
 }
 
 pub struct VariantModel<'a> {
@@ -50,6 +52,8 @@ pub struct EntityModel {
     pub storage_path: String,
     pub primary_key: usize,
     pub format: &'static str,
+    /// `codec = "..."`, normalised (`zstd` → `zstandard`).
+    pub codec: Option<&'static str>,
 }
 
 /// Builds the model, recording every problem in `cx`. Returns `None` when the
@@ -155,6 +159,7 @@ fn field<'a>(cx: &Ctxt, f: &'a syn::Field, derive: Derive) -> Option<FieldModel<
         cx.error_at(rename.span, "a column name cannot be empty");
     }
     let decimal = check::decimal(cx, &attrs);
+    check::aliases(cx, &attrs);
     let (column, column_span) = match &attrs.rename {
         Some(r) => (r.value.clone(), r.span),
         None => (name.clone(), ident.span()),
@@ -169,6 +174,7 @@ fn field<'a>(cx: &Ctxt, f: &'a syn::Field, derive: Derive) -> Option<FieldModel<
         decimal,
         const_name: name.to_uppercase(),
         doc: attr::doc(&f.attrs),
+        aliases: attrs.aliases.iter().map(|a| a.value.clone()).collect(),
     })
 }
 

@@ -25,7 +25,11 @@ pub struct StoreConfig {
     pub root: RelativePathBuf,
     /// Rows per Parquet row group.
     pub row_group_size: usize,
-    /// zstd level for data files; 0 writes them uncompressed.
+    /// Compression of data files: `null`, `snappy`, `zstandard` (or `zstd`),
+    /// and for Avro entities also `deflate`, `bzip2`, `xz`. An entity's
+    /// `#[entity(codec = "...")]` wins over this.
+    pub codec: String,
+    /// Level of the zstandard codec; 0 writes files uncompressed.
     pub zstd_level: i32,
     /// Above this many live files, a commit compacts the newest small files.
     pub compact_max_files: usize,
@@ -36,6 +40,7 @@ impl Default for StoreConfig {
         Self {
             root: RelativePathBuf::from(PathBuf::from("data")),
             row_group_size: 128 * 1024,
+            codec: "zstandard".into(),
             zstd_level: 1,
             compact_max_files: 16,
         }
@@ -66,7 +71,7 @@ pub fn load() -> Result<Config, Error> {
         figment = figment.merge(Toml::file(file));
     }
     let env = Env::prefixed("PARQUETFRAME_")
-        .only(&["root", "row_group_size", "zstd_level", "compact_max_files"])
+        .only(&["root", "row_group_size", "codec", "zstd_level", "compact_max_files"])
         .map(|key| format!("store.{}", key.as_str()).into());
     figment = figment.merge(env);
     figment.extract::<Config>().map_err(|e| StorageError::Config(e.to_string()).into())
@@ -76,5 +81,16 @@ impl StoreConfig {
     /// The root as a path (relative to the config file when it came from one).
     pub fn root_path(&self) -> PathBuf {
         self.root.relative()
+    }
+
+    /// The configured codec at the configured level.
+    pub fn codec(&self) -> Result<crate::avro::Codec, Error> {
+        let codec: crate::avro::Codec =
+            self.codec.parse().map_err(|e| StorageError::Config(format!("store.codec: {e}")))?;
+        Ok(match codec {
+            crate::avro::Codec::Zstd(_) if self.zstd_level <= 0 => crate::avro::Codec::Null,
+            crate::avro::Codec::Zstd(_) => codec.with_level(self.zstd_level),
+            other => other,
+        })
     }
 }

@@ -91,6 +91,9 @@ pub trait Entity: Record {
     const PRIMARY_KEY: &'static str;
     /// The file format.
     const FORMAT: Format;
+    /// The compression codec from `#[entity(codec = "...")]`; `None` uses the
+    /// store's configured codec.
+    const CODEC: Option<crate::avro::Codec> = None;
 
     /// The primary key of this row.
     fn key(&self) -> &Self::Key;

@@ -99,6 +99,27 @@ pub enum Error {
         source: Box<Error>,
     },
 
+    /// Rows could not be written in a file's format (e.g. a value the Avro
+    /// schema cannot hold); nothing was committed.
+    #[error("writing `{path}`: {message}")]
+    Write {
+        /// The file being written.
+        path: std::path::PathBuf,
+        /// What could not be written.
+        message: String,
+    },
+
+    /// A file's schema cannot be read as the entity's (Avro schema resolution).
+    #[error("`{path}`: its schema cannot be read as entity `{entity}`: {message}")]
+    Resolution {
+        /// The file.
+        path: std::path::PathBuf,
+        /// The entity or record type.
+        entity: &'static str,
+        /// Which field and why.
+        message: String,
+    },
+
     /// An error from arrow-rs, with what we were doing when it happened.
     #[error("{context}: {source}")]
     Arrow {

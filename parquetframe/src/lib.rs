@@ -58,11 +58,13 @@
 
 #![warn(missing_docs)]
 
+pub mod avro;
 pub mod column;
 pub mod config;
 pub mod convert;
 pub mod entity;
 pub mod error;
+pub mod files;
 pub mod record;
 pub mod storage;
 pub mod types;

@@ -83,6 +83,32 @@ pub trait Record: Column {
         crate::convert::read_rows::<Self, _>(Self::RECORD_NAME, &reader, batch.num_rows())
     }
 
+    /// Loads every row of a Parquet or Avro file written by any tool (the
+    /// format is told by the file's first bytes). Parquet columns are matched
+    /// by name; Avro files are read with schema resolution against
+    /// [`avro_schema`](Self::avro_schema) (field order, added and removed
+    /// fields, promotions, unions, aliases). Row groups or block groups are
+    /// decoded in parallel. Errors name the file.
+    fn read_file(path: impl AsRef<std::path::Path>) -> Result<Vec<Self>> {
+        crate::files::read::<Self>(path.as_ref())
+    }
+
+    /// Writes `rows` as one file, replacing `path` atomically: Avro when the
+    /// extension is `.avro`, else Parquet; compressed with zstandard (level 1).
+    fn write_file(path: impl AsRef<std::path::Path>, rows: &[Self]) -> Result<()> {
+        crate::files::write::<Self>(path.as_ref(), rows, crate::avro::Codec::default())
+    }
+
+    /// [`write_file`](Self::write_file) with another codec (Parquet takes
+    /// null, snappy and zstandard; Avro every [`Codec`](crate::avro::Codec)).
+    fn write_file_with(
+        path: impl AsRef<std::path::Path>,
+        rows: &[Self],
+        codec: crate::avro::Codec,
+    ) -> Result<()> {
+        crate::files::write::<Self>(path.as_ref(), rows, codec)
+    }
+
     /// Builds one array per stored field. Generated; errors carry the row.
     #[doc(hidden)]
     fn build_columns(rows: &[Self]) -> Result<Vec<ArrayRef>, (usize, ValueError)>;

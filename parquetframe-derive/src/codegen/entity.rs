@@ -7,7 +7,7 @@ use crate::model::{EntityModel, FieldModel, Model, type_span};
 
 pub fn expand(model: &Model<'_>, fields: &[FieldModel<'_>], entity: &EntityModel) -> TokenStream {
     let ident = model.ident;
-    let EntityModel { name, storage_path, format, .. } = entity;
+    let EntityModel { name, storage_path, format, codec, .. } = entity;
     let Some(key) = fields.get(entity.primary_key) else {
         return TokenStream::new();
     };
@@ -18,6 +18,23 @@ pub fn expand(model: &Model<'_>, fields: &[FieldModel<'_>], entity: &EntityModel
     let format = match *format {
         "avro" => quote! { ::parquetframe::Format::Avro },
         _ => quote! { ::parquetframe::Format::Parquet },
+    };
+    let codec = match codec {
+        None => quote! {},
+        Some(c) => {
+            let value = match *c {
+                "null" => quote! { Null },
+                "deflate" => quote! { Deflate(6) },
+                "snappy" => quote! { Snappy },
+                "bzip2" => quote! { Bzip2 },
+                "xz" => quote! { Xz },
+                _ => quote! { Zstd(1) },
+            };
+            quote! {
+                const CODEC: ::core::option::Option<::parquetframe::avro::Codec> =
+                    ::core::option::Option::Some(::parquetframe::avro::Codec::#value);
+            }
+        }
     };
     let key_type = quote_spanned! {key_span=> #key_ty };
     let key_bound = super::bound(key_ty, quote! { ::parquetframe::Key });
@@ -43,6 +60,7 @@ pub fn expand(model: &Model<'_>, fields: &[FieldModel<'_>], entity: &EntityModel
             const STORAGE_PATH: &'static str = #storage_path;
             const PRIMARY_KEY: &'static str = #key_column;
             const FORMAT: ::parquetframe::Format = #format;
+            #codec
 
             #[inline]
             fn key(&self) -> &Self::Key {

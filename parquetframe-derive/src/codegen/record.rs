@@ -49,8 +49,12 @@ pub fn expand(model: &Model<'_>, fields: &[FieldModel<'_>]) -> TokenStream {
             reader_fields.push(quote_spanned! {span=> #slot: <#ty as ::parquetframe::Column>::Reader });
         }
         let field_doc = &f.doc;
+        let aliases = &f.aliases;
         avro_fields.push(quote_spanned! {span=>
-            ::parquetframe::types::avro::field(#column, <#ty as ::parquetframe::Column>::avro_type(&#opt, names), #field_doc)
+            ::parquetframe::types::avro::with_aliases(
+                ::parquetframe::types::avro::field(#column, <#ty as ::parquetframe::Column>::avro_type(&#opt, names), #field_doc),
+                &[#(#aliases),*],
+            )
         });
         schema_fields.push(quote_spanned! {span=> <#ty as ::parquetframe::Column>::field(#column, &#opt) });
         new_builders

@@ -22,7 +22,8 @@ use rayon::prelude::*;
 use crate::entity::Entity;
 use crate::error::{Error, StorageError};
 use crate::types::{Column, ColumnReader, FieldOptions};
-use formats::parquet::{DataFile, WriteOptions};
+pub use formats::WriteOptions;
+use formats::{DataFile, Schemas, Target};
 use layout::EntityPaths;
 use lock::WriterLock;
 use manifest::{FileEntry, FileKind, Manifest};
@@ -97,10 +98,7 @@ impl Store {
     pub fn open_default() -> Result<Self, Error> {
         let config = crate::config::load()?.store;
         let options = StoreOptions {
-            write: WriteOptions {
-                row_group_size: config.row_group_size.max(1),
-                zstd_level: (config.zstd_level > 0).then_some(config.zstd_level),
-            },
+            write: WriteOptions { row_group_size: config.row_group_size.max(1), codec: config.codec()? },
             compact_max_files: config.compact_max_files.max(2),
             ..StoreOptions::default()
         };
@@ -118,14 +116,34 @@ impl Store {
     }
 
     fn paths<T: Entity>(&self) -> Result<EntityPaths, Error> {
-        if T::FORMAT != crate::entity::Format::Parquet {
-            return Err(StorageError::UnsupportedFormat {
-                entity: T::ENTITY_NAME,
-                format: T::FORMAT.as_str(),
-            }
-            .into());
-        }
         EntityPaths::new(&self.root, T::STORAGE_PATH)
+    }
+
+    /// The write options for `T`: the entity's `codec` attribute wins over the store's.
+    fn write_options<T: Entity>(&self) -> WriteOptions {
+        WriteOptions { codec: T::CODEC.unwrap_or(self.options.write.codec), ..self.options.write }
+    }
+
+    /// Writes a new data file of `T` named after `kind` and `seq`; returns its
+    /// manifest entry.
+    fn write_file<T: Entity>(
+        &self,
+        paths: &EntityPaths,
+        kind: FileKind,
+        seq: u64,
+        schemas: &Schemas<'_>,
+        batches: impl Iterator<Item = Result<RecordBatch, Error>>,
+    ) -> Result<FileEntry, Error> {
+        let prefix = if kind == FileKind::Data { "part" } else { "del" };
+        let name = format!(
+            "{}/{prefix}-{seq:012}-{}.{}",
+            layout::DATA_DIR,
+            io::unique_suffix(),
+            T::FORMAT.extension()
+        );
+        let (rows, bytes) =
+            formats::write(T::FORMAT, &paths.dir.join(&name), schemas, &self.write_options::<T>(), batches)?;
+        Ok(FileEntry { path: name, kind, seq, rows, bytes })
     }
 
     /// The committed snapshot of `T` (its manifest).
@@ -164,6 +182,7 @@ impl Store {
     /// Every live row of `T`, in storage order. Files and row groups are read
     /// and converted in parallel.
     pub fn load_all<T: Entity>(&self) -> Result<Vec<T>, Error> {
+        let target = Target::of::<T>();
         self.with_snapshot::<T, _>(|paths, m| {
             let masks = live_masks::<T>(paths, m)?;
             let mut units = Vec::new();
@@ -172,7 +191,7 @@ impl Store {
                 if file.kind != FileKind::Data || mask.as_ref().is_some_and(|m| !m.contains(&true)) {
                     continue;
                 }
-                let data = DataFile::open(&paths.dir.join(&file.path))?;
+                let data = DataFile::open(&paths.dir.join(&file.path), &target)?;
                 let mut offset = 0;
                 for (rg, rows) in data.row_group_rows().into_iter().enumerate() {
                     let live = mask.as_ref().map_or(rows, |m| {
@@ -243,13 +262,11 @@ impl Store {
         }
         self.transact::<T, _>(|paths, current| {
             let seq = current.next_seq;
-            let name = format!("{}/part-{seq:012}-{}.parquet", layout::DATA_DIR, io::unique_suffix());
             let chunk = self.options.write.row_group_size.max(1);
-            let path = paths.dir.join(&name);
             // Conversion runs on a second thread, a bounded channel ahead of the
             // encoder, while this thread finds duplicate keys and writes: memory
             // stays at a few row groups whatever the number of rows.
-            let (written, bytes) = std::thread::scope(|scope| {
+            let entry = std::thread::scope(|scope| {
                 let (tx, rx) = std::sync::mpsc::sync_channel::<Result<RecordBatch, Error>>(2);
                 scope.spawn(move || {
                     for part in rows.chunks(chunk) {
@@ -269,10 +286,10 @@ impl Store {
                         }
                     }
                 });
-                formats::parquet::write(&path, T::arrow_schema(), &self.options.write, batches)
+                self.write_file::<T>(paths, FileKind::Data, seq, &entity_schemas::<T>(), batches)
             })?;
             let mut next = current.clone();
-            next.files.push(FileEntry { path: name, kind: FileKind::Data, seq, rows: written, bytes });
+            next.files.push(entry);
             next.next_seq = seq + 1;
             Ok((Some(next), ()))
         })
@@ -368,7 +385,6 @@ impl Store {
         let keys = all_keys::<T>(paths, &tail)?;
         let masks = merge::live_rows::<T>(&keys);
         let seq = current.next_seq;
-        let name = format!("{}/part-{seq:012}-{}.parquet", layout::DATA_DIR, io::unique_suffix());
         let mut batches: Vec<(PathBuf, Option<Vec<bool>>)> = Vec::new();
         for (file, mask) in merge.iter().zip(masks.iter()) {
             if file.kind == FileKind::Data {
@@ -376,10 +392,8 @@ impl Store {
             }
         }
         let chunks = batches.into_iter().flat_map(|(path, mask)| file_batches::<T>(path, mask));
-        let (rows, bytes) =
-            formats::parquet::write(&paths.dir.join(&name), T::arrow_schema(), &self.options.write, chunks)?;
         let mut files = keep.to_vec();
-        files.push(FileEntry { path: name, kind: FileKind::Data, seq, rows, bytes });
+        files.push(self.write_file::<T>(paths, FileKind::Data, seq, &entity_schemas::<T>(), chunks)?);
         let mut next_seq = seq + 1;
         if !keep.is_empty() {
             // Deletes in the merged files must still hide rows in the older files.
@@ -420,9 +434,9 @@ impl Store {
         seq: u64,
         keys: &[&T::Key],
     ) -> Result<FileEntry, Error> {
-        let name = format!("{}/del-{seq:012}-{}.parquet", layout::DATA_DIR, io::unique_suffix());
         let field = <T::Key as Column>::field(T::PRIMARY_KEY, &FieldOptions::DEFAULT);
         let schema = formats::parquet::key_schema(field);
+        let (avro, avro_json) = key_avro_schema::<T>()?;
         let mut builder = <T::Key as Column>::builder(keys.len(), &FieldOptions::DEFAULT);
         for (i, k) in keys.iter().enumerate() {
             crate::types::ColumnBuilder::append(&mut builder, *k)
@@ -431,10 +445,8 @@ impl Store {
         let array = crate::types::ColumnBuilder::<T::Key>::finish(&mut builder);
         let batch = RecordBatch::try_new(schema.clone(), vec![array])
             .map_err(|source| Error::Arrow { context: "building a delete file".into(), source })?;
-        let path = paths.dir.join(&name);
-        let (rows, bytes) =
-            formats::parquet::write(&path, schema, &self.options.write, std::iter::once(Ok(batch)))?;
-        Ok(FileEntry { path: name, kind: FileKind::Deletes, seq, rows, bytes })
+        let schemas = Schemas { arrow: schema, avro: &avro, avro_json };
+        self.write_file::<T>(paths, FileKind::Deletes, seq, &schemas, std::iter::once(Ok(batch)))
     }
 }
 
@@ -465,7 +477,7 @@ fn read_unit<T: Entity>((data, mask): &(DataFile, Option<Vec<bool>>), unit: &Uni
 /// The batches of one data file's live rows, converted through `T` so that
 /// files written by older versions of the struct are brought up to date.
 fn file_batches<T: Entity>(path: PathBuf, mask: Option<Vec<bool>>) -> Vec<Result<RecordBatch, Error>> {
-    let data = match DataFile::open(&path) {
+    let data = match DataFile::open(&path, &Target::of::<T>()) {
         Ok(d) => d,
         Err(e) => return vec![Err(e)],
     };
@@ -563,7 +575,7 @@ fn locate<'m, T: Entity>(
     files.sort_by_key(|f| std::cmp::Reverse(f.seq));
     for file in files {
         let path = paths.dir.join(&file.path);
-        let data = DataFile::open_indexed(&path)?;
+        let data = DataFile::open_indexed(&path, &Target::of::<T>())?;
         let candidates = data.row_groups_may_contain(T::PRIMARY_KEY, key);
         // Newest row group first: within a file the last row with a key wins.
         for rg in (0..candidates.len()).rev().filter(|&rg| candidates[rg]) {
@@ -578,7 +590,8 @@ fn locate<'m, T: Entity>(
 
 /// The primary keys of one file (reads the key column only).
 fn read_keys<T: Entity>(path: &Path, kind: FileKind, seq: u64) -> Result<FileKeys<T::Key>, Error> {
-    let keys = decode_keys::<T>(path, DataFile::open(path)?.read_column(T::PRIMARY_KEY, None)?)?;
+    let data = DataFile::open(path, &Target::of::<T>())?;
+    let keys = decode_keys::<T>(path, data.read_column(T::PRIMARY_KEY, None)?)?;
     Ok(FileKeys { kind, seq, keys })
 }
 
@@ -611,7 +624,8 @@ fn clean_orphans(paths: &EntityPaths) -> Result<(), Error> {
         }
     }
     for name in io::list(&paths.data)? {
-        let ours = (name.starts_with("part-") || name.starts_with("del-")) && name.ends_with(".parquet");
+        let ours = (name.starts_with("part-") || name.starts_with("del-"))
+            && (name.ends_with(".parquet") || name.ends_with(".avro"));
         if ours && !referenced.contains(&format!("{}/{name}", layout::DATA_DIR)) {
             io::remove_file(&paths.data.join(&name))?;
         }
@@ -638,22 +652,20 @@ fn missing_path(e: &Error) -> Option<PathBuf> {
     }
 }
 
-/// Loads every row of a Parquet file written by any tool into `T`, converting
-/// row groups in parallel. Columns are matched by name with the usual reading
-/// rules (see `Record::from_record_batch`); errors name the file.
-pub fn read_parquet<T: Entity>(path: impl AsRef<Path>) -> Result<Vec<T>, Error> {
-    let path = path.as_ref();
-    let data = DataFile::open(path)?;
-    let groups = data.row_group_rows().len();
-    let parts: Vec<Vec<T>> = (0..groups)
-        .into_par_iter()
-        .map(|rg| {
-            let mut rows = Vec::new();
-            for batch in data.read_row_group(rg, None)? {
-                rows.extend(T::from_record_batch(&batch).map_err(|e| in_file(path, e))?);
-            }
-            Ok(rows)
-        })
-        .collect::<Result<_, Error>>()?;
-    Ok(parts.into_iter().flatten().collect())
+/// The schemas `T`'s data files are written with.
+fn entity_schemas<T: Entity>() -> Schemas<'static> {
+    Schemas::of::<T>()
+}
+
+/// The Avro schema of `T`'s delete files: `T`'s record with only the key field.
+fn key_avro_schema<T: Entity>() -> Result<(apache_avro::Schema, String), Error> {
+    let mut json: serde_json::Value = serde_json::from_value(T::avro_schema_json())
+        .map_err(|e| StorageError::Catalog(format!("entity `{}`: Avro schema: {e}", T::ENTITY_NAME)))?;
+    if let Some(fields) = json.get_mut("fields").and_then(|f| f.as_array_mut()) {
+        fields.retain(|f| f.get("name").and_then(|n| n.as_str()) == Some(T::PRIMARY_KEY));
+    }
+    let text = json.to_string();
+    let schema = apache_avro::Schema::parse_str(&text)
+        .map_err(|e| StorageError::Catalog(format!("entity `{}`: key schema: {e}", T::ENTITY_NAME)))?;
+    Ok((schema, text))
 }

@@ -95,6 +95,14 @@ pub fn field(name: &str, schema: Value, doc: &str) -> Value {
     Value::Object(f)
 }
 
+/// `field` with `"aliases"` (former names) when there are any.
+pub fn with_aliases(mut field: Value, aliases: &[&str]) -> Value {
+    if let (false, Value::Object(f)) = (aliases.is_empty(), &mut field) {
+        f.insert("aliases".into(), json!(aliases));
+    }
+    field
+}
+
 /// A record schema, or a reference when `name` is already defined.
 pub fn record(
     names: &mut AvroNames,

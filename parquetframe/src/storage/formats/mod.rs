@@ -1,4 +1,196 @@
 //! File formats of data files. Only the format differs between entities; the
-//! commit protocol, merging and compaction are shared.
+//! commit protocol, merging and compaction are shared. Each file's format is
+//! told by its extension, so an entity whose format changed keeps reading its
+//! older files.
 
+pub mod avro;
 pub mod parquet;
+
+use std::path::Path;
+
+use arrow::array::{ArrayRef, RecordBatch};
+use arrow::datatypes::SchemaRef;
+
+use crate::avro::Codec;
+use crate::entity::Format;
+use crate::error::Error;
+use crate::record::Record;
+
+/// How data files are written.
+#[derive(Debug, Clone, Copy)]
+pub struct WriteOptions {
+    /// Rows per row group (and per conversion chunk, bounding memory).
+    pub row_group_size: usize,
+    /// Compression. Parquet takes null, snappy and zstandard; Avro all codecs.
+    pub codec: Codec,
+}
+
+impl Default for WriteOptions {
+    fn default() -> Self {
+        Self { row_group_size: 128 * 1024, codec: Codec::Zstd(1) }
+    }
+}
+
+/// What a reader wants from a file: the record type's name and schemas.
+/// Parquet files are read by column name; Avro files are resolved against
+/// the Avro schema.
+#[derive(Debug, Clone)]
+pub struct Target {
+    /// The entity or record name (for errors).
+    pub name: &'static str,
+    /// Its Arrow schema.
+    pub arrow: SchemaRef,
+    /// Its Avro schema.
+    pub avro: &'static apache_avro::Schema,
+}
+
+impl Target {
+    /// The target of record type `T`.
+    pub fn of<T: Record>() -> Target {
+        Target { name: T::RECORD_NAME, arrow: T::arrow_schema(), avro: T::avro_schema() }
+    }
+}
+
+/// The format of `path`: by extension for store files, else by magic bytes.
+pub fn format_of(path: &Path) -> Result<Format, Error> {
+    match path.extension().and_then(|e| e.to_str()) {
+        Some("avro") => return Ok(Format::Avro),
+        Some("parquet") => return Ok(Format::Parquet),
+        _ => {}
+    }
+    sniff(path)
+}
+
+/// The format of `path` by its first bytes (`PAR1` or `Obj\x01`).
+pub fn sniff(path: &Path) -> Result<Format, Error> {
+    use std::io::Read;
+    let mut head = [0u8; 4];
+    let mut file = std::fs::File::open(path).map_err(crate::storage::io::io_error("opening", path))?;
+    let n = file.read(&mut head).map_err(crate::storage::io::io_error("reading", path))?;
+    match &head[..n] {
+        b"PAR1" => Ok(Format::Parquet),
+        m if m == crate::avro::container::MAGIC => Ok(Format::Avro),
+        other => Err(crate::error::StorageError::Corrupt {
+            path: path.to_path_buf(),
+            message: format!(
+                "neither Parquet nor Avro: starts with {other:02x?} (Parquet files start with \"PAR1\", Avro \
+                 container files with \"Obj\\x01\")"
+            ),
+        }
+        .into()),
+    }
+}
+
+/// An open data file of either format.
+pub enum DataFile {
+    /// A Parquet file.
+    Parquet(parquet::DataFile),
+    /// An Avro container file.
+    Avro(avro::DataFile),
+}
+
+impl DataFile {
+    /// Opens `path` (format from its extension, else its magic bytes).
+    pub fn open(path: &Path, target: &Target) -> Result<Self, Error> {
+        Ok(match format_of(path)? {
+            Format::Parquet => DataFile::Parquet(parquet::DataFile::open(path)?),
+            Format::Avro => DataFile::Avro(avro::DataFile::open(path, target)?),
+        })
+    }
+
+    /// Opens `path` for point lookups (Parquet: with its page index).
+    pub fn open_indexed(path: &Path, target: &Target) -> Result<Self, Error> {
+        Ok(match format_of(path)? {
+            Format::Parquet => DataFile::Parquet(parquet::DataFile::open_indexed(path)?),
+            Format::Avro => DataFile::Avro(avro::DataFile::open(path, target)?),
+        })
+    }
+
+    /// The file's path.
+    pub fn path(&self) -> &Path {
+        match self {
+            DataFile::Parquet(f) => f.path(),
+            DataFile::Avro(f) => f.path(),
+        }
+    }
+
+    /// Rows in each row group (Avro: each group of blocks).
+    pub fn row_group_rows(&self) -> Vec<usize> {
+        match self {
+            DataFile::Parquet(f) => f.row_group_rows(),
+            DataFile::Avro(f) => f.row_group_rows(),
+        }
+    }
+
+    /// Column `name`, of every row group or of `row_group` only.
+    pub fn read_column(&self, name: &str, row_group: Option<usize>) -> Result<Vec<ArrayRef>, Error> {
+        match self {
+            DataFile::Parquet(f) => f.read_column(name, row_group),
+            DataFile::Avro(f) => f.read_column(name, row_group),
+        }
+    }
+
+    /// For each row group, whether it may hold `key` in column `column`
+    /// (Parquet: by statistics; Avro files have none, so every group may).
+    pub fn row_groups_may_contain<K: crate::types::Key>(&self, column: &str, key: &K) -> Vec<bool> {
+        match self {
+            DataFile::Parquet(f) => f.row_groups_may_contain(column, key),
+            DataFile::Avro(f) => vec![true; f.row_group_rows().len()],
+        }
+    }
+
+    /// The single row `offset` of row group `row_group`.
+    pub fn read_row(&self, row_group: usize, offset: usize) -> Result<Vec<RecordBatch>, Error> {
+        match self {
+            DataFile::Parquet(f) => f.read_row(row_group, offset),
+            DataFile::Avro(f) => f.read_row(row_group, offset),
+        }
+    }
+
+    /// The rows of row group `row_group` whose `live` flag is set.
+    pub fn read_row_group(&self, row_group: usize, live: Option<&[bool]>) -> Result<Vec<RecordBatch>, Error> {
+        match self {
+            DataFile::Parquet(f) => f.read_row_group(row_group, live),
+            DataFile::Avro(f) => f.read_row_group(row_group, live),
+        }
+    }
+}
+
+/// Writes a new data file at `path` in `format`: rows of `arrow` (Parquet) or
+/// `avro` (Avro; its JSON is `avro_json`). Returns rows and bytes written.
+pub fn write(
+    format: Format,
+    path: &Path,
+    schema: &Schemas<'_>,
+    options: &WriteOptions,
+    batches: impl Iterator<Item = Result<RecordBatch, Error>>,
+) -> Result<(u64, u64), Error> {
+    match format {
+        Format::Parquet => parquet::write(path, schema.arrow.clone(), options, batches),
+        Format::Avro => {
+            crate::avro::container::write(path, schema.avro, &schema.avro_json, options.codec, &[], batches)
+        }
+    }
+}
+
+/// The schemas a file is written with.
+#[derive(Debug, Clone)]
+pub struct Schemas<'a> {
+    /// The Arrow schema (Parquet).
+    pub arrow: SchemaRef,
+    /// The Avro schema (Avro).
+    pub avro: &'a apache_avro::Schema,
+    /// The Avro schema's JSON, written into the file's header.
+    pub avro_json: String,
+}
+
+impl Schemas<'static> {
+    /// The schemas of record type `T`.
+    pub fn of<T: Record>() -> Self {
+        Schemas {
+            arrow: T::arrow_schema(),
+            avro: T::avro_schema(),
+            avro_json: T::avro_schema_json().to_string(),
+        }
+    }
+}

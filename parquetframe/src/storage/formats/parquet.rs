@@ -21,23 +21,11 @@ use parquet::file::properties::WriterProperties;
 use parquet::file::writer::SerializedFileWriter;
 use rayon::prelude::*;
 
+use crate::avro::Codec;
 use crate::error::{Error, StorageError};
 use crate::storage::io::io_error;
 
-/// How data files are written.
-#[derive(Debug, Clone, Copy)]
-pub struct WriteOptions {
-    /// Rows per row group (and per conversion chunk, bounding memory).
-    pub row_group_size: usize,
-    /// zstd level, or `None` for uncompressed.
-    pub zstd_level: Option<i32>,
-}
-
-impl Default for WriteOptions {
-    fn default() -> Self {
-        Self { row_group_size: 128 * 1024, zstd_level: Some(1) }
-    }
-}
+pub use super::WriteOptions;
 
 fn corrupt(path: &Path) -> impl FnOnce(parquet::errors::ParquetError) -> Error + '_ {
     move |e| StorageError::Corrupt { path: path.to_path_buf(), message: e.to_string() }.into()
@@ -55,11 +43,21 @@ pub fn write(
     options: &WriteOptions,
     batches: impl Iterator<Item = Result<RecordBatch, Error>>,
 ) -> Result<(u64, u64), Error> {
-    let file = File::options().write(true).create_new(true).open(path).map_err(io_error("creating", path))?;
-    let compression = match options.zstd_level {
-        Some(level) => Compression::ZSTD(ZstdLevel::try_new(level).map_err(corrupt(path))?),
-        None => Compression::UNCOMPRESSED,
+    let compression = match options.codec {
+        Codec::Zstd(level) => Compression::ZSTD(ZstdLevel::try_new(level).map_err(corrupt(path))?),
+        Codec::Snappy => Compression::SNAPPY,
+        Codec::Null => Compression::UNCOMPRESSED,
+        other => {
+            return Err(Error::Write {
+                path: path.to_path_buf(),
+                message: format!(
+                    "Parquet files are written with the null, snappy or zstandard codec, not `{}`",
+                    other.avro_name()
+                ),
+            });
+        }
     };
+    let file = File::options().write(true).create_new(true).open(path).map_err(io_error("creating", path))?;
     let mut props = WriterProperties::builder()
         .set_compression(compression)
         .set_max_row_group_row_count(Some(options.row_group_size.max(1)))

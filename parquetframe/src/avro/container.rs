@@ -1,0 +1,442 @@
+//! Avro object container files: the header (magic, metadata, sync marker),
+//! then blocks of (row count, byte size, compressed rows, sync marker).
+//!
+//! Opening a file reads its header and walks the block headers once (seeking
+//! over the data), so that every block's position is known, the sync markers
+//! are checked, and groups of blocks can be decoded in parallel. Every length
+//! is checked against the file's size before anything is allocated for it.
+
+use std::collections::HashMap;
+use std::fs::File;
+use std::hash::{BuildHasher, Hasher};
+use std::io::{BufReader, BufWriter, Read, Seek, SeekFrom, Write};
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+
+use apache_avro::Schema;
+use arrow::array::RecordBatch;
+use rayon::prelude::*;
+
+use super::binary::{Input, put_bytes, put_long};
+use super::codec::{Codec, MAX_BLOCK_BYTES};
+use super::decode::Plan;
+use super::encode::Encoder;
+use crate::error::{Error, StorageError};
+use crate::storage::io::io_error;
+
+/// The four bytes every Avro container file starts with.
+pub const MAGIC: [u8; 4] = *b"Obj\x01";
+/// A header larger than this is refused (schemas are kilobytes).
+const MAX_HEADER_BYTES: u64 = 64 << 20;
+/// Blocks are decoded in groups of about this many rows (the unit of parallelism).
+pub const GROUP_ROWS: usize = 64 * 1024;
+/// Our writer cuts a block at this many rows ...
+const BLOCK_ROWS: usize = 16 * 1024;
+/// ... or this many uncompressed bytes, whichever comes first.
+const BLOCK_BYTES: usize = 4 << 20;
+
+fn write_error(path: &Path, message: String) -> Error {
+    Error::Write { path: path.to_path_buf(), message }
+}
+
+fn corrupt(path: &Path, message: impl Into<String>) -> Error {
+    StorageError::Corrupt { path: path.to_path_buf(), message: message.into() }.into()
+}
+
+/// One block's place in the file.
+#[derive(Debug, Clone, Copy)]
+pub struct Block {
+    /// Rows in the block.
+    pub rows: usize,
+    /// Offset of its (compressed) data.
+    pub offset: u64,
+    /// Size of its (compressed) data.
+    pub size: usize,
+}
+
+/// An opened Avro container file: header parsed, blocks indexed.
+#[derive(Debug)]
+pub struct AvroFile {
+    path: PathBuf,
+    schema: Schema,
+    schema_json: String,
+    codec: Codec,
+    metadata: HashMap<String, Vec<u8>>,
+    blocks: Vec<Block>,
+    groups: Vec<Range<usize>>,
+}
+
+impl AvroFile {
+    /// Opens `path`, parsing its header and indexing its blocks.
+    pub fn open(path: &Path) -> Result<AvroFile, Error> {
+        let file = File::open(path).map_err(io_error("opening", path))?;
+        let len = file.metadata().map_err(io_error("reading metadata of", path))?.len();
+        let mut reader = BufReader::with_capacity(64 * 1024, file);
+        let header = read_header(&mut reader, len).map_err(|m| corrupt(path, m))?;
+        let schema_json = match header.metadata.get("avro.schema") {
+            Some(s) => String::from_utf8(s.clone()).map_err(|_| corrupt(path, "avro.schema is not UTF-8"))?,
+            None => return Err(corrupt(path, "the header has no avro.schema")),
+        };
+        let schema = Schema::parse_str(&schema_json)
+            .map_err(|e| corrupt(path, format!("invalid writer schema in the header: {e}")))?;
+        let codec = match header.metadata.get("avro.codec").map(|c| String::from_utf8_lossy(c).into_owned()) {
+            None => Codec::Null,
+            Some(name) => match Codec::from_name(&name) {
+                Some(c) if c.is_available() => c,
+                Some(_) => {
+                    return Err(corrupt(
+                        path,
+                        format!("codec `{name}` needs parquetframe's cargo feature `{name}`"),
+                    ));
+                }
+                None => return Err(corrupt(path, format!("unknown codec `{name}`"))),
+            },
+        };
+        let blocks =
+            index_blocks(&mut reader, header.len, len, &header.sync).map_err(|m| corrupt(path, m))?;
+        let groups = group_blocks(&blocks);
+        Ok(AvroFile {
+            path: path.to_path_buf(),
+            schema,
+            schema_json,
+            codec,
+            metadata: header.metadata,
+            blocks,
+            groups,
+        })
+    }
+
+    /// The file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The writer schema.
+    pub fn schema(&self) -> &Schema {
+        &self.schema
+    }
+
+    /// The writer schema as the file spells it.
+    pub fn schema_json(&self) -> &str {
+        &self.schema_json
+    }
+
+    /// The block codec.
+    pub fn codec(&self) -> Codec {
+        self.codec
+    }
+
+    /// Header metadata (including `avro.schema` and `avro.codec`).
+    pub fn metadata(&self) -> &HashMap<String, Vec<u8>> {
+        &self.metadata
+    }
+
+    /// The blocks in file order.
+    pub fn blocks(&self) -> &[Block] {
+        &self.blocks
+    }
+
+    /// Rows in the file.
+    pub fn rows(&self) -> usize {
+        self.blocks.iter().map(|b| b.rows).sum()
+    }
+
+    /// The rows of each group of blocks (groups are read as one batch).
+    pub fn group_rows(&self) -> Vec<usize> {
+        self.groups.iter().map(|g| self.blocks[g.clone()].iter().map(|b| b.rows).sum()).collect()
+    }
+
+    /// Decodes group `group` with `plan` into one batch.
+    pub(crate) fn read_group(&self, group: usize, plan: &Plan) -> Result<RecordBatch, Error> {
+        let range = self.groups.get(group).cloned().unwrap_or(0..0);
+        self.read_blocks(range, plan)
+    }
+
+    /// Decodes every block with `plan` into one batch.
+    pub(crate) fn read_all(&self, plan: &Plan) -> Result<RecordBatch, Error> {
+        self.read_blocks(0..self.blocks.len(), plan)
+    }
+
+    fn read_blocks(&self, range: Range<usize>, plan: &Plan) -> Result<RecordBatch, Error> {
+        let blocks = self.blocks.get(range.clone()).unwrap_or(&[]);
+        let mut file = File::open(&self.path).map_err(io_error("opening", &self.path))?;
+        let rows: usize = blocks.iter().map(|b| b.rows).sum();
+        let bytes: usize = blocks.iter().map(|b| b.size).sum();
+        let mut raw = Vec::new();
+        // Decompressed blocks, kept until the batch is built (the plan reads them in order).
+        let mut decoded: Vec<Vec<u8>> = Vec::with_capacity(blocks.len());
+        for block in blocks {
+            raw.resize(block.size, 0);
+            file.seek(SeekFrom::Start(block.offset)).map_err(io_error("seeking in", &self.path))?;
+            file.read_exact(&mut raw).map_err(io_error("reading", &self.path))?;
+            let mut out = Vec::new();
+            if self.codec == Codec::Null {
+                std::mem::swap(&mut out, &mut raw);
+            } else {
+                self.codec.decompress(&raw, &mut out).map_err(|m| {
+                    corrupt(&self.path, format!("block {}: {m}", range.start + decoded.len()))
+                })?;
+            }
+            decoded.push(out);
+        }
+        // Each row takes at least one byte in all but degenerate schemas; the
+        // file's size, not its claims, bounds the preallocation.
+        let capacity = rows.min(bytes.max(decoded.iter().map(Vec::len).sum()));
+        let iter = blocks
+            .iter()
+            .zip(&decoded)
+            .enumerate()
+            .map(|(i, (b, d))| Ok((b.rows, d.as_slice(), range.start + i)));
+        plan.decode(capacity, iter).map_err(|m| corrupt(&self.path, m))
+    }
+}
+
+struct Header {
+    metadata: HashMap<String, Vec<u8>>,
+    sync: [u8; 16],
+    len: u64,
+}
+
+/// Reads the header, growing the buffer until it parses (or the file ends).
+fn read_header(reader: &mut BufReader<File>, file_len: u64) -> Result<Header, String> {
+    let mut buf = Vec::new();
+    let mut want: u64 = 4096;
+    loop {
+        let target = want.min(file_len).min(MAX_HEADER_BYTES);
+        let have = buf.len() as u64;
+        if target > have {
+            let mut more = vec![0u8; (target - have) as usize];
+            reader.read_exact(&mut more).map_err(|e| format!("reading the header: {e}"))?;
+            buf.extend_from_slice(&more);
+        }
+        if buf.len() < 4 || buf[..4] != MAGIC {
+            let found = buf.get(..4.min(buf.len())).unwrap_or(&[]);
+            return Err(format!(
+                "not an Avro container file: starts with {found:02x?}, expected {MAGIC:02x?} (\"Obj\\x01\")"
+            ));
+        }
+        match parse_header(&buf) {
+            Ok(h) => return Ok(h),
+            Err(e) if buf.len() as u64 >= file_len => return Err(format!("truncated header: {e}")),
+            Err(e) if buf.len() as u64 >= MAX_HEADER_BYTES => {
+                return Err(format!("header larger than {} MiB: {e}", MAX_HEADER_BYTES >> 20));
+            }
+            Err(_) => want = want.saturating_mul(4),
+        }
+    }
+}
+
+fn parse_header(buf: &[u8]) -> Result<Header, String> {
+    let mut input = Input::new(buf);
+    input.take(4)?;
+    let mut metadata = HashMap::new();
+    loop {
+        let n = input.block_count()?;
+        if n == 0 {
+            break;
+        }
+        for _ in 0..n {
+            let key = String::from_utf8(input.bytes()?.to_vec()).map_err(|_| "metadata key is not UTF-8")?;
+            let value = input.bytes()?.to_vec();
+            metadata.insert(key, value);
+        }
+    }
+    let mut sync = [0u8; 16];
+    sync.copy_from_slice(input.take(16)?);
+    Ok(Header { metadata, sync, len: input.position() as u64 })
+}
+
+/// Reads a varint from a file; `None` at a clean end of file.
+fn file_long(reader: &mut impl Read) -> Result<Option<i64>, String> {
+    let mut value: u64 = 0;
+    let mut shift = 0;
+    let mut first = true;
+    loop {
+        let mut byte = [0u8];
+        match reader.read(&mut byte) {
+            Ok(0) if first => return Ok(None),
+            Ok(0) => return Err("truncated inside a block header".into()),
+            Ok(_) => {}
+            Err(e) => return Err(format!("reading a block header: {e}")),
+        }
+        first = false;
+        value |= u64::from(byte[0] & 0x7f) << shift;
+        if byte[0] & 0x80 == 0 {
+            return Ok(Some(((value >> 1) as i64) ^ -((value & 1) as i64)));
+        }
+        shift += 7;
+        if shift > 63 {
+            return Err("varint longer than 10 bytes in a block header".into());
+        }
+    }
+}
+
+fn index_blocks(
+    reader: &mut BufReader<File>,
+    start: u64,
+    file_len: u64,
+    sync: &[u8; 16],
+) -> Result<Vec<Block>, String> {
+    reader.seek(SeekFrom::Start(start)).map_err(|e| format!("seeking: {e}"))?;
+    let mut blocks = Vec::new();
+    loop {
+        let index = blocks.len();
+        let Some(rows) = file_long(reader)? else { break };
+        let size =
+            file_long(reader)?.ok_or_else(|| format!("block {index}: truncated after its row count"))?;
+        let after = reader.stream_position().map_err(|e| e.to_string())?;
+        let rows = usize::try_from(rows).map_err(|_| format!("block {index}: negative row count {rows}"))?;
+        let size = u64::try_from(size).map_err(|_| format!("block {index}: negative byte size {size}"))?;
+        let left = file_len.saturating_sub(after);
+        if size.saturating_add(16) > left {
+            return Err(format!(
+                "block {index} at offset {after} claims {size} bytes, but only {left} remain \
+                 (a truncated file or a corrupt block size)"
+            ));
+        }
+        if size as usize > MAX_BLOCK_BYTES {
+            return Err(format!("block {index} is larger than {} MiB", MAX_BLOCK_BYTES >> 20));
+        }
+        if rows > 0 && size == 0 {
+            return Err(format!("block {index} claims {rows} rows in 0 bytes"));
+        }
+        reader.seek_relative(size as i64).map_err(|e| format!("seeking: {e}"))?;
+        let mut marker = [0u8; 16];
+        reader.read_exact(&mut marker).map_err(|e| format!("block {index}: reading its sync marker: {e}"))?;
+        if &marker != sync {
+            return Err(format!(
+                "block {index}: sync marker mismatch at offset {} (corrupt block, or a lying block size)",
+                after + size
+            ));
+        }
+        blocks.push(Block { rows, offset: after, size: size as usize });
+    }
+    Ok(blocks)
+}
+
+fn group_blocks(blocks: &[Block]) -> Vec<Range<usize>> {
+    let mut groups = Vec::new();
+    let mut start = 0;
+    let mut rows = 0;
+    for (i, b) in blocks.iter().enumerate() {
+        rows += b.rows;
+        if rows >= GROUP_ROWS {
+            groups.push(start..i + 1);
+            start = i + 1;
+            rows = 0;
+        }
+    }
+    if start < blocks.len() {
+        groups.push(start..blocks.len());
+    }
+    groups
+}
+
+/// Writes a new Avro container file at `path` (which must not exist) from
+/// `batches`, then syncs it. Returns the rows written and the file size.
+///
+/// Rows are encoded and compressed in parallel, a block per task, and the
+/// blocks are appended in order.
+pub fn write(
+    path: &Path,
+    schema: &Schema,
+    schema_json: &str,
+    codec: Codec,
+    metadata: &[(&str, &[u8])],
+    batches: impl Iterator<Item = Result<RecordBatch, Error>>,
+) -> Result<(u64, u64), Error> {
+    if !codec.is_available() {
+        let name = codec.avro_name();
+        return Err(write_error(path, format!("codec `{name}` needs parquetframe's cargo feature `{name}`")));
+    }
+    let file = File::options().write(true).create_new(true).open(path).map_err(io_error("creating", path))?;
+    let mut out = BufWriter::with_capacity(1 << 20, file);
+    let sync = sync_marker(path);
+    let mut header = Vec::with_capacity(schema_json.len() + 128);
+    header.extend_from_slice(&MAGIC);
+    put_long(&mut header, 2 + metadata.len() as i64);
+    put_bytes(&mut header, b"avro.schema");
+    put_bytes(&mut header, schema_json.as_bytes());
+    put_bytes(&mut header, b"avro.codec");
+    put_bytes(&mut header, codec.avro_name().as_bytes());
+    for (k, v) in metadata {
+        put_bytes(&mut header, k.as_bytes());
+        put_bytes(&mut header, v);
+    }
+    put_long(&mut header, 0);
+    header.extend_from_slice(&sync);
+    out.write_all(&header).map_err(io_error("writing", path))?;
+    let mut rows = 0u64;
+    let mut bytes = header.len() as u64;
+    for batch in batches {
+        let batch = batch?;
+        let encoder = Encoder::new(schema, &batch).map_err(|m| write_error(path, m))?;
+        let chunks: Vec<Range<usize>> = (0..batch.num_rows())
+            .step_by(BLOCK_ROWS)
+            .map(|s| s..(s + BLOCK_ROWS).min(batch.num_rows()))
+            .collect();
+        let blocks: Vec<Vec<(usize, Vec<u8>)>> = chunks
+            .into_par_iter()
+            .map(|chunk| encode_blocks(&encoder, chunk, codec))
+            .collect::<Result<_, String>>()
+            .map_err(|m| write_error(path, m))?;
+        for (count, data) in blocks.into_iter().flatten() {
+            let mut head = Vec::with_capacity(20);
+            put_long(&mut head, count as i64);
+            put_long(&mut head, data.len() as i64);
+            out.write_all(&head).map_err(io_error("writing", path))?;
+            out.write_all(&data).map_err(io_error("writing", path))?;
+            out.write_all(&sync).map_err(io_error("writing", path))?;
+            rows += count as u64;
+            bytes += (head.len() + data.len() + 16) as u64;
+        }
+    }
+    let file = out.into_inner().map_err(|e| io_error("writing", path)(e.into_error()))?;
+    file.sync_all().map_err(io_error("syncing", path))?;
+    Ok((rows, bytes))
+}
+
+/// Rows `rows` as compressed blocks of at most [`BLOCK_BYTES`] each.
+fn encode_blocks(
+    encoder: &Encoder<'_>,
+    rows: Range<usize>,
+    codec: Codec,
+) -> Result<Vec<(usize, Vec<u8>)>, String> {
+    let mut blocks = Vec::new();
+    let mut raw = Vec::with_capacity(BLOCK_BYTES.min(rows.len() * 64));
+    let mut count = 0;
+    let flush = |raw: &mut Vec<u8>, count: &mut usize, blocks: &mut Vec<(usize, Vec<u8>)>| {
+        let mut packed = Vec::with_capacity(raw.len() / 2 + 64);
+        codec.compress(raw, &mut packed)?;
+        blocks.push((*count, packed));
+        raw.clear();
+        *count = 0;
+        Ok::<(), String>(())
+    };
+    for row in rows {
+        encoder.write_row(row, &mut raw)?;
+        count += 1;
+        if raw.len() >= BLOCK_BYTES {
+            flush(&mut raw, &mut count, &mut blocks)?;
+        }
+    }
+    if count > 0 {
+        flush(&mut raw, &mut count, &mut blocks)?;
+    }
+    Ok(blocks)
+}
+
+/// 16 bytes unlikely to occur in the data: a randomly keyed hash of the path and time.
+fn sync_marker(path: &Path) -> [u8; 16] {
+    let mut out = [0u8; 16];
+    for (i, half) in out.chunks_mut(8).enumerate() {
+        let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+        h.write(path.as_os_str().as_encoded_bytes());
+        h.write_usize(i);
+        h.write_u128(
+            std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos()),
+        );
+        half.copy_from_slice(&h.finish().to_le_bytes());
+    }
+    out
+}

@@ -1,0 +1,81 @@
+//! Standalone files: any Parquet or Avro file read as records of a type, and
+//! rows written as one file. The store's data files use the same readers and
+//! writers.
+
+use std::path::Path;
+
+use rayon::prelude::*;
+
+use crate::avro::decode::Plan;
+use crate::avro::{AvroFile, Codec};
+use crate::entity::Format;
+use crate::error::{Error, Result};
+use crate::record::Record;
+use crate::storage::formats::{self, Schemas, Target, WriteOptions};
+use crate::storage::io;
+
+/// Every row of the Parquet or Avro file at `path` as `T` (see [`Record::read_file`]).
+pub fn read<T: Record>(path: &Path) -> Result<Vec<T>> {
+    let in_file = |e: Error| match e {
+        Error::Storage(_) | Error::InFile { .. } | Error::Resolution { .. } => e,
+        other => Error::InFile { path: path.to_path_buf(), source: Box::new(other) },
+    };
+    let parts: Vec<Vec<T>> = match formats::sniff(path)? {
+        Format::Parquet => {
+            let data = formats::parquet::DataFile::open(path)?;
+            (0..data.row_group_rows().len())
+                .into_par_iter()
+                .map(|rg| {
+                    let mut rows = Vec::new();
+                    for batch in data.read_row_group(rg, None)? {
+                        rows.extend(T::from_record_batch(&batch).map_err(in_file)?);
+                    }
+                    Ok(rows)
+                })
+                .collect::<Result<_>>()?
+        }
+        Format::Avro => {
+            let file = AvroFile::open(path)?;
+            let target = Target::of::<T>();
+            let plan = Plan::new(file.schema(), target.avro, &target.arrow, None).map_err(|message| {
+                Error::Resolution { path: path.to_path_buf(), entity: T::RECORD_NAME, message }
+            })?;
+            (0..file.group_rows().len())
+                .into_par_iter()
+                .map(|g| T::from_record_batch(&file.read_group(g, &plan)?).map_err(in_file))
+                .collect::<Result<_>>()?
+        }
+    };
+    let mut out = Vec::with_capacity(parts.iter().map(Vec::len).sum());
+    for part in parts {
+        out.extend(part);
+    }
+    Ok(out)
+}
+
+/// Writes `rows` to `path` (Avro for `.avro`, else Parquet) through a temporary
+/// file in the same directory, renamed over `path` once complete.
+pub fn write<T: Record>(path: &Path, rows: &[T], codec: Codec) -> Result<()> {
+    let format = match path.extension().and_then(|e| e.to_str()) {
+        Some("avro") => Format::Avro,
+        _ => Format::Parquet,
+    };
+    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let tmp = dir.join(format!(".{name}.{}.tmp", io::unique_suffix()));
+    let options = WriteOptions { codec, ..WriteOptions::default() };
+    let chunk = options.row_group_size.max(1);
+    let batches = rows.chunks(chunk).map(T::to_record_batch);
+    let written = formats::write(format, &tmp, &Schemas::of::<T>(), &options, batches)
+        .map_err(|e| match e {
+            Error::Write { message, .. } => Error::Write { path: path.to_path_buf(), message },
+            other => other,
+        })
+        .and_then(|_| {
+            std::fs::rename(&tmp, path).map_err(io::io_error("renaming a temporary file to", path))
+        });
+    if written.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    written
+}

@@ -1,0 +1,110 @@
+//! Avro data files in the store: the same interface as Parquet data files,
+//! over [`crate::avro`]. Blocks are grouped into "row groups" for parallel
+//! reading; there are no statistics, so point lookups read the key column.
+
+use std::path::Path;
+use std::sync::OnceLock;
+
+use arrow::array::{ArrayRef, BooleanArray, RecordBatch};
+use arrow::compute::filter_record_batch;
+
+use super::Target;
+use crate::avro::AvroFile;
+use crate::avro::decode::Plan;
+use crate::error::{Error, StorageError};
+
+/// An open Avro data file and the plans that read it as the target.
+pub struct DataFile {
+    file: AvroFile,
+    target: Target,
+    full: OnceLock<Result<Plan, String>>,
+}
+
+impl DataFile {
+    /// Opens `path`: reads its header and indexes its blocks.
+    pub fn open(path: &Path, target: &Target) -> Result<Self, Error> {
+        Ok(Self { file: AvroFile::open(path)?, target: target.clone(), full: OnceLock::new() })
+    }
+
+    /// The file's path.
+    pub fn path(&self) -> &Path {
+        self.file.path()
+    }
+
+    /// The underlying container file.
+    pub fn file(&self) -> &AvroFile {
+        &self.file
+    }
+
+    fn resolution(&self, message: String) -> Error {
+        Error::Resolution { path: self.file.path().to_path_buf(), entity: self.target.name, message }
+    }
+
+    fn plan(&self, only: Option<&str>) -> Result<Plan, Error> {
+        Plan::new(self.file.schema(), self.target.avro, &self.target.arrow, only)
+            .map_err(|m| self.resolution(m))
+    }
+
+    fn full_plan(&self) -> Result<&Plan, Error> {
+        self.full
+            .get_or_init(|| self.plan(None).map_err(|e| e.to_string()))
+            .as_ref()
+            .map_err(|m| self.resolution(m.clone()))
+    }
+
+    /// Rows in each group of blocks.
+    pub fn row_group_rows(&self) -> Vec<usize> {
+        self.file.group_rows()
+    }
+
+    /// Column `name`, decoded alone (the other fields are skipped).
+    pub fn read_column(&self, name: &str, group: Option<usize>) -> Result<Vec<ArrayRef>, Error> {
+        let plan = self.plan(Some(name))?;
+        let batch = match group {
+            Some(g) => self.file.read_group(g, &plan)?,
+            None => self.file.read_all(&plan)?,
+        };
+        match batch.columns().first() {
+            Some(c) => Ok(vec![c.clone()]),
+            None => Err(StorageError::Corrupt {
+                path: self.path().to_path_buf(),
+                message: format!("its schema has no field `{name}`"),
+            }
+            .into()),
+        }
+    }
+
+    /// Row `offset` of group `group`.
+    pub fn read_row(&self, group: usize, offset: usize) -> Result<Vec<RecordBatch>, Error> {
+        let batch = self.file.read_group(group, self.full_plan()?)?;
+        if offset >= batch.num_rows() {
+            return Ok(Vec::new());
+        }
+        Ok(vec![batch.slice(offset, 1)])
+    }
+
+    /// The rows of group `group` whose `live` flag is set.
+    pub fn read_row_group(&self, group: usize, live: Option<&[bool]>) -> Result<Vec<RecordBatch>, Error> {
+        let batch = self.file.read_group(group, self.full_plan()?)?;
+        let batch = match live {
+            None => batch,
+            Some(flags) if flags.len() == batch.num_rows() => {
+                if flags.iter().all(|&l| l) {
+                    batch
+                } else {
+                    filter_record_batch(&batch, &BooleanArray::from(flags.to_vec())).map_err(|source| {
+                        Error::Arrow { context: format!("filtering `{}`", self.path().display()), source }
+                    })?
+                }
+            }
+            Some(_) => {
+                return Err(StorageError::Corrupt {
+                    path: self.path().to_path_buf(),
+                    message: "a block group holds another number of rows than its index says".into(),
+                }
+                .into());
+            }
+        };
+        Ok(if batch.num_rows() > 0 { vec![batch] } else { Vec::new() })
+    }
+}

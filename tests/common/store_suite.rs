@@ -1,0 +1,519 @@
+// The store suite, shared by tests/store.rs (Parquet) and tests/store_avro.rs
+// (Avro): one storage code path, so the same behaviour is required of both.
+// The including file invokes `entities!("parquet")` or `entities!("avro")`.
+
+use std::path::Path;
+
+use chrono::{DateTime, Utc};
+use parquetframe::prelude::*;
+use parquetframe::storage::manifest::FileKind;
+use parquetframe::{Error, StoreOptions};
+
+/// The suite's entities, stored in `$format`.
+macro_rules! entities {
+    ($format:tt) => {
+        /// The format under test.
+        const FORMAT: &str = $format;
+
+        #[derive(Entity, Debug, Clone, PartialEq)]
+        #[entity(storage_path = "users/", primary_key = "user_id", format = $format)]
+        pub struct User {
+            pub user_id: i64,
+            pub name: String,
+            pub email: Option<String>,
+            pub age: i32,
+            pub signup: DateTime<Utc>,
+        }
+
+        #[derive(Entity, Debug, Clone, PartialEq)]
+        #[entity(storage_path = "users/", primary_key = "user_id", name = "Impostor", format = $format)]
+        pub struct Impostor {
+            pub user_id: i64,
+        }
+
+        mod v1 {
+            use parquetframe::prelude::*;
+            #[derive(Entity, Debug, Clone, PartialEq)]
+            #[entity(storage_path = "items/", primary_key = "id", name = "Item", format = $format)]
+            pub struct Item {
+                pub id: i32,
+                pub label: String,
+                pub legacy: i64,
+            }
+        }
+
+        mod v2 {
+            use parquetframe::prelude::*;
+            #[derive(Entity, Debug, Clone, PartialEq)]
+            #[entity(storage_path = "items/", primary_key = "id", name = "Item", format = $format)]
+            pub struct Item {
+                pub id: i64,
+                pub label: String,
+                #[entity(default)]
+                pub note: Option<String>,
+                #[entity(default)]
+                pub tags: Vec<String>,
+            }
+        }
+
+        mod v3 {
+            use parquetframe::prelude::*;
+            #[derive(Entity, Debug, Clone, PartialEq)]
+            #[entity(storage_path = "items/", primary_key = "id", name = "Item", format = $format)]
+            pub struct Item {
+                pub id: i64,
+                pub label: i32,
+            }
+        }
+    };
+}
+
+fn user(id: i64, name: &str) -> User {
+    User {
+        user_id: id,
+        name: name.into(),
+        email: (id % 2 == 0).then(|| format!("{name}@example.org")),
+        age: 20 + (id % 50) as i32,
+        signup: DateTime::from_timestamp(1_700_000_000 + id, 0).unwrap(),
+    }
+}
+
+fn sorted(mut users: Vec<User>) -> Vec<User> {
+    users.sort_by_key(|u| u.user_id);
+    users
+}
+
+fn temp() -> tempfile::TempDir {
+    tempfile::tempdir().expect("temp dir")
+}
+
+#[test]
+fn open_creates_a_missing_root() {
+    let dir = temp();
+    let root = dir.path().join("a/b/store");
+    Store::open(&root).unwrap();
+    assert!(root.join("_parquetframe").is_dir());
+}
+
+#[test]
+fn save_then_load_returns_the_rows() {
+    let dir = temp();
+    let store = Store::open(dir.path()).unwrap();
+    let users: Vec<User> = (0..100).map(|i| user(i, "u")).collect();
+    store.save_all(&users).unwrap();
+    assert_eq!(sorted(store.load_all::<User>().unwrap()), users);
+    assert_eq!(store.count::<User>().unwrap(), 100);
+}
+
+#[test]
+fn empty_store_loads_nothing_and_finds_nothing() {
+    let dir = temp();
+    let store = Store::open(dir.path()).unwrap();
+    assert!(store.load_all::<User>().unwrap().is_empty());
+    assert_eq!(store.find::<User>(&1).unwrap(), None);
+    assert_eq!(store.count::<User>().unwrap(), 0);
+    assert!(!store.delete::<User>(&1).unwrap());
+}
+
+#[test]
+fn upsert_replaces_row_with_same_key() {
+    let dir = temp();
+    let store = Store::open(dir.path()).unwrap();
+    store.save_all(&[user(1, "a"), user(2, "b")]).unwrap();
+    store.save(&user(2, "b2")).unwrap();
+    store.save_all(&[user(3, "c"), user(1, "a2")]).unwrap();
+    assert_eq!(sorted(store.load_all::<User>().unwrap()), vec![user(1, "a2"), user(2, "b2"), user(3, "c")]);
+    assert_eq!(store.count::<User>().unwrap(), 3);
+    assert_eq!(store.find::<User>(&2).unwrap(), Some(user(2, "b2")));
+}
+
+#[test]
+fn last_duplicate_within_one_save_wins() {
+    let dir = temp();
+    let store = Store::open(dir.path()).unwrap();
+    store.save_all(&[user(1, "first"), user(2, "x"), user(1, "last")]).unwrap();
+    assert_eq!(sorted(store.load_all::<User>().unwrap()), vec![user(1, "last"), user(2, "x")]);
+    assert_eq!(store.count::<User>().unwrap(), 2);
+}
+
+#[test]
+fn find_of_a_missing_key_is_none() {
+    let dir = temp();
+    let store = Store::open(dir.path()).unwrap();
+    store.save_all(&[user(1, "a")]).unwrap();
+    assert_eq!(store.find::<User>(&2).unwrap(), None);
+}
+
+#[test]
+fn delete_removes_and_reports_whether_it_did() {
+    let dir = temp();
+    let store = Store::open(dir.path()).unwrap();
+    store.save_all(&(0..10).map(|i| user(i, "u")).collect::<Vec<_>>()).unwrap();
+    assert!(store.delete::<User>(&3).unwrap());
+    assert!(!store.delete::<User>(&3).unwrap());
+    assert!(!store.delete::<User>(&42).unwrap());
+    assert_eq!(store.find::<User>(&3).unwrap(), None);
+    assert_eq!(store.count::<User>().unwrap(), 9);
+    assert!(store.load_all::<User>().unwrap().iter().all(|u| u.user_id != 3));
+    // Saving a deleted key brings it back.
+    store.save(&user(3, "back")).unwrap();
+    assert_eq!(store.find::<User>(&3).unwrap(), Some(user(3, "back")));
+    assert_eq!(store.count::<User>().unwrap(), 10);
+}
+
+#[test]
+fn upserts_and_deletes_do_not_rewrite_the_entity() {
+    let dir = temp();
+    let store = Store::open(dir.path()).unwrap();
+    store.save_all(&(0..1000).map(|i| user(i, "u")).collect::<Vec<_>>()).unwrap();
+    let first = store.snapshot::<User>().unwrap().files[0].clone();
+    store.save(&user(5, "changed")).unwrap();
+    store.delete::<User>(&6).unwrap();
+    let files = store.snapshot::<User>().unwrap().files;
+    assert_eq!(files[0], first, "the big file is untouched");
+    assert_eq!(files.len(), 3);
+    assert_eq!((files[1].kind, files[1].rows), (FileKind::Data, 1));
+    assert_eq!((files[2].kind, files[2].rows), (FileKind::Deletes, 1));
+}
+
+#[test]
+fn compaction_keeps_exactly_the_live_rows() {
+    let dir = temp();
+    let store = Store::open(dir.path()).unwrap();
+    store.save_all(&(0..100).map(|i| user(i, "u")).collect::<Vec<_>>()).unwrap();
+    for i in 0..5 {
+        store.save(&user(i, "v2")).unwrap();
+        store.delete::<User>(&(50 + i)).unwrap();
+    }
+    let before = sorted(store.load_all::<User>().unwrap());
+    let report = store.compact::<User>().unwrap();
+    assert_eq!(report.files_before, 11);
+    assert_eq!(report.files_after, 1);
+    assert_eq!(report.rows, 95);
+    assert_eq!(sorted(store.load_all::<User>().unwrap()), before);
+    assert_eq!(store.count::<User>().unwrap(), 95);
+    assert_eq!(store.snapshot::<User>().unwrap().files.len(), 1);
+}
+
+#[test]
+fn replaced_files_are_removed_once_no_kept_snapshot_lists_them() {
+    let dir = temp();
+    let store =
+        Store::open_with(dir.path(), StoreOptions { keep_manifests: 1, ..StoreOptions::default() }).unwrap();
+    store.save_all(&(0..10).map(|i| user(i, "u")).collect::<Vec<_>>()).unwrap();
+    store.save(&user(1, "v2")).unwrap();
+    store.compact::<User>().unwrap();
+    store.save(&user(2, "v2")).unwrap();
+    let on_disk = std::fs::read_dir(dir.path().join("users/data")).unwrap().count();
+    assert_eq!(on_disk, 2, "the compacted file and the last save");
+    assert_eq!(store.count::<User>().unwrap(), 10);
+}
+
+#[test]
+fn automatic_compaction_bounds_the_number_of_files() {
+    let dir = temp();
+    let options = StoreOptions { compact_max_files: 4, ..StoreOptions::default() };
+    let store = Store::open_with(dir.path(), options).unwrap();
+    store.save_all(&(0..200).map(|i| user(i, "u")).collect::<Vec<_>>()).unwrap();
+    for i in 0..30 {
+        store.save(&user(i * 3, "again")).unwrap();
+        if i % 4 == 0 {
+            store.delete::<User>(&(100 + i)).unwrap();
+        }
+        assert!(store.snapshot::<User>().unwrap().files.len() <= 4);
+    }
+    let users = sorted(store.load_all::<User>().unwrap());
+    assert_eq!(users.len(), 200 - 8);
+    assert_eq!(users.iter().find(|u| u.user_id == 87).map(|u| u.name.as_str()), Some("again"));
+    assert!(users.iter().all(|u| ![100, 104, 108, 112, 116, 120, 124, 128].contains(&u.user_id)));
+    assert_eq!(store.count::<User>().unwrap(), 192);
+}
+
+#[test]
+fn catalog_describes_the_entity() {
+    let dir = temp();
+    let store = Store::open(dir.path()).unwrap();
+    store.save(&user(1, "a")).unwrap();
+    let catalog = parquetframe::storage::catalog::read(dir.path()).unwrap();
+    let entry = &catalog.entities["User"];
+    assert_eq!(
+        (entry.path.as_str(), entry.primary_key.as_str(), entry.format.as_str()),
+        ("users/", "user_id", FORMAT)
+    );
+    assert_eq!(entry.arrow_schema[4].data_type, r#"Timestamp(µs, "UTC")"#);
+    let json: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("_parquetframe/catalog.json")).unwrap())
+            .unwrap();
+    assert_eq!(json["entities"]["User"]["primary_key"], "user_id");
+}
+
+#[test]
+fn two_entities_cannot_share_a_storage_path() {
+    let dir = temp();
+    let store = Store::open(dir.path()).unwrap();
+    store.save(&user(1, "a")).unwrap();
+    let err = store.save(&Impostor { user_id: 1 }).unwrap_err();
+    assert!(err.to_string().contains("entity `User` is stored there"), "{err}");
+}
+
+// ---- schema evolution ----------------------------------------------------------
+
+#[test]
+fn new_default_fields_load_old_files_and_removed_columns_are_ignored() {
+    let dir = temp();
+    let store = Store::open(dir.path()).unwrap();
+    store.save_all(&[v1::Item { id: 1, label: "old".into(), legacy: 7 }]).unwrap();
+    let items = store.load_all::<v2::Item>().unwrap();
+    assert_eq!(items, vec![v2::Item { id: 1, label: "old".into(), note: None, tags: vec![] }]);
+    store
+        .save(&v2::Item { id: 2, label: "new".into(), note: Some("n".into()), tags: vec!["t".into()] })
+        .unwrap();
+    assert_eq!(store.count::<v2::Item>().unwrap(), 2);
+    assert_eq!(store.find::<v2::Item>(&1).unwrap().map(|i| i.label), Some("old".into()));
+    // Compaction rewrites old rows in the new schema.
+    store.compact::<v2::Item>().unwrap();
+    assert_eq!(store.load_all::<v2::Item>().unwrap().len(), 2);
+}
+
+#[test]
+fn unsafe_type_change_is_an_error_naming_file_and_column() {
+    let dir = temp();
+    let store = Store::open(dir.path()).unwrap();
+    store.save_all(&[v1::Item { id: 1, label: "old".into(), legacy: 7 }]).unwrap();
+    let err = store.load_all::<v3::Item>().unwrap_err();
+    let msg = err.to_string();
+    match FORMAT {
+        // Parquet columns are read by name, then the type is checked.
+        "parquet" => assert!(
+            matches!(&err, Error::InFile { source, .. } if matches!(**source, Error::ColumnType { ref column, .. } if column == "label")),
+            "{msg}"
+        ),
+        // Avro files are resolved against the entity's schema first.
+        _ => assert!(matches!(&err, Error::Resolution { entity: "Item", .. }), "{msg}"),
+    }
+    assert!(msg.contains("items/data/part-") && msg.contains("`label`"), "{msg}");
+}
+
+// ---- bad input ----------------------------------------------------------------
+
+fn only_data_file(root: &Path) -> std::path::PathBuf {
+    let mut files: Vec<_> =
+        std::fs::read_dir(root.join("users/data")).unwrap().map(|e| e.unwrap().path()).collect();
+    files.sort();
+    files.pop().unwrap()
+}
+
+#[test]
+fn truncated_data_file_is_an_error_naming_it() {
+    let dir = temp();
+    let store = Store::open(dir.path()).unwrap();
+    store.save_all(&(0..50).map(|i| user(i, "u")).collect::<Vec<_>>()).unwrap();
+    let file = only_data_file(dir.path());
+    let bytes = std::fs::read(&file).unwrap();
+    std::fs::write(&file, &bytes[..bytes.len() / 2]).unwrap();
+    let err = store.load_all::<User>().unwrap_err();
+    assert!(err.to_string().contains(&file.display().to_string()), "{err}");
+    let err = store.find::<User>(&1).unwrap_err();
+    assert!(err.to_string().contains(&file.display().to_string()), "{err}");
+}
+
+#[test]
+fn corrupt_data_file_is_an_error_naming_it() {
+    let dir = temp();
+    let store = Store::open(dir.path()).unwrap();
+    store.save_all(&(0..50).map(|i| user(i, "u")).collect::<Vec<_>>()).unwrap();
+    let file = only_data_file(dir.path());
+    let mut bytes = std::fs::read(&file).unwrap();
+    for b in bytes.iter_mut().skip(4).take(200) {
+        *b ^= 0x5a;
+    }
+    std::fs::write(&file, &bytes).unwrap();
+    let err = store.load_all::<User>().unwrap_err();
+    assert!(err.to_string().contains(&file.display().to_string()), "{err}");
+}
+
+#[test]
+fn missing_listed_file_is_an_error_naming_it() {
+    let dir = temp();
+    let store = Store::open(dir.path()).unwrap();
+    store.save_all(&[user(1, "a")]).unwrap();
+    let file = only_data_file(dir.path());
+    std::fs::remove_file(&file).unwrap();
+    let err = store.load_all::<User>().unwrap_err();
+    assert!(
+        matches!(err, Error::Storage(parquetframe::error::StorageError::MissingDataFile { .. })),
+        "{err}"
+    );
+    assert!(err.to_string().contains(&file.display().to_string()), "{err}");
+}
+
+#[test]
+fn foreign_file_with_another_schema_is_an_error_naming_it() {
+    let dir = temp();
+    let store = Store::open(dir.path()).unwrap();
+    store.save_all(&[user(1, "a")]).unwrap();
+    // Replace the live file with a file of another entity's schema.
+    let other = temp();
+    let other_store = Store::open(other.path()).unwrap();
+    other_store.save_all(&[v1::Item { id: 1, label: "x".into(), legacy: 1 }]).unwrap();
+    let foreign = std::fs::read_dir(other.path().join("items/data")).unwrap().next().unwrap().unwrap().path();
+    let file = only_data_file(dir.path());
+    std::fs::copy(&foreign, &file).unwrap();
+    let err = store.load_all::<User>().unwrap_err();
+    assert!(err.to_string().contains(&file.display().to_string()), "{err}");
+}
+
+#[test]
+fn root_that_is_a_regular_file_is_an_error_naming_it() {
+    let dir = temp();
+    let file = dir.path().join("not-a-dir");
+    std::fs::write(&file, b"x").unwrap();
+    let err = Store::open(&file).unwrap_err();
+    assert!(err.to_string().contains(&file.display().to_string()), "{err}");
+}
+
+#[test]
+fn read_only_root_is_an_error_naming_the_path_and_loses_nothing() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = temp();
+    let store = Store::open(dir.path()).unwrap();
+    store.save_all(&[user(1, "a")]).unwrap();
+    let users = dir.path().join("users");
+    let set = |mode| {
+        for d in [users.clone(), users.join("data"), users.join("_manifest")] {
+            std::fs::set_permissions(&d, std::fs::Permissions::from_mode(mode)).unwrap();
+        }
+    };
+    set(0o555);
+    let probe = users.join("data/probe");
+    let writable = std::fs::write(&probe, b"x").is_ok(); // root ignores permissions
+    let _ = std::fs::remove_file(&probe);
+    let result = store.save(&user(2, "b"));
+    set(0o755);
+    if !writable {
+        let err = result.unwrap_err();
+        assert!(err.to_string().contains(&users.display().to_string()), "{err}");
+    }
+    assert!(store.find::<User>(&1).unwrap().is_some(), "committed data survives");
+}
+
+#[test]
+fn leftovers_of_an_interrupted_commit_are_cleaned_by_the_next_writer() {
+    let dir = temp();
+    let store = Store::open(dir.path()).unwrap();
+    store.save_all(&[user(1, "a")]).unwrap();
+    let data = dir.path().join("users/data");
+    std::fs::write(data.join("part-000000000099-crashed.parquet"), b"half a file").unwrap();
+    std::fs::write(dir.path().join("users/_manifest/.tmp-crashed"), b"{").unwrap();
+    assert_eq!(store.load_all::<User>().unwrap().len(), 1, "readers ignore leftovers");
+    store.save(&user(2, "b")).unwrap();
+    assert!(!data.join("part-000000000099-crashed.parquet").exists());
+    assert!(!dir.path().join("users/_manifest/.tmp-crashed").exists());
+    assert_eq!(store.count::<User>().unwrap(), 2);
+}
+
+#[test]
+fn readers_see_the_old_or_the_new_state_never_a_part() {
+    let dir = temp();
+    let store = Store::open(dir.path()).unwrap();
+    store.save_all(&(0..1000).map(|i| user(i, "v0")).collect::<Vec<_>>()).unwrap();
+    std::thread::scope(|s| {
+        s.spawn(|| {
+            for round in 1..=20 {
+                let name = format!("v{round}");
+                store.save_all(&(0..1000).map(|i| user(i, &name)).collect::<Vec<_>>()).unwrap();
+            }
+        });
+        for _ in 0..40 {
+            let users = store.load_all::<User>().unwrap();
+            assert_eq!(users.len(), 1000);
+            let first = &users[0].name;
+            assert!(users.iter().all(|u| &u.name == first), "a load mixed two commits");
+        }
+    });
+}
+
+#[test]
+fn default_store_comes_from_the_environment() {
+    let dir = temp();
+    // SAFETY: this is the only test in this binary that touches the environment.
+    unsafe { std::env::set_var("PARQUETFRAME_ROOT", dir.path()) };
+    user(7, "env").save().unwrap();
+    User::save_all(&[user(8, "env")]).unwrap();
+    assert_eq!(User::find(&7).unwrap(), Some(user(7, "env")));
+    assert_eq!(User::count().unwrap(), 2);
+    assert!(User::delete(&8).unwrap());
+    assert_eq!(User::load_all().unwrap(), vec![user(7, "env")]);
+    assert!(dir.path().join("users/_manifest").is_dir());
+}
+
+#[test]
+fn many_row_groups_round_trip_in_order() {
+    let dir = temp();
+    let mut options = StoreOptions::default();
+    options.write.row_group_size = 10;
+    let store = Store::open_with(dir.path(), options).unwrap();
+    let users: Vec<User> = (0..95).map(|i| user(i, "rg")).collect();
+    store.save_all(&users).unwrap();
+    let file = only_data_file(dir.path());
+    if FORMAT == "parquet" {
+        let reader =
+            parquet::file::reader::SerializedFileReader::new(std::fs::File::open(&file).unwrap()).unwrap();
+        assert_eq!(parquet::file::reader::FileReader::num_row_groups(&reader), 10);
+    } else {
+        let avro = parquetframe::avro::AvroFile::open(&file).unwrap();
+        assert_eq!((avro.blocks().len(), avro.rows()), (10, 95), "a block per written batch");
+    }
+    assert_eq!(store.load_all::<User>().unwrap(), users, "storage order is save order");
+    assert_eq!(store.find::<User>(&57).unwrap(), Some(user(57, "rg")));
+    // Unsorted keys with a duplicate across row groups: the last one wins.
+    let mut mixed: Vec<User> = (0..30).rev().map(|i| user(i, "m")).collect();
+    mixed.push(user(29, "last"));
+    store.save_all(&mixed).unwrap();
+    assert_eq!(store.find::<User>(&29).unwrap(), Some(user(29, "last")));
+    assert_eq!(store.count::<User>().unwrap(), 95);
+}
+
+#[test]
+fn corrupt_manifest_is_an_error_naming_it_and_writers_do_not_clobber_it() {
+    let dir = temp();
+    let store = Store::open(dir.path()).unwrap();
+    store.save_all(&[user(1, "a")]).unwrap();
+    let manifest =
+        std::fs::read_dir(dir.path().join("users/_manifest")).unwrap().next().unwrap().unwrap().path();
+    std::fs::write(&manifest, b"{ not json").unwrap();
+    let err = store.load_all::<User>().unwrap_err();
+    assert!(err.to_string().contains(&manifest.display().to_string()), "{err}");
+    let err = store.save(&user(2, "b")).unwrap_err();
+    assert!(err.to_string().contains(&manifest.display().to_string()), "{err}");
+    assert_eq!(std::fs::read(&manifest).unwrap(), b"{ not json", "left for a person to inspect");
+}
+
+#[test]
+fn writer_threads_in_one_process_lose_no_commit() {
+    let dir = temp();
+    let store = Store::open(dir.path()).unwrap();
+    std::thread::scope(|s| {
+        for t in 0..4i64 {
+            let store = store.clone();
+            s.spawn(move || {
+                for i in 0..15 {
+                    let id = t * 1000 + i;
+                    store.save(&user(id, "thread")).unwrap();
+                    if i % 5 == 4 {
+                        assert!(store.delete::<User>(&(id - 1)).unwrap());
+                    }
+                }
+            });
+        }
+    });
+    assert_eq!(store.count::<User>().unwrap(), 4 * (15 - 3));
+    let users = store.load_all::<User>().unwrap();
+    assert_eq!(users.len(), 48);
+    for t in 0..4i64 {
+        for i in 0..15 {
+            let deleted = i % 5 == 3;
+            assert_eq!(users.iter().any(|u| u.user_id == t * 1000 + i), !deleted, "thread {t} row {i}");
+        }
+    }
+}
