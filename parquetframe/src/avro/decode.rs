@@ -31,6 +31,8 @@ const MAX_SKIP_DEPTH: usize = 64;
 #[derive(Debug, Clone)]
 pub(crate) struct Plan {
     fields: Vec<(Op, Box<str>)>,
+    /// Reader fields the writer lacks: null each row (those with a null default).
+    missing: Vec<usize>,
     outs: Vec<Spec>,
     columns: Vec<usize>,
 }
@@ -94,6 +96,9 @@ enum Op {
     Fail(Box<str>),
 }
 
+/// Decoding steps of a record's fields, with the field names for errors.
+type FieldOps = Vec<(Op, Box<str>)>;
+
 #[derive(Debug, Clone, Copy)]
 enum Scale {
     One,
@@ -105,7 +110,7 @@ enum Scale {
 enum Text {
     Utf8,
     Raw,
-    UuidText,
+    Uuid,
     Decimal(i128),
     U64,
 }
@@ -151,9 +156,9 @@ impl Plan {
             let out = b.out(&rfield.schema, afield).map_err(|e| in_field(afield.name(), e))?;
             readers.push((rfield, out));
         }
-        let (fields, _) = b.record_fields(wrec, &readers)?;
+        let (fields, missing) = b.record_fields(wrec, &readers)?;
         let columns = readers.iter().map(|(_, o)| *o).filter(|&o| b.outs[o].used).collect();
-        Ok(Plan { fields, outs: b.outs, columns })
+        Ok(Plan { fields, missing, outs: b.outs, columns })
     }
 
     /// Decodes `blocks` (row count, decompressed bytes) into one batch.
@@ -177,6 +182,9 @@ impl Plan {
                 for (op, name) in &self.fields {
                     run(op, &mut input, &mut outs)
                         .map_err(|e| format!("block {index}, row {row}, field `{name}`: {e}"))?;
+                }
+                for &m in &self.missing {
+                    null_here(&mut outs, m);
                 }
             }
             if input.remaining() != 0 {
@@ -304,7 +312,7 @@ impl<'w, 'r> Build<'_, 'w, 'r> {
         &mut self,
         writer: &'w RecordSchema,
         readers: &[(&'r apache_avro::schema::RecordField, usize)],
-    ) -> Result<(Vec<(Op, Box<str>)>, Vec<usize>), String> {
+    ) -> Result<(FieldOps, Vec<usize>), String> {
         let mut ops = Vec::with_capacity(writer.fields.len());
         let mut matched = vec![false; readers.len()];
         for wf in &writer.fields {
@@ -319,7 +327,18 @@ impl<'w, 'r> Build<'_, 'w, 'r> {
             };
             ops.push((op, wf.name.as_str().into()));
         }
-        let missing = readers.iter().zip(matched).filter(|(_, m)| !m).map(|((_, o), _)| *o).collect();
+        // A reader field the writer lacks takes its default: null for a field
+        // declared `["null", T]` with default null (an `Option`). Others are
+        // left out, and the entity's reading rules decide (e.g. `#[field(default)]`).
+        let mut missing = Vec::new();
+        for ((rf, out), hit) in readers.iter().zip(matched) {
+            if !hit {
+                if rf.default == Some(serde_json::Value::Null) && self.outs[*out].field.is_nullable() {
+                    self.outs[*out].used = true;
+                }
+                missing.push(*out);
+            }
+        }
         Ok((ops, missing))
     }
 
@@ -366,7 +385,7 @@ impl<'w, 'r> Build<'_, 'w, 'r> {
             (Physical::Bytes | Physical::String, Kind::Bytes { utf8 }) => {
                 Op::Bytes(out, if utf8 { Text::Utf8 } else { Text::Raw })
             }
-            (Physical::String, Kind::Fixed(16)) => Op::Bytes(out, Text::UuidText),
+            (Physical::String, Kind::Fixed(16)) => Op::Bytes(out, Text::Uuid),
             (Physical::Bytes, Kind::Fixed(_)) => Op::Bytes(out, Text::Raw),
             (Physical::Fixed(w), Kind::Fixed(n)) if w == n => Op::Fixed(out, n, Text::Raw),
             (Physical::Bytes, Kind::Decimal { scale }) => Op::Bytes(out, decimal(writer, scale)?),
@@ -832,7 +851,7 @@ fn push_bytes(out: &mut Out, b: &[u8], text: Text) -> Result<(), String> {
             }
             data.extend_from_slice(b);
         }
-        (Buf::Fixed { size: 16, data }, Text::UuidText) => {
+        (Buf::Fixed { size: 16, data }, Text::Uuid) => {
             let text = std::str::from_utf8(b).map_err(|_| "uuid is not valid UTF-8".to_string())?;
             data.extend_from_slice(&parse_uuid(text)?);
         }

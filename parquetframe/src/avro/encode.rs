@@ -44,6 +44,7 @@ enum Enc<'a> {
     Decimal(&'a [i128]),
     EnumText { offsets: &'a [i32], data: &'a [u8], symbols: HashMap<&'a [u8], i64> },
     EnumKeys { keys: &'a [i32], symbols: Vec<Option<i64>> },
+    NonNull { nulls: Option<&'a NullBuffer>, inner: Box<Enc<'a>> },
     Nullable { nulls: Option<&'a NullBuffer>, null_branch: i64, value_branch: i64, inner: Box<Enc<'a>> },
     List { offsets: &'a [i32], item: Box<Enc<'a>> },
     Map { offsets: &'a [i32], key: Box<Enc<'a>>, value: Box<Enc<'a>> },
@@ -119,7 +120,10 @@ fn bind<'a>(
         });
     }
     if !nulls_handled && array.null_count() > 0 && !matches!(schema, Schema::Null) {
-        return Err(format!("{} nulls, but the Avro type is not nullable", array.null_count()));
+        // Nulls under a null parent (a struct's children) are never written;
+        // any other is an error at its row.
+        let inner = bind(names, schema, array, true)?;
+        return Ok(Enc::NonNull { nulls: array.nulls(), inner: Box::new(inner) });
     }
     let mismatch = || format!("cannot write Arrow {} as Avro {:?}", array.data_type(), physical(schema));
     let dt = array.data_type();
@@ -325,6 +329,12 @@ impl Enc<'_> {
                     }
                     inner.put(row, out)?;
                 }
+            }
+            Enc::NonNull { nulls, inner } => {
+                if nulls.is_some_and(|n| n.is_null(row)) {
+                    return Err("null value, but the Avro type is not nullable".into());
+                }
+                inner.put(row, out)?;
             }
             Enc::Bool(a) => {
                 if row >= a.len() {

@@ -19,9 +19,12 @@ impl<'s> Names<'s> {
     }
 
     fn collect(&mut self, schema: &'s Schema) {
-        if let Some(name) = schema.name() {
-            if self.by_name.insert(name.fullname(None), schema).is_some() {
-                return;
+        if let (Some(name), false) = (schema.name(), matches!(schema, Schema::Ref { .. })) {
+            match self.by_name.entry(name.fullname(None)) {
+                std::collections::hash_map::Entry::Occupied(_) => return,
+                std::collections::hash_map::Entry::Vacant(v) => {
+                    v.insert(schema);
+                }
             }
         }
         match schema {

@@ -85,8 +85,8 @@ pub fn sniff(path: &Path) -> Result<Format, Error> {
 pub enum DataFile {
     /// A Parquet file.
     Parquet(parquet::DataFile),
-    /// An Avro container file.
-    Avro(avro::DataFile),
+    /// An Avro container file (boxed: its block index makes it the larger variant).
+    Avro(Box<avro::DataFile>),
 }
 
 impl DataFile {
@@ -94,7 +94,7 @@ impl DataFile {
     pub fn open(path: &Path, target: &Target) -> Result<Self, Error> {
         Ok(match format_of(path)? {
             Format::Parquet => DataFile::Parquet(parquet::DataFile::open(path)?),
-            Format::Avro => DataFile::Avro(avro::DataFile::open(path, target)?),
+            Format::Avro => DataFile::Avro(Box::new(avro::DataFile::open(path, target)?)),
         })
     }
 
@@ -102,7 +102,7 @@ impl DataFile {
     pub fn open_indexed(path: &Path, target: &Target) -> Result<Self, Error> {
         Ok(match format_of(path)? {
             Format::Parquet => DataFile::Parquet(parquet::DataFile::open_indexed(path)?),
-            Format::Avro => DataFile::Avro(avro::DataFile::open(path, target)?),
+            Format::Avro => DataFile::Avro(Box::new(avro::DataFile::open(path, target)?)),
         })
     }
 
