@@ -142,3 +142,106 @@ fn fastavro_parses_the_schema_and_agrees_on_canonical_form_and_fingerprint() {
     let ours: String = User::avro_fingerprint().to_le_bytes().iter().map(|b| format!("{b:02x}")).collect();
     assert_eq!(line("fingerprint "), ours);
 }
+
+#[derive(Entity, Debug, Clone, PartialEq)]
+#[entity(storage_path = "avro_users/", primary_key = "user_id", format = "avro", name = "AvroUser")]
+pub struct AvroUser {
+    pub user_id: i64,
+    pub name: String,
+    pub email: Option<String>,
+    pub age: i32,
+    pub score: f64,
+    pub active: bool,
+    pub signup: DateTime<Utc>,
+    pub tags: Vec<String>,
+}
+
+fn avro_user(u: User) -> AvroUser {
+    let User { user_id, name, email, age, score, active, signup, tags } = u;
+    AvroUser { user_id, name, email, age, score, active, signup, tags }
+}
+
+#[test]
+fn fastavro_reads_our_files_with_every_codec_and_gets_equal_records() {
+    let Some(python) = python() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let users: Vec<User> = (0..3000).map(|i| user(i, "avro")).collect();
+    let expected = dir.path().join("expected.json");
+    std::fs::write(&expected, expected_json(&users)).unwrap();
+    for name in parquetframe::avro::Codec::NAMES {
+        let file = dir.path().join(format!("ours-{name}.avro"));
+        User::write_file_with(&file, &users, parquetframe::avro::Codec::from_name(name).unwrap()).unwrap();
+        run(
+            &python,
+            &[
+                script("fastavro_files.py").as_os_str(),
+                "read".as_ref(),
+                file.as_os_str(),
+                expected.as_os_str(),
+            ],
+        );
+    }
+}
+
+#[test]
+fn fastavro_reads_the_live_rows_of_an_avro_entity() {
+    let Some(python) = python() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    let mut users: Vec<AvroUser> = (0..400).map(|i| avro_user(user(i, "v1"))).collect();
+    store.save_all(&users).unwrap();
+    for i in (0..400).step_by(29) {
+        users[i as usize] = avro_user(user(i, "v2"));
+        store.save(&users[i as usize]).unwrap();
+    }
+    assert!(store.delete::<AvroUser>(&7).unwrap());
+    users.retain(|u| u.user_id != 7);
+    let plain: Vec<User> = users
+        .iter()
+        .cloned()
+        .map(|a| User {
+            user_id: a.user_id,
+            name: a.name,
+            email: a.email,
+            age: a.age,
+            score: a.score,
+            active: a.active,
+            signup: a.signup,
+            tags: a.tags,
+        })
+        .collect();
+    let expected = dir.path().join("expected.json");
+    std::fs::write(&expected, expected_json(&plain)).unwrap();
+    let args =
+        [script("check_store.py").into_os_string(), dir.path().into(), "AvroUser".into(), expected.into()];
+    run(&python, &args.iter().map(|s| s.as_os_str()).collect::<Vec<_>>());
+}
+
+#[test]
+fn files_written_by_fastavro_load_with_every_codec() {
+    let Some(python) = python() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    run(&python, &[script("fastavro_files.py").as_os_str(), "write".as_ref(), dir.path().as_os_str()]);
+    let base = DateTime::parse_from_rfc3339("2024-01-01T00:00:00Z").unwrap().with_timezone(&Utc);
+    for name in ["null", "deflate", "snappy", "zstandard", "bzip2", "xz"] {
+        let file = dir.path().join(format!("py-{name}.avro"));
+        let blocks = parquetframe::avro::AvroFile::open(&file).unwrap().blocks().len();
+        assert!(blocks > 10, "fastavro wrote {blocks} blocks");
+        let users = User::read_file(&file).unwrap();
+        assert_eq!(users.len(), 1000, "{name}");
+        for (i, u) in users.iter().enumerate() {
+            let i = i as i64;
+            let expected = User {
+                user_id: i,
+                name: format!("py-{i} ünï"),
+                email: (i % 3 != 0).then(|| format!("{i}@py.org")),
+                age: 20 + (i % 30) as i32,
+                score: i as f64 / 4.0,
+                active: i % 2 == 0,
+                signup: base + chrono::Duration::milliseconds(i),
+                tags: (0..i % 3).map(|t| format!("t{t}")).collect(),
+            };
+            assert_eq!(u, &expected, "{name}");
+        }
+    }
+}

@@ -1,6 +1,7 @@
-"""Reads an entity of a parquetframe store with pyarrow, polars and DuckDB,
-using only the catalog and the manifest (no Rust types), and checks that all
-three give exactly the expected rows.
+"""Reads an entity of a parquetframe store with pyarrow, polars and DuckDB
+(Parquet entities) or fastavro (Avro entities), using only the catalog and
+the manifest (no Rust types), and checks that each gives exactly the
+expected rows.
 
 usage: check_store.py ROOT ENTITY EXPECTED_JSON
 """
@@ -10,6 +11,7 @@ import os
 import sys
 
 import duckdb
+import fastavro
 import polars as pl
 import pyarrow.parquet as pq
 
@@ -65,8 +67,15 @@ def main():
         names = [d[0] for d in cur.description]
         return [dict(zip(names, r)) for r in cur.fetchall()]
 
+    def rows_fastavro(path):
+        with open(os.path.join(base, path), "rb") as f:
+            return list(fastavro.reader(f))
+
+    readers = [("pyarrow", rows_pyarrow), ("polars", rows_polars), ("duckdb", rows_duckdb)]
+    if meta["format"] == "avro":
+        readers = [("fastavro", rows_fastavro)]
     expected = sorted(json.load(open(expected_path)), key=lambda r: r[key])
-    for name, read in [("pyarrow", rows_pyarrow), ("polars", rows_polars), ("duckdb", rows_duckdb)]:
+    for name, read in readers:
         got = live_rows(files, read, key)
         got = sorted(({c: normalise(r.get(c)) for c in columns} for r in got), key=lambda r: r[key])
         if got != expected:
