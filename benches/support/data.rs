@@ -39,6 +39,7 @@ pub fn users(n: usize) -> Vec<BenchUser> {
 }
 
 /// The reference's conversion: downcast once, build structs row by row.
+#[allow(dead_code)] // not every benchmark uses the hand-written reader
 pub fn hand_written_from_batch(batch: &RecordBatch, out: &mut Vec<BenchUser>) {
     let col = |name: &str| batch.column_by_name(name).unwrap();
     let id = col("id").as_primitive::<Int64Type>();

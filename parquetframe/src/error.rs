@@ -177,17 +177,6 @@ pub enum StorageError {
     /// Another entity already uses this storage path, or the catalog disagrees with the type.
     #[error("{0}")]
     Catalog(String),
-    /// The entity's format has no storage yet.
-    #[error(
-        "entity `{entity}` is declared `format = \"{format}\"`, but this release stores only Parquet \
-         entities (Avro storage is issue #4); use `format = \"parquet\"` for now"
-    )]
-    UnsupportedFormat {
-        /// The entity.
-        entity: &'static str,
-        /// Its declared format.
-        format: &'static str,
-    },
     /// Configuration could not be read.
     #[error("configuration: {0}")]
     Config(String),

@@ -7,12 +7,15 @@
 //! - `#[derive(Entity)]` and `#[derive(Record)]`: a struct's Arrow schema and
 //!   fast, columnar conversion to and from Arrow
 //!   [`RecordBatch`](arrow::array::RecordBatch)es;
-//! - the [`Store`]: entities as Parquet files in a directory, with atomic
-//!   commits, upserts by primary key, deletes, compaction and a catalog;
-//!   `User::load_all()`, `user.save()` and friends on the configured default store.
+//! - the [`Store`]: entities as Parquet or Avro files in a directory, with
+//!   atomic commits, upserts by primary key, deletes, compaction and a catalog;
+//!   `User::load_all()`, `user.save()` and friends on the configured default store;
+//! - Avro schemas from the struct, Avro container files with every codec
+//!   ([`avro`]), and [`Record::read_file`] / [`Record::write_file`] for any
+//!   Parquet or Avro file, with Avro schema resolution (see `docs/avro.md`).
 //!
-//! Avro files, relations, queries and the `pframe` tool are not in this release
-//! yet; see the README's status table.
+//! Relations, queries and the `pframe` tool are not in this release yet; see
+//! the README's status table.
 //!
 //! ```
 //! use parquetframe::prelude::*;
@@ -110,3 +113,8 @@ pub mod prelude {
 #[cfg(doctest)]
 #[doc = include_str!("../../docs/storage.md")]
 pub struct DocsStorage;
+
+/// The code examples in `docs/avro.md` compile and run as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../../docs/avro.md")]
+pub struct DocsAvro;

@@ -1,0 +1,161 @@
+//! Avro benchmark (issue #4): write and read of `User`-like rows as Avro
+//! container files, all uncompressed, against apache-avro's serde path
+//! (`Writer::append_ser`, `Reader` + `from_value`) and fastavro (Python, same
+//! file, timed inside Python), with the physical reference: the same rows as
+//! uncompressed Parquet through arrow-rs (ArrowWriter; the arrow-rs reader),
+//! converted with the same `to_record_batch` / `from_record_batch`.
+//!
+//! `cargo bench --bench avro` (sizes: `BENCH_ROWS=1000000,10000000`; fastavro
+//! from `BENCH_PYTHON`, else the venv of `scripts/python-env.sh`).
+
+mod support;
+
+use std::fs::File;
+use std::io::BufWriter;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Duration;
+
+use apache_avro::{Reader, Writer, from_value};
+use parquet::arrow::ArrowWriter;
+use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use parquet::file::properties::WriterProperties;
+use parquetframe::avro::Codec;
+use parquetframe::prelude::*;
+use support::data::{BenchUser, users};
+use support::{Measured, compare, report, sizes};
+
+const ROW_GROUP: usize = 128 * 1024;
+
+fn python() -> Option<PathBuf> {
+    if let Some(p) = std::env::var_os("BENCH_PYTHON") {
+        return Some(PathBuf::from(p));
+    }
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let out = Command::new("bash").arg(root.join("scripts/python-env.sh")).output().ok()?;
+    out.status.success().then(|| PathBuf::from(String::from_utf8_lossy(&out.stdout).trim()))
+}
+
+/// fastavro's median read and write times of `file`, measured in Python.
+fn fastavro(python: &Path, file: &Path, rounds: usize) -> Option<(Duration, Duration)> {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/fastavro_bench.py");
+    let out = Command::new(python).arg(script).arg(file).arg(rounds.to_string()).output().ok()?;
+    if !out.status.success() {
+        eprintln!("fastavro failed: {}", String::from_utf8_lossy(&out.stderr));
+        return None;
+    }
+    let text = String::from_utf8_lossy(&out.stdout);
+    let get =
+        |k: &str| text.lines().find_map(|l| l.strip_prefix(k)).and_then(|v| v.trim().parse::<f64>().ok());
+    Some((Duration::from_secs_f64(get("read ")?), Duration::from_secs_f64(get("write ")?)))
+}
+
+fn main() {
+    let dir = std::env::var_os("BENCH_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(std::env::temp_dir)
+        .join("pf-avro-bench");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let python = python();
+    println!("threads: {}, every file uncompressed", rayon::current_num_threads());
+    let schema = BenchUser::avro_schema();
+    for n in sizes(&[1_000_000, 10_000_000]) {
+        let rows = users(n);
+        let rounds = if n >= 5_000_000 { 1 } else { 3 };
+        let ours = dir.join("ours.avro");
+        let serde_file = dir.join("serde.avro");
+        let parquet_file = dir.join("ref.parquet");
+        let props = || WriterProperties::builder().set_max_row_group_row_count(Some(ROW_GROUP)).build();
+
+        let mut write = compare(
+            rounds,
+            &mut [
+                (
+                    "parquetframe write_file (Avro)",
+                    Box::new(|| BenchUser::write_file_with(&ours, &rows, Codec::Null).unwrap()),
+                ),
+                (
+                    "apache-avro append_ser",
+                    Box::new(|| {
+                        let out = BufWriter::new(File::create(&serde_file).unwrap());
+                        let mut w = Writer::new(schema, out).unwrap();
+                        for r in &rows {
+                            w.append_ser(r).unwrap();
+                        }
+                        w.flush().unwrap();
+                    }),
+                ),
+                (
+                    "reference: Parquet via arrow-rs",
+                    Box::new(|| {
+                        let mut w = ArrowWriter::try_new(
+                            File::create(&parquet_file).unwrap(),
+                            BenchUser::arrow_schema(),
+                            Some(props()),
+                        )
+                        .unwrap();
+                        for c in rows.chunks(ROW_GROUP) {
+                            w.write(&BenchUser::to_record_batch(c).unwrap()).unwrap();
+                        }
+                        w.close().unwrap();
+                    }),
+                ),
+            ],
+        );
+        let mut read = compare(
+            rounds,
+            &mut [
+                (
+                    "parquetframe read_file (Avro)",
+                    Box::new(|| assert_eq!(BenchUser::read_file(&ours).unwrap().len(), n)),
+                ),
+                (
+                    "apache-avro Reader + from_value",
+                    Box::new(|| {
+                        let reader =
+                            Reader::new(std::io::BufReader::new(File::open(&serde_file).unwrap())).unwrap();
+                        let mut out: Vec<BenchUser> = Vec::with_capacity(n);
+                        for v in reader {
+                            out.push(from_value(&v.unwrap()).unwrap());
+                        }
+                        assert_eq!(out.len(), n);
+                    }),
+                ),
+                (
+                    "reference: Parquet via arrow-rs",
+                    Box::new(|| {
+                        let reader =
+                            ParquetRecordBatchReaderBuilder::try_new(File::open(&parquet_file).unwrap())
+                                .unwrap()
+                                .with_batch_size(ROW_GROUP)
+                                .build()
+                                .unwrap();
+                        let mut out: Vec<BenchUser> = Vec::with_capacity(n);
+                        for b in reader {
+                            out.extend(BenchUser::from_record_batch(&b.unwrap()).unwrap());
+                        }
+                        assert_eq!(out.len(), n);
+                    }),
+                ),
+            ],
+        );
+        assert_eq!(BenchUser::read_file(&serde_file).unwrap(), rows, "both Avro writers wrote the same rows");
+        if let Some((r, w)) = python.as_deref().and_then(|p| fastavro(p, &ours, rounds.max(2))) {
+            write.push(Measured { name: "fastavro writer (Python)", median: w });
+            read.push(Measured { name: "fastavro reader (Python)", median: r });
+        } else {
+            println!("fastavro: not available (set BENCH_PYTHON)");
+        }
+        let size = |p: &Path| std::fs::metadata(p).map(|m| m.len()).unwrap_or(0) as f64 / 1e6;
+        println!(
+            "\nfile sizes: ours {:.1} MB, apache-avro {:.1} MB, Parquet {:.1} MB",
+            size(&ours),
+            size(&serde_file),
+            size(&parquet_file)
+        );
+        report("write", n, &write, &["parquetframe write_file (Avro)", "reference: Parquet via arrow-rs"]);
+        report("read", n, &read, &["parquetframe read_file (Avro)", "reference: Parquet via arrow-rs"]);
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
