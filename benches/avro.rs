@@ -141,7 +141,7 @@ fn main() {
             ],
         );
         assert_eq!(BenchUser::read_file(&serde_file).unwrap(), rows, "both Avro writers wrote the same rows");
-        if let Some((r, w)) = python.as_deref().and_then(|p| fastavro(p, &ours, rounds.max(2))) {
+        if let Some((r, w)) = python.as_deref().and_then(|p| fastavro(p, &ours, rounds)) {
             write.push(Measured { name: "fastavro writer (Python)", median: w });
             read.push(Measured { name: "fastavro reader (Python)", median: r });
         } else {
