@@ -16,10 +16,7 @@ use crate::storage::io;
 
 /// Every row of the Parquet or Avro file at `path` as `T` (see [`Record::read_file`]).
 pub fn read<T: Record>(path: &Path) -> Result<Vec<T>> {
-    let in_file = |e: Error| match e {
-        Error::Storage(_) | Error::InFile { .. } | Error::Resolution { .. } => e,
-        other => Error::InFile { path: path.to_path_buf(), source: Box::new(other) },
-    };
+    let in_file = |e| crate::storage::in_file(path, e);
     let parts: Vec<Vec<T>> = match formats::sniff(path)? {
         Format::Parquet => {
             let data = formats::parquet::DataFile::open(path)?;

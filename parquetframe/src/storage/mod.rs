@@ -633,9 +633,10 @@ fn clean_orphans(paths: &EntityPaths) -> Result<(), Error> {
     Ok(())
 }
 
-fn in_file(path: &Path, e: Error) -> Error {
+/// `e` with the file it came from, unless it already names one.
+pub(crate) fn in_file(path: &Path, e: Error) -> Error {
     match e {
-        Error::Storage(_) | Error::InFile { .. } => e,
+        Error::Storage(_) | Error::InFile { .. } | Error::Resolution { .. } => e,
         other => Error::InFile { path: path.to_path_buf(), source: Box::new(other) },
     }
 }
