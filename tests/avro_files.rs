@@ -29,6 +29,14 @@ pub struct User {
     pub tags: Vec<String>,
 }
 
+/// A reader with fewer fields than the files: always read through resolution.
+#[derive(Record, Debug, Clone, PartialEq)]
+#[record(namespace = "com.example")]
+pub struct UserIdAndTags {
+    pub user_id: i64,
+    pub tags: Vec<String>,
+}
+
 fn temp() -> tempfile::TempDir {
     tempfile::tempdir().expect("temp dir")
 }
@@ -312,16 +320,45 @@ fn bad_files_are_errors_naming_the_file() {
 }
 
 #[test]
+fn a_datum_that_does_not_match_the_schema_is_an_error_naming_block_row_and_field() {
+    let dir = temp();
+    let (path, good) = ours(dir.path());
+    let start = parquetframe::avro::AvroFile::open(&path).unwrap().blocks()[0].offset as usize;
+    // Row 0: user_id 0 (1 byte), name "n0" (3), email null (1), score (8), plan (1).
+    assert_eq!(&good[start..start + 5], &[0, 4, b'n', b'0', 0]);
+    let cases: [(usize, u8, &str, &str); 3] = [
+        (start + 2, 0xff, "field `name`", "UTF-8"),
+        (start + 4, 14, "field `email`", "union branch 7"),
+        (start + 13, 10, "field `plan`", "symbol index 5"),
+    ];
+    for (at, byte, field, what) in cases {
+        let mut bad = good.clone();
+        bad[at] = byte;
+        let err = error_of(dir.path(), "datum.avro", &bad);
+        assert!(err.contains("block 0, row 0") && err.contains(field) && err.contains(what), "{err}");
+    }
+    // A reader that skips `name` skips its bytes unchecked, as Avro resolution does.
+    let mut bad = good.clone();
+    bad[start + 2] = 0xff;
+    assert_eq!(UserIdAndTags::read_file(good_path(dir.path(), &bad)).unwrap().len(), 300);
+}
+
+#[test]
 fn every_prefix_and_every_flipped_byte_is_an_error_or_data_never_a_panic() {
     let dir = temp();
     let (_, good) = ours(dir.path());
     let path = dir.path().join("fuzzed.avro");
     let all = User::read_file(good_path(dir.path(), &good)).unwrap();
+    // `User` decodes directly (the file's schema is its own); `UserIdAndTags`
+    // goes through resolution: both decoders see every mutation.
     for cut in (0..good.len()).step_by(7) {
         std::fs::write(&path, &good[..cut]).unwrap();
         // A cut at a block boundary is a valid, shorter file (Avro cannot tell).
         if let Ok(rows) = User::read_file(&path) {
             assert!(rows.len() < all.len() && rows[..] == all[..rows.len()], "cut at {cut}");
+        }
+        if let Ok(rows) = UserIdAndTags::read_file(&path) {
+            assert!(rows.len() < all.len(), "cut at {cut}");
         }
     }
     for i in (0..good.len()).step_by(3) {
@@ -329,6 +366,9 @@ fn every_prefix_and_every_flipped_byte_is_an_error_or_data_never_a_panic() {
         bad[i] ^= 0x55;
         std::fs::write(&path, &bad).unwrap();
         if let Ok(rows) = User::read_file(&path) {
+            assert!(rows.len() <= 300);
+        }
+        if let Ok(rows) = UserIdAndTags::read_file(&path) {
             assert!(rows.len() <= 300);
         }
     }

@@ -341,6 +341,52 @@ fn every_type_round_trips_through_avro_files_with_every_codec() {
     }
 }
 
+/// `write_file` / `read_file` encode and decode Avro straight from the structs;
+/// the store goes through Arrow arrays. Both must write the same datums and
+/// read each other's files.
+#[test]
+fn direct_and_columnar_avro_paths_write_the_same_bytes_and_read_each_other() {
+    use parquetframe::avro::{AvroFile, Codec, container};
+    use parquetframe::storage::formats::{Target, avro::DataFile};
+    let dir = tempfile::tempdir().unwrap();
+    let rows: Vec<Everything> = (0..50).map(sample).collect();
+    let direct = dir.path().join("direct.avro");
+    Everything::write_file_with(&direct, &rows, Codec::Null).unwrap();
+    let columnar = dir.path().join("columnar.avro");
+    let json = Everything::avro_schema_json().to_string();
+    let batch = Everything::to_record_batch(&rows);
+    container::write(&columnar, Everything::avro_schema(), &json, Codec::Null, &[], std::iter::once(batch))
+        .unwrap();
+    let datums = |path: &std::path::Path| {
+        let file = AvroFile::open(path).unwrap();
+        (0..file.blocks().len()).flat_map(|i| file.block_data(i).unwrap()).collect::<Vec<u8>>()
+    };
+    assert_eq!(datums(&direct), datums(&columnar));
+    // The direct decoder reads the columnar writer's file ...
+    assert_eq!(normalise(Everything::read_file(&columnar).unwrap()), normalise(rows.clone()));
+    // ... and the store's resolving reader reads the direct writer's file.
+    let file = DataFile::open(&direct, &Target::of::<Everything>()).unwrap();
+    let mut back = Vec::new();
+    for group in 0..file.row_group_rows().len() {
+        for batch in file.read_row_group(group, None).unwrap() {
+            back.extend(Everything::from_record_batch(&batch).unwrap());
+        }
+    }
+    assert_eq!(normalise(back), normalise(rows));
+}
+
+#[test]
+fn unrepresentable_values_are_encode_errors_in_avro_files_too() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("bad.avro");
+    let mut rows = vec![sample(0), sample(1)];
+    rows[1].price = Decimal::new(1, 6);
+    let err = Everything::write_file(&path, &rows).unwrap_err();
+    assert!(matches!(err, Error::Encode { row: 1, ref column, .. } if column == "price"), "{err}");
+    assert!(!path.exists(), "nothing is left behind");
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0, "no temporary file is left either");
+}
+
 #[test]
 fn apache_avro_reads_our_files_with_the_same_values() {
     use apache_avro::types::Value;

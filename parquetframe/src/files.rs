@@ -7,6 +7,7 @@ use std::path::Path;
 use rayon::prelude::*;
 
 use crate::avro::decode::Plan;
+use crate::avro::container::{ContainerWriter, Direct, GROUP_ROWS};
 use crate::avro::{AvroFile, Codec};
 use crate::entity::Format;
 use crate::error::{Error, Result};
@@ -33,14 +34,19 @@ pub fn read<T: Record>(path: &Path) -> Result<Vec<T>> {
         }
         Format::Avro => {
             let file = AvroFile::open(path)?;
-            let target = Target::of::<T>();
-            let plan = Plan::new(file.schema(), target.avro, &target.arrow, None).map_err(|message| {
-                Error::Resolution { path: path.to_path_buf(), entity: T::RECORD_NAME, message }
-            })?;
-            (0..file.group_rows().len())
-                .into_par_iter()
-                .map(|g| T::from_record_batch(&file.read_group(g, &plan)?).map_err(in_file))
-                .collect::<Result<_>>()?
+            let groups = 0..file.group_rows().len();
+            if writer_schema_is::<T>(&file) {
+                groups.into_par_iter().map(|g| file.read_group_direct::<T>(g)).collect::<Result<_>>()?
+            } else {
+                let target = Target::of::<T>();
+                let plan = Plan::new(file.schema(), target.avro, &target.arrow, None).map_err(|message| {
+                    Error::Resolution { path: path.to_path_buf(), entity: T::RECORD_NAME, message }
+                })?;
+                groups
+                    .into_par_iter()
+                    .map(|g| T::from_record_batch(&file.read_group(g, &plan)?).map_err(in_file))
+                    .collect::<Result<_>>()?
+            }
         }
     };
     let mut out = Vec::with_capacity(parts.iter().map(Vec::len).sum());
@@ -48,6 +54,42 @@ pub fn read<T: Record>(path: &Path) -> Result<Vec<T>> {
         out.extend(part);
     }
     Ok(out)
+}
+
+/// Writes `rows` as a new Avro file with `T`'s schema, encoded by [`Column::avro_encode`](crate::Column::avro_encode).
+fn write_avro_direct<T: Record>(path: &Path, rows: &[T], codec: Codec) -> Result<(u64, u64)> {
+    let mut writer = ContainerWriter::create(path, &T::avro_schema_json().to_string(), codec, &[])?;
+    for chunk in rows.chunks(GROUP_ROWS * 4) {
+        writer.append(&Direct(chunk))?;
+    }
+    writer.finish()
+}
+
+/// Whether `file` was written with `T`'s own Avro schema, so that its datums
+/// decode directly into `T` without resolution. Docs, aliases and defaults do
+/// not change how datums are written and are ignored; everything else (names,
+/// types, logical types, decimal scales, symbols, field order) must match.
+fn writer_schema_is<T: Record>(file: &AvroFile) -> bool {
+    let Ok(mut writer) = serde_json::from_str::<serde_json::Value>(file.schema_json()) else {
+        return false;
+    };
+    let mut own = T::avro_schema_json();
+    strip_annotations(&mut writer);
+    strip_annotations(&mut own);
+    writer == own
+}
+
+fn strip_annotations(schema: &mut serde_json::Value) {
+    match schema {
+        serde_json::Value::Object(map) => {
+            for key in ["doc", "aliases", "default"] {
+                map.remove(key);
+            }
+            map.values_mut().for_each(strip_annotations);
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(strip_annotations),
+        _ => {}
+    }
 }
 
 /// Writes `rows` to `path` (Avro for `.avro`, else Parquet) through a temporary
@@ -62,8 +104,15 @@ pub fn write<T: Record>(path: &Path, rows: &[T], codec: Codec) -> Result<()> {
     let tmp = dir.join(format!(".{name}.{}.tmp", io::unique_suffix()));
     let options = WriteOptions { codec, ..WriteOptions::default() };
     let chunk = options.row_group_size.max(1);
-    let batches = rows.chunks(chunk).map(T::to_record_batch);
-    let written = formats::write(format, &tmp, &Schemas::of::<T>(), &options, batches)
+    let written = match format {
+        // Straight from the structs: no Arrow arrays in between.
+        Format::Avro => write_avro_direct(&tmp, rows, codec),
+        Format::Parquet => {
+            let batches = rows.chunks(chunk).map(T::to_record_batch);
+            formats::write(format, &tmp, &Schemas::of::<T>(), &options, batches)
+        }
+    };
+    let written = written
         .map_err(|e| match e {
             Error::Write { message, .. } => Error::Write { path: path.to_path_buf(), message },
             other => other,

@@ -64,6 +64,23 @@ pub fn expand(model: &Model<'_>, variants: &[VariantModel<'_>]) -> TokenStream {
                 ::parquetframe::types::enums::EnumBuilder::new(capacity)
             }
 
+            #[inline]
+            fn avro_encode(
+                value: &Self,
+                _: &::parquetframe::FieldOptions,
+                out: &mut ::std::vec::Vec<u8>,
+            ) -> ::core::result::Result<(), ::parquetframe::types::ValueError> {
+                ::parquetframe::types::enums::avro_encode(value, out)
+            }
+
+            #[inline]
+            fn avro_decode(
+                input: &mut ::parquetframe::avro::Input<'_>,
+                _: &::parquetframe::FieldOptions,
+            ) -> ::core::result::Result<Self, ::parquetframe::types::ReadError> {
+                ::parquetframe::types::enums::avro_decode(input)
+            }
+
             fn reader(
                 array: &::parquetframe::__private::arrow::array::ArrayRef,
                 _: &::parquetframe::FieldOptions,

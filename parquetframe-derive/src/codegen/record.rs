@@ -31,6 +31,7 @@ pub fn expand(model: &Model<'_>, fields: &[FieldModel<'_>]) -> TokenStream {
     let mut binds = Vec::new();
     let bounds = column_bounds(fields);
     let mut avro_fields = Vec::new();
+    let mut avro_encodes = Vec::new();
 
     for (i, f) in stored.iter().enumerate() {
         let ty = f.ty;
@@ -57,6 +58,9 @@ pub fn expand(model: &Model<'_>, fields: &[FieldModel<'_>]) -> TokenStream {
             )
         });
         schema_fields.push(quote_spanned! {span=> <#ty as ::parquetframe::Column>::field(#column, &#opt) });
+        avro_encodes.push(quote_spanned! {span=>
+            <#ty as ::parquetframe::Column>::avro_encode(&value.#member, &#opt, out).map_err(|e| e.within(#segment))?;
+        });
         new_builders
             .push(quote_spanned! {span=> #slot: <#ty as ::parquetframe::Column>::builder(capacity, &#opt) });
         appends.push(quote_spanned! {span=>
@@ -115,6 +119,26 @@ pub fn expand(model: &Model<'_>, fields: &[FieldModel<'_>]) -> TokenStream {
         })
         .collect();
 
+    // Avro datums hold the stored fields in declaration order, as the literal reads them.
+    let mut stored_index = 0usize;
+    let avro_inits: Vec<TokenStream> = fields
+        .iter()
+        .map(|f| {
+            let member = f.ident;
+            let ty = f.ty;
+            let span = type_span(ty);
+            if f.skip {
+                return quote_spanned! {span=> #member: <#ty as ::core::default::Default>::default() };
+            }
+            let opt = opt(stored_index);
+            let segment = format!(".{}", f.column);
+            stored_index += 1;
+            quote_spanned! {span=>
+                #member: <#ty as ::parquetframe::Column>::avro_decode(input, &#opt).map_err(|e| e.within(#segment))?
+            }
+        })
+        .collect();
+
     quote! {
         const _: () = {
             #(#opt_consts)*
@@ -156,6 +180,24 @@ pub fn expand(model: &Model<'_>, fields: &[FieldModel<'_>]) -> TokenStream {
                         __nulls: ::parquetframe::__private::arrow::array::NullBufferBuilder::new(capacity),
                         __len: 0,
                     }
+                }
+
+                #[inline]
+                fn avro_encode(
+                    value: &Self,
+                    _: &::parquetframe::FieldOptions,
+                    out: &mut ::std::vec::Vec<u8>,
+                ) -> ::core::result::Result<(), ::parquetframe::types::ValueError> {
+                    #(#avro_encodes)*
+                    ::core::result::Result::Ok(())
+                }
+
+                #[inline]
+                fn avro_decode(
+                    input: &mut ::parquetframe::avro::Input<'_>,
+                    _: &::parquetframe::FieldOptions,
+                ) -> ::core::result::Result<Self, ::parquetframe::types::ReadError> {
+                    ::core::result::Result::Ok(#ident { #(#avro_inits,)* })
                 }
 
                 fn reader(

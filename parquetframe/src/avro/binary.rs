@@ -2,33 +2,44 @@
 //! bytes, little-endian floats. Reading is bounded: a length never reaches past
 //! the end of the input, so a lying prefix cannot cause a large allocation.
 
-/// A bounded reader over one decoded block (or a header).
+/// A bounded reader over Avro binary data: one decompressed block, or a
+/// header. Every read checks the bytes left, so malformed data is an error,
+/// never a panic or an allocation larger than the data.
+///
+/// Generated [`Column::avro_decode`](crate::Column::avro_decode) impls read
+/// through it.
 #[derive(Debug, Clone)]
-pub(crate) struct Input<'a> {
+pub struct Input<'a> {
     buf: &'a [u8],
     pos: usize,
 }
 
+/// How many more array or map items than bytes left a block may claim (items
+/// of a record without fields take no bytes).
+pub const MAX_ZERO_WIDTH_ITEMS: usize = 1 << 20;
+
 /// What went wrong while reading bytes; the caller adds file, block and column.
-pub(crate) type Malformed = String;
+pub type Malformed = String;
 
 impl<'a> Input<'a> {
-    pub(crate) fn new(buf: &'a [u8]) -> Self {
+    /// A reader at the start of `buf`.
+    pub fn new(buf: &'a [u8]) -> Self {
         Self { buf, pos: 0 }
     }
 
     /// Bytes not read yet.
-    pub(crate) fn remaining(&self) -> usize {
+    pub fn remaining(&self) -> usize {
         self.buf.len() - self.pos
     }
 
     /// The read position.
-    pub(crate) fn position(&self) -> usize {
+    pub fn position(&self) -> usize {
         self.pos
     }
 
+    /// A zig-zag varint (Avro `int` and `long`).
     #[inline]
-    pub(crate) fn long(&mut self) -> Result<i64, Malformed> {
+    pub fn long(&mut self) -> Result<i64, Malformed> {
         let mut value: u64 = 0;
         let mut shift = 0u32;
         loop {
@@ -50,7 +61,7 @@ impl<'a> Input<'a> {
 
     /// A non-negative length no larger than the bytes left.
     #[inline]
-    pub(crate) fn len(&mut self) -> Result<usize, Malformed> {
+    pub fn len(&mut self) -> Result<usize, Malformed> {
         let v = self.long()?;
         match usize::try_from(v) {
             Ok(n) if n <= self.remaining() => Ok(n),
@@ -59,8 +70,9 @@ impl<'a> Input<'a> {
         }
     }
 
+    /// The next `n` bytes.
     #[inline]
-    pub(crate) fn take(&mut self, n: usize) -> Result<&'a [u8], Malformed> {
+    pub fn take(&mut self, n: usize) -> Result<&'a [u8], Malformed> {
         let end = self.pos.checked_add(n).filter(|&e| e <= self.buf.len());
         let Some(end) = end else {
             return Err(format!("{n} bytes needed, {} left", self.remaining()));
@@ -72,13 +84,14 @@ impl<'a> Input<'a> {
 
     /// Length-prefixed bytes (Avro `bytes` and `string`).
     #[inline]
-    pub(crate) fn bytes(&mut self) -> Result<&'a [u8], Malformed> {
+    pub fn bytes(&mut self) -> Result<&'a [u8], Malformed> {
         let n = self.len()?;
         self.take(n)
     }
 
+    /// One byte, 0 or 1 (Avro `boolean`).
     #[inline]
-    pub(crate) fn boolean(&mut self) -> Result<bool, Malformed> {
+    pub fn boolean(&mut self) -> Result<bool, Malformed> {
         match self.take(1)? {
             [0] => Ok(false),
             [1] => Ok(true),
@@ -86,14 +99,16 @@ impl<'a> Input<'a> {
         }
     }
 
+    /// Four little-endian bytes (Avro `float`).
     #[inline]
-    pub(crate) fn float(&mut self) -> Result<f32, Malformed> {
+    pub fn float(&mut self) -> Result<f32, Malformed> {
         let b = self.take(4)?;
         Ok(f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
     }
 
+    /// Eight little-endian bytes (Avro `double`).
     #[inline]
-    pub(crate) fn double(&mut self) -> Result<f64, Malformed> {
+    pub fn double(&mut self) -> Result<f64, Malformed> {
         let b = self.take(8)?;
         Ok(f64::from_le_bytes([b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]]))
     }
@@ -101,13 +116,22 @@ impl<'a> Input<'a> {
     /// The item count of the next array or map block; a negative count is
     /// followed by the block's byte size, which we do not need.
     #[inline]
-    pub(crate) fn block_count(&mut self) -> Result<usize, Malformed> {
+    ///
+    /// Every item but a zero-field record takes at least one byte, so a count
+    /// beyond the bytes left by more than [`MAX_ZERO_WIDTH_ITEMS`] is refused:
+    /// a lying count cannot make the reader loop or allocate without bound.
+    pub fn block_count(&mut self) -> Result<usize, Malformed> {
         let n = self.long()?;
-        if n >= 0 {
-            return usize::try_from(n).map_err(|_| format!("block count {n} too large"));
+        let count = if n >= 0 {
+            usize::try_from(n).map_err(|_| format!("block count {n} too large"))?
+        } else {
+            self.long()?;
+            n.checked_neg().and_then(|n| usize::try_from(n).ok()).ok_or_else(|| format!("block count {n}"))?
+        };
+        if count > self.remaining().saturating_add(MAX_ZERO_WIDTH_ITEMS) {
+            return Err(format!("block count {count} exceeds the {} bytes left", self.remaining()));
         }
-        self.long()?;
-        n.checked_neg().and_then(|n| usize::try_from(n).ok()).ok_or_else(|| format!("block count {n}"))
+        Ok(count)
     }
 
     /// Reads the next array or map block header for skipping: `Some(n)` when
@@ -125,9 +149,9 @@ impl<'a> Input<'a> {
     }
 }
 
-/// Appends `v` as a zig-zag varint.
+/// Appends `v` as a zig-zag varint (Avro `int` and `long`).
 #[inline]
-pub(crate) fn put_long(out: &mut Vec<u8>, v: i64) {
+pub fn put_long(out: &mut Vec<u8>, v: i64) {
     let mut z = ((v << 1) ^ (v >> 63)) as u64;
     while z >= 0x80 {
         out.push((z as u8) | 0x80);
@@ -136,11 +160,40 @@ pub(crate) fn put_long(out: &mut Vec<u8>, v: i64) {
     out.push(z as u8);
 }
 
-/// Appends length-prefixed bytes.
+/// Appends length-prefixed bytes (Avro `bytes` and `string`).
 #[inline]
-pub(crate) fn put_bytes(out: &mut Vec<u8>, b: &[u8]) {
+pub fn put_bytes(out: &mut Vec<u8>, b: &[u8]) {
     put_long(out, b.len() as i64);
     out.extend_from_slice(b);
+}
+
+/// Appends an Avro decimal's unscaled value: length-prefixed, minimal
+/// big-endian two's complement.
+pub fn put_decimal(out: &mut Vec<u8>, v: i128) {
+    let bytes = v.to_be_bytes();
+    let sign = if v < 0 { 0xff } else { 0 };
+    let mut start = 0;
+    while start < 15 && bytes[start] == sign && (bytes[start + 1] & 0x80 == sign & 0x80) {
+        start += 1;
+    }
+    put_bytes(out, &bytes[start..]);
+}
+
+/// The unscaled value of a decimal given as big-endian two's complement.
+pub fn decimal_value(b: &[u8]) -> Result<i128, Malformed> {
+    if b.len() > 16 {
+        // Longer encodings are fine while the extra bytes only repeat the sign.
+        let (head, tail) = b.split_at(b.len() - 16);
+        let sign = if tail.first().is_some_and(|t| t & 0x80 != 0) { 0xff } else { 0 };
+        if head.iter().any(|&h| h != sign) {
+            return Err(format!("a decimal of {} bytes does not fit in 128 bits", b.len()));
+        }
+        return decimal_value(tail);
+    }
+    let fill = if b.first().is_some_and(|f| f & 0x80 != 0) { 0xff } else { 0 };
+    let mut full = [fill; 16];
+    full[16 - b.len()..].copy_from_slice(b);
+    Ok(i128::from_be_bytes(full))
 }
 
 #[cfg(test)]
@@ -167,5 +220,35 @@ mod tests {
         put_long(&mut buf, -5);
         assert!(Input::new(&buf).len().is_err());
         assert!(Input::new(&[0xff; 11]).long().is_err());
+    }
+
+    #[test]
+    fn decimals_use_the_fewest_bytes_and_read_back() {
+        let enc = |v: i128| {
+            let mut out = Vec::new();
+            put_decimal(&mut out, v);
+            out[1..].to_vec()
+        };
+        assert_eq!(enc(0), vec![0]);
+        assert_eq!(enc(127), vec![0x7f]);
+        assert_eq!(enc(128), vec![0x00, 0x80]);
+        assert_eq!(enc(-1), vec![0xff]);
+        assert_eq!(enc(-129), vec![0xff, 0x7f]);
+        assert_eq!(enc(i128::from(u64::MAX)), vec![0, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff]);
+        for v in [0, 1, -1, 127, 128, -129, i128::from(u64::MAX), i128::MAX, i128::MIN] {
+            assert_eq!(decimal_value(&enc(v)), Ok(v));
+        }
+        assert_eq!(decimal_value(&[0xff; 20]), Ok(-1));
+        assert!(decimal_value(&[1; 17]).is_err());
+    }
+
+    #[test]
+    fn block_counts_are_bounded_by_the_bytes_left() {
+        let mut buf = Vec::new();
+        put_long(&mut buf, i64::MAX / 2);
+        assert!(Input::new(&buf).block_count().is_err());
+        let mut buf = Vec::new();
+        put_long(&mut buf, 3);
+        assert_eq!(Input::new(&buf).block_count(), Ok(3));
     }
 }

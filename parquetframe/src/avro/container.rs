@@ -22,6 +22,8 @@ use super::codec::{Codec, MAX_BLOCK_BYTES};
 use super::decode::Plan;
 use super::encode::Encoder;
 use crate::error::{Error, StorageError};
+use crate::record::Record;
+use crate::types::{Column, FieldOptions, ReadErrorKind};
 use crate::storage::io::io_error;
 
 /// The four bytes every Avro container file starts with.
@@ -159,11 +161,62 @@ impl AvroFile {
 
     fn read_blocks(&self, range: Range<usize>, plan: &Plan) -> Result<RecordBatch, Error> {
         let blocks = self.blocks.get(range.clone()).unwrap_or(&[]);
-        let mut file = File::open(&self.path).map_err(io_error("opening", &self.path))?;
-        let rows: usize = blocks.iter().map(|b| b.rows).sum();
-        let bytes: usize = blocks.iter().map(|b| b.size).sum();
-        let mut raw = Vec::new();
         // Decompressed blocks, kept until the batch is built (the plan reads them in order).
+        let decoded = self.decompress(range.clone())?;
+        let capacity = row_capacity(blocks, &decoded);
+        let iter = blocks
+            .iter()
+            .zip(&decoded)
+            .enumerate()
+            .map(|(i, (b, d))| Ok((b.rows, d.as_slice(), range.start + i)));
+        plan.decode(capacity, iter).map_err(|m| corrupt(&self.path, m))
+    }
+
+    /// Decodes group `group` straight into values of `T`, for files whose
+    /// writer schema is `T`'s own (see [`Column::avro_decode`]).
+    pub(crate) fn read_group_direct<T: Column>(&self, group: usize) -> Result<Vec<T>, Error> {
+        let range = self.groups.get(group).cloned().unwrap_or(0..0);
+        let blocks = self.blocks.get(range.clone()).unwrap_or(&[]);
+        let decoded = self.decompress(range.clone())?;
+        let mut out = Vec::with_capacity(row_capacity(blocks, &decoded));
+        for (i, (block, data)) in blocks.iter().zip(&decoded).enumerate() {
+            let index = range.start + i;
+            let mut input = Input::new(data);
+            for row in 0..block.rows {
+                let value = T::avro_decode(&mut input, &FieldOptions::DEFAULT).map_err(|e| {
+                    let (path, kind) = e.into_parts();
+                    let what = match kind {
+                        ReadErrorKind::Null => "unexpected null".to_owned(),
+                        ReadErrorKind::Invalid(m) => m,
+                    };
+                    let field = path.strip_prefix('.').unwrap_or(&path);
+                    corrupt(&self.path, format!("block {index}, row {row}, field `{field}`: {what}"))
+                })?;
+                out.push(value);
+            }
+            if input.remaining() > 0 {
+                return Err(corrupt(
+                    &self.path,
+                    format!("block {index}: {} bytes left after its {} rows", input.remaining(), block.rows),
+                ));
+            }
+        }
+        Ok(out)
+    }
+
+    /// The decompressed data of block `index`: its rows' datums, back to back.
+    pub fn block_data(&self, index: usize) -> Result<Vec<u8>, Error> {
+        if index >= self.blocks.len() {
+            return Err(corrupt(&self.path, format!("no block {index}: the file has {}", self.blocks.len())));
+        }
+        Ok(self.decompress(index..index + 1)?.pop().unwrap_or_default())
+    }
+
+    /// Reads and decompresses blocks `range`.
+    fn decompress(&self, range: Range<usize>) -> Result<Vec<Vec<u8>>, Error> {
+        let blocks = self.blocks.get(range.clone()).unwrap_or(&[]);
+        let mut file = File::open(&self.path).map_err(io_error("opening", &self.path))?;
+        let mut raw = Vec::new();
         let mut decoded: Vec<Vec<u8>> = Vec::with_capacity(blocks.len());
         for block in blocks {
             raw.resize(block.size, 0);
@@ -179,16 +232,16 @@ impl AvroFile {
             }
             decoded.push(out);
         }
-        // Each row takes at least one byte in all but degenerate schemas; the
-        // file's size, not its claims, bounds the preallocation.
-        let capacity = rows.min(bytes.max(decoded.iter().map(Vec::len).sum()));
-        let iter = blocks
-            .iter()
-            .zip(&decoded)
-            .enumerate()
-            .map(|(i, (b, d))| Ok((b.rows, d.as_slice(), range.start + i)));
-        plan.decode(capacity, iter).map_err(|m| corrupt(&self.path, m))
+        Ok(decoded)
     }
+}
+
+/// Rows to preallocate for `blocks`: each row takes at least one byte in all
+/// but degenerate schemas, so the data's size, not the file's claims, bounds it.
+fn row_capacity(blocks: &[Block], decoded: &[Vec<u8>]) -> usize {
+    let rows: usize = blocks.iter().map(|b| b.rows).sum();
+    let bytes: usize = blocks.iter().map(|b| b.size).sum();
+    rows.min(bytes.max(decoded.iter().map(Vec::len).sum()))
 }
 
 struct Header {
@@ -332,11 +385,141 @@ fn group_blocks(blocks: &[Block]) -> Vec<Range<usize>> {
     groups
 }
 
+/// Rows that can be written as Avro datums, one at a time.
+pub(crate) trait RowSource: Sync {
+    /// The number of rows.
+    fn len(&self) -> usize;
+    /// Appends row `row`'s datum.
+    fn write_row(&self, row: usize, out: &mut Vec<u8>) -> Result<(), RowError>;
+}
+
+/// Why a row could not be written.
+pub(crate) enum RowError {
+    /// The data does not fit the writer schema (a message for [`Error::Write`]).
+    Message(String),
+    /// A value its type cannot write (reported as [`Error::Encode`]).
+    Value(Box<Error>),
+}
+
+impl From<String> for RowError {
+    fn from(m: String) -> Self {
+        RowError::Message(m)
+    }
+}
+
+impl RowSource for Encoder<'_> {
+    fn len(&self) -> usize {
+        Encoder::len(self)
+    }
+
+    #[inline]
+    fn write_row(&self, row: usize, out: &mut Vec<u8>) -> Result<(), RowError> {
+        Ok(Encoder::write_row(self, row, out)?)
+    }
+}
+
+/// Rows of a record type, encoded directly by [`Column::avro_encode`].
+pub(crate) struct Direct<'a, T>(pub &'a [T]);
+
+impl<T: Record> RowSource for Direct<'_, T> {
+    fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    #[inline]
+    fn write_row(&self, row: usize, out: &mut Vec<u8>) -> Result<(), RowError> {
+        let Some(value) = self.0.get(row) else { return Err(format!("row {row} out of range").into()) };
+        T::avro_encode(value, &FieldOptions::DEFAULT, out)
+            .map_err(|e| RowError::Value(Box::new(crate::convert::encode_error(T::RECORD_NAME, row, e))))
+    }
+}
+
+/// A container file being written: the header is out, blocks are appended.
+pub(crate) struct ContainerWriter {
+    path: PathBuf,
+    out: BufWriter<File>,
+    sync: [u8; 16],
+    codec: Codec,
+    rows: u64,
+    bytes: u64,
+}
+
+impl ContainerWriter {
+    /// Creates `path` (which must not exist) and writes the header.
+    pub(crate) fn create(
+        path: &Path,
+        schema_json: &str,
+        codec: Codec,
+        metadata: &[(&str, &[u8])],
+    ) -> Result<Self, Error> {
+        if !codec.is_available() {
+            let name = codec.avro_name();
+            return Err(write_error(
+                path,
+                format!("codec `{name}` needs parquetframe's cargo feature `{name}`"),
+            ));
+        }
+        let file =
+            File::options().write(true).create_new(true).open(path).map_err(io_error("creating", path))?;
+        let mut out = BufWriter::with_capacity(1 << 20, file);
+        let sync = sync_marker(path);
+        let mut header = Vec::with_capacity(schema_json.len() + 128);
+        header.extend_from_slice(&MAGIC);
+        put_long(&mut header, 2 + metadata.len() as i64);
+        put_bytes(&mut header, b"avro.schema");
+        put_bytes(&mut header, schema_json.as_bytes());
+        put_bytes(&mut header, b"avro.codec");
+        put_bytes(&mut header, codec.avro_name().as_bytes());
+        for (k, v) in metadata {
+            put_bytes(&mut header, k.as_bytes());
+            put_bytes(&mut header, v);
+        }
+        put_long(&mut header, 0);
+        header.extend_from_slice(&sync);
+        out.write_all(&header).map_err(io_error("writing", path))?;
+        Ok(Self { path: path.to_path_buf(), out, sync, codec, rows: 0, bytes: header.len() as u64 })
+    }
+
+    /// Appends every row of `source`, encoded and compressed in parallel (a
+    /// chunk of [`BLOCK_ROWS`] per task), the blocks in order.
+    pub(crate) fn append(&mut self, source: &impl RowSource) -> Result<(), Error> {
+        let n = source.len();
+        let chunks: Vec<Range<usize>> =
+            (0..n).step_by(BLOCK_ROWS).map(|s| s..(s + BLOCK_ROWS).min(n)).collect();
+        let codec = self.codec;
+        let blocks: Vec<Vec<(usize, Vec<u8>)>> = chunks
+            .into_par_iter()
+            .map(|chunk| encode_blocks(source, chunk, codec))
+            .collect::<Result<_, RowError>>()
+            .map_err(|e| match e {
+                RowError::Message(m) => write_error(&self.path, m),
+                RowError::Value(e) => *e,
+            })?;
+        for (count, data) in blocks.into_iter().flatten() {
+            let mut head = Vec::with_capacity(20);
+            put_long(&mut head, count as i64);
+            put_long(&mut head, data.len() as i64);
+            let path = &self.path;
+            self.out.write_all(&head).map_err(io_error("writing", path))?;
+            self.out.write_all(&data).map_err(io_error("writing", path))?;
+            self.out.write_all(&self.sync).map_err(io_error("writing", path))?;
+            self.rows += count as u64;
+            self.bytes += (head.len() + data.len() + 16) as u64;
+        }
+        Ok(())
+    }
+
+    /// Flushes and syncs the file. Returns the rows written and the file size.
+    pub(crate) fn finish(self) -> Result<(u64, u64), Error> {
+        let path = self.path;
+        let file = self.out.into_inner().map_err(|e| io_error("writing", &path)(e.into_error()))?;
+        file.sync_all().map_err(io_error("syncing", &path))?;
+        Ok((self.rows, self.bytes))
+    }
+}
+
 /// Writes a new Avro container file at `path` (which must not exist) from
 /// `batches`, then syncs it. Returns the rows written and the file size.
-///
-/// Rows are encoded and compressed in parallel, a block per task, and the
-/// blocks are appended in order.
 pub fn write(
     path: &Path,
     schema: &Schema,
@@ -345,76 +528,39 @@ pub fn write(
     metadata: &[(&str, &[u8])],
     batches: impl Iterator<Item = Result<RecordBatch, Error>>,
 ) -> Result<(u64, u64), Error> {
-    if !codec.is_available() {
-        let name = codec.avro_name();
-        return Err(write_error(path, format!("codec `{name}` needs parquetframe's cargo feature `{name}`")));
-    }
-    let file = File::options().write(true).create_new(true).open(path).map_err(io_error("creating", path))?;
-    let mut out = BufWriter::with_capacity(1 << 20, file);
-    let sync = sync_marker(path);
-    let mut header = Vec::with_capacity(schema_json.len() + 128);
-    header.extend_from_slice(&MAGIC);
-    put_long(&mut header, 2 + metadata.len() as i64);
-    put_bytes(&mut header, b"avro.schema");
-    put_bytes(&mut header, schema_json.as_bytes());
-    put_bytes(&mut header, b"avro.codec");
-    put_bytes(&mut header, codec.avro_name().as_bytes());
-    for (k, v) in metadata {
-        put_bytes(&mut header, k.as_bytes());
-        put_bytes(&mut header, v);
-    }
-    put_long(&mut header, 0);
-    header.extend_from_slice(&sync);
-    out.write_all(&header).map_err(io_error("writing", path))?;
-    let mut rows = 0u64;
-    let mut bytes = header.len() as u64;
+    let mut writer = ContainerWriter::create(path, schema_json, codec, metadata)?;
     for batch in batches {
         let batch = batch?;
         let encoder = Encoder::new(schema, &batch).map_err(|m| write_error(path, m))?;
-        let chunks: Vec<Range<usize>> = (0..batch.num_rows())
-            .step_by(BLOCK_ROWS)
-            .map(|s| s..(s + BLOCK_ROWS).min(batch.num_rows()))
-            .collect();
-        let blocks: Vec<Vec<(usize, Vec<u8>)>> = chunks
-            .into_par_iter()
-            .map(|chunk| encode_blocks(&encoder, chunk, codec))
-            .collect::<Result<_, String>>()
-            .map_err(|m| write_error(path, m))?;
-        for (count, data) in blocks.into_iter().flatten() {
-            let mut head = Vec::with_capacity(20);
-            put_long(&mut head, count as i64);
-            put_long(&mut head, data.len() as i64);
-            out.write_all(&head).map_err(io_error("writing", path))?;
-            out.write_all(&data).map_err(io_error("writing", path))?;
-            out.write_all(&sync).map_err(io_error("writing", path))?;
-            rows += count as u64;
-            bytes += (head.len() + data.len() + 16) as u64;
-        }
+        writer.append(&encoder)?;
     }
-    let file = out.into_inner().map_err(|e| io_error("writing", path)(e.into_error()))?;
-    file.sync_all().map_err(io_error("syncing", path))?;
-    Ok((rows, bytes))
+    writer.finish()
 }
 
 /// Rows `rows` as compressed blocks of at most [`BLOCK_BYTES`] each.
 fn encode_blocks(
-    encoder: &Encoder<'_>,
+    source: &impl RowSource,
     rows: Range<usize>,
     codec: Codec,
-) -> Result<Vec<(usize, Vec<u8>)>, String> {
+) -> Result<Vec<(usize, Vec<u8>)>, RowError> {
     let mut blocks = Vec::new();
     let mut raw = Vec::with_capacity(BLOCK_BYTES.min(rows.len() * 64));
     let mut count = 0;
     let flush = |raw: &mut Vec<u8>, count: &mut usize, blocks: &mut Vec<(usize, Vec<u8>)>| {
-        let mut packed = Vec::with_capacity(raw.len() / 2 + 64);
-        codec.compress(raw, &mut packed)?;
-        blocks.push((*count, packed));
-        raw.clear();
+        if codec == Codec::Null {
+            // Uncompressed: the buffer is the block.
+            blocks.push((*count, std::mem::take(raw)));
+        } else {
+            let mut packed = Vec::with_capacity(raw.len() / 2 + 64);
+            codec.compress(raw, &mut packed)?;
+            blocks.push((*count, packed));
+            raw.clear();
+        }
         *count = 0;
-        Ok::<(), String>(())
+        Ok::<(), RowError>(())
     };
     for row in rows {
-        encoder.write_row(row, &mut raw)?;
+        source.write_row(row, &mut raw)?;
         count += 1;
         if raw.len() >= BLOCK_BYTES {
             flush(&mut raw, &mut count, &mut blocks)?;

@@ -21,7 +21,7 @@ use arrow::array::{NullBufferBuilder, StringArray};
 use arrow::buffer::Buffer;
 use arrow::datatypes::{DataType, Field, FieldRef, Fields, Schema as ArrowSchema, TimeUnit};
 
-use super::binary::{Input, Malformed};
+use super::binary::{Input, Malformed, decimal_value};
 use super::names::{Names, Physical, physical};
 
 /// Nesting deeper than this in a skipped writer type is refused (a recursive type).
@@ -856,34 +856,17 @@ fn push_bytes(out: &mut Out, b: &[u8], text: Text) -> Result<(), String> {
             data.extend_from_slice(&parse_uuid(text)?);
         }
         (Buf::Decimal(v), Text::Decimal(factor)) => {
-            let unscaled = be_signed(b)?;
+            let unscaled = decimal_value(b)?;
             v.push(unscaled.checked_mul(factor).ok_or_else(|| "decimal overflows 38 digits".to_string())?);
         }
         (Buf::U64(v), Text::U64) => {
-            let n = be_signed(b)?;
+            let n = decimal_value(b)?;
             v.push(u64::try_from(n).map_err(|_| out_of_range(n, "UInt64"))?);
         }
         _ => return Err("bytes for a column of another type".into()),
     }
     out.valid();
     Ok(())
-}
-
-/// A big-endian two's-complement integer of at most 16 bytes.
-fn be_signed(b: &[u8]) -> Result<i128, String> {
-    if b.len() > 16 {
-        // Longer encodings are valid when the extra bytes are sign extension.
-        let (head, tail) = b.split_at(b.len() - 16);
-        let sign = if tail.first().is_some_and(|t| t & 0x80 != 0) { 0xff } else { 0 };
-        if head.iter().any(|&h| h != sign) {
-            return Err(format!("a {}-byte decimal exceeds 128 bits", b.len()));
-        }
-        return be_signed(tail);
-    }
-    let negative = b.first().is_some_and(|f| f & 0x80 != 0);
-    let mut buf = if negative { [0xffu8; 16] } else { [0u8; 16] };
-    buf[16 - b.len()..].copy_from_slice(b);
-    Ok(i128::from_be_bytes(buf))
 }
 
 /// `xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx` (hyphens optional) to 16 bytes.

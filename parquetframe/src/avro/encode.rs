@@ -16,12 +16,13 @@ use arrow::datatypes::{
     UInt16Type, UInt32Type, UInt64Type,
 };
 
-use super::binary::{put_bytes, put_long};
+use super::binary::{put_bytes, put_decimal, put_long};
 use super::names::{Names, Physical, physical};
 
 /// One batch bound to a writer schema, ready to write rows.
 pub(crate) struct Encoder<'a> {
     fields: Vec<(Enc<'a>, &'a str)>,
+    rows: usize,
 }
 
 enum Enc<'a> {
@@ -68,7 +69,12 @@ impl<'a> Encoder<'a> {
             };
             fields.push((enc.map_err(|e| format!("field `{}`: {e}", f.name))?, f.name.as_str()));
         }
-        Ok(Encoder { fields })
+        Ok(Encoder { fields, rows: batch.num_rows() })
+    }
+
+    /// Rows in the batch.
+    pub(crate) fn len(&self) -> usize {
+        self.rows
     }
 
     /// Appends row `row`.
@@ -283,17 +289,6 @@ fn range(offsets: &[i32], row: usize) -> Result<std::ops::Range<usize>, String> 
     }
 }
 
-/// Minimal big-endian two's complement, as Avro decimals are written.
-fn put_decimal(out: &mut Vec<u8>, v: i128) {
-    let bytes = v.to_be_bytes();
-    let sign = if v < 0 { 0xff } else { 0 };
-    let mut start = 0;
-    while start < 15 && bytes[start] == sign && (bytes[start + 1] & 0x80 == sign & 0x80) {
-        start += 1;
-    }
-    put_bytes(out, &bytes[start..]);
-}
-
 const HEX: &[u8; 16] = b"0123456789abcdef";
 
 fn put_uuid(out: &mut Vec<u8>, b: &[u8]) {
@@ -403,25 +398,5 @@ impl Enc<'_> {
             }
         }
         Ok(())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn decimals_use_the_fewest_bytes() {
-        let enc = |v: i128| {
-            let mut out = Vec::new();
-            put_decimal(&mut out, v);
-            out[1..].to_vec()
-        };
-        assert_eq!(enc(0), vec![0]);
-        assert_eq!(enc(127), vec![0x7f]);
-        assert_eq!(enc(128), vec![0x00, 0x80]);
-        assert_eq!(enc(-1), vec![0xff]);
-        assert_eq!(enc(-129), vec![0xff, 0x7f]);
-        assert_eq!(enc(i128::from(u64::MAX)), vec![0, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff]);
     }
 }

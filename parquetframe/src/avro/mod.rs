@@ -1,5 +1,6 @@
 //! Apache Avro object container files, read and written column by column.
 //!
+//! - [`binary`]: Avro's binary encoding of primitive values, bounded on read.
 //! - [`codec`]: block compression (null, deflate, snappy, zstandard, bzip2, xz).
 //! - `container`: the file layout: header, blocks, sync markers; parallel
 //!   encoding on write, a block index for parallel decoding on read.
@@ -9,12 +10,13 @@
 //! See `docs/avro.md` for the type mapping, the resolution rules and why this
 //! is a direct encoder rather than apache-avro's `Value` path or arrow-avro.
 
-mod binary;
+pub mod binary;
 pub mod codec;
 pub mod container;
 pub(crate) mod decode;
 mod encode;
 mod names;
 
+pub use binary::Input;
 pub use codec::Codec;
 pub use container::{AvroFile, Block};

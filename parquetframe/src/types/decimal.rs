@@ -12,6 +12,8 @@ use arrow::datatypes::{DataType, Decimal128Type};
 use rust_decimal::Decimal;
 
 use super::coerce::cast_if_accepted;
+use crate::avro::Input;
+use crate::avro::binary::{decimal_value, put_decimal};
 use super::{BindError, Column, ColumnBuilder, ColumnReader, FieldOptions, ListItem, ReadError, ValueError};
 
 /// Precision and scale when the field has no attribute.
@@ -19,6 +21,38 @@ pub const DEFAULT_PRECISION_SCALE: (u8, i8) = (38, 10);
 
 fn precision_scale(opts: &FieldOptions) -> (u8, i8) {
     opts.decimal.unwrap_or(DEFAULT_PRECISION_SCALE)
+}
+
+/// 10^precision: the bound on the absolute unscaled value.
+fn limit(precision: u8) -> i128 {
+    10i128.checked_pow(u32::from(precision)).unwrap_or(i128::MAX)
+}
+
+/// The unscaled value of `value` at `scale`, never rounding.
+#[inline]
+fn unscaled(value: &Decimal, precision: u8, scale: i8, limit: i128) -> Result<i128, ValueError> {
+    let target = u32::try_from(scale.max(0)).unwrap_or(0);
+    let mut scaled = *value;
+    scaled.rescale(target);
+    if scaled != *value {
+        return Err(ValueError::new(format!(
+            "{value} has more than {scale} fractional digits (scale {scale}); round it first or raise the scale"
+        )));
+    }
+    let unscaled = scaled.mantissa();
+    if unscaled.abs() >= limit || scaled.scale() != target {
+        return Err(ValueError::new(format!("{value} does not fit in Decimal128({precision}, {scale})")));
+    }
+    Ok(unscaled)
+}
+
+/// The decimal with unscaled value `v` at `scale`.
+#[inline]
+fn decimal(v: i128, scale: i8) -> Result<Decimal, ReadError> {
+    let scale = u32::try_from(scale).unwrap_or(0);
+    Decimal::try_from_i128_with_scale(v, scale).map_err(|_| {
+        ReadError::invalid(format!("decimal {v}e-{scale} is outside rust_decimal's 96-bit range"))
+    })
 }
 
 /// Builder for a `Decimal` column.
@@ -57,8 +91,21 @@ impl Column for Decimal {
                 .with_data_type(DataType::Decimal128(precision, scale)),
             precision,
             scale,
-            limit: 10i128.checked_pow(u32::from(precision)).unwrap_or(i128::MAX),
+            limit: limit(precision),
         }
+    }
+
+    #[inline]
+    fn avro_encode(value: &Decimal, opts: &FieldOptions, out: &mut Vec<u8>) -> Result<(), ValueError> {
+        let (precision, scale) = precision_scale(opts);
+        put_decimal(out, unscaled(value, precision, scale, limit(precision))?);
+        Ok(())
+    }
+
+    #[inline]
+    fn avro_decode(input: &mut Input<'_>, opts: &FieldOptions) -> Result<Decimal, ReadError> {
+        let v = input.bytes().and_then(decimal_value).map_err(ReadError::invalid)?;
+        decimal(v, precision_scale(opts).1)
     }
 
     fn reader(array: &ArrayRef, opts: &FieldOptions) -> Result<Self::Reader, BindError> {
@@ -88,23 +135,7 @@ impl ListItem for Decimal {}
 impl ColumnBuilder<Decimal> for DecimalBuilder {
     #[inline]
     fn append(&mut self, value: &Decimal) -> Result<(), ValueError> {
-        let target = u32::try_from(self.scale.max(0)).unwrap_or(0);
-        let mut scaled = *value;
-        scaled.rescale(target);
-        if scaled != *value {
-            return Err(ValueError::new(format!(
-                "{value} has more than {} fractional digits (scale {}); round it first or raise the scale",
-                self.scale, self.scale
-            )));
-        }
-        let unscaled = scaled.mantissa();
-        if unscaled.abs() >= self.limit || scaled.scale() != target {
-            return Err(ValueError::new(format!(
-                "{value} does not fit in Decimal128({}, {})",
-                self.precision, self.scale
-            )));
-        }
-        self.inner.append_value(unscaled);
+        self.inner.append_value(unscaled(value, self.precision, self.scale, self.limit)?);
         Ok(())
     }
 
@@ -129,10 +160,6 @@ impl ColumnReader<Decimal> for DecimalReader {
         if ColumnReader::<Decimal>::is_null(self, index) {
             return Err(ReadError::null());
         }
-        let v = self.values.get(index).copied().ok_or_else(|| ReadError::out_of_bounds(index))?;
-        let scale = u32::try_from(self.scale).unwrap_or(0);
-        Decimal::try_from_i128_with_scale(v, scale).map_err(|_| {
-            ReadError::invalid(format!("decimal {v}e-{scale} is outside rust_decimal's 96-bit range"))
-        })
+        decimal(self.values.get(index).copied().ok_or_else(|| ReadError::out_of_bounds(index))?, self.scale)
     }
 }

@@ -10,6 +10,8 @@ use arrow::buffer::{NullBuffer, ScalarBuffer};
 use arrow::datatypes::{DataType, Int32Type};
 
 use super::coerce::cast_if_accepted;
+use crate::avro::Input;
+use crate::avro::binary::put_long;
 use super::string::{StrBuilder, StrReader};
 use super::{BindError, ColumnReader, ReadError, ValueError};
 
@@ -34,6 +36,23 @@ pub fn data_type<E: EnumColumn>() -> DataType {
     } else {
         DataType::Utf8
     }
+}
+
+/// Writes `value` as an Avro enum datum: its index among the symbols
+/// (the symbols are [`EnumColumn::VARIANTS`], in order).
+#[inline]
+pub fn avro_encode<E: EnumColumn>(value: &E, out: &mut Vec<u8>) -> Result<(), ValueError> {
+    put_long(out, value.variant_index() as i64);
+    Ok(())
+}
+
+/// Reads an Avro enum datum written with the enum's own symbols.
+#[inline]
+pub fn avro_decode<E: EnumColumn>(input: &mut Input<'_>) -> Result<E, ReadError> {
+    let i = input.long().map_err(ReadError::invalid)?;
+    usize::try_from(i).ok().and_then(E::from_variant_index).ok_or_else(|| {
+        ReadError::invalid(format!("symbol index {i} is not one of the enum's {} symbols", E::VARIANTS.len()))
+    })
 }
 
 /// Builder for an enum column.

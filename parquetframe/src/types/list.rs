@@ -8,6 +8,8 @@ use arrow::buffer::{NullBuffer, OffsetBuffer, ScalarBuffer};
 use arrow::datatypes::{DataType, FieldRef};
 
 use super::coerce::cast_if_accepted;
+use crate::avro::Input;
+use crate::avro::binary::put_long;
 use super::{BindError, Column, ColumnBuilder, ColumnReader, FieldOptions, ListItem, ReadError, ValueError};
 
 /// The item field name arrow-rs, pyarrow and polars use.
@@ -66,6 +68,32 @@ impl<T: ListItem> Column for Vec<T> {
 
     fn reader(array: &ArrayRef, opts: &FieldOptions) -> Result<Self::Reader, BindError> {
         ListReader::bind(array, opts, |values| T::reader(values, opts), || Self::data_type(opts))
+    }
+
+    /// One block holding every item, then the empty block.
+    fn avro_encode(value: &Vec<T>, opts: &FieldOptions, out: &mut Vec<u8>) -> Result<(), ValueError> {
+        if !value.is_empty() {
+            put_long(out, value.len() as i64);
+            for item in value {
+                T::avro_encode(item, opts, out).map_err(|e| e.within(ITEMS))?;
+            }
+        }
+        out.push(0);
+        Ok(())
+    }
+
+    fn avro_decode(input: &mut Input<'_>, opts: &FieldOptions) -> Result<Vec<T>, ReadError> {
+        let mut items = Vec::new();
+        loop {
+            let n = input.block_count().map_err(|e| ReadError::invalid(e).within(ITEMS))?;
+            if n == 0 {
+                return Ok(items);
+            }
+            items.reserve(n.min(input.remaining()));
+            for _ in 0..n {
+                items.push(T::avro_decode(input, opts).map_err(|e| e.within(ITEMS))?);
+            }
+        }
     }
 }
 

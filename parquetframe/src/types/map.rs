@@ -10,12 +10,52 @@ use arrow::buffer::{NullBuffer, OffsetBuffer, ScalarBuffer};
 use arrow::datatypes::{DataType, Field, FieldRef, Fields};
 
 use super::coerce::cast_if_accepted;
+use crate::avro::Input;
+use crate::avro::binary::put_long;
 use super::{
     BindError, Column, ColumnBuilder, ColumnReader, FieldOptions, Key, ListItem, ReadError, ValueError,
 };
 
 const KEYS: &str = "{key}";
 const VALUES: &str = "{value}";
+
+/// An Avro map, or array of `{key, value}` records: both are blocks of
+/// key-value pairs in the binary encoding.
+fn avro_encode_entries<'a, K: Column + 'a, V: Column + 'a>(
+    len: usize,
+    entries: impl Iterator<Item = (&'a K, &'a V)>,
+    opts: &FieldOptions,
+    out: &mut Vec<u8>,
+) -> Result<(), ValueError> {
+    if len > 0 {
+        put_long(out, len as i64);
+        for (k, v) in entries {
+            K::avro_encode(k, opts, out).map_err(|e| e.within(KEYS))?;
+            V::avro_encode(v, opts, out).map_err(|e| e.within(VALUES))?;
+        }
+    }
+    out.push(0);
+    Ok(())
+}
+
+/// Reads the blocks [`avro_encode_entries`] writes; a repeated key keeps the last value.
+fn avro_decode_entries<K: Column, V: Column>(
+    input: &mut Input<'_>,
+    opts: &FieldOptions,
+    mut insert: impl FnMut(K, V),
+) -> Result<(), ReadError> {
+    loop {
+        let n = input.block_count().map_err(ReadError::invalid)?;
+        if n == 0 {
+            return Ok(());
+        }
+        for _ in 0..n {
+            let k = K::avro_decode(input, opts).map_err(|e| e.within(KEYS))?;
+            let v = V::avro_decode(input, opts).map_err(|e| e.within(VALUES))?;
+            insert(k, v);
+        }
+    }
+}
 
 /// The entries field of a map from `K` to `V` (arrow-rs, pyarrow naming).
 pub fn entries_field<K: Column, V: Column>(opts: &FieldOptions) -> FieldRef {
@@ -192,6 +232,18 @@ impl<K: Key, V: Column, S: BuildHasher + Default + Send + Sync + 'static> Column
     fn reader(array: &ArrayRef, opts: &FieldOptions) -> Result<Self::Reader, BindError> {
         MapReader::bind::<K, V>(array, opts)
     }
+
+    fn avro_encode(value: &Self, opts: &FieldOptions, out: &mut Vec<u8>) -> Result<(), ValueError> {
+        avro_encode_entries(value.len(), value.iter(), opts, out)
+    }
+
+    fn avro_decode(input: &mut Input<'_>, opts: &FieldOptions) -> Result<Self, ReadError> {
+        let mut out = HashMap::default();
+        avro_decode_entries(input, opts, |k, v| {
+            out.insert(k, v);
+        })?;
+        Ok(out)
+    }
 }
 
 impl<K: Key, V: Column, S: BuildHasher + Default + Send + Sync + 'static> ListItem for HashMap<K, V, S> {}
@@ -244,6 +296,18 @@ impl<K: Key, V: Column> Column for BTreeMap<K, V> {
 
     fn reader(array: &ArrayRef, opts: &FieldOptions) -> Result<Self::Reader, BindError> {
         MapReader::bind::<K, V>(array, opts)
+    }
+
+    fn avro_encode(value: &Self, opts: &FieldOptions, out: &mut Vec<u8>) -> Result<(), ValueError> {
+        avro_encode_entries(value.len(), value.iter(), opts, out)
+    }
+
+    fn avro_decode(input: &mut Input<'_>, opts: &FieldOptions) -> Result<Self, ReadError> {
+        let mut out = BTreeMap::new();
+        avro_decode_entries(input, opts, |k, v| {
+            out.insert(k, v);
+        })?;
+        Ok(out)
     }
 }
 

@@ -5,6 +5,9 @@
 //! that takes values out of an array. The derive macros only call these traits,
 //! so supporting a new field type is one new impl here, never a macro change, and
 //! the compiler monomorphises every column: nothing matches on `DataType` per row.
+//! The same traits encode and decode Avro datums directly
+//! ([`Column::avro_encode`], [`Column::avro_decode`]) for files whose schema is
+//! the type's own.
 //!
 //! One file per family of types: [`primitive`], [`string`], [`temporal`],
 //! [`option`], [`list`], [`map`], [`enums`], [`record`], and behind cargo
@@ -95,6 +98,17 @@ pub trait Column: Sized + Send + Sync + 'static {
 
     /// A builder with room for `capacity` values.
     fn builder(capacity: usize, opts: &FieldOptions) -> Self::Builder;
+
+    /// Appends the Avro binary encoding of `value`, in exactly the type
+    /// [`avro_type`](Self::avro_type) describes: the direct path of
+    /// [`Record::write_file`](crate::Record::write_file), with no Arrow arrays
+    /// in between. Fails like [`ColumnBuilder::append`].
+    fn avro_encode(value: &Self, opts: &FieldOptions, out: &mut Vec<u8>) -> Result<(), ValueError>;
+
+    /// Reads one value written in exactly [`avro_type`](Self::avro_type) (the
+    /// direct path of [`Record::read_file`](crate::Record::read_file) for files
+    /// whose writer schema is the type's own). Malformed data is an error.
+    fn avro_decode(input: &mut crate::avro::Input<'_>, opts: &FieldOptions) -> Result<Self, ReadError>;
 
     /// Binds a reader to `array`, checking its type once.
     ///

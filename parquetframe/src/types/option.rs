@@ -5,6 +5,8 @@ use std::collections::HashMap;
 use arrow::array::ArrayRef;
 use arrow::datatypes::DataType;
 
+use crate::avro::Input;
+
 use super::{BindError, Column, ColumnBuilder, ColumnReader, FieldOptions, ListItem, ReadError, ValueError};
 
 /// Builder for `Option<T>`: `None` appends a null to `T`'s builder.
@@ -33,6 +35,39 @@ impl<T: Column> Column for Option<T> {
 
     fn builder(capacity: usize, opts: &FieldOptions) -> Self::Builder {
         OptBuilder(T::builder(capacity, opts))
+    }
+
+    /// Branch 0 (`"null"`) for `None`, else branch 1 and the value. An
+    /// `Option<Option<T>>` shares the inner union (Avro forbids nesting), so
+    /// `Some(None)` is written as null, as in Arrow.
+    #[inline]
+    fn avro_encode(value: &Option<T>, opts: &FieldOptions, out: &mut Vec<u8>) -> Result<(), ValueError> {
+        match value {
+            None => out.push(0),
+            Some(v) if T::NULLABLE => return T::avro_encode(v, opts, out),
+            Some(v) => {
+                out.push(2); // zig-zag 1
+                return T::avro_encode(v, opts, out);
+            }
+        }
+        Ok(())
+    }
+
+    #[inline]
+    fn avro_decode(input: &mut Input<'_>, opts: &FieldOptions) -> Result<Option<T>, ReadError> {
+        let mut ahead = input.clone();
+        match ahead.long().map_err(ReadError::invalid)? {
+            0 => {
+                *input = ahead;
+                Ok(None)
+            }
+            _ if T::NULLABLE => T::avro_decode(input, opts).map(Some),
+            1 => {
+                *input = ahead;
+                T::avro_decode(input, opts).map(Some)
+            }
+            b => Err(ReadError::invalid(format!("union branch {b} of a [\"null\", T] union"))),
+        }
     }
 
     fn reader(array: &ArrayRef, opts: &FieldOptions) -> Result<Self::Reader, BindError> {

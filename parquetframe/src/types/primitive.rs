@@ -9,6 +9,9 @@ use arrow::buffer::{BooleanBuffer, NullBuffer, ScalarBuffer};
 use arrow::datatypes::*;
 
 use super::coerce::{cast_if_accepted, widening_note, widens_losslessly};
+use crate::avro::Input;
+use crate::avro::binary::{decimal_value, put_decimal, put_long};
+
 use super::{BindError, Column, ColumnBuilder, ColumnReader, FieldOptions, ListItem, ReadError, ValueError};
 
 /// Builder for a primitive column: a thin wrapper over arrow's own.
@@ -76,8 +79,79 @@ impl<P: ArrowPrimitiveType> PrimReader<P> {
     }
 }
 
+/// The Avro datum methods of a primitive, by how it is encoded.
+macro_rules! avro_datum {
+    (int, $rust:ty) => {
+        #[inline]
+        fn avro_encode(value: &$rust, _: &FieldOptions, out: &mut Vec<u8>) -> Result<(), ValueError> {
+            put_long(out, i64::from(*value));
+            Ok(())
+        }
+
+        #[inline]
+        fn avro_decode(input: &mut Input<'_>, _: &FieldOptions) -> Result<$rust, ReadError> {
+            let v = input.long().map_err(ReadError::invalid)?;
+            <$rust>::try_from(v).map_err(|_| out_of_range(v, stringify!($rust)))
+        }
+    };
+    (long, $rust:ty) => {
+        #[inline]
+        fn avro_encode(value: &$rust, _: &FieldOptions, out: &mut Vec<u8>) -> Result<(), ValueError> {
+            put_long(out, *value);
+            Ok(())
+        }
+
+        #[inline]
+        fn avro_decode(input: &mut Input<'_>, _: &FieldOptions) -> Result<$rust, ReadError> {
+            input.long().map_err(ReadError::invalid)
+        }
+    };
+    (decimal, $rust:ty) => {
+        #[inline]
+        fn avro_encode(value: &$rust, _: &FieldOptions, out: &mut Vec<u8>) -> Result<(), ValueError> {
+            put_decimal(out, i128::from(*value));
+            Ok(())
+        }
+
+        #[inline]
+        fn avro_decode(input: &mut Input<'_>, _: &FieldOptions) -> Result<$rust, ReadError> {
+            let v = input.bytes().and_then(decimal_value).map_err(ReadError::invalid)?;
+            <$rust>::try_from(v).map_err(|_| out_of_range(v, stringify!($rust)))
+        }
+    };
+    (float, $rust:ty) => {
+        #[inline]
+        fn avro_encode(value: &$rust, _: &FieldOptions, out: &mut Vec<u8>) -> Result<(), ValueError> {
+            out.extend_from_slice(&value.to_le_bytes());
+            Ok(())
+        }
+
+        #[inline]
+        fn avro_decode(input: &mut Input<'_>, _: &FieldOptions) -> Result<$rust, ReadError> {
+            input.float().map_err(ReadError::invalid)
+        }
+    };
+    (double, $rust:ty) => {
+        #[inline]
+        fn avro_encode(value: &$rust, _: &FieldOptions, out: &mut Vec<u8>) -> Result<(), ValueError> {
+            out.extend_from_slice(&value.to_le_bytes());
+            Ok(())
+        }
+
+        #[inline]
+        fn avro_decode(input: &mut Input<'_>, _: &FieldOptions) -> Result<$rust, ReadError> {
+            input.double().map_err(ReadError::invalid)
+        }
+    };
+}
+
+#[cold]
+fn out_of_range(v: impl std::fmt::Display, rust: &str) -> ReadError {
+    ReadError::invalid(format!("{v} does not fit in {rust}"))
+}
+
 macro_rules! primitive_column {
-    ($($rust:ty => $arrow:ty, $avro:expr),* $(,)?) => {$(
+    ($($rust:ty => $arrow:ty, $avro:expr, $encoding:ident),* $(,)?) => {$(
         impl Column for $rust {
             type Builder = PrimBuilder<$arrow>;
             type Reader = PrimReader<$arrow>;
@@ -93,6 +167,8 @@ macro_rules! primitive_column {
             fn builder(capacity: usize, _: &FieldOptions) -> Self::Builder {
                 PrimBuilder::with_capacity(capacity)
             }
+
+            avro_datum!($encoding, $rust);
 
             fn reader(array: &ArrayRef, _: &FieldOptions) -> Result<Self::Reader, BindError> {
                 PrimReader::bind(array, <$arrow as ArrowPrimitiveType>::DATA_TYPE)
@@ -131,17 +207,17 @@ macro_rules! primitive_column {
 }
 
 primitive_column! {
-    i8 => Int8Type, serde_json::json!("int"),
-    i16 => Int16Type, serde_json::json!("int"),
-    i32 => Int32Type, serde_json::json!("int"),
-    i64 => Int64Type, serde_json::json!("long"),
-    u8 => UInt8Type, serde_json::json!("int"),
-    u16 => UInt16Type, serde_json::json!("int"),
-    u32 => UInt32Type, serde_json::json!("long"),
+    i8 => Int8Type, serde_json::json!("int"), int,
+    i16 => Int16Type, serde_json::json!("int"), int,
+    i32 => Int32Type, serde_json::json!("int"), int,
+    i64 => Int64Type, serde_json::json!("long"), long,
+    u8 => UInt8Type, serde_json::json!("int"), int,
+    u16 => UInt16Type, serde_json::json!("int"), int,
+    u32 => UInt32Type, serde_json::json!("long"), int,
     // Every u64 fits in decimal(20, 0); a long would overflow above i64::MAX.
-    u64 => UInt64Type, serde_json::json!({"type": "bytes", "logicalType": "decimal", "precision": 20, "scale": 0}),
-    f32 => Float32Type, serde_json::json!("float"),
-    f64 => Float64Type, serde_json::json!("double"),
+    u64 => UInt64Type, serde_json::json!({"type": "bytes", "logicalType": "decimal", "precision": 20, "scale": 0}), decimal,
+    f32 => Float32Type, serde_json::json!("float"), float,
+    f64 => Float64Type, serde_json::json!("double"), double,
 }
 
 // `u8` is deliberately absent: `Vec<u8>` is Binary.
@@ -179,6 +255,17 @@ impl Column for bool {
 
     fn builder(capacity: usize, _: &FieldOptions) -> Self::Builder {
         BoolBuilder(BooleanBuilder::with_capacity(capacity))
+    }
+
+    #[inline]
+    fn avro_encode(value: &bool, _: &FieldOptions, out: &mut Vec<u8>) -> Result<(), ValueError> {
+        out.push(u8::from(*value));
+        Ok(())
+    }
+
+    #[inline]
+    fn avro_decode(input: &mut Input<'_>, _: &FieldOptions) -> Result<bool, ReadError> {
+        input.boolean().map_err(ReadError::invalid)
     }
 
     fn reader(array: &ArrayRef, _: &FieldOptions) -> Result<Self::Reader, BindError> {

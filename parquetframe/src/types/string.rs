@@ -9,6 +9,9 @@ use arrow::array::{
 use arrow::datatypes::DataType;
 
 use super::coerce::{cast_if_accepted, is_dictionary_of};
+use crate::avro::Input;
+use crate::avro::binary::put_bytes;
+
 use super::{BindError, Column, ColumnBuilder, ColumnReader, FieldOptions, ListItem, ReadError, ValueError};
 
 /// Bytes reserved per string or binary value before the first reallocation.
@@ -122,6 +125,21 @@ impl Column for String {
 
     fn builder(capacity: usize, _: &FieldOptions) -> Self::Builder {
         StrBuilder::with_capacity(capacity)
+    }
+
+    #[inline]
+    fn avro_encode(value: &String, _: &FieldOptions, out: &mut Vec<u8>) -> Result<(), ValueError> {
+        put_bytes(out, value.as_bytes());
+        Ok(())
+    }
+
+    #[inline]
+    fn avro_decode(input: &mut Input<'_>, _: &FieldOptions) -> Result<String, ReadError> {
+        let bytes = input.bytes().map_err(ReadError::invalid)?;
+        match std::str::from_utf8(bytes) {
+            Ok(s) => Ok(s.to_owned()),
+            Err(e) => Err(ReadError::invalid(format!("string is not valid UTF-8: {e}"))),
+        }
     }
 
     fn reader(array: &ArrayRef, _: &FieldOptions) -> Result<Self::Reader, BindError> {
@@ -240,6 +258,17 @@ impl Column for Vec<u8> {
 
     fn builder(capacity: usize, _: &FieldOptions) -> Self::Builder {
         BinBuilder(BinaryBuilder::with_capacity(capacity, capacity.saturating_mul(BYTES_PER_VALUE)))
+    }
+
+    #[inline]
+    fn avro_encode(value: &Vec<u8>, _: &FieldOptions, out: &mut Vec<u8>) -> Result<(), ValueError> {
+        put_bytes(out, value);
+        Ok(())
+    }
+
+    #[inline]
+    fn avro_decode(input: &mut Input<'_>, _: &FieldOptions) -> Result<Vec<u8>, ReadError> {
+        input.bytes().map(<[u8]>::to_vec).map_err(ReadError::invalid)
     }
 
     fn reader(array: &ArrayRef, _: &FieldOptions) -> Result<Self::Reader, BindError> {

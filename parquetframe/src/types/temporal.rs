@@ -14,6 +14,8 @@ use arrow::datatypes::*;
 use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, TimeDelta, Timelike, Utc};
 
 use super::coerce::cast_if_accepted;
+use crate::avro::Input;
+use crate::avro::binary::put_long;
 use super::{BindError, Column, ColumnBuilder, ColumnReader, FieldOptions, ListItem, ReadError, ValueError};
 
 /// Days from 0001-01-01 (chrono's day 1) to 1970-01-01.
@@ -86,20 +88,103 @@ impl UnitReader {
     /// The instant at `index` as a UTC `DateTime`.
     #[inline]
     fn instant(&self, index: usize) -> Result<DateTime<Utc>, ReadError> {
-        let v = self.raw(index)?;
-        let converted = match self.unit {
-            TimeUnit::Second => DateTime::from_timestamp(v, 0),
-            TimeUnit::Millisecond => DateTime::from_timestamp_millis(v),
-            TimeUnit::Microsecond => DateTime::from_timestamp_micros(v),
-            TimeUnit::Nanosecond => Some(DateTime::from_timestamp_nanos(v)),
-        };
-        converted.ok_or_else(|| {
-            ReadError::invalid(format!(
-                "timestamp {v} ({}) is outside the range chrono can represent",
-                unit_name(self.unit)
-            ))
-        })
+        instant(self.raw(index)?, self.unit)
     }
+}
+
+/// Timestamp `v` in `unit` as a UTC `DateTime`.
+#[inline]
+fn instant(v: i64, unit: TimeUnit) -> Result<DateTime<Utc>, ReadError> {
+    let converted = match unit {
+        TimeUnit::Second => DateTime::from_timestamp(v, 0),
+        TimeUnit::Millisecond => DateTime::from_timestamp_millis(v),
+        TimeUnit::Microsecond => DateTime::from_timestamp_micros(v),
+        TimeUnit::Nanosecond => Some(DateTime::from_timestamp_nanos(v)),
+    };
+    converted.ok_or_else(|| {
+        ReadError::invalid(format!(
+            "timestamp {v} ({}) is outside the range chrono can represent",
+            unit_name(unit)
+        ))
+    })
+}
+
+/// Duration `v` in `unit`.
+#[inline]
+fn duration(v: i64, unit: TimeUnit) -> Result<TimeDelta, ReadError> {
+    let converted = match unit {
+        TimeUnit::Second => TimeDelta::try_seconds(v),
+        TimeUnit::Millisecond => TimeDelta::try_milliseconds(v),
+        TimeUnit::Microsecond => Some(TimeDelta::microseconds(v)),
+        TimeUnit::Nanosecond => Some(TimeDelta::nanoseconds(v)),
+    };
+    converted.ok_or_else(|| {
+        ReadError::invalid(format!("duration {v} ({}) is outside chrono's range", unit_name(unit)))
+    })
+}
+
+/// `value` in whole microseconds.
+#[inline]
+fn duration_micros(value: &TimeDelta) -> Result<i64, ValueError> {
+    value
+        .num_microseconds()
+        .ok_or_else(|| ValueError::new(format!("duration {value} does not fit in i64 microseconds")))
+}
+
+/// Days since 1970-01-01.
+#[inline]
+fn epoch_days(value: &NaiveDate) -> i32 {
+    value.num_days_from_ce_i32() - EPOCH_DAYS_FROM_CE
+}
+
+/// The date `days` after 1970-01-01.
+#[inline]
+fn date(days: i32) -> Result<NaiveDate, ReadError> {
+    days.checked_add(EPOCH_DAYS_FROM_CE).and_then(NaiveDate::from_num_days_from_ce_opt).ok_or_else(|| {
+        ReadError::invalid(format!("date {days} days from 1970-01-01 is outside chrono's range"))
+    })
+}
+
+/// Microseconds since midnight.
+#[inline]
+fn time_micros(value: &NaiveTime) -> i64 {
+    // A leap second (nanosecond field ≥ 1e9) lands past 86 400 s, as chrono counts it.
+    i64::from(value.num_seconds_from_midnight()) * 1_000_000 + i64::from(value.nanosecond() / 1_000)
+}
+
+/// The time of day `v` units of `nanos_per_unit` after midnight.
+fn time(v: i64, nanos_per_unit: i64) -> Result<NaiveTime, ReadError> {
+    let out_of_range = || ReadError::invalid(format!("time of day {v} is outside 00:00..24:00"));
+    let nanos = v.checked_mul(nanos_per_unit).ok_or_else(out_of_range)?;
+    if !(0..MICROS_PER_DAY * 1_000 + 1_000_000_000).contains(&nanos) {
+        return Err(out_of_range());
+    }
+    let (mut secs, mut sub) = (nanos / 1_000_000_000, nanos % 1_000_000_000);
+    if secs == 86_400 {
+        // chrono's leap second: 23:59:59 with the nanosecond field past 1e9.
+        secs = 86_399;
+        sub += 1_000_000_000;
+    }
+    let (secs, sub) =
+        (u32::try_from(secs).map_err(|_| out_of_range())?, u32::try_from(sub).map_err(|_| out_of_range())?);
+    NaiveTime::from_num_seconds_from_midnight_opt(secs, sub).ok_or_else(out_of_range)
+}
+
+/// The Avro datum methods of a type stored as a long, from its conversions.
+macro_rules! avro_long {
+    ($rust:ty, |$v:ident| $to:expr, |$raw:ident| $from:expr) => {
+        #[inline]
+        fn avro_encode($v: &$rust, _: &FieldOptions, out: &mut Vec<u8>) -> Result<(), ValueError> {
+            put_long(out, $to);
+            Ok(())
+        }
+
+        #[inline]
+        fn avro_decode(input: &mut Input<'_>, _: &FieldOptions) -> Result<$rust, ReadError> {
+            let $raw = input.long().map_err(ReadError::invalid)?;
+            $from
+        }
+    };
 }
 
 fn unit_name(unit: TimeUnit) -> &'static str {
@@ -150,6 +235,8 @@ impl Column for DateTime<Utc> {
     fn builder(capacity: usize, opts: &FieldOptions) -> Self::Builder {
         I64TimeBuilder::new(capacity, Self::data_type(opts))
     }
+
+    avro_long!(DateTime<Utc>, |value| value.timestamp_micros(), |v| instant(v, TimeUnit::Microsecond));
 
     fn reader(array: &ArrayRef, opts: &FieldOptions) -> Result<Self::Reader, BindError> {
         const ACCEPTS: &str = "Timestamp of any unit with any time zone";
@@ -212,6 +299,10 @@ impl Column for NaiveDateTime {
     fn builder(capacity: usize, opts: &FieldOptions) -> Self::Builder {
         NaiveDateTimeBuilder(I64TimeBuilder::new(capacity, Self::data_type(opts)))
     }
+
+    avro_long!(NaiveDateTime, |value| value.and_utc().timestamp_micros(), |v| {
+        instant(v, TimeUnit::Microsecond).map(|t| t.naive_utc())
+    });
 
     fn reader(array: &ArrayRef, opts: &FieldOptions) -> Result<Self::Reader, BindError> {
         const ACCEPTS: &str = "Timestamp of any unit without a time zone";
@@ -276,6 +367,17 @@ impl Column for TimeDelta {
         I64TimeBuilder::new(capacity, Self::data_type(opts))
     }
 
+    #[inline]
+    fn avro_encode(value: &TimeDelta, _: &FieldOptions, out: &mut Vec<u8>) -> Result<(), ValueError> {
+        put_long(out, duration_micros(value)?);
+        Ok(())
+    }
+
+    #[inline]
+    fn avro_decode(input: &mut Input<'_>, _: &FieldOptions) -> Result<TimeDelta, ReadError> {
+        duration(input.long().map_err(ReadError::invalid)?, TimeUnit::Microsecond)
+    }
+
     fn reader(array: &ArrayRef, opts: &FieldOptions) -> Result<Self::Reader, BindError> {
         const ACCEPTS: &str = "Duration of any unit";
         let array = cast_if_accepted(array, &Self::data_type(opts), |_| false, ACCEPTS).or_else(|e| {
@@ -293,10 +395,7 @@ pub struct DurationReader(UnitReader);
 impl ColumnBuilder<TimeDelta> for I64TimeBuilder<DurationMicrosecondType> {
     #[inline]
     fn append(&mut self, value: &TimeDelta) -> Result<(), ValueError> {
-        let micros = value
-            .num_microseconds()
-            .ok_or_else(|| ValueError::new(format!("duration {value} does not fit in i64 microseconds")))?;
-        self.0.append_value(micros);
+        self.0.append_value(duration_micros(value)?);
         Ok(())
     }
 
@@ -311,16 +410,7 @@ impl ColumnReader<TimeDelta> for DurationReader {
 
     #[inline]
     fn read(&self, index: usize) -> Result<TimeDelta, ReadError> {
-        let v = self.0.raw(index)?;
-        let converted = match self.0.unit {
-            TimeUnit::Second => TimeDelta::try_seconds(v),
-            TimeUnit::Millisecond => TimeDelta::try_milliseconds(v),
-            TimeUnit::Microsecond => Some(TimeDelta::microseconds(v)),
-            TimeUnit::Nanosecond => Some(TimeDelta::nanoseconds(v)),
-        };
-        converted.ok_or_else(|| {
-            ReadError::invalid(format!("duration {v} ({}) is outside chrono's range", unit_name(self.0.unit)))
-        })
+        duration(self.0.raw(index)?, self.0.unit)
     }
 }
 
@@ -351,6 +441,10 @@ impl Column for NaiveDate {
         DateBuilder(PrimitiveBuilder::with_capacity(capacity))
     }
 
+    avro_long!(NaiveDate, |value| i64::from(epoch_days(value)), |v| {
+        date(i32::try_from(v).map_err(|_| ReadError::invalid(format!("date {v} does not fit in an Avro int")))?)
+    });
+
     fn reader(array: &ArrayRef, _: &FieldOptions) -> Result<Self::Reader, BindError> {
         let array = cast_if_accepted(array, &DataType::Date32, |f| matches!(f, DataType::Date64), "Date64")?;
         let typed = array
@@ -363,7 +457,7 @@ impl Column for NaiveDate {
 impl ColumnBuilder<NaiveDate> for DateBuilder {
     #[inline]
     fn append(&mut self, value: &NaiveDate) -> Result<(), ValueError> {
-        self.0.append_value(value.num_days_from_ce_i32() - EPOCH_DAYS_FROM_CE);
+        self.0.append_value(epoch_days(value));
         Ok(())
     }
 
@@ -399,10 +493,7 @@ impl ColumnReader<NaiveDate> for DateReader {
         if ColumnReader::<NaiveDate>::is_null(self, index) {
             return Err(ReadError::null());
         }
-        let days = self.days.get(index).copied().ok_or_else(|| ReadError::out_of_bounds(index))?;
-        days.checked_add(EPOCH_DAYS_FROM_CE).and_then(NaiveDate::from_num_days_from_ce_opt).ok_or_else(|| {
-            ReadError::invalid(format!("date {days} days from 1970-01-01 is outside chrono's range"))
-        })
+        date(self.days.get(index).copied().ok_or_else(|| ReadError::out_of_bounds(index))?)
     }
 }
 
@@ -434,6 +525,8 @@ impl Column for NaiveTime {
         TimeBuilder(PrimitiveBuilder::with_capacity(capacity))
     }
 
+    avro_long!(NaiveTime, |value| time_micros(value), |v| time(v, 1_000));
+
     fn reader(array: &ArrayRef, opts: &FieldOptions) -> Result<Self::Reader, BindError> {
         const ACCEPTS: &str = "Time32(s | ms), Time64(ns)";
         let target = Self::data_type(opts);
@@ -459,10 +552,7 @@ impl Column for NaiveTime {
 impl ColumnBuilder<NaiveTime> for TimeBuilder {
     #[inline]
     fn append(&mut self, value: &NaiveTime) -> Result<(), ValueError> {
-        // A leap second (nanosecond field ≥ 1e9) lands past 86 400 s, as chrono counts it.
-        let micros =
-            i64::from(value.num_seconds_from_midnight()) * 1_000_000 + i64::from(value.nanosecond() / 1_000);
-        self.0.append_value(micros);
+        self.0.append_value(time_micros(value));
         Ok(())
     }
 
@@ -487,23 +577,7 @@ impl ColumnReader<NaiveTime> for TimeReader {
         if ColumnReader::<NaiveTime>::is_null(self, index) {
             return Err(ReadError::null());
         }
-        let v = self.values.get(index).copied().ok_or_else(|| ReadError::out_of_bounds(index))?;
-        let out_of_range = || ReadError::invalid(format!("time of day {v} is outside 00:00..24:00"));
-        let nanos = v.checked_mul(self.nanos_per_unit).ok_or_else(out_of_range)?;
-        if !(0..MICROS_PER_DAY * 1_000 + 1_000_000_000).contains(&nanos) {
-            return Err(out_of_range());
-        }
-        let (mut secs, mut sub) = (nanos / 1_000_000_000, nanos % 1_000_000_000);
-        if secs == 86_400 {
-            // chrono's leap second: 23:59:59 with the nanosecond field past 1e9.
-            secs = 86_399;
-            sub += 1_000_000_000;
-        }
-        let (secs, sub) = (
-            u32::try_from(secs).map_err(|_| out_of_range())?,
-            u32::try_from(sub).map_err(|_| out_of_range())?,
-        );
-        NaiveTime::from_num_seconds_from_midnight_opt(secs, sub).ok_or_else(out_of_range)
+        time(self.values.get(index).copied().ok_or_else(|| ReadError::out_of_bounds(index))?, self.nanos_per_unit)
     }
 }
 

@@ -8,6 +8,8 @@ use arrow::datatypes::DataType;
 use uuid::Uuid;
 
 use super::string::BinReader;
+use crate::avro::Input;
+use crate::avro::binary::put_bytes;
 use super::{BindError, Column, ColumnBuilder, ColumnReader, FieldOptions, ListItem, ReadError, ValueError};
 
 /// Arrow's extension-name metadata key.
@@ -44,6 +46,21 @@ impl Column for Uuid {
 
     fn builder(capacity: usize, _: &FieldOptions) -> Self::Builder {
         UuidBuilder(FixedSizeBinaryBuilder::with_capacity(capacity, 16))
+    }
+
+    /// The 36-character hyphenated lower-case text, as Avro's uuid logical type.
+    #[inline]
+    fn avro_encode(value: &Uuid, _: &FieldOptions, out: &mut Vec<u8>) -> Result<(), ValueError> {
+        put_bytes(out, value.hyphenated().encode_lower(&mut Uuid::encode_buffer()).as_bytes());
+        Ok(())
+    }
+
+    #[inline]
+    fn avro_decode(input: &mut Input<'_>, _: &FieldOptions) -> Result<Uuid, ReadError> {
+        let text = input.bytes().map_err(ReadError::invalid)?;
+        Uuid::try_parse_ascii(text).map_err(|e| {
+            ReadError::invalid(format!("`{}` is not a UUID: {e}", String::from_utf8_lossy(text)))
+        })
     }
 
     fn reader(array: &ArrayRef, _: &FieldOptions) -> Result<Self::Reader, BindError> {
