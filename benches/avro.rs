@@ -5,6 +5,9 @@
 //! uncompressed Parquet through arrow-rs (ArrowWriter; the arrow-rs reader),
 //! converted with the same `to_record_batch` / `from_record_batch`.
 //!
+//! Every writer ends with its file on disk (`fsync`): `write_file` replaces a
+//! file atomically and durably, so the peers do the same work.
+//!
 //! `cargo bench --bench avro` (sizes: `BENCH_ROWS=1000000,10000000`; fastavro
 //! from `BENCH_PYTHON`, else the venv of `scripts/python-env.sh`).
 
@@ -51,18 +54,21 @@ fn fastavro(python: &Path, file: &Path, rounds: usize) -> Option<(Duration, Dura
 }
 
 fn main() {
+    // tmpfs by default: the disk's speed, the same for every writer, would drown
+    // the encoders' differences (BENCH_DIR=/path measures on that disk instead).
+    let shm = Path::new("/dev/shm");
     let dir = std::env::var_os("BENCH_DIR")
         .map(PathBuf::from)
-        .unwrap_or_else(std::env::temp_dir)
+        .unwrap_or_else(|| if shm.is_dir() { shm.to_path_buf() } else { std::env::temp_dir() })
         .join("pf-avro-bench");
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     let python = python();
-    println!("threads: {}, every file uncompressed", rayon::current_num_threads());
+    println!("threads: {}, every file uncompressed, in {}", rayon::current_num_threads(), dir.display());
     let schema = BenchUser::avro_schema();
     for n in sizes(&[1_000_000, 10_000_000]) {
         let rows = users(n);
-        let rounds = if n >= 5_000_000 { 1 } else { 3 };
+        let rounds = if n >= 5_000_000 { 1 } else { 5 };
         let ours = dir.join("ours.avro");
         let serde_file = dir.join("serde.avro");
         let parquet_file = dir.join("ref.parquet");
@@ -83,7 +89,7 @@ fn main() {
                         for r in &rows {
                             w.append_ser(r).unwrap();
                         }
-                        w.flush().unwrap();
+                        w.into_inner().unwrap().into_inner().unwrap().sync_all().unwrap();
                     }),
                 ),
                 (
@@ -98,7 +104,7 @@ fn main() {
                         for c in rows.chunks(ROW_GROUP) {
                             w.write(&BenchUser::to_record_batch(c).unwrap()).unwrap();
                         }
-                        w.close().unwrap();
+                        w.into_inner().unwrap().sync_all().unwrap();
                     }),
                 ),
             ],

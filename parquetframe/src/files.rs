@@ -6,8 +6,8 @@ use std::path::Path;
 
 use rayon::prelude::*;
 
+use crate::avro::container::{ContainerWriter, Direct};
 use crate::avro::decode::Plan;
-use crate::avro::container::{ContainerWriter, Direct, GROUP_ROWS};
 use crate::avro::{AvroFile, Codec};
 use crate::entity::Format;
 use crate::error::{Error, Result};
@@ -36,7 +36,7 @@ pub fn read<T: Record>(path: &Path) -> Result<Vec<T>> {
             let file = AvroFile::open(path)?;
             let groups = 0..file.group_rows().len();
             if writer_schema_is::<T>(&file) {
-                groups.into_par_iter().map(|g| file.read_group_direct::<T>(g)).collect::<Result<_>>()?
+                return file.read_direct::<T>();
             } else {
                 let target = Target::of::<T>();
                 let plan = Plan::new(file.schema(), target.avro, &target.arrow, None).map_err(|message| {
@@ -59,9 +59,7 @@ pub fn read<T: Record>(path: &Path) -> Result<Vec<T>> {
 /// Writes `rows` as a new Avro file with `T`'s schema, encoded by [`Column::avro_encode`](crate::Column::avro_encode).
 fn write_avro_direct<T: Record>(path: &Path, rows: &[T], codec: Codec) -> Result<(u64, u64)> {
     let mut writer = ContainerWriter::create(path, &T::avro_schema_json().to_string(), codec, &[])?;
-    for chunk in rows.chunks(GROUP_ROWS * 4) {
-        writer.append(&Direct(chunk))?;
-    }
+    writer.append(&Direct(rows))?;
     writer.finish()
 }
 

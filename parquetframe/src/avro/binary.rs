@@ -40,6 +40,23 @@ impl<'a> Input<'a> {
     /// A zig-zag varint (Avro `int` and `long`).
     #[inline]
     pub fn long(&mut self) -> Result<i64, Malformed> {
+        // Fast path: ten bytes are left, so only the continuation bits are checked.
+        if let Some(chunk) = self.buf.get(self.pos..self.pos + 10) {
+            let mut value: u64 = 0;
+            for (i, &byte) in chunk.iter().enumerate() {
+                value |= u64::from(byte & 0x7f) << (7 * i);
+                if byte & 0x80 == 0 {
+                    self.pos += i + 1;
+                    return Ok(((value >> 1) as i64) ^ -((value & 1) as i64));
+                }
+            }
+            return Err("varint longer than 10 bytes".into());
+        }
+        self.long_near_end()
+    }
+
+    #[cold]
+    fn long_near_end(&mut self) -> Result<i64, Malformed> {
         let mut value: u64 = 0;
         let mut shift = 0u32;
         loop {
@@ -61,7 +78,7 @@ impl<'a> Input<'a> {
 
     /// A non-negative length no larger than the bytes left.
     #[inline]
-    pub fn len(&mut self) -> Result<usize, Malformed> {
+    pub fn length(&mut self) -> Result<usize, Malformed> {
         let v = self.long()?;
         match usize::try_from(v) {
             Ok(n) if n <= self.remaining() => Ok(n),
@@ -85,7 +102,7 @@ impl<'a> Input<'a> {
     /// Length-prefixed bytes (Avro `bytes` and `string`).
     #[inline]
     pub fn bytes(&mut self) -> Result<&'a [u8], Malformed> {
-        let n = self.len()?;
+        let n = self.length()?;
         self.take(n)
     }
 
@@ -143,7 +160,7 @@ impl<'a> Input<'a> {
         if n >= 0 {
             return usize::try_from(n).map(Some).map_err(|_| format!("block count {n} too large"));
         }
-        let size = self.len()?;
+        let size = self.length()?;
         self.take(size)?;
         Ok(None)
     }
@@ -218,7 +235,7 @@ mod tests {
         assert!(Input::new(&buf).bytes().is_err());
         let mut buf = Vec::new();
         put_long(&mut buf, -5);
-        assert!(Input::new(&buf).len().is_err());
+        assert!(Input::new(&buf).length().is_err());
         assert!(Input::new(&[0xff; 11]).long().is_err());
     }
 

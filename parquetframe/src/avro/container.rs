@@ -21,10 +21,11 @@ use super::binary::{Input, put_bytes, put_long};
 use super::codec::{Codec, MAX_BLOCK_BYTES};
 use super::decode::Plan;
 use super::encode::Encoder;
+use super::fill::fill_parallel;
 use crate::error::{Error, StorageError};
 use crate::record::Record;
-use crate::types::{Column, FieldOptions, ReadErrorKind};
 use crate::storage::io::io_error;
+use crate::types::{Column, FieldOptions, ReadErrorKind};
 
 /// The four bytes every Avro container file starts with.
 pub const MAGIC: [u8; 4] = *b"Obj\x01";
@@ -32,6 +33,9 @@ pub const MAGIC: [u8; 4] = *b"Obj\x01";
 const MAX_HEADER_BYTES: u64 = 64 << 20;
 /// Blocks are decoded in groups of about this many rows (the unit of parallelism).
 pub const GROUP_ROWS: usize = 64 * 1024;
+/// Rows per byte of (compressed) data beyond which a file's row counts are
+/// not trusted for preallocation.
+const MAX_ROWS_PER_BYTE: usize = 16;
 /// Our writer cuts a block at this many rows ...
 const BLOCK_ROWS: usize = 16 * 1024;
 /// ... or this many uncompressed bytes, whichever comes first.
@@ -172,36 +176,86 @@ impl AvroFile {
         plan.decode(capacity, iter).map_err(|m| corrupt(&self.path, m))
     }
 
-    /// Decodes group `group` straight into values of `T`, for files whose
-    /// writer schema is `T`'s own (see [`Column::avro_decode`]).
-    pub(crate) fn read_group_direct<T: Column>(&self, group: usize) -> Result<Vec<T>, Error> {
+    /// Decodes every row straight into values of `T`, for files whose writer
+    /// schema is `T`'s own (see [`Column::avro_decode`]): groups in parallel,
+    /// each into its place in the result.
+    pub(crate) fn read_direct<T: Column>(&self) -> Result<Vec<T>, Error> {
+        let sizes = self.group_rows();
+        let rows: usize = sizes.iter().sum();
+        let bytes: usize = self.blocks.iter().map(|b| b.size).sum();
+        if rows > bytes.saturating_mul(MAX_ROWS_PER_BYTE).max(GROUP_ROWS) {
+            // More rows than the data plausibly holds: reserve nothing on the
+            // file's word; each group grows as its rows decode.
+            let parts: Vec<Vec<T>> = (0..sizes.len())
+                .into_par_iter()
+                .map(|g| {
+                    let mut part = Vec::new();
+                    self.decode_group(g, |v| {
+                        part.push(v);
+                        Ok(())
+                    })?;
+                    Ok(part)
+                })
+                .collect::<Result<_, Error>>()?;
+            return Ok(parts.into_iter().flatten().collect());
+        }
+        let overflow = || corrupt(&self.path, "a group holds more rows than its blocks claim");
+        fill_parallel(
+            &sizes,
+            |g, filled| self.decode_group(g, |v| filled.push(v).map_err(|_| overflow())),
+            |g| corrupt(&self.path, format!("block group {g} holds fewer rows than its blocks claim")),
+        )
+    }
+
+    /// Decodes the rows of group `group` in order, handing each to `push`.
+    fn decode_group<T: Column>(
+        &self,
+        group: usize,
+        mut push: impl FnMut(T) -> Result<(), Error>,
+    ) -> Result<(), Error> {
         let range = self.groups.get(group).cloned().unwrap_or(0..0);
         let blocks = self.blocks.get(range.clone()).unwrap_or(&[]);
-        let decoded = self.decompress(range.clone())?;
-        let mut out = Vec::with_capacity(row_capacity(blocks, &decoded));
-        for (i, (block, data)) in blocks.iter().zip(&decoded).enumerate() {
-            let index = range.start + i;
-            let mut input = Input::new(data);
-            for row in 0..block.rows {
-                let value = T::avro_decode(&mut input, &FieldOptions::DEFAULT).map_err(|e| {
-                    let (path, kind) = e.into_parts();
-                    let what = match kind {
-                        ReadErrorKind::Null => "unexpected null".to_owned(),
-                        ReadErrorKind::Invalid(m) => m,
-                    };
-                    let field = path.strip_prefix('.').unwrap_or(&path);
-                    corrupt(&self.path, format!("block {index}, row {row}, field `{field}`: {what}"))
-                })?;
-                out.push(value);
+        let mut file = File::open(&self.path).map_err(io_error("opening", &self.path))?;
+        with_buffers(|raw, plain| {
+            for (i, block) in blocks.iter().enumerate() {
+                let index = range.start + i;
+                let data = self.read_block(&mut file, index, block, raw, plain)?;
+                let mut input = Input::new(data);
+                for row in 0..block.rows {
+                    let value = T::avro_decode(&mut input, &FieldOptions::DEFAULT)
+                        .map_err(|e| corrupt(&self.path, datum_error(index, row, e)))?;
+                    push(value)?;
+                }
+                if input.remaining() > 0 {
+                    let left = input.remaining();
+                    return Err(corrupt(
+                        &self.path,
+                        format!("block {index}: {left} bytes left after its {} rows", block.rows),
+                    ));
+                }
             }
-            if input.remaining() > 0 {
-                return Err(corrupt(
-                    &self.path,
-                    format!("block {index}: {} bytes left after its {} rows", input.remaining(), block.rows),
-                ));
-            }
+            Ok(())
+        })
+    }
+
+    /// Reads block `index` into `raw` and returns its decompressed data
+    /// (`raw` itself when uncompressed, else `plain`).
+    fn read_block<'b>(
+        &self,
+        file: &mut File,
+        index: usize,
+        block: &Block,
+        raw: &'b mut Vec<u8>,
+        plain: &'b mut Vec<u8>,
+    ) -> Result<&'b [u8], Error> {
+        raw.resize(block.size, 0);
+        file.seek(SeekFrom::Start(block.offset)).map_err(io_error("seeking in", &self.path))?;
+        file.read_exact(raw).map_err(io_error("reading", &self.path))?;
+        if self.codec == Codec::Null {
+            return Ok(raw);
         }
-        Ok(out)
+        self.codec.decompress(raw, plain).map_err(|m| corrupt(&self.path, format!("block {index}: {m}")))?;
+        Ok(plain)
     }
 
     /// The decompressed data of block `index`: its rows' datums, back to back.
@@ -234,6 +288,42 @@ impl AvroFile {
         }
         Ok(decoded)
     }
+}
+
+/// "block B, row R, field `F`: what".
+#[cold]
+fn datum_error(block: usize, row: usize, e: crate::types::ReadError) -> String {
+    let (path, kind) = e.into_parts();
+    let what = match kind {
+        ReadErrorKind::Null => "unexpected null".to_owned(),
+        ReadErrorKind::Invalid(m) => m,
+    };
+    let field = path.strip_prefix('.').unwrap_or(&path);
+    format!("block {block}, row {row}, field `{field}`: {what}")
+}
+
+thread_local! {
+    /// Per-thread block buffers, reused across groups and files: fresh
+    /// megabyte buffers per block cost more in page faults than the decoding.
+    static BUFFERS: std::cell::RefCell<(Vec<u8>, Vec<u8>)> = const { std::cell::RefCell::new((Vec::new(), Vec::new())) };
+}
+
+/// Runs `f` with this thread's two block buffers (fresh ones if they are in use).
+fn with_buffers<R>(f: impl FnOnce(&mut Vec<u8>, &mut Vec<u8>) -> R) -> R {
+    BUFFERS.with(|cell| match cell.try_borrow_mut() {
+        Ok(mut buffers) => {
+            let (raw, plain) = &mut *buffers;
+            let out = f(raw, plain);
+            // Keep at most a few blocks' worth between calls.
+            for b in [raw, plain] {
+                if b.capacity() > 2 * BLOCK_BYTES {
+                    *b = Vec::new();
+                }
+            }
+            out
+        }
+        Err(_) => f(&mut Vec::new(), &mut Vec::new()),
+    })
 }
 
 /// Rows to preallocate for `blocks`: each row takes at least one byte in all
@@ -442,6 +532,56 @@ pub(crate) struct ContainerWriter {
     codec: Codec,
     rows: u64,
     bytes: u64,
+    /// Encoding buffers: the wave being written and the wave being encoded.
+    slots: Vec<Slot>,
+    spare: Vec<Slot>,
+}
+
+/// One encoding task's output: the rows' datums, cut into blocks, and the
+/// blocks compressed (unless the codec is null).
+#[derive(Default)]
+struct Slot {
+    raw: Vec<u8>,
+    packed: Vec<u8>,
+    /// Rows and byte range (in `raw`, or `packed` when compressed) of each block.
+    blocks: Vec<(usize, Range<usize>)>,
+}
+
+impl Slot {
+    fn clear(&mut self) {
+        self.raw.clear();
+        self.packed.clear();
+        self.blocks.clear();
+    }
+
+    /// Encodes `rows`, cutting a block at [`BLOCK_BYTES`], then compresses each block.
+    fn encode(&mut self, source: &impl RowSource, rows: Range<usize>, codec: Codec) -> Result<(), RowError> {
+        self.clear();
+        let (mut block_start, mut count) = (0, 0);
+        for row in rows {
+            source.write_row(row, &mut self.raw)?;
+            count += 1;
+            if self.raw.len() - block_start >= BLOCK_BYTES {
+                self.blocks.push((count, block_start..self.raw.len()));
+                (block_start, count) = (self.raw.len(), 0);
+            }
+        }
+        if count > 0 {
+            self.blocks.push((count, block_start..self.raw.len()));
+        }
+        if codec != Codec::Null {
+            for (_, range) in &mut self.blocks {
+                let at = self.packed.len();
+                codec.compress(self.raw.get(range.clone()).unwrap_or(&[]), &mut self.packed)?;
+                *range = at..self.packed.len();
+            }
+        }
+        Ok(())
+    }
+
+    fn data(&self, codec: Codec) -> &[u8] {
+        if codec == Codec::Null { &self.raw } else { &self.packed }
+    }
 }
 
 impl ContainerWriter {
@@ -477,34 +617,82 @@ impl ContainerWriter {
         put_long(&mut header, 0);
         header.extend_from_slice(&sync);
         out.write_all(&header).map_err(io_error("writing", path))?;
-        Ok(Self { path: path.to_path_buf(), out, sync, codec, rows: 0, bytes: header.len() as u64 })
+        Ok(Self {
+            path: path.to_path_buf(),
+            out,
+            sync,
+            codec,
+            rows: 0,
+            bytes: header.len() as u64,
+            slots: Vec::new(),
+            spare: Vec::new(),
+        })
     }
 
     /// Appends every row of `source`, encoded and compressed in parallel (a
-    /// chunk of [`BLOCK_ROWS`] per task), the blocks in order.
+    /// chunk of [`BLOCK_ROWS`] per task, a wave of tasks at a time), the blocks
+    /// in order. While one wave is written out, the next is encoded; each
+    /// task's buffers are reused from wave to wave, so memory stays at a few
+    /// blocks per thread whatever the number of rows.
     pub(crate) fn append(&mut self, source: &impl RowSource) -> Result<(), Error> {
         let n = source.len();
-        let chunks: Vec<Range<usize>> =
-            (0..n).step_by(BLOCK_ROWS).map(|s| s..(s + BLOCK_ROWS).min(n)).collect();
+        let wave = rayon::current_num_threads().max(1) * 2;
         let codec = self.codec;
-        let blocks: Vec<Vec<(usize, Vec<u8>)>> = chunks
-            .into_par_iter()
-            .map(|chunk| encode_blocks(source, chunk, codec))
-            .collect::<Result<_, RowError>>()
-            .map_err(|e| match e {
-                RowError::Message(m) => write_error(&self.path, m),
-                RowError::Value(e) => *e,
-            })?;
-        for (count, data) in blocks.into_iter().flatten() {
-            let mut head = Vec::with_capacity(20);
-            put_long(&mut head, count as i64);
-            put_long(&mut head, data.len() as i64);
-            let path = &self.path;
-            self.out.write_all(&head).map_err(io_error("writing", path))?;
-            self.out.write_all(&data).map_err(io_error("writing", path))?;
-            self.out.write_all(&self.sync).map_err(io_error("writing", path))?;
-            self.rows += count as u64;
-            self.bytes += (head.len() + data.len() + 16) as u64;
+        let waves: Vec<Vec<Range<usize>>> = (0..n)
+            .step_by(BLOCK_ROWS)
+            .map(|s| s..(s + BLOCK_ROWS).min(n))
+            .collect::<Vec<_>>()
+            .chunks(wave)
+            .map(<[_]>::to_vec)
+            .collect();
+        let mut ready = std::mem::take(&mut self.slots);
+        let mut next = std::mem::take(&mut self.spare);
+        let Some(first) = waves.first() else { return Ok(()) };
+        let path = self.path.clone();
+        let encode = |slots: &mut Vec<Slot>, chunks: &[Range<usize>]| -> Result<(), Error> {
+            if slots.len() < chunks.len() {
+                slots.resize_with(chunks.len(), Slot::default);
+            }
+            slots.iter_mut().skip(chunks.len()).for_each(Slot::clear);
+            slots
+                .par_iter_mut()
+                .zip(chunks.par_iter())
+                .try_for_each(|(slot, rows)| slot.encode(source, rows.clone(), codec))
+                .map_err(|e| match e {
+                    RowError::Message(m) => write_error(&path, m),
+                    RowError::Value(e) => *e,
+                })
+        };
+        encode(&mut ready, first)?;
+        for i in 0..waves.len() {
+            let (written, encoded) = match waves.get(i + 1) {
+                Some(chunks) => rayon::join(|| self.write_slots(&ready), || encode(&mut next, chunks)),
+                None => (self.write_slots(&ready), Ok(())),
+            };
+            written?;
+            encoded?;
+            std::mem::swap(&mut ready, &mut next);
+        }
+        self.slots = ready;
+        self.spare = next;
+        Ok(())
+    }
+
+    /// Writes the blocks of `slots`, in order.
+    fn write_slots(&mut self, slots: &[Slot]) -> Result<(), Error> {
+        for slot in slots {
+            for (count, range) in &slot.blocks {
+                let data = slot.data(self.codec).get(range.clone()).unwrap_or(&[]);
+                let mut head = Vec::with_capacity(20);
+                put_long(&mut head, *count as i64);
+                put_long(&mut head, data.len() as i64);
+                let path = &self.path;
+                self.out.write_all(&head).map_err(io_error("writing", path))?;
+                self.out.write_all(data).map_err(io_error("writing", path))?;
+                self.out.write_all(&self.sync).map_err(io_error("writing", path))?;
+                self.rows += *count as u64;
+                self.bytes += (head.len() + data.len() + 16) as u64;
+            }
         }
         Ok(())
     }
@@ -535,41 +723,6 @@ pub fn write(
         writer.append(&encoder)?;
     }
     writer.finish()
-}
-
-/// Rows `rows` as compressed blocks of at most [`BLOCK_BYTES`] each.
-fn encode_blocks(
-    source: &impl RowSource,
-    rows: Range<usize>,
-    codec: Codec,
-) -> Result<Vec<(usize, Vec<u8>)>, RowError> {
-    let mut blocks = Vec::new();
-    let mut raw = Vec::with_capacity(BLOCK_BYTES.min(rows.len() * 64));
-    let mut count = 0;
-    let flush = |raw: &mut Vec<u8>, count: &mut usize, blocks: &mut Vec<(usize, Vec<u8>)>| {
-        if codec == Codec::Null {
-            // Uncompressed: the buffer is the block.
-            blocks.push((*count, std::mem::take(raw)));
-        } else {
-            let mut packed = Vec::with_capacity(raw.len() / 2 + 64);
-            codec.compress(raw, &mut packed)?;
-            blocks.push((*count, packed));
-            raw.clear();
-        }
-        *count = 0;
-        Ok::<(), RowError>(())
-    };
-    for row in rows {
-        source.write_row(row, &mut raw)?;
-        count += 1;
-        if raw.len() >= BLOCK_BYTES {
-            flush(&mut raw, &mut count, &mut blocks)?;
-        }
-    }
-    if count > 0 {
-        flush(&mut raw, &mut count, &mut blocks)?;
-    }
-    Ok(blocks)
 }
 
 /// 16 bytes unlikely to occur in the data: a randomly keyed hash of the path and time.

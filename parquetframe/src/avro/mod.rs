@@ -15,6 +15,7 @@ pub mod codec;
 pub mod container;
 pub(crate) mod decode;
 mod encode;
+mod fill;
 mod names;
 
 pub use binary::Input;

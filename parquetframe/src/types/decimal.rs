@@ -12,9 +12,9 @@ use arrow::datatypes::{DataType, Decimal128Type};
 use rust_decimal::Decimal;
 
 use super::coerce::cast_if_accepted;
+use super::{BindError, Column, ColumnBuilder, ColumnReader, FieldOptions, ListItem, ReadError, ValueError};
 use crate::avro::Input;
 use crate::avro::binary::{decimal_value, put_decimal};
-use super::{BindError, Column, ColumnBuilder, ColumnReader, FieldOptions, ListItem, ReadError, ValueError};
 
 /// Precision and scale when the field has no attribute.
 pub const DEFAULT_PRECISION_SCALE: (u8, i8) = (38, 10);

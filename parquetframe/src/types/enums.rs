@@ -10,10 +10,10 @@ use arrow::buffer::{NullBuffer, ScalarBuffer};
 use arrow::datatypes::{DataType, Int32Type};
 
 use super::coerce::cast_if_accepted;
-use crate::avro::Input;
-use crate::avro::binary::put_long;
 use super::string::{StrBuilder, StrReader};
 use super::{BindError, ColumnReader, ReadError, ValueError};
+use crate::avro::Input;
+use crate::avro::binary::put_long;
 
 /// A unit-only enum stored by variant name. Implemented by `#[derive(Record)]`.
 pub trait EnumColumn: Sized + Send + Sync + 'static {

@@ -8,9 +8,9 @@ use arrow::buffer::{NullBuffer, OffsetBuffer, ScalarBuffer};
 use arrow::datatypes::{DataType, FieldRef};
 
 use super::coerce::cast_if_accepted;
+use super::{BindError, Column, ColumnBuilder, ColumnReader, FieldOptions, ListItem, ReadError, ValueError};
 use crate::avro::Input;
 use crate::avro::binary::put_long;
-use super::{BindError, Column, ColumnBuilder, ColumnReader, FieldOptions, ListItem, ReadError, ValueError};
 
 /// The item field name arrow-rs, pyarrow and polars use.
 pub const ITEM: &str = "item";

@@ -10,11 +10,11 @@ use arrow::buffer::{NullBuffer, OffsetBuffer, ScalarBuffer};
 use arrow::datatypes::{DataType, Field, FieldRef, Fields};
 
 use super::coerce::cast_if_accepted;
-use crate::avro::Input;
-use crate::avro::binary::put_long;
 use super::{
     BindError, Column, ColumnBuilder, ColumnReader, FieldOptions, Key, ListItem, ReadError, ValueError,
 };
+use crate::avro::Input;
+use crate::avro::binary::put_long;
 
 const KEYS: &str = "{key}";
 const VALUES: &str = "{value}";

@@ -14,9 +14,9 @@ use arrow::datatypes::*;
 use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, TimeDelta, Timelike, Utc};
 
 use super::coerce::cast_if_accepted;
+use super::{BindError, Column, ColumnBuilder, ColumnReader, FieldOptions, ListItem, ReadError, ValueError};
 use crate::avro::Input;
 use crate::avro::binary::put_long;
-use super::{BindError, Column, ColumnBuilder, ColumnReader, FieldOptions, ListItem, ReadError, ValueError};
 
 /// Days from 0001-01-01 (chrono's day 1) to 1970-01-01.
 const EPOCH_DAYS_FROM_CE: i32 = 719_163;
@@ -442,7 +442,10 @@ impl Column for NaiveDate {
     }
 
     avro_long!(NaiveDate, |value| i64::from(epoch_days(value)), |v| {
-        date(i32::try_from(v).map_err(|_| ReadError::invalid(format!("date {v} does not fit in an Avro int")))?)
+        date(
+            i32::try_from(v)
+                .map_err(|_| ReadError::invalid(format!("date {v} does not fit in an Avro int")))?,
+        )
     });
 
     fn reader(array: &ArrayRef, _: &FieldOptions) -> Result<Self::Reader, BindError> {
@@ -577,7 +580,10 @@ impl ColumnReader<NaiveTime> for TimeReader {
         if ColumnReader::<NaiveTime>::is_null(self, index) {
             return Err(ReadError::null());
         }
-        time(self.values.get(index).copied().ok_or_else(|| ReadError::out_of_bounds(index))?, self.nanos_per_unit)
+        time(
+            self.values.get(index).copied().ok_or_else(|| ReadError::out_of_bounds(index))?,
+            self.nanos_per_unit,
+        )
     }
 }
 

@@ -8,9 +8,9 @@ use arrow::datatypes::DataType;
 use uuid::Uuid;
 
 use super::string::BinReader;
+use super::{BindError, Column, ColumnBuilder, ColumnReader, FieldOptions, ListItem, ReadError, ValueError};
 use crate::avro::Input;
 use crate::avro::binary::put_bytes;
-use super::{BindError, Column, ColumnBuilder, ColumnReader, FieldOptions, ListItem, ReadError, ValueError};
 
 /// Arrow's extension-name metadata key.
 pub const EXTENSION_NAME_KEY: &str = "ARROW:extension:name";
