@@ -5,7 +5,6 @@ expected rows.
 
 usage: check_store.py ROOT ENTITY EXPECTED_JSON
 """
-import datetime
 import json
 import os
 import sys
@@ -15,15 +14,7 @@ import fastavro
 import polars as pl
 import pyarrow.parquet as pq
 
-
-def normalise(value):
-    if isinstance(value, datetime.datetime):
-        if value.tzinfo is None:
-            value = value.replace(tzinfo=datetime.timezone.utc)
-        return round(value.timestamp() * 1_000_000)
-    if isinstance(value, (list, tuple)):
-        return [normalise(v) for v in value]
-    return value
+from common import normalise
 
 
 def live_rows(files, read, key):

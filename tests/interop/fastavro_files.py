@@ -10,18 +10,9 @@ import sys
 
 import fastavro
 
+from common import normalise
+
 CODECS = ["null", "deflate", "snappy", "zstandard", "bzip2", "xz"]
-
-
-def normalise(value):
-    if isinstance(value, datetime.datetime):
-        if value.tzinfo is None:
-            value = value.replace(tzinfo=datetime.timezone.utc)
-        delta = value - datetime.datetime(1970, 1, 1, tzinfo=datetime.timezone.utc)
-        return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
-    if isinstance(value, (list, tuple)):
-        return [normalise(v) for v in value]
-    return value
 
 
 def read(path, expected_path):

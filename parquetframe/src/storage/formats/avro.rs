@@ -2,8 +2,9 @@
 //! over [`crate::avro`]. Blocks are grouped into "row groups" for parallel
 //! reading; there are no statistics, so point lookups read the key column.
 
+use std::collections::HashMap;
 use std::path::Path;
-use std::sync::OnceLock;
+use std::sync::{Arc, Mutex, OnceLock};
 
 use arrow::array::{ArrayRef, BooleanArray, RecordBatch};
 use arrow::compute::filter_record_batch;
@@ -18,12 +19,19 @@ pub struct DataFile {
     file: AvroFile,
     target: Target,
     full: OnceLock<Result<Plan, String>>,
+    /// Single-column plans, built once per column (lookups read the key column of every group).
+    columns: Mutex<HashMap<String, Arc<Plan>>>,
 }
 
 impl DataFile {
     /// Opens `path`: reads its header and indexes its blocks.
     pub fn open(path: &Path, target: &Target) -> Result<Self, Error> {
-        Ok(Self { file: AvroFile::open(path)?, target: target.clone(), full: OnceLock::new() })
+        Ok(Self {
+            file: AvroFile::open(path)?,
+            target: target.clone(),
+            full: OnceLock::new(),
+            columns: Mutex::new(HashMap::new()),
+        })
     }
 
     /// The file's path.
@@ -45,6 +53,17 @@ impl DataFile {
             .map_err(|m| self.resolution(m))
     }
 
+    fn column_plan(&self, name: &str) -> Result<Arc<Plan>, Error> {
+        // A poisoned lock only means another thread panicked mid-insert; the map is still valid.
+        let cached = self.columns.lock().unwrap_or_else(|e| e.into_inner()).get(name).cloned();
+        if let Some(plan) = cached {
+            return Ok(plan);
+        }
+        let plan = Arc::new(self.plan(Some(name))?);
+        self.columns.lock().unwrap_or_else(|e| e.into_inner()).insert(name.to_owned(), plan.clone());
+        Ok(plan)
+    }
+
     fn full_plan(&self) -> Result<&Plan, Error> {
         self.full
             .get_or_init(|| self.plan(None).map_err(|e| e.to_string()))
@@ -59,7 +78,7 @@ impl DataFile {
 
     /// Column `name`, decoded alone (the other fields are skipped).
     pub fn read_column(&self, name: &str, group: Option<usize>) -> Result<Vec<ArrayRef>, Error> {
-        let plan = self.plan(Some(name))?;
+        let plan = self.column_plan(name)?;
         let batch = match group {
             Some(g) => self.file.read_group(g, &plan)?,
             None => self.file.read_all(&plan)?,

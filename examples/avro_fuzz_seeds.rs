@@ -1,18 +1,26 @@
-//! Writes the seed corpus of `avro_decode` into the directory given as the
-//! first argument: small valid files of the fuzzed types, one per codec.
+//! Writes the seed corpus of the `avro_decode` fuzz target (fuzz/) into the
+//! directory given as the first argument: small valid files of the fuzzed
+//! types, one per codec.
+//! Run by `scripts/fuzz.sh`; built on the stable toolchain, like the tests.
+
+// The fuzzed types, shared with the fuzz target (one definition).
+#[allow(dead_code)]
+#[path = "../fuzz/src/lib.rs"]
+mod fuzz_types;
 
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, NaiveDate};
+use fuzz_types::{Address, Plan, Shapes};
 use parquetframe::avro::Codec;
 use parquetframe::prelude::*;
-use parquetframe_fuzz::{Address, Plan, Shapes};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let dir = std::env::args().nth(1).ok_or("usage: avro_seeds <corpus dir>")?;
+    let dir = std::env::args().nth(1).ok_or("usage: avro_fuzz_seeds <corpus dir>")?;
     std::fs::create_dir_all(&dir)?;
-    let rows: Vec<Shapes> = (0..40i64)
-        .map(|i| Shapes {
+    let mut rows = Vec::new();
+    for i in 0..40i64 {
+        rows.push(Shapes {
             id: i,
             small: -(i as i32),
             ratio: i as f64 / 3.0,
@@ -29,8 +37,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             day: NaiveDate::from_num_days_from_ce_opt(738_000 + i as i32).ok_or("date")?,
             at: DateTime::from_timestamp_micros(1_700_000_000_000_000 + i).ok_or("timestamp")?,
             big: u64::MAX - i as u64,
-        })
-        .collect();
+        });
+    }
     for name in Codec::NAMES {
         let Some(codec) = Codec::from_name(name).filter(|c| c.is_available()) else { continue };
         let path = std::path::Path::new(&dir).join(format!("seed-{name}.avro"));
