@@ -26,7 +26,8 @@ where
     Ok(out)
 }
 
-fn column_path(path: &str) -> String {
+/// A nested path (`.city`, `[]`) as a column name: without the leading dot.
+pub(crate) fn column_path(path: &str) -> String {
     path.trim_start_matches('.').to_owned()
 }
 

@@ -34,19 +34,17 @@ pub fn read<T: Record>(path: &Path) -> Result<Vec<T>> {
         }
         Format::Avro => {
             let file = AvroFile::open(path)?;
-            let groups = 0..file.group_rows().len();
             if writer_schema_is::<T>(&file) {
                 return file.read_direct::<T>();
-            } else {
-                let target = Target::of::<T>();
-                let plan = Plan::new(file.schema(), target.avro, &target.arrow, None).map_err(|message| {
-                    Error::Resolution { path: path.to_path_buf(), entity: T::RECORD_NAME, message }
-                })?;
-                groups
-                    .into_par_iter()
-                    .map(|g| T::from_record_batch(&file.read_group(g, &plan)?).map_err(in_file))
-                    .collect::<Result<_>>()?
             }
+            let target = Target::of::<T>();
+            let plan = Plan::new(file.schema(), target.avro, &target.arrow, None).map_err(|message| {
+                Error::Resolution { path: path.to_path_buf(), entity: T::RECORD_NAME, message }
+            })?;
+            (0..file.group_rows().len())
+                .into_par_iter()
+                .map(|g| T::from_record_batch(&file.read_group(g, &plan)?).map_err(in_file))
+                .collect::<Result<_>>()?
         }
     };
     let mut out = Vec::with_capacity(parts.iter().map(Vec::len).sum());

@@ -14,7 +14,7 @@ import fastavro
 import polars as pl
 import pyarrow.parquet as pq
 
-from common import normalise
+from common import normalise, require_equal
 
 
 def live_rows(files, read, key):
@@ -69,13 +69,7 @@ def main():
     for name, read in readers:
         got = live_rows(files, read, key)
         got = sorted(({c: normalise(r.get(c)) for c in columns} for r in got), key=lambda r: r[key])
-        if got != expected:
-            for g, e in zip(got, expected):
-                if g != e:
-                    print(f"{name}: first difference\n  got      {g}\n  expected {e}")
-                    break
-            print(f"{name}: {len(got)} rows, expected {len(expected)}")
-            sys.exit(1)
+        require_equal(f"{name}: ", got, expected)
         print(f"{name}: {len(got)} rows from {len(files)} files match")
 
 

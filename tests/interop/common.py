@@ -1,5 +1,6 @@
 """Helpers shared by the interop scripts."""
 import datetime
+import sys
 
 EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.timezone.utc)
 
@@ -15,3 +16,15 @@ def normalise(value):
     if isinstance(value, (list, tuple)):
         return [normalise(v) for v in value]
     return value
+
+
+def require_equal(label, got, expected):
+    """Exits with the first differing row when `got` is not `expected`."""
+    if got == expected:
+        return
+    for g, e in zip(got, expected):
+        if g != e:
+            print(f"{label}first difference\n  got      {g}\n  expected {e}")
+            break
+    print(f"{label}{len(got)} rows, expected {len(expected)}")
+    sys.exit(1)

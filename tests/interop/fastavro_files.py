@@ -10,7 +10,7 @@ import sys
 
 import fastavro
 
-from common import normalise
+from common import normalise, require_equal
 
 CODECS = ["null", "deflate", "snappy", "zstandard", "bzip2", "xz"]
 
@@ -21,13 +21,7 @@ def read(path, expected_path):
         reader = fastavro.reader(f)
         codec = reader.codec
         got = [{k: normalise(v) for k, v in r.items()} for r in reader]
-    if got != expected:
-        for g, e in zip(got, expected):
-            if g != e:
-                print(f"first difference\n  got      {g}\n  expected {e}")
-                break
-        print(f"{len(got)} rows, expected {len(expected)}")
-        sys.exit(1)
+    require_equal("", got, expected)
     print(f"fastavro: {len(got)} rows of {os.path.basename(path)} ({codec}) match")
 
 

@@ -90,54 +90,42 @@ pub fn expand(model: &Model<'_>, fields: &[FieldModel<'_>]) -> TokenStream {
         });
     }
 
-    // Every field, in declaration order, for the struct literal.
+    // Every field, in declaration order, for the two struct literals: one read
+    // from Arrow readers, one from Avro datums (which hold the stored fields in
+    // declaration order, as the literal reads them).
+    let mut inits = Vec::with_capacity(fields.len());
+    let mut avro_inits = Vec::with_capacity(fields.len());
     let mut stored_index = 0usize;
-    let inits: Vec<TokenStream> = fields
-        .iter()
-        .map(|f| {
-            let member = f.ident;
-            let ty = f.ty;
-            let span = type_span(ty);
-            if f.skip {
-                return quote_spanned! {span=> #member: <#ty as ::core::default::Default>::default() };
-            }
-            let slot = slot(stored_index);
-            let segment = format!(".{}", f.column);
-            stored_index += 1;
-            if f.default {
-                quote_spanned! {span=>
-                    #member: match &self.#slot {
-                        ::core::option::Option::Some(r) => ::parquetframe::types::ColumnReader::<#ty>::read(r, index).map_err(|e| e.within(#segment))?,
-                        ::core::option::Option::None => <#ty as ::core::default::Default>::default(),
-                    }
-                }
-            } else {
-                quote_spanned! {span=>
-                    #member: ::parquetframe::types::ColumnReader::<#ty>::read(&self.#slot, index).map_err(|e| e.within(#segment))?
-                }
-            }
-        })
-        .collect();
-
-    // Avro datums hold the stored fields in declaration order, as the literal reads them.
-    let mut stored_index = 0usize;
-    let avro_inits: Vec<TokenStream> = fields
-        .iter()
-        .map(|f| {
-            let member = f.ident;
-            let ty = f.ty;
-            let span = type_span(ty);
-            if f.skip {
-                return quote_spanned! {span=> #member: <#ty as ::core::default::Default>::default() };
-            }
-            let opt = opt(stored_index);
-            let segment = format!(".{}", f.column);
-            stored_index += 1;
+    for f in fields {
+        let member = f.ident;
+        let ty = f.ty;
+        let span = type_span(ty);
+        if f.skip {
+            let default = quote_spanned! {span=> #member: <#ty as ::core::default::Default>::default() };
+            inits.push(default.clone());
+            avro_inits.push(default);
+            continue;
+        }
+        let slot = slot(stored_index);
+        let opt = opt(stored_index);
+        let segment = format!(".{}", f.column);
+        stored_index += 1;
+        inits.push(if f.default {
             quote_spanned! {span=>
-                #member: <#ty as ::parquetframe::Column>::avro_decode(input, &#opt).map_err(|e| e.within(#segment))?
+                #member: match &self.#slot {
+                    ::core::option::Option::Some(r) => ::parquetframe::types::ColumnReader::<#ty>::read(r, index).map_err(|e| e.within(#segment))?,
+                    ::core::option::Option::None => <#ty as ::core::default::Default>::default(),
+                }
             }
-        })
-        .collect();
+        } else {
+            quote_spanned! {span=>
+                #member: ::parquetframe::types::ColumnReader::<#ty>::read(&self.#slot, index).map_err(|e| e.within(#segment))?
+            }
+        });
+        avro_inits.push(quote_spanned! {span=>
+            #member: <#ty as ::parquetframe::Column>::avro_decode(input, &#opt).map_err(|e| e.within(#segment))?
+        });
+    }
 
     quote! {
         const _: () = {

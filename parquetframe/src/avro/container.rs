@@ -19,7 +19,7 @@ use rayon::prelude::*;
 
 use super::binary::{Input, put_bytes, put_long};
 use super::codec::{Codec, MAX_BLOCK_BYTES};
-use super::decode::Plan;
+use super::decode::{Plan, trailing_bytes};
 use super::encode::Encoder;
 use super::fill::fill_parallel;
 use crate::error::{Error, StorageError};
@@ -227,11 +227,7 @@ impl AvroFile {
                     push(value)?;
                 }
                 if input.remaining() > 0 {
-                    let left = input.remaining();
-                    return Err(corrupt(
-                        &self.path,
-                        format!("block {index}: {left} bytes left after its {} rows", block.rows),
-                    ));
+                    return Err(corrupt(&self.path, trailing_bytes(index, block.rows, input.remaining())));
                 }
             }
             Ok(())
@@ -266,25 +262,15 @@ impl AvroFile {
         Ok(self.decompress(index..index + 1)?.pop().unwrap_or_default())
     }
 
-    /// Reads and decompresses blocks `range`.
+    /// Reads and decompresses blocks `range`, each into its own buffer.
     fn decompress(&self, range: Range<usize>) -> Result<Vec<Vec<u8>>, Error> {
         let blocks = self.blocks.get(range.clone()).unwrap_or(&[]);
         let mut file = File::open(&self.path).map_err(io_error("opening", &self.path))?;
-        let mut raw = Vec::new();
         let mut decoded: Vec<Vec<u8>> = Vec::with_capacity(blocks.len());
-        for block in blocks {
-            raw.resize(block.size, 0);
-            file.seek(SeekFrom::Start(block.offset)).map_err(io_error("seeking in", &self.path))?;
-            file.read_exact(&mut raw).map_err(io_error("reading", &self.path))?;
-            let mut out = Vec::new();
-            if self.codec == Codec::Null {
-                std::mem::swap(&mut out, &mut raw);
-            } else {
-                self.codec.decompress(&raw, &mut out).map_err(|m| {
-                    corrupt(&self.path, format!("block {}: {m}", range.start + decoded.len()))
-                })?;
-            }
-            decoded.push(out);
+        for (index, block) in range.zip(blocks) {
+            let (mut raw, mut plain) = (Vec::new(), Vec::new());
+            self.read_block(&mut file, index, block, &mut raw, &mut plain)?;
+            decoded.push(if self.codec == Codec::Null { raw } else { plain });
         }
         Ok(decoded)
     }
@@ -298,8 +284,7 @@ fn datum_error(block: usize, row: usize, e: crate::types::ReadError) -> String {
         ReadErrorKind::Null => "unexpected null".to_owned(),
         ReadErrorKind::Invalid(m) => m,
     };
-    let field = path.strip_prefix('.').unwrap_or(&path);
-    format!("block {block}, row {row}, field `{field}`: {what}")
+    format!("block {block}, row {row}, field `{}`: {what}", crate::convert::column_path(&path))
 }
 
 thread_local! {

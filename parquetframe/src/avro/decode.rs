@@ -188,10 +188,7 @@ impl Plan {
                 }
             }
             if input.remaining() != 0 {
-                return Err(format!(
-                    "block {index} declares {count} rows, but {} bytes remain after them",
-                    input.remaining()
-                ));
+                return Err(trailing_bytes(index, count, input.remaining()));
             }
             total += count;
         }
@@ -867,6 +864,11 @@ fn push_bytes(out: &mut Out, b: &[u8], text: Text) -> Result<(), String> {
     }
     out.valid();
     Ok(())
+}
+
+/// The message for data left in block `index` after its `rows` rows.
+pub(crate) fn trailing_bytes(index: usize, rows: usize, left: usize) -> String {
+    format!("block {index} declares {rows} rows, but {left} bytes remain after them")
 }
 
 /// `xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx` (hyphens optional) to 16 bytes.

@@ -119,7 +119,8 @@ macro_rules! avro_datum {
             <$rust>::try_from(v).map_err(|_| out_of_range(v, stringify!($rust)))
         }
     };
-    (float, $rust:ty) => {
+    // `float` and `double`: little-endian bytes, read by `Input::$read`.
+    (le_bytes $read:ident, $rust:ty) => {
         #[inline]
         fn avro_encode(value: &$rust, _: &FieldOptions, out: &mut Vec<u8>) -> Result<(), ValueError> {
             out.extend_from_slice(&value.to_le_bytes());
@@ -128,19 +129,7 @@ macro_rules! avro_datum {
 
         #[inline]
         fn avro_decode(input: &mut Input<'_>, _: &FieldOptions) -> Result<$rust, ReadError> {
-            input.float().map_err(ReadError::invalid)
-        }
-    };
-    (double, $rust:ty) => {
-        #[inline]
-        fn avro_encode(value: &$rust, _: &FieldOptions, out: &mut Vec<u8>) -> Result<(), ValueError> {
-            out.extend_from_slice(&value.to_le_bytes());
-            Ok(())
-        }
-
-        #[inline]
-        fn avro_decode(input: &mut Input<'_>, _: &FieldOptions) -> Result<$rust, ReadError> {
-            input.double().map_err(ReadError::invalid)
+            input.$read().map_err(ReadError::invalid)
         }
     };
 }
@@ -151,7 +140,7 @@ fn out_of_range(v: impl std::fmt::Display, rust: &str) -> ReadError {
 }
 
 macro_rules! primitive_column {
-    ($($rust:ty => $arrow:ty, $avro:expr, $encoding:ident),* $(,)?) => {$(
+    ($($rust:ty => $arrow:ty, $avro:expr, $($encoding:ident)+),* $(,)?) => {$(
         impl Column for $rust {
             type Builder = PrimBuilder<$arrow>;
             type Reader = PrimReader<$arrow>;
@@ -168,7 +157,7 @@ macro_rules! primitive_column {
                 PrimBuilder::with_capacity(capacity)
             }
 
-            avro_datum!($encoding, $rust);
+            avro_datum!($($encoding)+, $rust);
 
             fn reader(array: &ArrayRef, _: &FieldOptions) -> Result<Self::Reader, BindError> {
                 PrimReader::bind(array, <$arrow as ArrowPrimitiveType>::DATA_TYPE)
@@ -216,8 +205,8 @@ primitive_column! {
     u32 => UInt32Type, serde_json::json!("long"), int,
     // Every u64 fits in decimal(20, 0); a long would overflow above i64::MAX.
     u64 => UInt64Type, serde_json::json!({"type": "bytes", "logicalType": "decimal", "precision": 20, "scale": 0}), decimal,
-    f32 => Float32Type, serde_json::json!("float"), float,
-    f64 => Float64Type, serde_json::json!("double"), double,
+    f32 => Float32Type, serde_json::json!("float"), le_bytes float,
+    f64 => Float64Type, serde_json::json!("double"), le_bytes double,
 }
 
 // `u8` is deliberately absent: `Vec<u8>` is Binary.
