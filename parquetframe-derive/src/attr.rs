@@ -40,6 +40,7 @@ impl Derive {
 
 pub const FIELD_KEYS: &[&str] = &["rename", "alias", "skip", "default", "precision", "scale"];
 pub const VARIANT_KEYS: &[&str] = &["rename"];
+pub const RELATION_KEYS: &[&str] = &["inverse", "on_delete", "name"];
 
 /// Container-level attributes.
 #[derive(Default)]
@@ -69,6 +70,16 @@ pub struct FieldAttrs {
     pub default: Option<Spanned<()>>,
     pub precision: Option<Spanned<u8>>,
     pub scale: Option<Spanned<i8>>,
+}
+
+/// One `#[relation(Target, inverse = "...", on_delete = "...", name = "...")]`.
+pub struct RelationAttr {
+    /// The `relation` path of the attribute (for errors about the whole attribute).
+    pub span: proc_macro2::Span,
+    pub target: Option<syn::Path>,
+    pub inverse: Option<Spanned<String>>,
+    pub on_delete: Option<Spanned<String>>,
+    pub name: Option<Spanned<String>>,
 }
 
 /// Variant-level attributes (unit enums).
@@ -314,6 +325,78 @@ pub fn field(cx: &Ctxt, attrs: &[Attribute], derive: Derive) -> FieldAttrs {
             _ => unknown(cx, &meta, "field", name, FIELD_KEYS),
         }
     });
+    out
+}
+
+/// Parses a field's `#[relation(...)]` attributes.
+pub fn relations(cx: &Ctxt, attrs: &[Attribute]) -> Vec<RelationAttr> {
+    let mut out = Vec::new();
+    for attr in attrs.iter().filter(|a| a.path().is_ident("relation")) {
+        let mut rel = RelationAttr {
+            span: attr.path().span(),
+            target: None,
+            inverse: None,
+            on_delete: None,
+            name: None,
+        };
+        if !matches!(attr.meta, syn::Meta::List(_)) {
+            cx.error_spanned_by(
+                attr,
+                "write `#[relation(Target, inverse = \"name\")]`: the target entity, then the name of the \
+                 navigation method on the target",
+            );
+            continue;
+        }
+        let result = attr.parse_nested_meta(|meta| {
+            let has_value = meta.input.peek(syn::Token![=]);
+            let key = meta.path.get_ident().map(ToString::to_string).unwrap_or_default();
+            match (key.as_str(), has_value) {
+                ("inverse", true) => {
+                    if let Some(v) = string_value(cx, &meta, "inverse", "orders") {
+                        set_once(cx, &mut rel.inverse, v, "inverse");
+                    }
+                }
+                ("on_delete", true) => {
+                    if let Some(v) = string_value(cx, &meta, "on_delete", "cascade") {
+                        set_once(cx, &mut rel.on_delete, v, "on_delete");
+                    }
+                }
+                ("name", true) => {
+                    if let Some(v) = string_value(cx, &meta, "name", "user") {
+                        set_once(cx, &mut rel.name, v, "name");
+                    }
+                }
+                (_, true) => unknown(cx, &meta, "relation", "relation", RELATION_KEYS),
+                ("inverse" | "on_delete" | "name", false) => {
+                    cx.error_spanned_by(&meta.path, format!("`{key}` needs a value: {key} = \"...\""));
+                    skip_value(&meta);
+                }
+                (_, false) if meta.input.peek(syn::token::Paren) => {
+                    cx.error_spanned_by(
+                        &meta.path,
+                        "the target is a type path, e.g. #[relation(User, inverse = \"orders\")]",
+                    );
+                    skip_value(&meta);
+                }
+                (_, false) => {
+                    if rel.target.is_some() {
+                        cx.error_spanned_by(
+                            &meta.path,
+                            "a relation has one target entity; remove this one, or add a second field with \
+                             its own #[relation]",
+                        );
+                    } else {
+                        rel.target = Some(meta.path.clone());
+                    }
+                }
+            }
+            Ok(())
+        });
+        if let Err(e) = result {
+            cx.syn_error(e);
+        }
+        out.push(rel);
+    }
     out
 }
 

@@ -5,9 +5,9 @@ use std::collections::HashMap;
 use syn::{DataEnum, DeriveInput, Fields, GenericArgument, PathArguments, Type};
 
 use crate::attr::Spanned;
-use crate::attr::{ContainerAttrs, Derive, FieldAttrs, VariantAttrs, closest};
+use crate::attr::{ContainerAttrs, Derive, FieldAttrs, RelationAttr, VariantAttrs, closest};
 use crate::ctxt::Ctxt;
-use crate::model::{Body, EntityModel, FieldModel, VariantModel};
+use crate::model::{Body, EntityModel, FieldModel, RelationModel, VariantModel};
 
 /// Generic structs are rejected: an entity has one schema and one storage path.
 pub fn generics(cx: &Ctxt, input: &DeriveInput, derive: Derive) {
@@ -324,6 +324,166 @@ pub fn aliases(cx: &Ctxt, attrs: &FieldAttrs) {
     for a in &attrs.aliases {
         if !valid_avro_name(&a.value) {
             cx.error_at(a.span, format!("alias `{}` is not a valid Avro name: {AVRO_NAME_RULE}", a.value));
+        }
+    }
+}
+
+/// Methods every entity has (`Entity`'s, taking `self`): a navigation method
+/// of that name would shadow them.
+const RESERVED_METHODS: &[&str] = &["key", "save"];
+
+/// Whether `name` can be a method name (an identifier, not a keyword).
+fn method_name(cx: &Ctxt, name: &str, span: proc_macro2::Span, what: &str) -> bool {
+    if syn::parse_str::<syn::Ident>(name).is_err() {
+        cx.error_at(
+            span,
+            format!("{what} `{name}` is not a valid method name; use a Rust identifier such as `orders`"),
+        );
+        return false;
+    }
+    if RESERVED_METHODS.contains(&name) {
+        cx.error_at(span, format!("{what} `{name}` would shadow `Entity::{name}`; choose another name"));
+        return false;
+    }
+    true
+}
+
+/// The checks of a field's `#[relation(...)]`.
+pub fn relation(
+    cx: &Ctxt,
+    f: &syn::Field,
+    ident: &syn::Ident,
+    self_ident: &syn::Ident,
+    attrs: &FieldAttrs,
+    relations: Vec<RelationAttr>,
+) -> Option<RelationModel> {
+    let mut relations = relations.into_iter();
+    let first = relations.next()?;
+    for extra in relations {
+        cx.error_at(
+            extra.span,
+            "a field holds one foreign key: remove this #[relation], or add another field for the second relation",
+        );
+    }
+    let RelationAttr { span, target, inverse, on_delete, name } = first;
+    if let Some(skip) = &attrs.skip {
+        cx.error_at(
+            skip.span,
+            "a skipped field is not stored, so it cannot be a foreign key: remove `skip` or the #[relation]",
+        );
+    }
+    let target = match target {
+        Some(t) => t,
+        None => {
+            cx.error_at(span, "missing the target entity: write #[relation(Target, inverse = \"...\")], e.g. #[relation(User, inverse = \"orders\")]");
+            return None;
+        }
+    };
+    let target = if target.is_ident("Self") { syn::Path::from(self_ident.clone()) } else { target };
+    let on_delete = match &on_delete {
+        None => "restrict",
+        Some(v) => match v.value.as_str() {
+            "restrict" => "restrict",
+            "cascade" => "cascade",
+            "set_null" => {
+                if !is_option(&f.ty) {
+                    cx.error_at(
+                        v.span,
+                        format!(
+                            "on_delete = \"set_null\" needs an optional relation, but `{ident}` is not an Option: \
+                             make the field `Option<_>`, or use \"restrict\" or \"cascade\""
+                        ),
+                    );
+                }
+                "set_null"
+            }
+            other => {
+                let hint = closest(other, &["restrict", "cascade", "set_null"])
+                    .map(|c| format!("; did you mean \"{c}\"?"))
+                    .unwrap_or_default();
+                cx.error_at(
+                    v.span,
+                    format!(
+                        "unknown on_delete `{other}`: use \"restrict\", \"cascade\" or \"set_null\"{hint}"
+                    ),
+                );
+                "restrict"
+            }
+        },
+    };
+    let field = ident.to_string();
+    let field = field.trim_start_matches("r#");
+    let (name, name_span) = match &name {
+        Some(n) => (n.value.clone(), n.span),
+        None => match field.strip_suffix("_id").filter(|s| !s.is_empty()) {
+            Some(stripped) => (stripped.to_owned(), ident.span()),
+            None => {
+                cx.error_at(
+                    span,
+                    format!(
+                        "cannot name the navigation method: field `{field}` does not end in `_id`; add \
+                         name = \"...\", e.g. #[relation(.., name = \"{field}_ref\")]"
+                    ),
+                );
+                return None;
+            }
+        },
+    };
+    let inverse = match inverse {
+        Some(i) => i,
+        None => {
+            cx.error_at(
+                span,
+                format!(
+                    "missing `inverse = \"...\"`: the method on the target that lists the rows referencing it, \
+                     e.g. #[relation({}, inverse = \"{}s\")]",
+                    quote::quote!(#target).to_string().replace(' ', ""),
+                    self_ident.to_string().to_lowercase()
+                ),
+            );
+            return None;
+        }
+    };
+    let name_ok = method_name(cx, &name, name_span, "navigation name");
+    let inverse_ok = method_name(cx, &inverse.value, inverse.span, "inverse name");
+    (name_ok && inverse_ok).then_some(RelationModel {
+        target,
+        name,
+        name_span,
+        inverse: inverse.value,
+        inverse_span: inverse.span,
+        on_delete,
+    })
+}
+
+/// Navigation names must be unique: forward names on this struct, and
+/// inverse names per target among this struct's relations.
+pub fn relations(cx: &Ctxt, fields: &[FieldModel<'_>]) {
+    let mut forward: HashMap<&str, &FieldModel<'_>> = HashMap::new();
+    let mut inverse: HashMap<(String, &str), &FieldModel<'_>> = HashMap::new();
+    for f in fields {
+        let Some(r) = &f.relation else { continue };
+        if let Some(first) = forward.insert(r.name.as_str(), f) {
+            cx.error_at(
+                r.name_span,
+                format!(
+                    "fields `{}` and `{}` both navigate as `{}()`; set name = \"...\" on one of them",
+                    first.ident, f.ident, r.name
+                ),
+            );
+        }
+        let target = quote::ToTokens::to_token_stream(&r.target).to_string();
+        if let Some(first) = inverse.insert((target.clone(), r.inverse.as_str()), f) {
+            cx.error_at(
+                r.inverse_span,
+                format!(
+                    "fields `{}` and `{}` both declare inverse `{}` on `{}`; give each relation its own inverse",
+                    first.ident,
+                    f.ident,
+                    r.inverse,
+                    target.replace(' ', "")
+                ),
+            );
         }
     }
 }

@@ -26,7 +26,7 @@ use attr::Derive;
 /// #[entity(storage_path = "users/", primary_key = "user_id")]
 /// struct User { user_id: i64, name: String }
 /// ```
-#[proc_macro_derive(Entity, attributes(entity))]
+#[proc_macro_derive(Entity, attributes(entity, relation))]
 pub fn derive_entity(input: TokenStream) -> TokenStream {
     expand(parse_macro_input!(input as DeriveInput), Derive::Entity).into()
 }

@@ -40,6 +40,22 @@ pub struct FieldModel<'a> {
     pub doc: String,
     /// Avro aliases (former names) of the column.
     pub aliases: Vec<String>,
+    /// `#[relation(...)]`: this field is a foreign key.
+    pub relation: Option<RelationModel>,
+}
+
+/// A checked `#[relation(...)]`.
+pub struct RelationModel {
+    /// The target entity (`Self` replaced by the struct's name).
+    pub target: syn::Path,
+    /// Forward navigation method name, and the span to blame for it.
+    pub name: String,
+    pub name_span: Span,
+    /// Inverse navigation method name on the target, and its literal's span.
+    pub inverse: String,
+    pub inverse_span: Span,
+    /// `restrict`, `cascade` or `set_null`.
+    pub on_delete: &'static str,
 }
 
 pub struct VariantModel<'a> {
@@ -63,9 +79,9 @@ pub fn build<'a>(cx: &Ctxt, input: &'a DeriveInput, derive: Derive) -> Option<Mo
     check::generics(cx, input, derive);
     let body = match &input.data {
         Data::Struct(data) => match &data.fields {
-            Fields::Named(named) => {
-                Some(Body::Struct(named.named.iter().filter_map(|f| field(cx, f, derive)).collect()))
-            }
+            Fields::Named(named) => Some(Body::Struct(
+                named.named.iter().filter_map(|f| field(cx, f, derive, &input.ident)).collect(),
+            )),
             Fields::Unnamed(unnamed) => {
                 cx.error_at(
                     unnamed.paren_token.span.join(),
@@ -118,6 +134,7 @@ pub fn build<'a>(cx: &Ctxt, input: &'a DeriveInput, derive: Derive) -> Option<Mo
     };
     if let Body::Struct(fields) = &body {
         check::columns(cx, fields);
+        check::relations(cx, fields);
     }
     if let (Some(d), Body::Struct(_)) = (&container.dictionary, &body) {
         cx.error_at(d.span, "`dictionary` applies to unit enums only; remove it from this struct");
@@ -143,7 +160,7 @@ fn derive_name(derive: Derive) -> &'static str {
     }
 }
 
-fn field<'a>(cx: &Ctxt, f: &'a syn::Field, derive: Derive) -> Option<FieldModel<'a>> {
+fn field<'a>(cx: &Ctxt, f: &'a syn::Field, derive: Derive, self_ident: &Ident) -> Option<FieldModel<'a>> {
     let attrs = attr::field(cx, &f.attrs, derive);
     let ident = f.ident.as_ref()?;
     let name = ident.unraw().to_string();
@@ -160,6 +177,10 @@ fn field<'a>(cx: &Ctxt, f: &'a syn::Field, derive: Derive) -> Option<FieldModel<
     }
     let decimal = check::decimal(cx, &attrs);
     check::aliases(cx, &attrs);
+    let relation = match derive {
+        Derive::Entity => check::relation(cx, f, ident, self_ident, &attrs, attr::relations(cx, &f.attrs)),
+        Derive::Record => None,
+    };
     let (column, column_span) = match &attrs.rename {
         Some(r) => (r.value.clone(), r.span),
         None => (name.clone(), ident.span()),
@@ -175,6 +196,7 @@ fn field<'a>(cx: &Ctxt, f: &'a syn::Field, derive: Derive) -> Option<FieldModel<
         const_name: name.to_uppercase(),
         doc: attr::doc(&f.attrs),
         aliases: attrs.aliases.iter().map(|a| a.value.clone()).collect(),
+        relation,
     })
 }
 

@@ -33,6 +33,9 @@ pub struct StoreConfig {
     pub zstd_level: i32,
     /// Above this many live files, a commit compacts the newest small files.
     pub compact_max_files: usize,
+    /// When foreign keys are checked: `deferred` (only by `store.validate()`)
+    /// or `on_save` (a save whose rows reference missing parents fails).
+    pub fk_check: crate::validate::FkCheck,
 }
 
 impl Default for StoreConfig {
@@ -43,6 +46,7 @@ impl Default for StoreConfig {
             codec: "zstandard".into(),
             zstd_level: 1,
             compact_max_files: 16,
+            fk_check: crate::validate::FkCheck::Deferred,
         }
     }
 }
@@ -71,7 +75,7 @@ pub fn load() -> Result<Config, Error> {
         figment = figment.merge(Toml::file(file));
     }
     let env = Env::prefixed("PARQUETFRAME_")
-        .only(&["root", "row_group_size", "codec", "zstd_level", "compact_max_files"])
+        .only(&["root", "row_group_size", "codec", "zstd_level", "compact_max_files", "fk_check"])
         .map(|key| format!("store.{}", key.as_str()).into());
     figment = figment.merge(env);
     figment.extract::<Config>().map_err(|e| StorageError::Config(e.to_string()).into())

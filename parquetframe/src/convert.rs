@@ -71,3 +71,27 @@ pub fn batch(
         source,
     })
 }
+
+/// One column of values of type `C` (`len` of them) as an Arrow array named
+/// `column` in errors: key columns of delete files, foreign-key columns.
+pub fn value_column<'a, C: crate::types::Column + 'a>(
+    entity: &'static str,
+    column: &str,
+    values: impl Iterator<Item = &'a C>,
+    len: usize,
+) -> Result<ArrayRef> {
+    use crate::types::{ColumnBuilder, FieldOptions};
+    let mut builder = C::builder(len, &FieldOptions::DEFAULT);
+    for (i, v) in values.enumerate() {
+        builder.append(v).map_err(|e| encode_error(entity, i, e.within(&format!(".{column}"))))?;
+    }
+    Ok(ColumnBuilder::<C>::finish(&mut builder))
+}
+
+/// The primary keys `keys` of entity `T` as an Arrow array.
+pub fn key_column<'a, T: crate::Entity>(
+    keys: impl Iterator<Item = &'a T::Key>,
+    len: usize,
+) -> Result<ArrayRef> {
+    value_column::<T::Key>(T::ENTITY_NAME, T::PRIMARY_KEY, keys, len)
+}

@@ -3,8 +3,11 @@
 use std::fmt;
 use std::str::FromStr;
 
+use arrow::array::ArrayRef;
+
 use crate::error::Result;
 use crate::record::Record;
+use crate::registry::Relation;
 use crate::storage::Store;
 use crate::types::Key;
 
@@ -79,6 +82,12 @@ impl FromStr for Format {
 /// The constants are also reachable as `User::STORAGE_PATH` unless a field's
 /// column constant has the same name (a field `storage_path`, say); the
 /// fully qualified `<User as Entity>::STORAGE_PATH` always works.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not an entity",
+    label = "not an entity",
+    note = "add #[derive(Entity)] and #[entity(storage_path = \"...\", primary_key = \"...\")] to `{Self}`; \
+            a #[relation] target must be an entity"
+)]
 pub trait Entity: Record {
     /// The primary key's type.
     type Key: Key;
@@ -94,6 +103,21 @@ pub trait Entity: Record {
     /// The compression codec from `#[entity(codec = "...")]`; `None` uses the
     /// store's configured codec.
     const CODEC: Option<crate::avro::Codec> = None;
+    /// The foreign keys this entity declares with `#[relation(...)]`, in field order.
+    const RELATIONS: &'static [Relation] = &[];
+    /// The struct's field names (generated; the relation checks of other
+    /// entities read them at compile time).
+    #[doc(hidden)]
+    const FIELD_NAMES: &'static [&'static str] = &[];
+
+    /// The foreign-key column of relation `relation` (an index into
+    /// [`RELATIONS`](Self::RELATIONS)) over `rows`, as an Arrow array.
+    /// Generated; used to check foreign keys before a save.
+    fn foreign_key_column(relation: usize, rows: &[Self]) -> Result<ArrayRef> {
+        let _ = rows;
+        Err(crate::error::RelationError::UnknownRelation { entity: Self::ENTITY_NAME, index: relation }
+            .into())
+    }
 
     /// The primary key of this row.
     fn key(&self) -> &Self::Key;
@@ -121,6 +145,11 @@ pub trait Entity: Record {
     /// Deletes the row with `key` from the default store; `false` when there was none.
     fn delete(key: &Self::Key) -> Result<bool> {
         Store::open_default()?.delete::<Self>(key)
+    }
+
+    /// Deletes the rows with `keys` from the default store; returns how many were live.
+    fn delete_all(keys: &[Self::Key]) -> Result<usize> {
+        Store::open_default()?.delete_all::<Self>(keys)
     }
 
     /// The number of live rows in the default store.

@@ -120,6 +120,10 @@ pub enum Error {
         message: String,
     },
 
+    /// A relation or foreign-key rule was broken, or the entity graph is invalid.
+    #[error(transparent)]
+    Relation(#[from] RelationError),
+
     /// An error from arrow-rs, with what we were doing when it happened.
     #[error("{context}: {source}")]
     Arrow {
@@ -180,4 +184,86 @@ pub enum StorageError {
     /// Configuration could not be read.
     #[error("configuration: {0}")]
     Config(String),
+}
+
+/// Relation and foreign-key errors: each names the entities, the column and
+/// sample keys.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum RelationError {
+    /// A save (with `fk_check = "on_save"`) has rows whose foreign key names no
+    /// live parent; nothing was written.
+    #[error(
+        "entity `{entity}`: {missing} row(s) reference `{target}` keys that do not exist in column \
+         `{column}` (keys: {}); nothing was saved. Save the `{target}` rows first, or set \
+         fk_check = \"deferred\" and run store.validate() later",
+        sample.join(", ")
+    )]
+    MissingParents {
+        /// The entity being saved.
+        entity: &'static str,
+        /// Its foreign-key column.
+        column: &'static str,
+        /// The referenced entity.
+        target: &'static str,
+        /// Rows with a missing parent.
+        missing: usize,
+        /// Some of the missing keys.
+        sample: Vec<String>,
+    },
+    /// A delete was refused: rows reference the keys and the relation is
+    /// `on_delete = "restrict"`; nothing was deleted.
+    #[error(
+        "cannot delete `{entity}` key(s) {}: {rows} `{child}` row(s) reference them through column \
+         `{column}` (e.g. `{child}` keys {}) and the relation is on_delete = \"restrict\"; nothing was \
+         deleted. Delete or re-point those rows first, or declare on_delete = \"cascade\" or \"set_null\"",
+        keys.join(", "),
+        sample.join(", ")
+    )]
+    Restricted {
+        /// The entity whose rows were to be deleted.
+        entity: &'static str,
+        /// Some of the keys being deleted.
+        keys: Vec<String>,
+        /// The referencing entity.
+        child: &'static str,
+        /// Its foreign-key column.
+        column: &'static str,
+        /// Referencing rows.
+        rows: usize,
+        /// Some of their primary keys.
+        sample: Vec<String>,
+    },
+    /// An entity that a relation or the catalog names is not linked into this program.
+    #[error("entity `{entity}` is not linked into this program ({context}); add its type to the build")]
+    NotLinked {
+        /// The entity name.
+        entity: String,
+        /// Who refers to it.
+        context: String,
+    },
+    /// A key column whose Arrow type cannot be compared as a key.
+    #[error("entity `{entity}`: column `{column}` has type {data_type}, which cannot be compared as a key")]
+    KeyType {
+        /// The entity.
+        entity: String,
+        /// The column.
+        column: String,
+        /// Its Arrow type.
+        data_type: DataType,
+    },
+    /// `Entity::foreign_key_column` was asked for a relation the entity does not declare.
+    #[error("entity `{entity}` declares no relation number {index}")]
+    UnknownRelation {
+        /// The entity.
+        entity: &'static str,
+        /// The relation index asked for.
+        index: usize,
+    },
+    /// The entity graph has problems (see [`SchemaGraph::check`](crate::graph::SchemaGraph::check)).
+    #[error("the entity graph is invalid:\n{}", problems.iter().map(|p| format!("  - {p}")).collect::<Vec<_>>().join("\n"))]
+    Graph {
+        /// Every problem found.
+        problems: Vec<crate::graph::GraphProblem>,
+    },
 }

@@ -14,8 +14,15 @@
 //!   ([`avro`]), and [`Record::read_file`] / [`Record::write_file`] for any
 //!   Parquet or Avro file, with Avro schema resolution (see `docs/avro.md`).
 //!
-//! Relations, queries and the `pframe` tool are not in this release yet; see
-//! the README's status table.
+//! - relations: `#[relation(Target, inverse = "...")]` on a foreign-key field
+//!   generates navigation both ways (`order.user()`, `user.orders()`), the
+//!   `on_delete` policy is honoured on deletes, [`Store::validate`] checks
+//!   foreign-key integrity column by column, and [`schema_graph`] is the
+//!   petgraph graph of every linked entity (checked, ordered, drawn); see
+//!   `docs/relations.md`.
+//!
+//! Queries and the `pframe` tool are not in this release yet; see the
+//! README's status table.
 //!
 //! ```
 //! use parquetframe::prelude::*;
@@ -68,16 +75,22 @@ pub mod convert;
 pub mod entity;
 pub mod error;
 pub mod files;
+pub mod graph;
 pub mod record;
+pub mod registry;
 pub mod storage;
 pub mod types;
+pub mod validate;
 
 pub use column::Col;
 pub use entity::{Entity, Format};
-pub use error::{Error, Result};
+pub use error::{Error, RelationError, Result};
+pub use graph::{SchemaGraph, schema_graph};
 pub use record::Record;
+pub use registry::{EntityInfo, ForeignKey, OnDelete, Relation};
 pub use storage::{Store, StoreOptions};
 pub use types::{Column, FieldOptions, Key, ListItem};
+pub use validate::{FkCheck, ValidationReport};
 
 /// Derives [`Entity`] (and [`Record`]); see the crate documentation.
 pub use parquetframe_derive::Entity;
@@ -89,7 +102,30 @@ pub use parquetframe_derive::Record;
 pub mod __private {
     pub use apache_avro;
     pub use arrow;
+    pub use inventory;
     pub use serde_json;
+
+    /// Whether `names` holds `name` (a `const fn`, for compile-time relation checks).
+    pub const fn contains(names: &[&str], name: &str) -> bool {
+        let mut i = 0;
+        while i < names.len() {
+            let (a, b) = (names[i].as_bytes(), name.as_bytes());
+            if a.len() == b.len() {
+                let mut j = 0;
+                while j < a.len() && a[j] == b[j] {
+                    j += 1;
+                }
+                if j == a.len() {
+                    return true;
+                }
+            }
+            i += 1;
+        }
+        false
+    }
+
+    /// Compile-time check that a relation field's type fits the target's key (error on the field).
+    pub fn assert_foreign_key<F: crate::ForeignKey<K>, K: crate::Key>() {}
 
     /// Compile-time check that a field type is a column type (error on the field).
     pub fn assert_column<T: crate::Column>() {}
@@ -104,8 +140,10 @@ pub mod prelude {
     pub use crate::entity::{Entity, Format};
     pub use crate::error::{Error, Result};
     pub use crate::record::Record;
+    pub use crate::registry::OnDelete;
     pub use crate::storage::Store;
     pub use crate::types::{Column, Key};
+    pub use crate::validate::ValidationReport;
     pub use parquetframe_derive::{Entity, Record};
 }
 
@@ -113,6 +151,11 @@ pub mod prelude {
 #[cfg(doctest)]
 #[doc = include_str!("../../docs/storage.md")]
 pub struct DocsStorage;
+
+/// The code examples in `docs/relations.md` compile and run as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../../docs/relations.md")]
+pub struct DocsRelations;
 
 /// The code examples in `docs/avro.md` compile and run as doc tests.
 #[cfg(doctest)]

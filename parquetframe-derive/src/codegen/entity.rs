@@ -39,6 +39,8 @@ pub fn expand(model: &Model<'_>, fields: &[FieldModel<'_>], entity: &EntityModel
     let key_type = quote_spanned! {key_span=> #key_ty };
     let key_bound = super::bound(key_ty, quote! { ::parquetframe::Key });
     let field_bounds = super::column_bounds(fields);
+    let relation_items = super::relation::entity_items(model, fields);
+    let relation_outside = super::relation::items(model, fields);
 
     let columns = fields.iter().filter(|f| !f.skip).map(|f| {
         let ty = f.ty;
@@ -61,6 +63,7 @@ pub fn expand(model: &Model<'_>, fields: &[FieldModel<'_>], entity: &EntityModel
             const PRIMARY_KEY: &'static str = #key_column;
             const FORMAT: ::parquetframe::Format = #format;
             #codec
+            #relation_items
 
             #[inline]
             fn key(&self) -> &Self::Key {
@@ -72,5 +75,7 @@ pub fn expand(model: &Model<'_>, fields: &[FieldModel<'_>], entity: &EntityModel
         impl #ident {
             #(#columns)*
         }
+
+        #relation_outside
     }
 }

@@ -4,6 +4,7 @@
 mod entity;
 mod enums;
 mod record;
+mod relation;
 
 use proc_macro2::{Span, TokenStream};
 use quote::{ToTokens, quote, quote_spanned};

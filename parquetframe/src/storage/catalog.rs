@@ -11,6 +11,7 @@ use super::layout::{CATALOG, META_DIR};
 use super::lock::WriterLock;
 use crate::entity::Entity;
 use crate::error::{Error, StorageError};
+use crate::registry::{OnDelete, Relation};
 
 /// One column as the catalog describes it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -38,6 +39,42 @@ pub struct CatalogEntry {
     pub arrow_schema: Vec<CatalogField>,
     /// The entity's Avro schema (JSON, as `Record::avro_schema_json` gives it).
     pub avro_schema: serde_json::Value,
+    /// Its foreign keys (`#[relation]`), in field order.
+    #[serde(default)]
+    pub relations: Vec<CatalogRelation>,
+}
+
+/// One relation as the catalog describes it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CatalogRelation {
+    /// Forward navigation name.
+    pub name: String,
+    /// The foreign-key column.
+    pub column: String,
+    /// The referenced entity.
+    pub target: String,
+    /// The referenced entity's key column.
+    pub target_key: String,
+    /// Inverse navigation name on the target.
+    pub inverse: String,
+    /// Whether every row must reference a parent.
+    pub required: bool,
+    /// `restrict`, `cascade` or `set_null`.
+    pub on_delete: OnDelete,
+}
+
+impl From<&Relation> for CatalogRelation {
+    fn from(r: &Relation) -> Self {
+        Self {
+            name: r.name.to_owned(),
+            column: r.column.to_owned(),
+            target: r.target.to_owned(),
+            target_key: r.target_key.to_owned(),
+            inverse: r.inverse.to_owned(),
+            required: r.required,
+            on_delete: r.on_delete,
+        }
+    }
 }
 
 /// The catalog document.
@@ -68,6 +105,7 @@ impl CatalogEntry {
             format: T::FORMAT.as_str().to_owned(),
             arrow_schema,
             avro_schema: T::avro_schema_json(),
+            relations: T::RELATIONS.iter().map(CatalogRelation::from).collect(),
         }
     }
 }

@@ -4,6 +4,7 @@
 //! See `docs/storage.md` for the layout, the commit protocol and why upserts
 //! are merge-on-read.
 
+pub(crate) mod cascade;
 pub mod catalog;
 pub mod formats;
 pub mod io;
@@ -11,6 +12,8 @@ pub mod layout;
 pub mod lock;
 pub mod manifest;
 pub mod merge;
+pub(crate) mod related;
+pub(crate) mod scan;
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
@@ -22,6 +25,7 @@ use rayon::prelude::*;
 use crate::entity::Entity;
 use crate::error::{Error, StorageError};
 use crate::types::{Column, ColumnReader, FieldOptions};
+use crate::validate::{FkCheck, ValidationReport};
 pub use formats::WriteOptions;
 use formats::{DataFile, Schemas, Target};
 use layout::EntityPaths;
@@ -38,11 +42,18 @@ pub struct StoreOptions {
     pub compact_max_files: usize,
     /// Manifest versions kept (older snapshots stay readable that long).
     pub keep_manifests: usize,
+    /// When foreign keys are checked (`deferred`: only by [`Store::validate`]).
+    pub fk_check: FkCheck,
 }
 
 impl Default for StoreOptions {
     fn default() -> Self {
-        Self { write: WriteOptions::default(), compact_max_files: 16, keep_manifests: 10 }
+        Self {
+            write: WriteOptions::default(),
+            compact_max_files: 16,
+            keep_manifests: 10,
+            fk_check: FkCheck::Deferred,
+        }
     }
 }
 
@@ -100,6 +111,7 @@ impl Store {
         let options = StoreOptions {
             write: WriteOptions { row_group_size: config.row_group_size.max(1), codec: config.codec()? },
             compact_max_files: config.compact_max_files.max(2),
+            fk_check: config.fk_check,
             ..StoreOptions::default()
         };
         Self::open_with(config.root_path(), options)
@@ -155,7 +167,7 @@ impl Store {
 
     /// Runs `read` on the newest snapshot; if a file vanished under it (a
     /// compaction finished meanwhile), once more on the then newest snapshot.
-    fn with_snapshot<T: Entity, R>(
+    pub(crate) fn with_snapshot<T: Entity, R>(
         &self,
         read: impl Fn(&EntityPaths, &Manifest) -> Result<R, Error>,
     ) -> Result<R, Error> {
@@ -182,36 +194,16 @@ impl Store {
     /// Every live row of `T`, in storage order. Files and row groups are read
     /// and converted in parallel.
     pub fn load_all<T: Entity>(&self) -> Result<Vec<T>, Error> {
-        let target = Target::of::<T>();
         self.with_snapshot::<T, _>(|paths, m| {
-            let masks = live_masks::<T>(paths, m)?;
-            let mut units = Vec::new();
-            let mut opened = Vec::new();
-            for (file, mask) in m.files.iter().zip(masks) {
-                if file.kind != FileKind::Data || mask.as_ref().is_some_and(|m| !m.contains(&true)) {
-                    continue;
-                }
-                let data = DataFile::open(&paths.dir.join(&file.path), &target)?;
-                let mut offset = 0;
-                for (rg, rows) in data.row_group_rows().into_iter().enumerate() {
-                    let live = mask.as_ref().map_or(rows, |m| {
-                        m.get(offset..offset + rows).map_or(0, |s| s.iter().filter(|&&l| l).count())
-                    });
-                    units.push(Unit { file: opened.len(), rg, offset, rows, live });
-                    offset += rows;
-                }
-                opened.push((data, mask));
-            }
+            let opened = scan::Opened::new::<T>(paths, m, false)?;
             // The result is allocated once, at its exact size; row groups are read
             // in waves of one per thread and appended, so beside the result only a
             // few row groups are in memory at any time.
-            let mut out = Vec::with_capacity(units.iter().map(|u| u.live).sum());
+            let mut out = Vec::with_capacity(opened.units.iter().map(|u| u.live).sum());
             let wave = rayon::current_num_threads().max(1);
-            for chunk in units.chunks(wave) {
-                let parts: Vec<Vec<T>> = chunk
-                    .par_iter()
-                    .map(|u| read_unit::<T>(&opened[u.file], u))
-                    .collect::<Result<_, Error>>()?;
+            for chunk in opened.units.chunks(wave) {
+                let parts: Vec<Vec<T>> =
+                    chunk.par_iter().map(|u| read_unit::<T>(&opened, u)).collect::<Result<_, Error>>()?;
                 for part in parts {
                     out.extend(part);
                 }
@@ -260,6 +252,9 @@ impl Store {
         if rows.is_empty() {
             return Ok(());
         }
+        if self.options.fk_check == FkCheck::OnSave && !T::RELATIONS.is_empty() {
+            crate::validate::check_parents(self, rows)?;
+        }
         self.transact::<T, _>(|paths, current| {
             let seq = current.next_seq;
             let chunk = self.options.write.row_group_size.max(1);
@@ -301,19 +296,78 @@ impl Store {
     }
 
     /// Deletes the row with primary key `key`. `Ok(false)` when there is none
-    /// (nothing is written then).
+    /// (nothing is written then). Relations referencing `T` are honoured
+    /// (`on_delete`: restrict, cascade, set_null); see [`delete_all`](Self::delete_all).
     pub fn delete<T: Entity>(&self, key: &T::Key) -> Result<bool, Error> {
+        Ok(self.delete_all::<T>(std::slice::from_ref(key))? > 0)
+    }
+
+    /// Deletes the rows with primary keys `keys`; returns how many were live.
+    ///
+    /// When entities linked into the program reference `T`, their `on_delete`
+    /// policy applies first: `restrict` refuses the whole delete (nothing is
+    /// written) while live rows reference the keys, `cascade` deletes the
+    /// referencing rows (recursively), `set_null` clears their foreign key.
+    /// Referencing rows are updated before the parents are deleted, so an
+    /// interruption leaves no orphans behind (each entity commits on its own).
+    pub fn delete_all<T: Entity>(&self, keys: &[T::Key]) -> Result<usize, Error> {
+        if keys.is_empty() {
+            return Ok(0);
+        }
+        cascade::delete::<T>(self, keys)
+    }
+
+    /// Deletes the live rows among `keys`, ignoring relations; returns how many there were.
+    pub(crate) fn delete_keys<T: Entity>(&self, keys: &[&T::Key]) -> Result<usize, Error> {
         self.transact::<T, _>(|paths, current| {
-            if !key_is_live::<T>(paths, current, key)? {
-                return Ok((None, false));
+            let mut live = Vec::with_capacity(keys.len());
+            let mut seen = HashSet::with_capacity(keys.len());
+            for &key in keys {
+                if seen.insert(key) && key_is_live::<T>(paths, current, key)? {
+                    live.push(key);
+                }
+            }
+            if live.is_empty() {
+                return Ok((None, 0));
             }
             let seq = current.next_seq;
-            let entry = self.write_deletes::<T>(paths, seq, &[key])?;
+            let entry = self.write_deletes::<T>(paths, seq, &live)?;
             let mut next = current.clone();
             next.files.push(entry);
             next.next_seq = seq + 1;
-            Ok((Some(next), true))
+            Ok((Some(next), live.len()))
         })
+    }
+
+    /// Checks foreign-key integrity: for every relation of every entity linked
+    /// into the program, the rows whose key names no live parent (orphans,
+    /// with sample keys), null keys in required relations, and duplicate
+    /// primary keys. Reads key columns only, in parallel; builds no structs.
+    ///
+    /// ```no_run
+    /// # let store = parquetframe::Store::open("data")?;
+    /// let report = store.validate()?;
+    /// if !report.is_ok() {
+    ///     eprintln!("{report}");
+    /// }
+    /// # Ok::<(), parquetframe::Error>(())
+    /// ```
+    pub fn validate(&self) -> Result<ValidationReport, Error> {
+        crate::validate::validate(self)
+    }
+
+    /// The live rows of `C` whose foreign key `column` equals `key`: what the
+    /// generated inverse navigation (`user.orders_in(&store)`) calls.
+    ///
+    /// The first call builds an index of the column (one scan of the key
+    /// column) kept for the process; later calls on the same snapshot look
+    /// the key up and read only the row groups holding its rows.
+    pub fn referencing<C: Entity, K: crate::types::Key>(
+        &self,
+        column: &'static str,
+        key: &K,
+    ) -> Result<Vec<C>, Error> {
+        related::referencing::<C, K>(self, column, key)
     }
 
     /// Rewrites every live row of `T` into one file, dropping replaced and
@@ -437,12 +491,7 @@ impl Store {
         let field = <T::Key as Column>::field(T::PRIMARY_KEY, &FieldOptions::DEFAULT);
         let schema = formats::parquet::key_schema(field);
         let (avro, avro_json) = key_avro_schema::<T>()?;
-        let mut builder = <T::Key as Column>::builder(keys.len(), &FieldOptions::DEFAULT);
-        for (i, k) in keys.iter().enumerate() {
-            crate::types::ColumnBuilder::append(&mut builder, *k)
-                .map_err(|e| crate::convert::encode_error(T::ENTITY_NAME, i, e))?;
-        }
-        let array = crate::types::ColumnBuilder::<T::Key>::finish(&mut builder);
+        let array = crate::convert::key_column::<T>(keys.iter().copied(), keys.len())?;
         let batch = RecordBatch::try_new(schema.clone(), vec![array])
             .map_err(|source| Error::Arrow { context: "building a delete file".into(), source })?;
         let schemas = Schemas { arrow: schema, avro: &avro, avro_json };
@@ -450,25 +499,11 @@ impl Store {
     }
 }
 
-/// One row group of one data file: the unit of parallel reading.
-struct Unit {
-    file: usize,
-    rg: usize,
-    offset: usize,
-    rows: usize,
-    live: usize,
-}
-
 /// One row group of a data file, masked and converted.
-fn read_unit<T: Entity>((data, mask): &(DataFile, Option<Vec<bool>>), unit: &Unit) -> Result<Vec<T>, Error> {
-    let live = match mask {
-        Some(m) => Some(m.get(unit.offset..unit.offset + unit.rows).ok_or_else(|| {
-            StorageError::Corrupt { path: data.path().to_path_buf(), message: "row count mismatch".into() }
-        })?),
-        None => None,
-    };
+fn read_unit<T: Entity>(opened: &scan::Opened, unit: &scan::Unit) -> Result<Vec<T>, Error> {
+    let data = opened.data(unit)?;
     let mut rows = Vec::with_capacity(unit.live);
-    for batch in data.read_row_group(unit.rg, live)? {
+    for batch in data.read_row_group(unit.rg, opened.live(unit)?)? {
         rows.extend(T::from_record_batch(&batch).map_err(|e| in_file(data.path(), e))?);
     }
     Ok(rows)

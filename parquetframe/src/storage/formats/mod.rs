@@ -147,6 +147,23 @@ impl DataFile {
         }
     }
 
+    /// The rows at `offsets` (ascending, within the row group) of `row_group`.
+    pub fn read_rows(&self, row_group: usize, offsets: &[usize]) -> Result<Vec<RecordBatch>, Error> {
+        match self {
+            DataFile::Parquet(f) => f.read_rows(row_group, offsets),
+            DataFile::Avro(f) => {
+                let rows = f.row_group_rows().get(row_group).copied().unwrap_or(0);
+                let mut live = vec![false; rows];
+                for &o in offsets {
+                    if let Some(flag) = live.get_mut(o) {
+                        *flag = true;
+                    }
+                }
+                f.read_row_group(row_group, Some(&live))
+            }
+        }
+    }
+
     /// The rows of row group `row_group` whose `live` flag is set.
     pub fn read_row_group(&self, row_group: usize, live: Option<&[bool]>) -> Result<Vec<RecordBatch>, Error> {
         match self {

@@ -239,6 +239,26 @@ impl DataFile {
         self.collect(self.builder()?.with_row_groups(vec![row_group]).with_row_selection(selection))
     }
 
+    /// The rows at `offsets` (ascending) of row group `row_group`: the decoder
+    /// skips the others (whole pages when the file was opened with its index).
+    pub fn read_rows(&self, row_group: usize, offsets: &[usize]) -> Result<Vec<RecordBatch>, Error> {
+        use parquet::arrow::arrow_reader::{RowSelection, RowSelector};
+        let mut selectors = Vec::with_capacity(offsets.len() * 2);
+        let mut next = 0usize;
+        for &offset in offsets {
+            if offset < next {
+                continue; // a repeated offset
+            }
+            if offset > next {
+                selectors.push(RowSelector::skip(offset - next));
+            }
+            selectors.push(RowSelector::select(1));
+            next = offset + 1;
+        }
+        let selection = RowSelection::from(selectors);
+        self.collect(self.builder()?.with_row_groups(vec![row_group]).with_row_selection(selection))
+    }
+
     /// The batches of row group `row_group`, keeping only rows whose `live`
     /// flag is set (`live` covers just this row group; `None` keeps all).
     pub fn read_row_group(&self, row_group: usize, live: Option<&[bool]>) -> Result<Vec<RecordBatch>, Error> {

@@ -1,0 +1,114 @@
+//! The entity graph as Graphviz DOT and as a Mermaid ER diagram.
+
+use std::fmt::Write as _;
+
+use petgraph::visit::EdgeRef;
+
+use super::{EntityNode, SchemaGraph};
+
+/// A Mermaid attribute type: the leading word of the Arrow type
+/// (`Timestamp(µs, "UTC")` → `Timestamp`); Mermaid allows no spaces or quotes.
+fn mermaid_type(data_type: &str) -> String {
+    let word: String = data_type.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect();
+    if word.is_empty() { "value".into() } else { word }
+}
+
+/// Escapes text for a DOT record label.
+fn dot_escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if matches!(c, '{' | '}' | '|' | '<' | '>' | '"' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+fn foreign_keys(graph: &SchemaGraph, node: &EntityNode) -> Vec<String> {
+    graph
+        .graph
+        .edge_references()
+        .filter(|e| e.weight().entity == node.name)
+        .map(|e| e.weight().column.clone())
+        .collect()
+}
+
+impl SchemaGraph {
+    /// Graphviz DOT: one record node per entity listing its columns (key and
+    /// foreign keys marked), one edge per relation from the referencing entity
+    /// to its target, labelled with the foreign-key column (dashed when optional).
+    pub fn to_dot(&self) -> String {
+        let mut out = String::from(
+            "digraph entities {\n  rankdir=LR;\n  node [shape=record, fontname=\"Helvetica\"];\n",
+        );
+        for node in self.graph.node_weights() {
+            let fks = foreign_keys(self, node);
+            let mut label = dot_escape(&node.name);
+            label.push('|');
+            for c in &node.columns {
+                let mark = if c.name == node.primary_key {
+                    " (PK)"
+                } else if fks.contains(&c.name) {
+                    " (FK)"
+                } else {
+                    ""
+                };
+                let _ = write!(label, "{}: {}{}\\l", dot_escape(&c.name), dot_escape(&c.data_type), mark);
+            }
+            let style = if node.known { "" } else { ", style=dashed" };
+            let _ = writeln!(out, "  \"{}\" [label=\"{{{label}}}\"{style}];", dot_escape(&node.name));
+        }
+        for e in self.graph.edge_references() {
+            let r = e.weight();
+            let style = if r.required { "" } else { ", style=dashed" };
+            let _ = writeln!(
+                out,
+                "  \"{}\" -> \"{}\" [label=\"{}\"{style}];",
+                dot_escape(&r.entity),
+                dot_escape(&self.graph[e.source()].name),
+                dot_escape(&r.column)
+            );
+        }
+        out.push_str("}\n");
+        out
+    }
+
+    /// A Mermaid `erDiagram`: entities with their columns (`PK`, `FK`), and
+    /// one relationship per relation: exactly one parent (`||`) for a required
+    /// key, zero or one (`|o`) for an optional one, to zero or more children,
+    /// labelled with the foreign-key column.
+    pub fn to_mermaid(&self) -> String {
+        let mut out = String::from("erDiagram\n");
+        for node in self.graph.node_weights() {
+            if node.columns.is_empty() {
+                continue; // an unknown entity: named by its relationships only
+            }
+            let fks = foreign_keys(self, node);
+            let _ = writeln!(out, "    {} {{", node.name);
+            for c in &node.columns {
+                let mark = if c.name == node.primary_key {
+                    " PK"
+                } else if fks.contains(&c.name) {
+                    " FK"
+                } else {
+                    ""
+                };
+                let _ = writeln!(out, "        {} {}{mark}", mermaid_type(&c.data_type), c.name);
+            }
+            out.push_str("    }\n");
+        }
+        for e in self.graph.edge_references() {
+            let r = e.weight();
+            let parent = if r.required { "||" } else { "|o" };
+            let _ = writeln!(
+                out,
+                "    {} {parent}--o{{ {} : \"{}\"",
+                self.graph[e.source()].name,
+                r.entity,
+                r.column
+            );
+        }
+        out
+    }
+}

@@ -1,0 +1,372 @@
+//! The entity graph: entities as nodes, relations as edges, in a petgraph
+//! graph that is checked ([`SchemaGraph::check`]), ordered
+//! ([`SchemaGraph::topological_order`]) and drawn ([`SchemaGraph::to_dot`],
+//! [`SchemaGraph::to_mermaid`]).
+
+mod draw;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+
+use petgraph::algo::{tarjan_scc, toposort};
+use petgraph::graph::{DiGraph, NodeIndex};
+use petgraph::visit::EdgeRef;
+
+use crate::error::{Error, RelationError};
+use crate::registry::{self, EntityInfo, OnDelete};
+use crate::storage::catalog::{Catalog, CatalogRelation};
+
+/// One column of an entity.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ColumnInfo {
+    /// Column name.
+    pub name: String,
+    /// Arrow data type, as arrow-rs prints it.
+    pub data_type: String,
+    /// Whether nulls are allowed.
+    pub nullable: bool,
+}
+
+/// An entity in the graph.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EntityNode {
+    /// Entity name.
+    pub name: String,
+    /// Storage path under a store root (empty when `known` is false).
+    pub storage_path: String,
+    /// Primary-key column.
+    pub primary_key: String,
+    /// Columns, in order.
+    pub columns: Vec<ColumnInfo>,
+    /// False for an entity that a relation names but that is not described.
+    pub known: bool,
+}
+
+/// A relation in the graph: an edge from the referenced entity to the
+/// referencing one (parents come first in topological order).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RelationEdge {
+    /// The referencing entity.
+    pub entity: String,
+    /// Forward navigation name.
+    pub name: String,
+    /// The foreign-key column.
+    pub column: String,
+    /// Inverse navigation name on the target.
+    pub inverse: String,
+    /// Whether every row must reference a parent.
+    pub required: bool,
+    /// What deleting a parent does.
+    pub on_delete: OnDelete,
+}
+
+/// Something wrong with the entity graph.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum GraphProblem {
+    /// A relation names an entity that is not in the graph.
+    UnknownEntity {
+        /// The referencing entity.
+        entity: String,
+        /// Its foreign-key column.
+        column: String,
+        /// The unknown target.
+        target: String,
+    },
+    /// Required foreign keys form a cycle: no row of the cycle can be saved first.
+    RequiredCycle {
+        /// The relations of the cycle, as `Entity.column -> Target`.
+        relations: Vec<String>,
+    },
+    /// Two relations give the same inverse name to one target.
+    DuplicateInverse {
+        /// The target entity.
+        target: String,
+        /// The inverse name.
+        inverse: String,
+        /// The relations, as `Entity.column`.
+        relations: Vec<String>,
+    },
+    /// An inverse name equals a column of its target.
+    InverseIsColumn {
+        /// The target entity.
+        target: String,
+        /// The inverse name.
+        inverse: String,
+        /// The relation, as `Entity.column`.
+        relation: String,
+    },
+    /// Two entity types share a name.
+    DuplicateEntity {
+        /// The name.
+        name: String,
+    },
+}
+
+impl fmt::Display for GraphProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            GraphProblem::UnknownEntity { entity, column, target } => {
+                write!(f, "relation `{entity}.{column}` references `{target}`, which is not a known entity")
+            }
+            GraphProblem::RequiredCycle { relations } => write!(
+                f,
+                "required foreign keys form a cycle ({}): no row can be saved first; make one of them an Option",
+                relations.join(", ")
+            ),
+            GraphProblem::DuplicateInverse { target, inverse, relations } => write!(
+                f,
+                "inverse name `{inverse}` on `{target}` is declared by {}; give each relation its own inverse",
+                relations.join(" and ")
+            ),
+            GraphProblem::InverseIsColumn { target, inverse, relation } => write!(
+                f,
+                "inverse name `{inverse}` of `{relation}` is also a column of `{target}`; choose another inverse"
+            ),
+            GraphProblem::DuplicateEntity { name } => {
+                write!(f, "two entity types are named `{name}`; rename one with #[entity(name = \"...\")]")
+            }
+        }
+    }
+}
+
+/// The relationship graph of a set of entities (a petgraph [`DiGraph`]).
+///
+/// ```
+/// use parquetframe::prelude::*;
+///
+/// #[derive(Entity, Debug, Clone, PartialEq)]
+/// #[entity(storage_path = "authors/", primary_key = "author_id")]
+/// pub struct Author { pub author_id: i64, pub name: String }
+///
+/// #[derive(Entity, Debug, Clone, PartialEq)]
+/// #[entity(storage_path = "books/", primary_key = "book_id")]
+/// pub struct Book {
+///     pub book_id: i64,
+///     #[relation(Author, inverse = "books")]
+///     pub author_id: i64,
+/// }
+///
+/// let graph = parquetframe::schema_graph();
+/// graph.check()?;
+/// let order = graph.topological_order()?;
+/// let pos = |n: &str| order.iter().position(|e| *e == n);
+/// assert!(pos("Author") < pos("Book"));
+/// assert!(graph.to_mermaid().contains("Author ||--o{ Book"));
+/// # Ok::<(), parquetframe::Error>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct SchemaGraph {
+    graph: DiGraph<EntityNode, RelationEdge>,
+    duplicates: Vec<String>,
+}
+
+/// The graph of every entity linked into the program.
+pub fn schema_graph() -> SchemaGraph {
+    SchemaGraph::from_entities(&registry::entities())
+}
+
+impl SchemaGraph {
+    /// The graph of `entities` (relations to entities outside the list become
+    /// unknown nodes that [`check`](Self::check) reports).
+    pub fn from_entities(entities: &[&EntityInfo]) -> Self {
+        let nodes = entities.iter().map(|e| {
+            let schema = (e.schema)();
+            let columns = schema
+                .fields()
+                .iter()
+                .map(|f| ColumnInfo {
+                    name: f.name().clone(),
+                    data_type: f.data_type().to_string(),
+                    nullable: f.is_nullable(),
+                })
+                .collect();
+            let node = EntityNode {
+                name: e.name.to_owned(),
+                storage_path: e.storage_path.to_owned(),
+                primary_key: e.primary_key.to_owned(),
+                columns,
+                known: true,
+            };
+            (node, e.relations.iter().map(CatalogRelation::from).collect())
+        });
+        Self::build(nodes.collect())
+    }
+
+    /// The graph a store's catalog describes (no Rust types needed).
+    pub fn from_catalog(catalog: &Catalog) -> Self {
+        let nodes = catalog.entities.values().map(|e| {
+            let columns = e
+                .arrow_schema
+                .iter()
+                .map(|f| ColumnInfo {
+                    name: f.name.clone(),
+                    data_type: f.data_type.clone(),
+                    nullable: f.nullable,
+                })
+                .collect();
+            let node = EntityNode {
+                name: e.name.clone(),
+                storage_path: e.path.clone(),
+                primary_key: e.primary_key.clone(),
+                columns,
+                known: true,
+            };
+            (node, e.relations.clone())
+        });
+        Self::build(nodes.collect())
+    }
+
+    fn build(mut entities: Vec<(EntityNode, Vec<CatalogRelation>)>) -> Self {
+        entities.sort_by(|a, b| a.0.name.cmp(&b.0.name));
+        let mut graph = DiGraph::new();
+        let mut index: BTreeMap<String, NodeIndex> = BTreeMap::new();
+        let mut duplicates = Vec::new();
+        let mut relations = Vec::new();
+        for (node, rels) in entities {
+            if index.contains_key(&node.name) {
+                duplicates.push(node.name.clone());
+                continue;
+            }
+            let name = node.name.clone();
+            let i = graph.add_node(node);
+            index.insert(name.clone(), i);
+            relations.extend(rels.into_iter().map(|r| (name.clone(), r)));
+        }
+        for (entity, r) in relations {
+            let target = match index.get(&r.target) {
+                Some(&t) => t,
+                None => {
+                    let unknown = EntityNode {
+                        name: r.target.clone(),
+                        storage_path: String::new(),
+                        primary_key: r.target_key.clone(),
+                        columns: Vec::new(),
+                        known: false,
+                    };
+                    let t = graph.add_node(unknown);
+                    index.insert(r.target.clone(), t);
+                    t
+                }
+            };
+            let Some(&child) = index.get(&entity) else { continue };
+            let edge = RelationEdge {
+                entity,
+                name: r.name,
+                column: r.column,
+                inverse: r.inverse,
+                required: r.required,
+                on_delete: r.on_delete,
+            };
+            graph.add_edge(target, child, edge);
+        }
+        Self { graph, duplicates }
+    }
+
+    /// The underlying petgraph graph: edges run from the referenced entity to
+    /// the referencing one.
+    pub fn graph(&self) -> &DiGraph<EntityNode, RelationEdge> {
+        &self.graph
+    }
+
+    /// The entities, by name.
+    pub fn entities(&self) -> impl Iterator<Item = &EntityNode> {
+        self.graph.node_weights()
+    }
+
+    /// The relations, each with its target entity's name.
+    pub fn relations(&self) -> impl Iterator<Item = (&RelationEdge, &str)> {
+        self.graph.edge_references().map(|e| (e.weight(), self.graph[e.source()].name.as_str()))
+    }
+
+    /// Every problem: relations to unknown entities, cycles of required
+    /// foreign keys (named), duplicate inverse names, inverse names that are
+    /// columns of their target, and entity names used twice.
+    pub fn problems(&self) -> Vec<GraphProblem> {
+        let mut out: Vec<GraphProblem> =
+            self.duplicates.iter().map(|name| GraphProblem::DuplicateEntity { name: name.clone() }).collect();
+        for e in self.graph.edge_references() {
+            let target = &self.graph[e.source()];
+            let r = e.weight();
+            if !target.known {
+                out.push(GraphProblem::UnknownEntity {
+                    entity: r.entity.clone(),
+                    column: r.column.clone(),
+                    target: target.name.clone(),
+                });
+            } else if target.columns.iter().any(|c| c.name == r.inverse) {
+                out.push(GraphProblem::InverseIsColumn {
+                    target: target.name.clone(),
+                    inverse: r.inverse.clone(),
+                    relation: format!("{}.{}", r.entity, r.column),
+                });
+            }
+        }
+        for target in self.graph.node_indices() {
+            let mut by_inverse: BTreeMap<&str, Vec<String>> = BTreeMap::new();
+            for e in self.graph.edges(target) {
+                let r = e.weight();
+                by_inverse.entry(r.inverse.as_str()).or_default().push(format!("{}.{}", r.entity, r.column));
+            }
+            for (inverse, relations) in by_inverse {
+                if relations.len() > 1 {
+                    out.push(GraphProblem::DuplicateInverse {
+                        target: self.graph[target].name.clone(),
+                        inverse: inverse.to_owned(),
+                        relations,
+                    });
+                }
+            }
+        }
+        out.extend(self.required_cycles());
+        out
+    }
+
+    /// `Ok` when [`problems`](Self::problems) finds none; else an error listing them all.
+    pub fn check(&self) -> Result<(), Error> {
+        let problems = self.problems();
+        if problems.is_empty() { Ok(()) } else { Err(RelationError::Graph { problems }.into()) }
+    }
+
+    fn required_cycles(&self) -> Vec<GraphProblem> {
+        let required = self.graph.filter_map(|_, n| Some(n.name.as_str()), |_, r| r.required.then_some(r));
+        let mut out = Vec::new();
+        for scc in tarjan_scc(&required) {
+            let members: BTreeSet<NodeIndex> = scc.iter().copied().collect();
+            let mut relations: Vec<String> = required
+                .edge_references()
+                .filter(|e| members.contains(&e.source()) && members.contains(&e.target()))
+                .filter(|e| scc.len() > 1 || e.source() == e.target())
+                .map(|e| format!("{}.{} -> {}", e.weight().entity, e.weight().column, required[e.source()]))
+                .collect();
+            relations.sort();
+            if !relations.is_empty() {
+                out.push(GraphProblem::RequiredCycle { relations });
+            }
+        }
+        out
+    }
+
+    /// Entity names with every referenced entity before the entities that
+    /// reference it: the order to save and validate in. Self relations and
+    /// optional keys inside a cycle do not constrain the order; a cycle of
+    /// required keys is an error naming it.
+    pub fn topological_order(&self) -> Result<Vec<&str>, Error> {
+        let without_self = self.graph.filter_map(
+            |_, n| Some(n),
+            |i, r| {
+                let (a, b) = self.graph.edge_endpoints(i)?;
+                (a != b).then_some(r)
+            },
+        );
+        let sorted = match toposort(&without_self, None) {
+            Ok(order) => order,
+            Err(_) => {
+                let required_only = without_self.filter_map(|_, n| Some(*n), |_, r| r.required.then_some(*r));
+                toposort(&required_only, None)
+                    .map_err(|_| RelationError::Graph { problems: self.required_cycles() })?
+            }
+        };
+        Ok(sorted.into_iter().filter(|&i| self.graph[i].known).map(|i| self.graph[i].name.as_str()).collect())
+    }
+}

@@ -1,0 +1,174 @@
+//! Inverse navigation (`user.orders()`): the rows of a child entity whose
+//! foreign key equals a parent's key.
+//!
+//! The first lookup on a snapshot scans the foreign-key column once and
+//! builds an index, key → positions of the live rows holding it. The index is
+//! kept for the process (per store root, entity and column) and reused while
+//! the entity's manifest version is unchanged, so repeated lookups read only
+//! the row groups that hold the wanted rows (Parquet: only their pages).
+
+use std::any::Any;
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::{Arc, LazyLock, Mutex};
+
+use foldhash::fast::FixedState;
+use rayon::prelude::*;
+
+use super::scan::Opened;
+use super::{Store, in_file, manifest, missing_path};
+use crate::entity::Entity;
+use crate::error::Error;
+use crate::types::{ColumnReader, FieldOptions, Key};
+
+/// Positions of the rows holding each key of one column, in one snapshot.
+struct Index<K> {
+    version: u64,
+    opened: Opened,
+    /// Key → (start, count) in `rows`.
+    keys: HashMap<K, (usize, usize), FixedState>,
+    /// `unit << 32 | row within the unit's row group`, grouped by key, ascending.
+    rows: Vec<u64>,
+}
+
+type CacheKey = (PathBuf, &'static str, &'static str);
+type Cache = Mutex<HashMap<CacheKey, Arc<dyn Any + Send + Sync>>>;
+
+static INDEXES: LazyLock<Cache> = LazyLock::new(|| Mutex::new(HashMap::new()));
+
+fn cache() -> std::sync::MutexGuard<'static, HashMap<CacheKey, Arc<dyn Any + Send + Sync>>> {
+    // A poisoned lock only means a thread panicked mid-insert; the map is still valid.
+    INDEXES.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// The live rows of `C` whose column `column` holds `key`.
+pub(crate) fn referencing<C: Entity, K: Key>(
+    store: &Store,
+    column: &'static str,
+    key: &K,
+) -> Result<Vec<C>, Error> {
+    let root = std::fs::canonicalize(store.root()).unwrap_or_else(|_| store.root().to_path_buf());
+    let cache_key: CacheKey = (root, C::ENTITY_NAME, column);
+    let current = index::<C, K>(store, &cache_key, false)?;
+    match lookup::<C, K>(&current, key) {
+        // A compaction removed a file since the index was built: rebuild once.
+        Err(e) if missing_path(&e).is_some() => {
+            lookup::<C, K>(&*index::<C, K>(store, &cache_key, true)?, key)
+        }
+        other => other,
+    }
+}
+
+/// The cached index when it matches the newest snapshot, else a new one.
+fn index<C: Entity, K: Key>(
+    store: &Store,
+    cache_key: &CacheKey,
+    rebuild: bool,
+) -> Result<Arc<Index<K>>, Error> {
+    let paths = store.paths::<C>()?;
+    let m = manifest::latest(&paths.manifests, C::ENTITY_NAME)?;
+    if !rebuild {
+        let cached = cache().get(cache_key).cloned().and_then(|a| a.downcast::<Index<K>>().ok());
+        if let Some(index) = cached.filter(|i| i.version == m.version) {
+            return Ok(index);
+        }
+    }
+    let opened = Opened::new::<C>(&paths, &m, true)?;
+    let column = cache_key.2;
+    let per_unit: Vec<Vec<(K, u32)>> = opened
+        .units
+        .par_iter()
+        .map(|unit| {
+            let data = opened.data(unit)?;
+            let live = opened.live(unit)?;
+            let mut out = Vec::with_capacity(unit.live);
+            let mut row = 0usize;
+            for array in data.read_column(column, Some(unit.rg))? {
+                let reader = K::reader(&array, &FieldOptions::DEFAULT).map_err(|e| {
+                    in_file(
+                        data.path(),
+                        crate::convert::bind_error(C::ENTITY_NAME, e.within(&format!(".{column}"))),
+                    )
+                })?;
+                for i in 0..array.len() {
+                    let is_live = live.is_none_or(|l| l.get(row + i).copied().unwrap_or(false));
+                    if is_live && !reader.is_null(i) {
+                        let key = reader.read(i).map_err(|e| {
+                            in_file(
+                                data.path(),
+                                crate::convert::read_error(
+                                    C::ENTITY_NAME,
+                                    row + i,
+                                    e.within(&format!(".{column}")),
+                                ),
+                            )
+                        })?;
+                        out.push((key, (row + i) as u32));
+                    }
+                }
+                row += array.len();
+            }
+            Ok(out)
+        })
+        .collect::<Result<_, Error>>()?;
+    // Counting pass, then placement: one flat position array, no vector per key.
+    let total: usize = per_unit.iter().map(Vec::len).sum();
+    let mut keys: HashMap<K, (usize, usize), FixedState> = HashMap::with_hasher(FixedState::default());
+    for (k, _) in per_unit.iter().flatten() {
+        match keys.get_mut(k) {
+            Some(slot) => slot.1 += 1,
+            None => {
+                keys.insert(k.clone(), (0, 1));
+            }
+        }
+    }
+    let mut start = 0;
+    for slot in keys.values_mut() {
+        let count = slot.1;
+        *slot = (start, 0);
+        start += count;
+    }
+    let mut rows = vec![0u64; total];
+    for (unit, entries) in per_unit.into_iter().enumerate() {
+        for (k, row) in entries {
+            if let Some(slot) = keys.get_mut(&k)
+                && let Some(cell) = rows.get_mut(slot.0 + slot.1)
+            {
+                *cell = ((unit as u64) << 32) | u64::from(row);
+                slot.1 += 1;
+            }
+        }
+    }
+    let index = Arc::new(Index { version: m.version, opened, keys, rows });
+    cache().insert(cache_key.clone(), index.clone());
+    Ok(index)
+}
+
+/// The rows of `key` through `index`: row groups read with a selection of just those rows.
+fn lookup<C: Entity, K: Key>(index: &Index<K>, key: &K) -> Result<Vec<C>, Error> {
+    let Some(&(start, count)) = index.keys.get(key) else { return Ok(Vec::new()) };
+    let positions = index.rows.get(start..start + count).unwrap_or(&[]);
+    let mut groups: Vec<(usize, Vec<usize>)> = Vec::new();
+    for &p in positions {
+        let (unit, row) = ((p >> 32) as usize, (p & u64::from(u32::MAX)) as usize);
+        match groups.last_mut() {
+            Some((u, rows)) if *u == unit => rows.push(row),
+            _ => groups.push((unit, vec![row])),
+        }
+    }
+    let read = |(unit, offsets): &(usize, Vec<usize>)| -> Result<Vec<C>, Error> {
+        let Some(unit) = index.opened.units.get(*unit) else { return Ok(Vec::new()) };
+        let data = index.opened.data(unit)?;
+        let mut out = Vec::with_capacity(offsets.len());
+        for batch in data.read_rows(unit.rg, offsets)? {
+            out.extend(C::from_record_batch(&batch).map_err(|e| in_file(data.path(), e))?);
+        }
+        Ok(out)
+    };
+    let parts: Vec<Vec<C>> = if groups.len() > 2 {
+        groups.par_iter().map(read).collect::<Result<_, Error>>()?
+    } else {
+        groups.iter().map(read).collect::<Result<_, Error>>()?
+    };
+    Ok(parts.into_iter().flatten().collect())
+}

@@ -1,0 +1,167 @@
+//! The live rows of a snapshot, row group by row group: what `load_all`
+//! reads whole, and what validation, relation indexes and `on_delete` read
+//! projected onto a few columns, in parallel, without building structs.
+
+use arrow::array::{Array, ArrayRef, BooleanArray};
+use rayon::prelude::*;
+
+use super::formats::{DataFile, Target};
+use super::layout::EntityPaths;
+use super::manifest::{FileKind, Manifest};
+use super::{Store, live_masks};
+use crate::entity::Entity;
+use crate::error::{Error, StorageError};
+use crate::registry::Columns;
+
+/// One row group of one data file: the unit of parallel reading.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Unit {
+    /// Index into [`Opened::files`].
+    pub file: usize,
+    /// Row group (Avro: group of blocks) in the file.
+    pub rg: usize,
+    /// First row of the row group within the file.
+    pub offset: usize,
+    /// Rows stored in the row group.
+    pub rows: usize,
+    /// Of those, live ones.
+    pub live: usize,
+}
+
+/// The data files of a snapshot that hold live rows, opened, with their live
+/// masks (`None`: every row is live), and their row groups.
+pub(crate) struct Opened {
+    pub files: Vec<(DataFile, Option<Vec<bool>>)>,
+    pub units: Vec<Unit>,
+}
+
+impl Opened {
+    /// Opens the data files of `m` (Parquet files with their page index when
+    /// `indexed`, for row selections).
+    pub fn new<T: Entity>(paths: &EntityPaths, m: &Manifest, indexed: bool) -> Result<Self, Error> {
+        let target = Target::of::<T>();
+        let masks = live_masks::<T>(paths, m)?;
+        let mut units = Vec::new();
+        let mut files = Vec::new();
+        for (file, mask) in m.files.iter().zip(masks) {
+            if file.kind != FileKind::Data || mask.as_ref().is_some_and(|m| !m.contains(&true)) {
+                continue;
+            }
+            let path = paths.dir.join(&file.path);
+            let data = if indexed {
+                DataFile::open_indexed(&path, &target)?
+            } else {
+                DataFile::open(&path, &target)?
+            };
+            let mut offset = 0;
+            for (rg, rows) in data.row_group_rows().into_iter().enumerate() {
+                let live = mask.as_ref().map_or(rows, |m| {
+                    m.get(offset..offset + rows).map_or(0, |s| s.iter().filter(|&&l| l).count())
+                });
+                units.push(Unit { file: files.len(), rg, offset, rows, live });
+                offset += rows;
+            }
+            files.push((data, mask));
+        }
+        Ok(Self { files, units })
+    }
+
+    /// The live flags of `unit` (`None`: all live).
+    pub fn live(&self, unit: &Unit) -> Result<Option<&[bool]>, Error> {
+        let Some((data, mask)) = self.files.get(unit.file) else { return Ok(None) };
+        match mask {
+            None => Ok(None),
+            Some(m) => m.get(unit.offset..unit.offset + unit.rows).map(Some).ok_or_else(|| {
+                StorageError::Corrupt {
+                    path: data.path().to_path_buf(),
+                    message: "row count mismatch".into(),
+                }
+                .into()
+            }),
+        }
+    }
+
+    /// The data file of `unit`.
+    pub fn data(&self, unit: &Unit) -> Result<&DataFile, Error> {
+        self.files.get(unit.file).map(|(d, _)| d).ok_or_else(|| {
+            StorageError::Catalog(format!(
+                "internal: unit refers to file {} of {}",
+                unit.file,
+                self.files.len()
+            ))
+            .into()
+        })
+    }
+
+    /// Columns `columns` of the stored rows of `unit` (dead rows included),
+    /// per column a list of chunks aligned across columns.
+    pub fn read_columns(&self, unit: &Unit, columns: &[&str]) -> Result<Vec<Vec<ArrayRef>>, Error> {
+        let data = self.data(unit)?;
+        let mut out = Vec::with_capacity(columns.len());
+        for name in columns {
+            out.push(data.read_column(name, Some(unit.rg))?);
+        }
+        let aligned = out.windows(2).all(|w| w[0].iter().map(|a| a.len()).eq(w[1].iter().map(|a| a.len())));
+        if !aligned {
+            // Readers chunk differently per column: one chunk per column.
+            for chunks in &mut out {
+                *chunks = vec![concat(chunks, data)?];
+            }
+        }
+        Ok(out)
+    }
+
+    /// [`read_columns`](Self::read_columns) of live rows only.
+    pub fn read_live_columns(&self, unit: &Unit, columns: &[&str]) -> Result<Vec<Vec<ArrayRef>>, Error> {
+        let mut out = self.read_columns(unit, columns)?;
+        let Some(live) = self.live(unit)? else { return Ok(out) };
+        if live.iter().all(|&l| l) {
+            return Ok(out);
+        }
+        let data = self.data(unit)?;
+        for chunks in &mut out {
+            let mut offset = 0;
+            for chunk in chunks.iter_mut() {
+                let n = chunk.len();
+                let flags = live.get(offset..offset + n).ok_or_else(|| StorageError::Corrupt {
+                    path: data.path().to_path_buf(),
+                    message: "row group holds more rows than its footer says".into(),
+                })?;
+                *chunk = arrow::compute::filter(chunk.as_ref(), &BooleanArray::from(flags.to_vec()))
+                    .map_err(|source| Error::Arrow {
+                        context: format!("filtering `{}`", data.path().display()),
+                        source,
+                    })?;
+                offset += n;
+            }
+        }
+        Ok(out)
+    }
+}
+
+fn concat(chunks: &[ArrayRef], data: &DataFile) -> Result<ArrayRef, Error> {
+    let refs: Vec<&dyn Array> = chunks.iter().map(|a| a.as_ref()).collect();
+    arrow::compute::concat(&refs)
+        .map_err(|source| Error::Arrow { context: format!("reading `{}`", data.path().display()), source })
+}
+
+/// Columns `columns` of the live rows of `T` in `store`: per column, the
+/// chunks of every row group in storage order, read in parallel.
+pub(crate) fn scan<T: Entity>(store: &Store, columns: &[&str]) -> Result<Columns, Error> {
+    store.with_snapshot::<T, _>(|paths, m| {
+        let opened = Opened::new::<T>(paths, m, false)?;
+        let parts: Vec<Vec<Vec<ArrayRef>>> = opened
+            .units
+            .par_iter()
+            .filter(|u| u.live > 0)
+            .map(|u| opened.read_live_columns(u, columns))
+            .collect::<Result<_, Error>>()?;
+        let mut out: Columns = vec![Vec::with_capacity(parts.len()); columns.len()];
+        for part in parts {
+            for (column, chunks) in out.iter_mut().zip(part) {
+                column.extend(chunks.into_iter().filter(|c| !c.is_empty()));
+            }
+        }
+        Ok(out)
+    })
+}

@@ -1,0 +1,360 @@
+//! Sets of key values built from Arrow arrays, and probes against them: the
+//! anti-join at the heart of foreign-key checks.
+//!
+//! Integer-like keys (integers, dates, times, timestamps) are compared by
+//! their 64-bit value; a dense range uses a bitmap (one bit per possible
+//! key), a sparse one a hash set. String and binary keys are compared by their
+//! bytes, borrowed from the arrays. Parent and child columns have the same
+//! Arrow type (the derive checks the Rust types), so the mapping agrees.
+
+use std::collections::HashSet;
+
+use arrow::array::{Array, ArrayRef, AsArray};
+use arrow::datatypes::*;
+use foldhash::fast::FixedState;
+
+/// How many sample keys reports and errors show.
+pub(crate) const SAMPLES: usize = 5;
+
+/// Calls `f(row, value)` for every non-null value of an integer-like array;
+/// `false` when the array is not integer-like.
+fn for_each_int(array: &dyn Array, mut f: impl FnMut(usize, i64)) -> bool {
+    macro_rules! ints {
+        ($($t:ty),*) => {$(
+            if let Some(a) = array.as_primitive_opt::<$t>() {
+                let values = a.values();
+                if a.null_count() == 0 {
+                    for (i, v) in values.iter().enumerate() {
+                        f(i, *v as i64);
+                    }
+                } else {
+                    for (i, v) in values.iter().enumerate() {
+                        if a.is_valid(i) {
+                            f(i, *v as i64);
+                        }
+                    }
+                }
+                return true;
+            }
+        )*};
+    }
+    ints!(
+        Int64Type,
+        Int32Type,
+        Int16Type,
+        Int8Type,
+        UInt64Type,
+        UInt32Type,
+        UInt16Type,
+        UInt8Type,
+        Date32Type,
+        Date64Type,
+        TimestampMicrosecondType,
+        TimestampMillisecondType,
+        TimestampSecondType,
+        TimestampNanosecondType,
+        Time64MicrosecondType,
+        Time64NanosecondType,
+        Time32MillisecondType,
+        Time32SecondType,
+        DurationMicrosecondType
+    );
+    false
+}
+
+/// Calls `f(row, bytes)` for every non-null value of a string or binary
+/// array; `false` when the array is neither.
+fn for_each_bytes<'a>(array: &'a dyn Array, mut f: impl FnMut(usize, &'a [u8])) -> bool {
+    macro_rules! each {
+        ($a:expr) => {{
+            let a = $a;
+            for i in 0..a.len() {
+                if a.is_valid(i) {
+                    f(i, a.value(i).as_ref());
+                }
+            }
+            return true;
+        }};
+    }
+    match array.data_type() {
+        DataType::Utf8 => each!(array.as_string::<i32>()),
+        DataType::LargeUtf8 => each!(array.as_string::<i64>()),
+        DataType::Utf8View => each!(array.as_string_view()),
+        DataType::Binary => each!(array.as_binary::<i32>()),
+        DataType::LargeBinary => each!(array.as_binary::<i64>()),
+        DataType::BinaryView => each!(array.as_binary_view()),
+        DataType::FixedSizeBinary(_) => each!(array.as_fixed_size_binary()),
+        _ => false,
+    }
+}
+
+enum Kind<'a> {
+    /// Bit `k - min` is set for every key `k`.
+    Dense {
+        min: i64,
+        bits: Vec<u64>,
+    },
+    Ints(HashSet<i64, FixedState>),
+    Bytes(HashSet<&'a [u8], FixedState>),
+}
+
+/// The distinct keys of some arrays.
+pub(crate) struct KeySet<'a> {
+    kind: Kind<'a>,
+}
+
+/// A key set and what building it found.
+pub(crate) struct Built<'a> {
+    pub set: KeySet<'a>,
+    /// Non-null keys read.
+    pub keys: usize,
+    /// Keys seen more than once (each repeat counts).
+    pub duplicates: usize,
+    /// Some repeated keys, formatted.
+    pub duplicate_sample: Vec<String>,
+    /// Null keys (skipped).
+    pub nulls: usize,
+}
+
+/// The Arrow type of `arrays` when it cannot be used as a key.
+pub(crate) struct Unsupported(pub DataType);
+
+fn is_int_like(dt: &DataType) -> bool {
+    dt.is_integer()
+        || matches!(
+            dt,
+            DataType::Date32
+                | DataType::Date64
+                | DataType::Timestamp(_, _)
+                | DataType::Time32(_)
+                | DataType::Time64(_)
+                | DataType::Duration(TimeUnit::Microsecond)
+        )
+}
+
+fn sample(samples: &mut Vec<String>, array: &dyn Array, row: usize) {
+    if samples.len() < SAMPLES {
+        samples.push(format_value(array, row));
+    }
+}
+
+/// One value of `array` as text, for messages.
+pub(crate) fn format_value(array: &dyn Array, row: usize) -> String {
+    arrow::util::display::array_value_to_string(array, row).unwrap_or_else(|_| format!("<row {row}>"))
+}
+
+impl<'a> KeySet<'a> {
+    /// The set of every non-null value in `arrays` (all of one Arrow type).
+    pub fn build(arrays: &'a [ArrayRef]) -> Result<Built<'a>, Unsupported> {
+        let nulls = arrays.iter().map(|a| a.null_count()).sum();
+        let keys = arrays.iter().map(|a| a.len()).sum::<usize>() - nulls;
+        let mut duplicates = 0;
+        let mut duplicate_sample = Vec::new();
+        let Some(first) = arrays.first() else {
+            return Ok(Built {
+                set: KeySet { kind: Kind::Ints(HashSet::default()) },
+                keys,
+                duplicates,
+                duplicate_sample,
+                nulls,
+            });
+        };
+        let dt = first.data_type().clone();
+        if let Some(other) = arrays.iter().find(|a| a.data_type() != &dt) {
+            return Err(Unsupported(other.data_type().clone()));
+        }
+        let kind = if is_int_like(&dt) {
+            let (mut min, mut max) = (i64::MAX, i64::MIN);
+            for a in arrays {
+                for_each_int(a.as_ref(), |_, v| {
+                    min = min.min(v);
+                    max = max.max(v);
+                });
+            }
+            let range = (i128::from(max) - i128::from(min) + 1).max(0) as u128;
+            if keys > 0 && range <= (64 * keys as u128).max(1 << 20) {
+                let mut bits = vec![0u64; range.div_ceil(64) as usize];
+                for a in arrays {
+                    for_each_int(a.as_ref(), |i, v| {
+                        let bit = (v.wrapping_sub(min)) as u64;
+                        let word = &mut bits[(bit / 64) as usize];
+                        let mask = 1u64 << (bit % 64);
+                        if *word & mask != 0 {
+                            duplicates += 1;
+                            sample(&mut duplicate_sample, a.as_ref(), i);
+                        }
+                        *word |= mask;
+                    });
+                }
+                Kind::Dense { min, bits }
+            } else {
+                let mut set = HashSet::with_capacity_and_hasher(keys, FixedState::default());
+                for a in arrays {
+                    for_each_int(a.as_ref(), |i, v| {
+                        if !set.insert(v) {
+                            duplicates += 1;
+                            sample(&mut duplicate_sample, a.as_ref(), i);
+                        }
+                    });
+                }
+                Kind::Ints(set)
+            }
+        } else {
+            let mut set = HashSet::with_capacity_and_hasher(keys, FixedState::default());
+            for a in arrays {
+                let supported = for_each_bytes(a.as_ref(), |i, v| {
+                    if !set.insert(v) {
+                        duplicates += 1;
+                        sample(&mut duplicate_sample, a.as_ref(), i);
+                    }
+                });
+                if !supported {
+                    return Err(Unsupported(dt));
+                }
+            }
+            Kind::Bytes(set)
+        };
+        Ok(Built { set: KeySet { kind }, keys, duplicates, duplicate_sample, nulls })
+    }
+
+    /// Calls `f(row, present)` for every non-null value of `array`: whether
+    /// the value is in the set.
+    pub fn probe(&self, array: &dyn Array, mut f: impl FnMut(usize, bool)) -> Result<(), Unsupported> {
+        let supported = match &self.kind {
+            Kind::Dense { min, bits } => for_each_int(array, |i, v| {
+                let bit = v.wrapping_sub(*min) as u64;
+                f(
+                    i,
+                    v >= *min && bits.get((bit / 64) as usize).is_some_and(|w| w & (1u64 << (bit % 64)) != 0),
+                );
+            }),
+            // An empty set built from no arrays has no type: nothing is present.
+            Kind::Ints(set) if set.is_empty() => {
+                for i in 0..array.len() {
+                    if array.is_valid(i) {
+                        f(i, false);
+                    }
+                }
+                true
+            }
+            Kind::Ints(set) => for_each_int(array, |i, v| f(i, set.contains(&v))),
+            Kind::Bytes(set) => for_each_bytes(array, |i, v| f(i, set.contains(v))),
+        };
+        if supported { Ok(()) } else { Err(Unsupported(array.data_type().clone())) }
+    }
+
+    /// The rows of `array` whose value is in the set (`present`) or not.
+    pub fn rows(&self, array: &dyn Array, present: bool) -> Result<Vec<u32>, Unsupported> {
+        let mut out = Vec::new();
+        self.probe(array, |i, p| {
+            if p == present {
+                out.push(i as u32);
+            }
+        })?;
+        Ok(out)
+    }
+}
+
+/// What probing some arrays against a key set found.
+#[derive(Debug, Default, Clone)]
+pub(crate) struct Probe {
+    /// Non-null values not in the set.
+    pub missing: usize,
+    /// Some of them, formatted.
+    pub sample: Vec<String>,
+    /// Null values.
+    pub nulls: usize,
+    /// Values read (nulls included).
+    pub rows: usize,
+}
+
+impl Probe {
+    fn merge(mut self, other: Probe) -> Probe {
+        self.missing += other.missing;
+        self.nulls += other.nulls;
+        self.rows += other.rows;
+        for s in other.sample {
+            if self.sample.len() < SAMPLES {
+                self.sample.push(s);
+            }
+        }
+        self
+    }
+}
+
+/// Probes every array of `arrays` against `set`, in parallel.
+pub(crate) fn probe_all(set: &KeySet<'_>, arrays: &[ArrayRef]) -> Result<Probe, Unsupported> {
+    use rayon::prelude::*;
+    arrays
+        .par_iter()
+        .map(|a| {
+            let mut p = Probe { nulls: a.null_count(), rows: a.len(), ..Probe::default() };
+            set.probe(a.as_ref(), |i, present| {
+                if !present {
+                    p.missing += 1;
+                    sample(&mut p.sample, a.as_ref(), i);
+                }
+            })?;
+            Ok(p)
+        })
+        .try_reduce(Probe::default, |a, b| Ok(a.merge(b)))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use arrow::array::{Int32Array, Int64Array, StringArray, UInt64Array};
+
+    use super::*;
+
+    fn missing(set: &KeySet<'_>, a: &dyn Array) -> Vec<usize> {
+        let mut out = Vec::new();
+        set.probe(a, |i, present| {
+            if !present {
+                out.push(i)
+            }
+        })
+        .ok()
+        .expect("supported");
+        out
+    }
+
+    #[test]
+    fn dense_and_sparse_integers_find_the_same_orphans() {
+        let dense: Vec<ArrayRef> = vec![Arc::new(Int64Array::from(vec![1, 2, 3, 5]))];
+        let sparse: Vec<ArrayRef> = vec![Arc::new(Int64Array::from(vec![1, 2, 3, 5, i64::MAX / 2]))];
+        let child = Int64Array::from(vec![Some(5), Some(4), None, Some(0), Some(1), Some(i64::MIN)]);
+        let d = KeySet::build(&dense).ok().expect("ints");
+        let s = KeySet::build(&sparse).ok().expect("ints");
+        assert!(matches!(d.set.kind, Kind::Dense { .. }));
+        assert!(matches!(s.set.kind, Kind::Ints(_)));
+        assert_eq!(missing(&d.set, &child), vec![1, 3, 5]);
+        assert_eq!(missing(&s.set, &child), vec![1, 3, 5]);
+    }
+
+    #[test]
+    fn duplicates_are_counted_with_samples() {
+        let keys: Vec<ArrayRef> =
+            vec![Arc::new(Int32Array::from(vec![7, 8, 7])), Arc::new(Int32Array::from(vec![8, 9]))];
+        let built = KeySet::build(&keys).ok().expect("ints");
+        assert_eq!((built.keys, built.duplicates), (5, 2));
+        assert_eq!(built.duplicate_sample, vec!["7", "8"]);
+    }
+
+    #[test]
+    fn unsigned_and_string_keys() {
+        let keys: Vec<ArrayRef> = vec![Arc::new(UInt64Array::from(vec![u64::MAX, 0]))];
+        let built = KeySet::build(&keys).ok().expect("ints");
+        assert_eq!(missing(&built.set, &UInt64Array::from(vec![u64::MAX, 1, 0])), vec![1]);
+        let names: Vec<ArrayRef> = vec![Arc::new(StringArray::from(vec!["ada", "bob"]))];
+        let built = KeySet::build(&names).ok().expect("strings");
+        assert_eq!(missing(&built.set, &StringArray::from(vec![Some("bob"), None, Some("eve")])), vec![2]);
+    }
+
+    #[test]
+    fn unsupported_types_are_refused() {
+        let keys: Vec<ArrayRef> = vec![Arc::new(arrow::array::Float64Array::from(vec![1.0]))];
+        assert!(KeySet::build(&keys).is_err());
+    }
+}

@@ -1,0 +1,144 @@
+//! Foreign-key integrity: `store.validate()` over every relation of every
+//! linked entity, and the `fk_check = "on_save"` check before a save.
+//!
+//! Both read key columns only (projected, in parallel by row group), build
+//! one key set per referenced entity and probe the foreign-key columns
+//! against it: a columnar anti-join. No entity is built as a struct.
+
+pub(crate) mod keys;
+mod report;
+
+use std::collections::{BTreeSet, HashMap};
+
+use arrow::array::ArrayRef;
+
+pub use report::{EntityCheck, RelationCheck, ValidationReport};
+
+use crate::entity::Entity;
+use crate::error::{Error, RelationError};
+use crate::graph::SchemaGraph;
+use crate::registry::{self, EntityInfo};
+use crate::storage::{Store, catalog};
+use keys::{KeySet, Unsupported, probe_all};
+
+/// When foreign keys are checked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FkCheck {
+    /// Only by [`Store::validate`] (the default): saves never read other entities.
+    #[default]
+    Deferred,
+    /// Every save checks that the foreign keys of its rows name live parents,
+    /// and fails before writing anything when one does not.
+    OnSave,
+}
+
+impl std::str::FromStr for FkCheck {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "deferred" => Ok(FkCheck::Deferred),
+            "on_save" => Ok(FkCheck::OnSave),
+            other => Err(format!("unknown fk_check `{other}`: expected \"deferred\" or \"on_save\"")),
+        }
+    }
+}
+
+fn key_type(entity: &str, column: &str, e: Unsupported) -> Error {
+    RelationError::KeyType { entity: entity.to_owned(), column: column.to_owned(), data_type: e.0 }.into()
+}
+
+fn single(mut columns: Vec<Vec<ArrayRef>>) -> Vec<ArrayRef> {
+    columns.pop().unwrap_or_default()
+}
+
+/// Validates every relation of the entities linked into the program.
+pub(crate) fn validate(store: &Store) -> Result<ValidationReport, Error> {
+    let linked = registry::entities();
+    let graph = SchemaGraph::from_entities(&linked);
+    let order: Vec<&'static EntityInfo> = match graph.topological_order() {
+        Ok(names) => names.iter().filter_map(|n| linked.iter().find(|e| e.name == *n).copied()).collect(),
+        Err(_) => linked.clone(), // a cycle of required keys: check in name order
+    };
+    let catalog = catalog::read(store.root())?;
+    let known: BTreeSet<&str> =
+        linked.iter().map(|e| e.name).chain(catalog.entities.keys().map(String::as_str)).collect();
+    let unknown_entities: Vec<String> =
+        catalog.entities.keys().filter(|n| !linked.iter().any(|e| e.name == n.as_str())).cloned().collect();
+    let mut unknown_targets = Vec::new();
+    for entry in catalog.entities.values() {
+        for r in &entry.relations {
+            if !known.contains(r.target.as_str()) {
+                unknown_targets.push(format!("{}.{} -> {}", entry.name, r.column, r.target));
+            }
+        }
+    }
+
+    let primary: Vec<Vec<ArrayRef>> =
+        order.iter().map(|e| (e.scan)(store, &[e.primary_key]).map(single)).collect::<Result<_, Error>>()?;
+    let mut sets: HashMap<&str, KeySet<'_>> = HashMap::new();
+    let mut entities = Vec::with_capacity(order.len());
+    for (e, arrays) in order.iter().zip(&primary) {
+        let built = KeySet::build(arrays).map_err(|u| key_type(e.name, e.primary_key, u))?;
+        entities.push(EntityCheck {
+            entity: e.name.to_owned(),
+            rows: built.keys + built.nulls,
+            duplicate_keys: built.duplicates,
+            duplicate_sample: built.duplicate_sample,
+        });
+        sets.insert(e.name, built.set);
+    }
+
+    let mut relations = Vec::new();
+    for e in &order {
+        for r in e.relations {
+            let fk = single((e.scan)(store, &[r.column])?);
+            let Some(set) = sets.get(r.target) else {
+                unknown_targets.push(format!("{}.{} -> {}", e.name, r.column, r.target));
+                continue;
+            };
+            let probe = probe_all(set, &fk).map_err(|u| key_type(e.name, r.column, u))?;
+            relations.push(RelationCheck {
+                entity: e.name.to_owned(),
+                column: r.column.to_owned(),
+                target: r.target.to_owned(),
+                required: r.required,
+                rows: probe.rows,
+                orphans: probe.missing,
+                orphan_sample: probe.sample,
+                nulls: probe.nulls,
+            });
+        }
+    }
+    Ok(ValidationReport { entities, relations, unknown_entities, unknown_targets })
+}
+
+/// With `fk_check = "on_save"`: fails when a foreign key of `rows` names no
+/// live parent (rows of `rows` count as parents of a self relation).
+pub(crate) fn check_parents<T: Entity>(store: &Store, rows: &[T]) -> Result<(), Error> {
+    for (index, relation) in T::RELATIONS.iter().enumerate() {
+        let fk = T::foreign_key_column(index, rows)?;
+        let parent = registry::entity(relation.target).ok_or_else(|| RelationError::NotLinked {
+            entity: relation.target.to_owned(),
+            context: format!("target of `{}.{}`", T::ENTITY_NAME, relation.column),
+        })?;
+        let mut keys = single((parent.scan)(store, &[parent.primary_key])?);
+        if relation.target == T::ENTITY_NAME {
+            keys.push(crate::convert::key_column::<T>(rows.iter().map(|r| r.key()), rows.len())?);
+        }
+        let built = KeySet::build(&keys).map_err(|u| key_type(parent.name, parent.primary_key, u))?;
+        let probe = probe_all(&built.set, &[fk]).map_err(|u| key_type(T::ENTITY_NAME, relation.column, u))?;
+        if probe.missing > 0 {
+            return Err(RelationError::MissingParents {
+                entity: T::ENTITY_NAME,
+                column: relation.column,
+                target: relation.target,
+                missing: probe.missing,
+                sample: probe.sample,
+            }
+            .into());
+        }
+    }
+    Ok(())
+}
