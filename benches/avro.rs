@@ -15,7 +15,7 @@ mod support;
 
 use std::fs::File;
 use std::io::BufWriter;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
 
@@ -26,18 +26,9 @@ use parquet::file::properties::WriterProperties;
 use parquetframe::avro::Codec;
 use parquetframe::prelude::*;
 use support::data::{BenchUser, users};
-use support::{Measured, compare, report, sizes};
+use support::{Measured, compare, python, report, sizes};
 
 const ROW_GROUP: usize = 128 * 1024;
-
-fn python() -> Option<PathBuf> {
-    if let Some(p) = std::env::var_os("BENCH_PYTHON") {
-        return Some(PathBuf::from(p));
-    }
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let out = Command::new("bash").arg(root.join("scripts/python-env.sh")).output().ok()?;
-    out.status.success().then(|| PathBuf::from(String::from_utf8_lossy(&out.stdout).trim()))
-}
 
 /// fastavro's median read and write times of `file`, measured in Python.
 fn fastavro(python: &Path, file: &Path, rounds: usize) -> Option<(Duration, Duration)> {
@@ -56,13 +47,7 @@ fn fastavro(python: &Path, file: &Path, rounds: usize) -> Option<(Duration, Dura
 fn main() {
     // tmpfs by default: the disk's speed, the same for every writer, would drown
     // the encoders' differences (BENCH_DIR=/path measures on that disk instead).
-    let shm = Path::new("/dev/shm");
-    let dir = std::env::var_os("BENCH_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| if shm.is_dir() { shm.to_path_buf() } else { std::env::temp_dir() })
-        .join("pf-avro-bench");
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = support::bench_dir("pf-avro-bench");
     let python = python();
     println!("threads: {}, every file uncompressed, in {}", rayon::current_num_threads(), dir.display());
     let schema = BenchUser::avro_schema();

@@ -11,6 +11,14 @@ pub struct Note {
     pub text: String,
 }
 
+#[derive(Entity, Debug, Clone, PartialEq)]
+#[entity(storage_path = "comments/", primary_key = "id")]
+pub struct Comment {
+    pub id: i64,
+    #[relation(Note, inverse = "comments")]
+    pub note_id: i64,
+}
+
 #[test]
 fn default_root_comes_from_the_nearest_config_file_then_the_environment_then_data() {
     let dir = tempfile::tempdir().unwrap();
@@ -40,6 +48,23 @@ fn default_root_comes_from_the_nearest_config_file_then_the_environment_then_dat
     Note { id: 2, text: "b".into() }.save().unwrap();
     assert!(elsewhere.join("notes").is_dir());
     unsafe { std::env::remove_var("PARQUETFRAME_ROOT") };
+
+    // Navigation on the default store, and fk_check from the file.
+    std::fs::write(project.join("parquetframe.toml"), "[store]\nroot = \"lake\"\nfk_check = \"on_save\"\n")
+        .unwrap();
+    Comment { id: 1, note_id: 1 }.save().unwrap();
+    let err = Comment { id: 2, note_id: 7 }.save().unwrap_err().to_string();
+    assert!(err.contains("reference `Note` keys that do not exist") && err.contains("(keys: 7)"), "{err}");
+    assert_eq!(Comment::find(&1).unwrap().unwrap().note().unwrap().map(|n| n.id), Some(1));
+    assert_eq!(Note::find(&1).unwrap().unwrap().comments().unwrap().len(), 1);
+    // The environment wins: deferred checking saves the orphan, validate finds it.
+    unsafe { std::env::set_var("PARQUETFRAME_FK_CHECK", "deferred") };
+    Comment { id: 2, note_id: 7 }.save().unwrap();
+    unsafe { std::env::remove_var("PARQUETFRAME_FK_CHECK") };
+    assert_eq!(Store::open_default().unwrap().validate().unwrap().orphans(), 1);
+    std::fs::write(project.join("parquetframe.toml"), "[store]\nfk_check = \"always\"\n").unwrap();
+    let err = Store::open_default().unwrap_err().to_string();
+    assert!(err.contains("fk_check"), "{err}");
 
     // An unknown key is an error that names it.
     std::fs::write(project.join("parquetframe.toml"), "[store]\nrooot = \"x\"\n").unwrap();

@@ -4,6 +4,8 @@
 
 pub mod data;
 
+use std::path::{Path, PathBuf};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 /// One measured implementation of a case.
@@ -70,4 +72,30 @@ pub fn sizes(default: &[usize]) -> Vec<usize> {
         .map(|v| v.split(',').filter_map(|s| s.trim().parse().ok()).collect())
         .filter(|v: &Vec<usize>| !v.is_empty())
         .unwrap_or_else(|| default.to_vec())
+}
+
+/// The Python of the peers: `BENCH_PYTHON`, else the venv that
+/// `scripts/python-env.sh` creates (pyarrow, polars, DuckDB, fastavro).
+#[allow(dead_code)] // not every benchmark runs Python peers
+pub fn python() -> Option<PathBuf> {
+    if let Some(p) = std::env::var_os("BENCH_PYTHON") {
+        return Some(PathBuf::from(p));
+    }
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let out = Command::new("bash").arg(root.join("scripts/python-env.sh")).output().ok()?;
+    out.status.success().then(|| PathBuf::from(String::from_utf8_lossy(&out.stdout).trim()))
+}
+
+/// Where a benchmark keeps its files: `BENCH_DIR`, else tmpfs (`/dev/shm`), else
+/// the temporary directory; `name` below it, emptied.
+#[allow(dead_code)]
+pub fn bench_dir(name: &str) -> PathBuf {
+    let shm = Path::new("/dev/shm");
+    let dir = std::env::var_os("BENCH_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| if shm.is_dir() { shm.to_path_buf() } else { std::env::temp_dir() })
+        .join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
 }

@@ -1,5 +1,5 @@
-//! DESIGN.md section 1 as written, for the parts this release has. `#[relation]`
-//! and navigation (issue #5), `query()` (issue #6) are not implemented yet.
+//! DESIGN.md section 1 as written, for the parts this release has.
+//! `query()` (issue #6) is not implemented yet.
 use parquetframe::prelude::*;
 
 #[derive(Entity, Debug, Clone, PartialEq)]
@@ -16,6 +16,7 @@ pub struct User {
 #[entity(storage_path = "orders/", primary_key = "order_id", format = "avro")]
 pub struct Order {
     pub order_id: i64,
+    #[relation(User, inverse = "orders")] // foreign key to User's primary key
     pub user_id: i64,
     pub amount: f64,
 }
@@ -40,6 +41,17 @@ fn contract(store: &Store, users: &[User], batch: &arrow::array::RecordBatch) ->
     let _: usize = store.count::<User>()?;
     let _: Col<User, i32> = User::AGE;
     let _: Col<Order, f64> = Order::AMOUNT;
+    let order = Order { order_id: 1, user_id: 1, amount: 2.0 };
+    let _: Option<User> = order.user()?;
+    let _: Vec<Order> = users[0].orders()?;
+    let _: Option<User> = order.user_in(&store)?;
+    let _: Vec<Order> = users[0].orders_in(&store)?;
+    let report: ValidationReport = store.validate()?;
+    let _: bool = report.is_ok();
+    let graph: parquetframe::SchemaGraph = parquetframe::schema_graph();
+    graph.check()?;
+    let _: Vec<&str> = graph.topological_order()?;
+    let _: (String, String) = (graph.to_dot(), graph.to_mermaid());
     Ok(())
 }
 

@@ -106,8 +106,9 @@ fn forward(ident: &syn::Ident, f: &FieldModel<'_>, r: &RelationModel) -> TokenSt
     let referenced = quote_spanned! {span=>
         ::parquetframe::ForeignKey::<<#target as ::parquetframe::Entity>::Key>::referenced(&self.#member)
     };
-    quote! {
-        #[automatically_derived]
+    // Spanned at the target: "`X` is not an entity" points there.
+    let target_span = syn::spanned::Spanned::span(target);
+    quote_spanned! {target_span=>
         impl #ident {
             #[doc = #doc]
             #[allow(dead_code)]
@@ -146,6 +147,13 @@ fn inverse(ident: &syn::Ident, f: &FieldModel<'_>, r: &RelationModel) -> TokenSt
         r.inverse, f.ident
     );
     let inverse_name = &r.inverse;
+    let target_span = syn::spanned::Spanned::span(target);
+    let lookup = quote_spanned! {target_span=>
+        store.referencing::<#ident, <#target as ::parquetframe::Entity>::Key>(
+            #column,
+            ::parquetframe::Entity::key(self),
+        )
+    };
     let check = quote_spanned! {r.inverse_span=>
         const _: () = {
             if ::parquetframe::__private::contains(
@@ -156,10 +164,11 @@ fn inverse(ident: &syn::Ident, f: &FieldModel<'_>, r: &RelationModel) -> TokenSt
             }
         };
     };
-    quote! {
+    // Spanned at the inverse name: a clash with another relation's inverse points there.
+    let span = r.inverse_span;
+    quote_spanned! {span=>
         #check
 
-        #[automatically_derived]
         impl #target {
             #[doc = #doc]
             #[allow(dead_code)]
@@ -173,10 +182,7 @@ fn inverse(ident: &syn::Ident, f: &FieldModel<'_>, r: &RelationModel) -> TokenSt
                 &self,
                 store: &::parquetframe::Store,
             ) -> ::parquetframe::Result<::std::vec::Vec<#ident>> {
-                store.referencing::<#ident, <#target as ::parquetframe::Entity>::Key>(
-                    #column,
-                    ::parquetframe::Entity::key(self),
-                )
+                #lookup
             }
         }
     }

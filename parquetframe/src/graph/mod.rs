@@ -8,7 +8,7 @@ mod draw;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
-use petgraph::algo::{tarjan_scc, toposort};
+use petgraph::algo::tarjan_scc;
 use petgraph::graph::{DiGraph, NodeIndex};
 use petgraph::visit::EdgeRef;
 
@@ -308,7 +308,8 @@ impl SchemaGraph {
                 let r = e.weight();
                 by_inverse.entry(r.inverse.as_str()).or_default().push(format!("{}.{}", r.entity, r.column));
             }
-            for (inverse, relations) in by_inverse {
+            for (inverse, mut relations) in by_inverse {
+                relations.sort();
                 if relations.len() > 1 {
                     out.push(GraphProblem::DuplicateInverse {
                         target: self.graph[target].name.clone(),
@@ -352,21 +353,54 @@ impl SchemaGraph {
     /// optional keys inside a cycle do not constrain the order; a cycle of
     /// required keys is an error naming it.
     pub fn topological_order(&self) -> Result<Vec<&str>, Error> {
-        let without_self = self.graph.filter_map(
-            |_, n| Some(n),
-            |i, r| {
-                let (a, b) = self.graph.edge_endpoints(i)?;
-                (a != b).then_some(r)
-            },
-        );
-        let sorted = match toposort(&without_self, None) {
-            Ok(order) => order,
-            Err(_) => {
-                let required_only = without_self.filter_map(|_, n| Some(*n), |_, r| r.required.then_some(*r));
-                toposort(&required_only, None)
-                    .map_err(|_| RelationError::Graph { problems: self.required_cycles() })?
-            }
-        };
+        let sorted = self
+            .kahn(|r| r.entity != self.graph[r.target_node].name)
+            .or_else(|| self.kahn(|r| r.required && r.entity != self.graph[r.target_node].name))
+            .ok_or_else(|| RelationError::Graph { problems: self.required_cycles() })?;
         Ok(sorted.into_iter().filter(|&i| self.graph[i].known).map(|i| self.graph[i].name.as_str()).collect())
     }
+
+    /// Kahn's algorithm over the edges `keep` selects, taking the smallest
+    /// name first so the order is the same on every run; `None` on a cycle.
+    fn kahn(&self, keep: impl Fn(&EdgeView<'_>) -> bool) -> Option<Vec<NodeIndex>> {
+        use std::cmp::Reverse;
+        use std::collections::BinaryHeap;
+        let edges: Vec<(NodeIndex, NodeIndex)> = self
+            .graph
+            .edge_references()
+            .filter(|e| {
+                let r = e.weight();
+                keep(&EdgeView { entity: &r.entity, required: r.required, target_node: e.source() })
+            })
+            .map(|e| (e.source(), e.target()))
+            .collect();
+        let mut incoming = vec![0usize; self.graph.node_count()];
+        for (_, to) in &edges {
+            incoming[to.index()] += 1;
+        }
+        let mut ready: BinaryHeap<Reverse<(&str, NodeIndex)>> = self
+            .graph
+            .node_indices()
+            .filter(|i| incoming[i.index()] == 0)
+            .map(|i| Reverse((self.graph[i].name.as_str(), i)))
+            .collect();
+        let mut out = Vec::with_capacity(self.graph.node_count());
+        while let Some(Reverse((_, node))) = ready.pop() {
+            out.push(node);
+            for (_, to) in edges.iter().filter(|(from, _)| *from == node) {
+                incoming[to.index()] -= 1;
+                if incoming[to.index()] == 0 {
+                    ready.push(Reverse((self.graph[*to].name.as_str(), *to)));
+                }
+            }
+        }
+        (out.len() == self.graph.node_count()).then_some(out)
+    }
+}
+
+/// What an edge filter of [`SchemaGraph::kahn`] sees.
+struct EdgeView<'a> {
+    entity: &'a str,
+    required: bool,
+    target_node: NodeIndex,
 }
