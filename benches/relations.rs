@@ -108,9 +108,8 @@ fn main() {
     let dir = support::bench_dir("pf-relations-bench");
     let store = Store::open(&dir).unwrap();
     println!(
-        "threads: {} (polars: {}), {n_orders} orders, {n_users} users, store in {}",
+        "threads: {} (polars and DuckDB use every core too), {n_orders} orders, {n_users} users, store in {}",
         rayon::current_num_threads(),
-        polars::prelude::POOL.current_num_threads(),
         dir.display()
     );
 

@@ -378,7 +378,7 @@ fn the_linked_graph_is_ordered_checked_and_drawn() {
     assert!(pos("User") < pos("Order") && pos("Order") < pos("Line"));
     assert!(pos("Student") < pos("Enrollment") && pos("Course") < pos("Enrollment"));
     let infos = parquetframe::registry::entities();
-    assert_eq!(infos.len(), 8);
+    assert_eq!(infos.len(), 9);
     let relations: Vec<_> = infos.iter().flat_map(|e| e.relations.iter()).collect();
     assert_eq!(relations.len(), 6);
     let mermaid = graph.to_mermaid();
@@ -390,4 +390,25 @@ fn the_linked_graph_is_ordered_checked_and_drawn() {
     assert!(dot.contains("\"Order\" -> \"User\" [label=\"user_id\"];"), "{dot}");
     assert!(dot.contains("\"Category\" -> \"Category\" [label=\"parent_id\", style=dashed];"), "{dot}");
     assert!(dot.contains("user_id: Int64 (PK)\\l"), "{dot}");
+}
+
+/// Linked into the program but never written to the test stores, at the path
+/// of `User`: validation must not read `User`'s files as its own.
+#[derive(Entity, Debug, Clone, PartialEq)]
+#[entity(storage_path = "users/", primary_key = "shadow_id")]
+pub struct Shadow {
+    pub shadow_id: i64,
+}
+
+#[test]
+fn validate_checks_only_entities_the_store_holds() {
+    let dir = temp();
+    let store = store_with(dir.path(), FkCheck::Deferred, 1024);
+    store.save_all(&users(2)).unwrap();
+    store.save(&order(1, 2)).unwrap();
+    let report = store.validate().unwrap();
+    assert!(report.is_ok(), "{report}");
+    let names: Vec<&str> = report.entities.iter().map(|e| e.entity.as_str()).collect();
+    assert_eq!(names, vec!["User", "Order"]);
+    assert_eq!(report.relations.len(), 1);
 }

@@ -132,7 +132,7 @@ impl fmt::Display for GraphProblem {
 
 /// The relationship graph of a set of entities (a petgraph [`DiGraph`]).
 ///
-/// ```
+/// ```standalone_crate
 /// use parquetframe::prelude::*;
 ///
 /// #[derive(Entity, Debug, Clone, PartialEq)]

@@ -109,7 +109,11 @@ impl Store {
     pub fn open_default() -> Result<Self, Error> {
         let config = crate::config::load()?.store;
         let options = StoreOptions {
-            write: WriteOptions { row_group_size: config.row_group_size.max(1), codec: config.codec()? },
+            write: WriteOptions {
+                row_group_size: config.row_group_size.max(1),
+                codec: config.codec()?,
+                key_column: None,
+            },
             compact_max_files: config.compact_max_files.max(2),
             fk_check: config.fk_check,
             ..StoreOptions::default()
@@ -133,7 +137,11 @@ impl Store {
 
     /// The write options for `T`: the entity's `codec` attribute wins over the store's.
     fn write_options<T: Entity>(&self) -> WriteOptions {
-        WriteOptions { codec: T::CODEC.unwrap_or(self.options.write.codec), ..self.options.write }
+        WriteOptions {
+            codec: T::CODEC.unwrap_or(self.options.write.codec),
+            key_column: Some(T::PRIMARY_KEY),
+            ..self.options.write
+        }
     }
 
     /// Writes a new data file of `T` named after `kind` and `seq`; returns its

@@ -147,7 +147,23 @@ fn concat(chunks: &[ArrayRef], data: &DataFile) -> Result<ArrayRef, Error> {
 
 /// Columns `columns` of the live rows of `T` in `store`: per column, the
 /// chunks of every row group in storage order, read in parallel.
+///
+/// An entity this store has never written (not in its catalog) has no rows
+/// here, even when files of another entity lie at its path.
 pub(crate) fn scan<T: Entity>(store: &Store, columns: &[&str]) -> Result<Columns, Error> {
+    match super::catalog::read(store.root())?.entities.get(T::ENTITY_NAME) {
+        None => return Ok(vec![Vec::new(); columns.len()]),
+        Some(entry) if entry.path.trim_end_matches('/') != T::STORAGE_PATH.trim_end_matches('/') => {
+            return Err(StorageError::Catalog(format!(
+                "entity `{}` is stored at `{}` in this store's catalog, but the linked type says `{}`",
+                T::ENTITY_NAME,
+                entry.path,
+                T::STORAGE_PATH
+            ))
+            .into());
+        }
+        Some(_) => {}
+    }
     store.with_snapshot::<T, _>(|paths, m| {
         let opened = Opened::new::<T>(paths, m, false)?;
         let parts: Vec<Vec<Vec<ArrayRef>>> = opened

@@ -53,7 +53,8 @@ fn single(mut columns: Vec<Vec<ArrayRef>>) -> Vec<ArrayRef> {
     columns.pop().unwrap_or_default()
 }
 
-/// Validates every relation of the entities linked into the program.
+/// Validates every relation of the entities linked into the program that the
+/// store holds (and the entities they reference).
 pub(crate) fn validate(store: &Store) -> Result<ValidationReport, Error> {
     let linked = registry::entities();
     let graph = SchemaGraph::from_entities(&linked);
@@ -62,6 +63,15 @@ pub(crate) fn validate(store: &Store) -> Result<ValidationReport, Error> {
         Err(_) => linked.clone(), // a cycle of required keys: check in name order
     };
     let catalog = catalog::read(store.root())?;
+    // The entities this store holds, and the ones they reference.
+    let stored = |e: &EntityInfo| catalog.entities.contains_key(e.name);
+    let order: Vec<&'static EntityInfo> = order
+        .iter()
+        .copied()
+        .filter(|e| {
+            stored(e) || order.iter().any(|c| stored(c) && c.relations.iter().any(|r| r.target == e.name))
+        })
+        .collect();
     let known: BTreeSet<&str> =
         linked.iter().map(|e| e.name).chain(catalog.entities.keys().map(String::as_str)).collect();
     let unknown_entities: Vec<String> =

@@ -23,11 +23,15 @@ pub struct WriteOptions {
     pub row_group_size: usize,
     /// Compression. Parquet takes null, snappy and zstandard; Avro all codecs.
     pub codec: Codec,
+    /// The primary-key column, if the rows have one: Parquet stores an
+    /// integer key with delta encoding instead of a dictionary (keys are
+    /// unique, so a dictionary only costs space and decoding time).
+    pub key_column: Option<&'static str>,
 }
 
 impl Default for WriteOptions {
     fn default() -> Self {
-        Self { row_group_size: 128 * 1024, codec: Codec::Zstd(1) }
+        Self { row_group_size: 128 * 1024, codec: Codec::Zstd(1), key_column: None }
     }
 }
 

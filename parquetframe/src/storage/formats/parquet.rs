@@ -15,10 +15,11 @@ use parquet::arrow::arrow_reader::{
 };
 use parquet::arrow::arrow_writer::{ArrowColumnChunk, ArrowRowGroupWriterFactory, compute_leaves};
 use parquet::arrow::{ArrowSchemaConverter, add_encoded_arrow_schema_to_metadata};
-use parquet::basic::{Compression, ZstdLevel};
+use parquet::basic::{Compression, Encoding, ZstdLevel};
 use parquet::file::metadata::PageIndexPolicy;
 use parquet::file::properties::WriterProperties;
 use parquet::file::writer::SerializedFileWriter;
+use parquet::schema::types::ColumnPath;
 use rayon::prelude::*;
 
 use crate::avro::Codec;
@@ -30,6 +31,12 @@ pub use super::WriteOptions;
 fn corrupt(path: &Path) -> impl FnOnce(parquet::errors::ParquetError) -> Error + '_ {
     move |e| StorageError::Corrupt { path: path.to_path_buf(), message: e.to_string() }.into()
 }
+
+/// Rows per data page at most.
+pub const DATA_PAGE_ROWS: usize = 8 * 1024;
+
+/// Bytes of a dictionary page at most.
+pub const DICTIONARY_PAGE_BYTES: usize = 128 * 1024;
 
 /// Writes a new file at `path` (which must not exist) from `batches`, then syncs
 /// it. Returns the rows written and the file size.
@@ -58,10 +65,25 @@ pub fn write(
         }
     };
     let file = File::options().write(true).create_new(true).open(path).map_err(io_error("creating", path))?;
-    let mut props = WriterProperties::builder()
+    let mut builder = WriterProperties::builder()
         .set_compression(compression)
         .set_max_row_group_row_count(Some(options.row_group_size.max(1)))
-        .build();
+        // Pages of at most 8K rows: a point read (find, relation lookups)
+        // decodes one small page per column instead of a whole row group.
+        .set_data_page_row_count_limit(DATA_PAGE_ROWS)
+        // A dictionary page is read whole by any read of its column chunk:
+        // past 128 KiB a column falls back to plain pages (zstd still applies).
+        .set_dictionary_page_size_limit(DICTIONARY_PAGE_BYTES);
+    if let Some(key) = options.key_column
+        && let Ok(field) = schema.field_with_name(key)
+        && field.data_type().is_integer()
+    {
+        let column = ColumnPath::from(key);
+        builder = builder
+            .set_column_dictionary_enabled(column.clone(), false)
+            .set_column_encoding(column, Encoding::DELTA_BINARY_PACKED);
+    }
+    let mut props = builder.build();
     add_encoded_arrow_schema_to_metadata(&schema, &mut props);
     let props = Arc::new(props);
     let parquet_schema = ArrowSchemaConverter::new()
