@@ -11,6 +11,7 @@
 //! `cargo bench --bench relations` (`BENCH_ORDERS=10000000`, `BENCH_USERS=1000000`,
 //! `BENCH_ROUNDS=3`; files under `BENCH_DIR`, default `/dev/shm`).
 
+#[allow(dead_code)] // the shared harness has more than this benchmark uses
 mod support;
 
 use std::path::Path;

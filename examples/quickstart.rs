@@ -1,5 +1,6 @@
 //! The README's main example: derive entities, open a store in a local
-//! directory, then save, load, update, find and delete, printing what happens.
+//! directory, then save, load, update, find and delete, navigate a relation
+//! and validate foreign keys, printing what happens.
 //!
 //! `cargo run --release --example quickstart`
 
@@ -17,6 +18,15 @@ pub struct User {
     pub address: Address,
     pub plan: Plan,
     pub tags: Vec<String>,
+}
+
+#[derive(Entity, Debug, Clone, PartialEq)]
+#[entity(storage_path = "orders/", primary_key = "order_id", format = "avro")]
+pub struct Order {
+    pub order_id: i64,
+    #[relation(User, inverse = "orders")]
+    pub user_id: i64,
+    pub amount: f64,
 }
 
 #[derive(Record, Debug, Clone, PartialEq)]
@@ -88,6 +98,21 @@ fn main() -> parquetframe::Result<()> {
         Some(u) => println!("found user 3: {} from {}", u.name, u.address.city),
         None => println!("user 3 not found"),
     }
+    // Relations: orders reference users; navigation goes both ways.
+    let orders = [(10, 1, 25.0), (11, 1, 12.5), (12, 2, 99.0), (13, 3, 5.0)];
+    store.save_all(&orders.map(|(order_id, user_id, amount)| Order { order_id, user_id, amount }))?;
+    let ada = store.find::<User>(&1)?.unwrap_or_else(|| user(1, "Ada", 36, "London", Plan::Pro));
+    let total: f64 = ada.orders_in(&store)?.iter().map(|o| o.amount).sum();
+    println!("
+Ada's orders total {total:.2}");
+    if let Some(order) = store.find::<Order>(&12)? {
+        println!("order 12 belongs to {:?}", order.user_in(&store)?.map(|u| u.name));
+    }
+    // User 3 still has an order: the default on_delete = "restrict" refuses.
+    if let Err(e) = store.delete::<User>(&3) {
+        println!("delete user 3 refused: {e}");
+    }
+    store.delete::<Order>(&13)?;
     println!("delete user 3: {}", if store.delete::<User>(&3)? { "deleted" } else { "was not there" });
     println!("find user 3 again: {:?}", store.find::<User>(&3)?.map(|u| u.name));
     println!("find user 99: {:?}", store.find::<User>(&99)?.map(|u| u.name));
@@ -102,7 +127,12 @@ fn main() -> parquetframe::Result<()> {
     let mut after = store.load_all::<User>()?;
     after.sort_by_key(|u| u.user_id);
     println!("after compaction: {}", names(&after));
-    println!("\nthe files are plain Parquet: see {}", root.join("users/data").display());
+    // An order for a user that does not exist: saved (fk_check is "deferred"
+    // by default), then found by validation.
+    store.save(&Order { order_id: 14, user_id: 42, amount: 1.0 })?;
+    println!("\n{}", store.validate()?);
+    println!("the entity graph (Mermaid):\n{}", parquetframe::schema_graph().to_mermaid());
+    println!("the files are plain Parquet and Avro: see {}", root.display());
     Ok(())
 }
 

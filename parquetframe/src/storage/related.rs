@@ -111,33 +111,42 @@ fn index<C: Entity, K: Key>(
             Ok(out)
         })
         .collect::<Result<_, Error>>()?;
-    // Counting pass, then placement: one flat position array, no vector per key.
+    // One hash pass gives every row its key's dense id; a counting sort by id
+    // then places the positions: one flat array, no vector per key.
     let total: usize = per_unit.iter().map(Vec::len).sum();
     let mut keys: HashMap<K, (usize, usize), FixedState> = HashMap::with_hasher(FixedState::default());
+    let mut ids: Vec<u32> = Vec::with_capacity(total);
+    let mut counts: Vec<usize> = Vec::new();
     for (k, _) in per_unit.iter().flatten() {
-        match keys.get_mut(k) {
-            Some(slot) => slot.1 += 1,
+        let id = match keys.get(k) {
+            Some(&(id, _)) => id,
             None => {
-                keys.insert(k.clone(), (0, 1));
+                keys.insert(k.clone(), (counts.len(), 0));
+                counts.push(0);
+                counts.len() - 1
             }
-        }
+        };
+        counts[id] += 1;
+        ids.push(id as u32);
     }
+    let mut starts = Vec::with_capacity(counts.len());
     let mut start = 0;
+    for c in &counts {
+        starts.push(start);
+        start += c;
+    }
     for slot in keys.values_mut() {
-        let count = slot.1;
-        *slot = (start, 0);
-        start += count;
+        *slot = (starts[slot.0], counts[slot.0]);
     }
     let mut rows = vec![0u64; total];
-    for (unit, entries) in per_unit.into_iter().enumerate() {
-        for (k, row) in entries {
-            if let Some(slot) = keys.get_mut(&k)
-                && let Some(cell) = rows.get_mut(slot.0 + slot.1)
-            {
-                *cell = ((unit as u64) << 32) | u64::from(row);
-                slot.1 += 1;
-            }
-        }
+    let mut next = starts;
+    let positions = per_unit.iter().enumerate().flat_map(|(unit, entries)| {
+        entries.iter().map(move |(_, row)| ((unit as u64) << 32) | u64::from(*row))
+    });
+    for (id, position) in ids.into_iter().zip(positions) {
+        let cursor = &mut next[id as usize];
+        rows[*cursor] = position;
+        *cursor += 1;
     }
     let index = Arc::new(Index { version: m.version, opened, keys, rows });
     cache().insert(cache_key.clone(), index.clone());
