@@ -103,8 +103,10 @@ fn main() -> parquetframe::Result<()> {
     store.save_all(&orders.map(|(order_id, user_id, amount)| Order { order_id, user_id, amount }))?;
     let ada = store.find::<User>(&1)?.unwrap_or_else(|| user(1, "Ada", 36, "London", Plan::Pro));
     let total: f64 = ada.orders_in(&store)?.iter().map(|o| o.amount).sum();
-    println!("
-Ada's orders total {total:.2}");
+    println!(
+        "
+Ada's orders total {total:.2}"
+    );
     if let Some(order) = store.find::<Order>(&12)? {
         println!("order 12 belongs to {:?}", order.user_in(&store)?.map(|u| u.name));
     }

@@ -164,3 +164,14 @@ fn validate_still_checks_every_relation_when_the_graph_has_a_cycle() {
     assert_eq!(report.relation("Team", "captain_id").unwrap().orphans, 0);
     assert_eq!(report.problems(), 1);
 }
+
+#[test]
+fn a_save_set_refuses_a_cycle_of_required_keys_before_saving() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    let (teams, players) =
+        (vec![Team { team_id: 1, captain_id: 10 }], vec![Player { player_id: 10, team_id: 1 }]);
+    let err = store.save_set().add(&teams).add(&players).commit().unwrap_err();
+    assert!(err.to_string().contains("Team.captain_id -> Player"), "{err}");
+    assert_eq!(store.count::<Team>().unwrap(), 0);
+}

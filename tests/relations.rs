@@ -90,6 +90,12 @@ fn order(order_id: i64, user_id: i64) -> Order {
     Order { order_id, user_id, amount: order_id as f64 / 2.0 }
 }
 
+/// A boss with two reports, one of whom has a report.
+fn staff() -> Vec<Employee> {
+    let e = |employee_id, name: &str, manager_id| Employee { employee_id, name: name.into(), manager_id };
+    vec![e(1, "boss", None), e(2, "a", Some(1)), e(3, "b", Some(1)), e(4, "c", Some(3))]
+}
+
 fn sorted<T: Entity>(mut rows: Vec<T>) -> Vec<T> {
     rows.sort_by(|a, b| a.key().cmp(b.key()));
     rows
@@ -133,12 +139,7 @@ fn navigation_both_ways_follows_upserts_and_deletes() {
 fn self_relations_and_optional_keys() {
     let dir = temp();
     let store = store_with(dir.path(), FkCheck::OnSave, 1024);
-    let staff = vec![
-        Employee { employee_id: 1, name: "boss".into(), manager_id: None },
-        Employee { employee_id: 2, name: "a".into(), manager_id: Some(1) },
-        Employee { employee_id: 3, name: "b".into(), manager_id: Some(1) },
-        Employee { employee_id: 4, name: "c".into(), manager_id: Some(3) },
-    ];
+    let staff = staff();
     // on_save accepts parents saved in the same call.
     store.save_all(&staff).unwrap();
     let boss = store.find::<Employee>(&1).unwrap().unwrap();
@@ -333,12 +334,7 @@ fn cascade_deletes_referencing_rows_recursively() {
 fn set_null_clears_the_foreign_key_of_referencing_rows() {
     let dir = temp();
     let store = store_with(dir.path(), FkCheck::Deferred, 1024);
-    let staff = vec![
-        Employee { employee_id: 1, name: "boss".into(), manager_id: None },
-        Employee { employee_id: 2, name: "a".into(), manager_id: Some(1) },
-        Employee { employee_id: 3, name: "b".into(), manager_id: Some(1) },
-        Employee { employee_id: 4, name: "c".into(), manager_id: Some(3) },
-    ];
+    let staff = staff();
     store.save_all(&staff).unwrap();
     assert!(store.delete::<Employee>(&1).unwrap());
     let left = sorted(store.load_all::<Employee>().unwrap());
@@ -411,4 +407,75 @@ fn validate_checks_only_entities_the_store_holds() {
     let names: Vec<&str> = report.entities.iter().map(|e| e.entity.as_str()).collect();
     assert_eq!(names, vec!["User", "Order"]);
     assert_eq!(report.relations.len(), 1);
+}
+
+/// `Line`'s columns with a nullable foreign key: what another writer might produce.
+#[derive(Record, Debug, Clone, PartialEq)]
+pub struct LineRow {
+    pub line_id: String,
+    pub order_id: Option<i64>,
+    pub sku: String,
+}
+
+/// The only data file of entity directory `dir`.
+fn data_file(dir: &std::path::Path) -> std::path::PathBuf {
+    let files: Vec<_> = std::fs::read_dir(dir.join("data")).unwrap().map(|e| e.unwrap().path()).collect();
+    assert_eq!(files.len(), 1, "{files:?}");
+    files[0].clone()
+}
+
+#[test]
+fn validate_finds_duplicate_keys_and_null_required_keys_in_files_changed_outside() {
+    let dir = temp();
+    let store = store_with(dir.path(), FkCheck::Deferred, 1024);
+    store.save_all(&users(3)).unwrap();
+    store.save_all(&[order(1, 1)]).unwrap();
+    store.save_all(&[Line { line_id: "a".into(), order_id: 1, sku: "x".into() }]).unwrap();
+    // Replace the files' contents behind the store's back: users with a
+    // repeated key, lines with null foreign keys.
+    let users_file = data_file(&dir.path().join("users"));
+    std::fs::remove_file(&users_file).unwrap();
+    User::write_file(&users_file, &[users(3), users(2)].concat()).unwrap();
+    let lines_file = data_file(&dir.path().join("lines"));
+    std::fs::remove_file(&lines_file).unwrap();
+    let rows = vec![
+        LineRow { line_id: "a".into(), order_id: None, sku: "x".into() },
+        LineRow { line_id: "b".into(), order_id: Some(1), sku: "y".into() },
+        LineRow { line_id: "c".into(), order_id: None, sku: "z".into() },
+    ];
+    LineRow::write_file(&lines_file, &rows).unwrap();
+
+    let report = store.validate().unwrap();
+    let users = report.entity("User").unwrap();
+    assert_eq!((users.rows, users.duplicate_keys), (5, 2));
+    assert_eq!(users.duplicate_sample, vec!["1", "2"]);
+    let lines = report.relation("Line", "order_id").unwrap();
+    assert_eq!((lines.rows, lines.nulls, lines.orphans, lines.required), (3, 2, 0, true));
+    assert_eq!(report.problems(), 2);
+    let text = report.to_string();
+    assert!(text.contains("DUPLICATE KEYS e.g. 1, 2"), "{text}");
+    assert!(text.contains("NULL IN REQUIRED KEY"), "{text}");
+}
+
+#[test]
+fn a_save_set_saves_parents_first() {
+    let dir = temp();
+    let store = store_with(dir.path(), FkCheck::OnSave, 1024);
+    let (parents, orders) = (users(2), vec![order(1, 1), order(2, 2)]);
+    let lines = vec![Line { line_id: "a".into(), order_id: 2, sku: "x".into() }];
+    // Saved one by one in this order, the orders would be refused.
+    assert!(store.save_all(&orders).is_err());
+    let set = store.save_set().add(&lines).add(&orders).add(&parents);
+    assert_eq!(set.order().unwrap(), vec!["User", "Order", "Line"]);
+    set.commit().unwrap();
+    assert_eq!(
+        (store.count::<User>().unwrap(), store.count::<Order>().unwrap(), store.count::<Line>().unwrap()),
+        (2, 2, 1)
+    );
+    // A failing entity is named; the ones before it are saved.
+    let bad = vec![Line { line_id: "b".into(), order_id: 99, sku: "y".into() }];
+    let more = users(3);
+    let err = store.save_set().add(&bad).add(&more).commit().unwrap_err();
+    assert!(err.to_string().contains("entity `Line`"), "{err}");
+    assert_eq!(store.count::<User>().unwrap(), 3);
 }

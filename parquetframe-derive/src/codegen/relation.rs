@@ -108,25 +108,42 @@ fn forward(ident: &syn::Ident, f: &FieldModel<'_>, r: &RelationModel) -> TokenSt
     };
     // Spanned at the target: "`X` is not an entity" points there.
     let target_span = syn::spanned::Spanned::span(target);
+    let methods = method_pair(
+        (&method, &method_in),
+        quote! { ::core::option::Option<#target> },
+        (&doc, &doc_in),
+        quote! {
+            match #referenced {
+                ::core::option::Option::Some(key) => store.find::<#target>(key),
+                ::core::option::Option::None => ::core::result::Result::Ok(::core::option::Option::None),
+            }
+        },
+    );
     quote_spanned! {target_span=>
         impl #ident {
-            #[doc = #doc]
-            #[allow(dead_code)]
-            pub fn #method(&self) -> ::parquetframe::Result<::core::option::Option<#target>> {
-                self.#method_in(&::parquetframe::Store::open_default()?)
-            }
+            #methods
+        }
+    }
+}
 
-            #[doc = #doc_in]
-            #[allow(dead_code)]
-            pub fn #method_in(
-                &self,
-                store: &::parquetframe::Store,
-            ) -> ::parquetframe::Result<::core::option::Option<#target>> {
-                match #referenced {
-                    ::core::option::Option::Some(key) => store.find::<#target>(key),
-                    ::core::option::Option::None => ::core::result::Result::Ok(::core::option::Option::None),
-                }
-            }
+/// `name()` on the default store and `name_in(&store)` returning `Result<ret>`.
+fn method_pair(
+    (method, method_in): (&syn::Ident, &syn::Ident),
+    ret: TokenStream,
+    (doc, doc_in): (&str, &str),
+    body: TokenStream,
+) -> TokenStream {
+    quote! {
+        #[doc = #doc]
+        #[allow(dead_code)]
+        pub fn #method(&self) -> ::parquetframe::Result<#ret> {
+            self.#method_in(&::parquetframe::Store::open_default()?)
+        }
+
+        #[doc = #doc_in]
+        #[allow(dead_code)]
+        pub fn #method_in(&self, store: &::parquetframe::Store) -> ::parquetframe::Result<#ret> {
+            #body
         }
     }
 }
@@ -164,26 +181,15 @@ fn inverse(ident: &syn::Ident, f: &FieldModel<'_>, r: &RelationModel) -> TokenSt
             }
         };
     };
+    let methods =
+        method_pair((&method, &method_in), quote! { ::std::vec::Vec<#ident> }, (&doc, &doc_in), lookup);
     // Spanned at the inverse name: a clash with another relation's inverse points there.
     let span = r.inverse_span;
     quote_spanned! {span=>
         #check
 
         impl #target {
-            #[doc = #doc]
-            #[allow(dead_code)]
-            pub fn #method(&self) -> ::parquetframe::Result<::std::vec::Vec<#ident>> {
-                self.#method_in(&::parquetframe::Store::open_default()?)
-            }
-
-            #[doc = #doc_in]
-            #[allow(dead_code)]
-            pub fn #method_in(
-                &self,
-                store: &::parquetframe::Store,
-            ) -> ::parquetframe::Result<::std::vec::Vec<#ident>> {
-                #lookup
-            }
+            #methods
         }
     }
 }

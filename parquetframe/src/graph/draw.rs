@@ -25,6 +25,17 @@ fn dot_escape(text: &str) -> String {
     out
 }
 
+/// `PK`, `FK` or nothing for column `column` of `node`.
+fn key_mark(node: &EntityNode, foreign_keys: &[String], column: &str) -> &'static str {
+    if column == node.primary_key {
+        "PK"
+    } else if foreign_keys.iter().any(|c| c == column) {
+        "FK"
+    } else {
+        ""
+    }
+}
+
 fn foreign_keys(graph: &SchemaGraph, node: &EntityNode) -> Vec<String> {
     graph
         .graph
@@ -47,14 +58,11 @@ impl SchemaGraph {
             let mut label = dot_escape(&node.name);
             label.push('|');
             for c in &node.columns {
-                let mark = if c.name == node.primary_key {
-                    " (PK)"
-                } else if fks.contains(&c.name) {
-                    " (FK)"
-                } else {
-                    ""
+                let mark = match key_mark(node, &fks, &c.name) {
+                    "" => String::new(),
+                    m => format!(" ({m})"),
                 };
-                let _ = write!(label, "{}: {}{}\\l", dot_escape(&c.name), dot_escape(&c.data_type), mark);
+                let _ = write!(label, "{}: {}{mark}\\l", dot_escape(&c.name), dot_escape(&c.data_type));
             }
             let style = if node.known { "" } else { ", style=dashed" };
             let _ = writeln!(out, "  \"{}\" [label=\"{{{label}}}\"{style}];", dot_escape(&node.name));
@@ -87,14 +95,9 @@ impl SchemaGraph {
             let fks = foreign_keys(self, node);
             let _ = writeln!(out, "    {} {{", node.name);
             for c in &node.columns {
-                let mark = if c.name == node.primary_key {
-                    " PK"
-                } else if fks.contains(&c.name) {
-                    " FK"
-                } else {
-                    ""
-                };
-                let _ = writeln!(out, "        {} {}{mark}", mermaid_type(&c.data_type), c.name);
+                let line =
+                    format!("{} {} {}", mermaid_type(&c.data_type), c.name, key_mark(node, &fks, &c.name));
+                let _ = writeln!(out, "        {}", line.trim_end());
             }
             out.push_str("    }\n");
         }

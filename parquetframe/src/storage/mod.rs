@@ -13,6 +13,7 @@ pub mod lock;
 pub mod manifest;
 pub mod merge;
 pub(crate) mod related;
+mod save_set;
 pub(crate) mod scan;
 
 use std::collections::HashSet;
@@ -32,6 +33,7 @@ use layout::EntityPaths;
 use lock::WriterLock;
 use manifest::{FileEntry, FileKind, Manifest};
 use merge::FileKeys;
+pub use save_set::SaveSet;
 
 /// How a store writes and maintains files.
 #[derive(Debug, Clone)]
@@ -296,6 +298,12 @@ impl Store {
             next.next_seq = seq + 1;
             Ok((Some(next), ()))
         })
+    }
+
+    /// Rows of several entities to save together, parents before children
+    /// (the entity graph's topological order): see [`SaveSet`].
+    pub fn save_set(&self) -> SaveSet<'_> {
+        SaveSet::new(self)
     }
 
     /// Saves one row (an upsert).
