@@ -109,10 +109,11 @@ fn forward(ident: &syn::Ident, f: &FieldModel<'_>, r: &RelationModel) -> TokenSt
     // Spanned at the target: "`X` is not an entity" points there.
     let target_span = syn::spanned::Spanned::span(target);
     let methods = method_pair(
+        target_span,
         (&method, &method_in),
         quote! { ::core::option::Option<#target> },
         (&doc, &doc_in),
-        quote! {
+        quote_spanned! {target_span=>
             match #referenced {
                 ::core::option::Option::Some(key) => store.find::<#target>(key),
                 ::core::option::Option::None => ::core::result::Result::Ok(::core::option::Option::None),
@@ -126,14 +127,16 @@ fn forward(ident: &syn::Ident, f: &FieldModel<'_>, r: &RelationModel) -> TokenSt
     }
 }
 
-/// `name()` on the default store and `name_in(&store)` returning `Result<ret>`.
+/// `name()` on the default store and `name_in(&store)` returning `Result<ret>`,
+/// spanned at `span` (what errors about the methods point at).
 fn method_pair(
+    span: proc_macro2::Span,
     (method, method_in): (&syn::Ident, &syn::Ident),
     ret: TokenStream,
     (doc, doc_in): (&str, &str),
     body: TokenStream,
 ) -> TokenStream {
-    quote! {
+    quote_spanned! {span=>
         #[doc = #doc]
         #[allow(dead_code)]
         pub fn #method(&self) -> ::parquetframe::Result<#ret> {
@@ -181,10 +184,10 @@ fn inverse(ident: &syn::Ident, f: &FieldModel<'_>, r: &RelationModel) -> TokenSt
             }
         };
     };
-    let methods =
-        method_pair((&method, &method_in), quote! { ::std::vec::Vec<#ident> }, (&doc, &doc_in), lookup);
     // Spanned at the inverse name: a clash with another relation's inverse points there.
     let span = r.inverse_span;
+    let ret = quote! { ::std::vec::Vec<#ident> };
+    let methods = method_pair(span, (&method, &method_in), ret, (&doc, &doc_in), lookup);
     quote_spanned! {span=>
         #check
 
