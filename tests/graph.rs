@@ -171,7 +171,7 @@ fn a_save_set_refuses_a_cycle_of_required_keys_before_saving() {
     let store = Store::open(dir.path()).unwrap();
     let (teams, players) =
         (vec![Team { team_id: 1, captain_id: 10 }], vec![Player { player_id: 10, team_id: 1 }]);
-    let err = store.save_set().add(&teams).add(&players).commit().unwrap_err();
+    let err = store.save_set().with(&teams).with(&players).commit().unwrap_err();
     assert!(err.to_string().contains("Team.captain_id -> Player"), "{err}");
     assert_eq!(store.count::<Team>().unwrap(), 0);
 }

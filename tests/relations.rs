@@ -465,7 +465,7 @@ fn a_save_set_saves_parents_first() {
     let lines = vec![Line { line_id: "a".into(), order_id: 2, sku: "x".into() }];
     // Saved one by one in this order, the orders would be refused.
     assert!(store.save_all(&orders).is_err());
-    let set = store.save_set().add(&lines).add(&orders).add(&parents);
+    let set = store.save_set().with(&lines).with(&orders).with(&parents);
     assert_eq!(set.order().unwrap(), vec!["User", "Order", "Line"]);
     set.commit().unwrap();
     assert_eq!(
@@ -475,7 +475,7 @@ fn a_save_set_saves_parents_first() {
     // A failing entity is named; the ones before it are saved.
     let bad = vec![Line { line_id: "b".into(), order_id: 99, sku: "y".into() }];
     let more = users(3);
-    let err = store.save_set().add(&bad).add(&more).commit().unwrap_err();
+    let err = store.save_set().with(&bad).with(&more).commit().unwrap_err();
     assert!(err.to_string().contains("entity `Line`"), "{err}");
     assert_eq!(store.count::<User>().unwrap(), 3);
 }

@@ -23,7 +23,7 @@ type Save<'a> = Box<dyn FnOnce(&Store) -> Result<(), Error> + 'a>;
 /// # pub struct Order { pub order_id: i64, #[relation(User, inverse = "orders")] pub user_id: i64 }
 /// # let store = Store::open("data")?;
 /// # let (users, orders): (Vec<User>, Vec<Order>) = (vec![], vec![]);
-/// store.save_set().add(&orders).add(&users).commit()?; // users are saved first
+/// store.save_set().with(&orders).with(&users).commit()?; // users are saved first
 /// # Ok::<(), parquetframe::Error>(())
 /// ```
 pub struct SaveSet<'a> {
@@ -37,7 +37,7 @@ impl<'a> SaveSet<'a> {
     }
 
     /// Adds rows of entity `T` (an upsert, as [`Store::save_all`]).
-    pub fn add<T: Entity>(mut self, rows: &'a [T]) -> Self {
+    pub fn with<T: Entity>(mut self, rows: &'a [T]) -> Self {
         self.saves.push((T::ENTITY_NAME, Box::new(move |store: &Store| store.save_all(rows))));
         self
     }
