@@ -81,8 +81,12 @@ pub fn python() -> Option<PathBuf> {
     if let Some(p) = std::env::var_os("BENCH_PYTHON") {
         return Some(PathBuf::from(p));
     }
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let out = Command::new("bash").arg(root.join("scripts/python-env.sh")).output().ok()?;
+    // The workspace root: this file is also built by packages below it.
+    let script = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .ancestors()
+        .map(|dir| dir.join("scripts/python-env.sh"))
+        .find(|p| p.is_file())?;
+    let out = Command::new("bash").arg(script).output().ok()?;
     out.status.success().then(|| PathBuf::from(String::from_utf8_lossy(&out.stdout).trim()))
 }
 

@@ -8,10 +8,11 @@
 //!   foreign-key column) and repeated calls for other users, against a polars
 //!   lazy scan filtered on `user_id` (what a navigation without an index costs).
 //!
-//! `cargo bench --bench relations` (`BENCH_ORDERS=10000000`, `BENCH_USERS=1000000`,
+//! `cargo bench -p parquetframe-peers --bench relations` (`BENCH_ORDERS=10000000`, `BENCH_USERS=1000000`,
 //! `BENCH_ROUNDS=3`; files under `BENCH_DIR`, default `/dev/shm`).
 
 #[allow(dead_code)] // the shared harness has more than this benchmark uses
+#[path = "../../support/mod.rs"]
 mod support;
 
 use std::path::Path;
@@ -74,7 +75,7 @@ fn python_peers(
     users: &str,
     rounds: usize,
 ) -> Vec<(&'static str, Duration, usize)> {
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/relations_peers.py");
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("relations_peers.py");
     let out = match Command::new(python).arg(script).arg(orders).arg(users).arg(rounds.to_string()).output() {
         Ok(o) if o.status.success() => o,
         Ok(o) => {
