@@ -313,6 +313,15 @@ fn cascade_deletes_referencing_rows_recursively() {
     let left: Vec<String> =
         sorted(store.load_all::<Line>().unwrap()).into_iter().map(|l| l.line_id).collect();
     assert_eq!(left, vec!["l1", "l3", "l5"]);
+    // Many referencing rows (over two files, one row replaced): deleted in one pass.
+    let many: Vec<Line> =
+        (0..40).map(|i| Line { line_id: format!("m{i:02}"), order_id: 2, sku: "s".into() }).collect();
+    store.save_all(&many[..25]).unwrap();
+    store.save_all(&many[20..]).unwrap();
+    assert_eq!(store.count::<Line>().unwrap(), 43);
+    assert!(store.delete::<Order>(&2).unwrap());
+    assert_eq!(store.count::<Line>().unwrap(), 0);
+    assert!(store.validate().unwrap().is_ok());
 
     // A tree: deleting the root deletes every level below it, and nothing else.
     let tree = vec![

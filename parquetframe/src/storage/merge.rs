@@ -40,3 +40,22 @@ pub fn live_rows<T: Entity>(files: &[FileKeys<T::Key>]) -> Vec<Option<Vec<bool>>
     }
     out
 }
+
+/// The keys of live rows of data files, given the masks of [`live_rows`].
+pub fn live_keys<'a, K: std::hash::Hash + Eq>(
+    files: &'a [FileKeys<K>],
+    masks: &[Option<Vec<bool>>],
+) -> HashSet<&'a K> {
+    files
+        .iter()
+        .zip(masks)
+        .filter(|(f, _)| f.kind == FileKind::Data)
+        .flat_map(|(f, m)| {
+            f.keys
+                .iter()
+                .enumerate()
+                .filter(move |(i, _)| m.as_ref().is_none_or(|m| m.get(*i) == Some(&true)))
+                .map(|(_, k)| k)
+        })
+        .collect()
+}

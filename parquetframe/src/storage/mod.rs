@@ -338,8 +338,16 @@ impl Store {
         self.transact::<T, _>(|paths, current| {
             let mut live = Vec::with_capacity(keys.len());
             let mut seen = HashSet::with_capacity(keys.len());
+            // A few keys: point lookups; many (a cascade): one pass over the key columns.
+            let files = if keys.len() > 16 { all_keys::<T>(paths, current)? } else { Vec::new() };
+            let live_set =
+                (keys.len() > 16).then(|| merge::live_keys(&files, &merge::live_rows::<T>(&files)));
             for &key in keys {
-                if seen.insert(key) && key_is_live::<T>(paths, current, key)? {
+                let is_live = match &live_set {
+                    Some(set) => set.contains(key),
+                    None => key_is_live::<T>(paths, current, key)?,
+                };
+                if seen.insert(key) && is_live {
                     live.push(key);
                 }
             }
@@ -467,18 +475,7 @@ impl Store {
         let mut next_seq = seq + 1;
         if !keep.is_empty() {
             // Deletes in the merged files must still hide rows in the older files.
-            let live: HashSet<&T::Key> = keys
-                .iter()
-                .zip(&masks)
-                .filter(|(f, _)| f.kind == FileKind::Data)
-                .flat_map(|(f, m)| {
-                    f.keys
-                        .iter()
-                        .enumerate()
-                        .filter(move |(i, _)| m.as_ref().is_none_or(|m| m.get(*i) == Some(&true)))
-                        .map(|(_, k)| k)
-                })
-                .collect();
+            let live = merge::live_keys(&keys, &masks);
             let deleted: Vec<&T::Key> = keys
                 .iter()
                 .filter(|f| f.kind == FileKind::Deletes)
