@@ -488,3 +488,20 @@ fn a_save_set_saves_parents_first() {
     assert!(err.to_string().contains("entity `Line`"), "{err}");
     assert_eq!(store.count::<User>().unwrap(), 3);
 }
+
+#[test]
+fn navigation_stays_right_across_more_stores_than_indexes_kept() {
+    // 20 stores: more than the 16 indexes kept, so early ones are dropped and rebuilt.
+    let dirs: Vec<_> = (0..20).map(|_| temp()).collect();
+    let stores: Vec<Store> = dirs.iter().map(|d| store_with(d.path(), FkCheck::Deferred, 1024)).collect();
+    for (i, store) in stores.iter().enumerate() {
+        store.save_all(&users(2)).unwrap();
+        store.save_all(&(0..=i as i64).map(|o| order(o, 1)).collect::<Vec<_>>()).unwrap();
+    }
+    let ada = User { user_id: 1, name: String::new() };
+    for _ in 0..2 {
+        for (i, store) in stores.iter().enumerate() {
+            assert_eq!(ada.orders_in(store).unwrap().len(), i + 1);
+        }
+    }
+}

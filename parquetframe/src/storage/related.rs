@@ -3,8 +3,8 @@
 //!
 //! The first lookup on a snapshot scans the foreign-key column once and
 //! builds an index, key → positions of the live rows holding it. The index is
-//! kept for the process (per store root, entity and column) and reused while
-//! the entity's manifest version is unchanged, so repeated lookups read only
+//! kept for the process (per store root, entity and column; the 16 most
+//! recently used) and reused while the entity's manifest version is unchanged, so repeated lookups read only
 //! the row groups that hold the wanted rows (Parquet: only their pages).
 
 use std::any::Any;
@@ -32,11 +32,20 @@ struct Index<K> {
 }
 
 type CacheKey = (PathBuf, &'static str, &'static str);
-type Cache = Mutex<HashMap<CacheKey, Arc<dyn Any + Send + Sync>>>;
+/// Each index with the tick of its last use.
+type Entries = HashMap<CacheKey, (u64, Arc<dyn Any + Send + Sync>)>;
 
-static INDEXES: LazyLock<Cache> = LazyLock::new(|| Mutex::new(HashMap::new()));
+/// Indexes kept at most: beyond, the least recently used one is dropped.
+const KEEP: usize = 16;
 
-fn cache() -> std::sync::MutexGuard<'static, HashMap<CacheKey, Arc<dyn Any + Send + Sync>>> {
+static INDEXES: LazyLock<Mutex<Entries>> = LazyLock::new(|| Mutex::new(HashMap::new()));
+static TICK: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+fn tick() -> u64 {
+    TICK.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+}
+
+fn cache() -> std::sync::MutexGuard<'static, Entries> {
     // A poisoned lock only means a thread panicked mid-insert; the map is still valid.
     INDEXES.lock().unwrap_or_else(|e| e.into_inner())
 }
@@ -68,7 +77,10 @@ fn index<C: Entity, K: Key>(
     let paths = store.paths::<C>()?;
     let m = manifest::latest(&paths.manifests, C::ENTITY_NAME)?;
     if !rebuild {
-        let cached = cache().get(cache_key).cloned().and_then(|a| a.downcast::<Index<K>>().ok());
+        let cached = cache().get_mut(cache_key).and_then(|(used, index)| {
+            *used = tick();
+            index.clone().downcast::<Index<K>>().ok()
+        });
         if let Some(index) = cached.filter(|i| i.version == m.version) {
             return Ok(index);
         }
@@ -149,7 +161,15 @@ fn index<C: Entity, K: Key>(
         *cursor += 1;
     }
     let index = Arc::new(Index { version: m.version, opened, keys, rows });
-    cache().insert(cache_key.clone(), index.clone());
+    let mut entries = cache();
+    entries.insert(cache_key.clone(), (tick(), index.clone()));
+    while entries.len() > KEEP {
+        let Some(oldest) = entries.iter().min_by_key(|(_, (used, _))| *used).map(|(k, _)| k.clone()) else {
+            break;
+        };
+        entries.remove(&oldest);
+    }
+    drop(entries);
     Ok(index)
 }
 
