@@ -505,3 +505,32 @@ fn navigation_stays_right_across_more_stores_than_indexes_kept() {
         }
     }
 }
+
+#[test]
+fn navigation_over_sparse_integer_and_negative_keys() {
+    let dir = temp();
+    let store = store_with(dir.path(), FkCheck::Deferred, 4);
+    let ids = [-5i64, 1, 1_000_000_000_000, i64::MIN, i64::MAX];
+    store
+        .save_all(&ids.iter().map(|&i| User { user_id: i, name: i.to_string() }).collect::<Vec<_>>())
+        .unwrap();
+    let orders: Vec<Order> = (0..25).map(|o| order(o, ids[o as usize % ids.len()])).collect();
+    store.save_all(&orders).unwrap();
+    for &id in &ids {
+        let user = store.find::<User>(&id).unwrap().unwrap();
+        let mine: Vec<i64> = sorted(user.orders_in(&store).unwrap()).iter().map(|o| o.order_id).collect();
+        let expected: Vec<i64> = (0..25).filter(|o| ids[*o as usize % ids.len()] == id).collect();
+        assert_eq!(mine, expected, "user {id}");
+    }
+    // Dense and negative: the other index layout.
+    let dir = temp();
+    let store = store_with(dir.path(), FkCheck::Deferred, 4);
+    store.save_all(&(-3..3).map(|i| User { user_id: i, name: String::new() }).collect::<Vec<_>>()).unwrap();
+    store.save_all(&(0..30).map(|o| order(o, o % 6 - 3)).collect::<Vec<_>>()).unwrap();
+    for id in -3..3 {
+        let n = User { user_id: id, name: String::new() }.orders_in(&store).unwrap().len();
+        assert_eq!(n, 5, "user {id}");
+    }
+    assert!(User { user_id: 3, name: String::new() }.orders_in(&store).unwrap().is_empty());
+    assert!(User { user_id: -4, name: String::new() }.orders_in(&store).unwrap().is_empty());
+}

@@ -25,10 +25,45 @@ use crate::types::{ColumnReader, FieldOptions, Key};
 struct Index<K> {
     version: u64,
     opened: Opened,
-    /// Key → (start, count) in `rows`.
-    keys: HashMap<K, (usize, usize), FixedState>,
+    keys: Slots<K>,
     /// `unit << 32 | row within the unit's row group`, grouped by key, ascending.
     rows: Vec<u64>,
+}
+
+/// Where each key's positions are in `Index::rows`.
+enum Slots<K> {
+    /// Key → (start, count).
+    Hashed(HashMap<K, (usize, usize), FixedState>),
+    /// Integer keys in a dense range: key `k`'s positions are
+    /// `offsets[k - min]..offsets[k - min + 1]`.
+    Dense { min: i64, offsets: Vec<usize> },
+}
+
+impl<K: Key> Slots<K> {
+    fn range(&self, key: &K) -> Option<(usize, usize)> {
+        match self {
+            Slots::Hashed(map) => map.get(key).copied(),
+            Slots::Dense { min, offsets } => {
+                let i = usize::try_from(key.dense_value()?.checked_sub(*min)?).ok()?;
+                let (start, end) = (*offsets.get(i)?, *offsets.get(i + 1)?);
+                Some((start, end - start))
+            }
+        }
+    }
+}
+
+/// The dense range of integer keys `keys`, when an array of offsets over it
+/// is at most about four entries per row.
+fn dense_range<'a, K: Key + 'a>(mut keys: impl Iterator<Item = &'a K>, total: usize) -> Option<(i64, usize)> {
+    let first = keys.next()?.dense_value()?;
+    let (mut min, mut max) = (first, first);
+    for k in keys {
+        let v = k.dense_value()?;
+        min = min.min(v);
+        max = max.max(v);
+    }
+    let range = usize::try_from(i128::from(max) - i128::from(min) + 1).ok()?;
+    (range <= total.saturating_mul(4).max(1 << 16)).then_some((min, range))
 }
 
 type CacheKey = (PathBuf, &'static str, &'static str);
@@ -123,43 +158,72 @@ fn index<C: Entity, K: Key>(
             Ok(out)
         })
         .collect::<Result<_, Error>>()?;
-    // One hash pass gives every row its key's dense id; a counting sort by id
-    // then places the positions: one flat array, no vector per key.
     let total: usize = per_unit.iter().map(Vec::len).sum();
-    let mut keys: HashMap<K, (usize, usize), FixedState> = HashMap::with_hasher(FixedState::default());
-    let mut ids: Vec<u32> = Vec::with_capacity(total);
-    let mut counts: Vec<usize> = Vec::new();
-    for (k, _) in per_unit.iter().flatten() {
-        let id = match keys.get(k) {
-            Some(&(id, _)) => id,
+    let positions = || {
+        per_unit.iter().enumerate().flat_map(|(unit, entries)| {
+            entries.iter().map(move |(_, row)| ((unit as u64) << 32) | u64::from(*row))
+        })
+    };
+    // Every row gets its key's dense id (the key itself for a dense integer
+    // range, else from one hash pass); a counting sort by id then places the
+    // positions: one flat array, no vector per key.
+    let (ids, counts, mut slots): (Vec<usize>, Vec<usize>, Slots<K>) =
+        match dense_range(per_unit.iter().flatten().map(|(k, _)| k), total) {
+            Some((min, range)) => {
+                let ids: Vec<usize> = per_unit
+                    .iter()
+                    .flatten()
+                    .map(|(k, _)| k.dense_value().map_or(0, |v| v.wrapping_sub(min) as usize))
+                    .collect();
+                let mut counts = vec![0usize; range];
+                for &id in &ids {
+                    counts[id] += 1;
+                }
+                (ids, counts, Slots::Dense { min, offsets: Vec::new() })
+            }
             None => {
-                keys.insert(k.clone(), (counts.len(), 0));
-                counts.push(0);
-                counts.len() - 1
+                let mut keys: HashMap<K, (usize, usize), FixedState> =
+                    HashMap::with_capacity_and_hasher(total / 4, FixedState::default());
+                let mut ids = Vec::with_capacity(total);
+                let mut counts: Vec<usize> = Vec::new();
+                for (k, _) in per_unit.iter().flatten() {
+                    let id = match keys.get(k) {
+                        Some(&(id, _)) => id,
+                        None => {
+                            keys.insert(k.clone(), (counts.len(), 0));
+                            counts.push(0);
+                            counts.len() - 1
+                        }
+                    };
+                    counts[id] += 1;
+                    ids.push(id);
+                }
+                (ids, counts, Slots::Hashed(keys))
             }
         };
-        counts[id] += 1;
-        ids.push(id as u32);
-    }
-    let mut starts = Vec::with_capacity(counts.len());
+    let mut starts = Vec::with_capacity(counts.len() + 1);
     let mut start = 0;
     for c in &counts {
         starts.push(start);
         start += c;
     }
-    for slot in keys.values_mut() {
-        *slot = (starts[slot.0], counts[slot.0]);
-    }
+    starts.push(start);
     let mut rows = vec![0u64; total];
-    let mut next = starts;
-    let positions = per_unit.iter().enumerate().flat_map(|(unit, entries)| {
-        entries.iter().map(move |(_, row)| ((unit as u64) << 32) | u64::from(*row))
-    });
-    for (id, position) in ids.into_iter().zip(positions) {
-        let cursor = &mut next[id as usize];
+    let mut next = starts.clone();
+    for (id, position) in ids.into_iter().zip(positions()) {
+        let cursor = &mut next[id];
         rows[*cursor] = position;
         *cursor += 1;
     }
+    match &mut slots {
+        Slots::Hashed(keys) => {
+            for slot in keys.values_mut() {
+                *slot = (starts[slot.0], counts[slot.0]);
+            }
+        }
+        Slots::Dense { offsets, .. } => *offsets = starts,
+    }
+    let keys = slots;
     let index = Arc::new(Index { version: m.version, opened, keys, rows });
     let mut entries = cache();
     entries.insert(cache_key.clone(), (tick(), index.clone()));
@@ -175,7 +239,7 @@ fn index<C: Entity, K: Key>(
 
 /// The rows of `key` through `index`: row groups read with a selection of just those rows.
 fn lookup<C: Entity, K: Key>(index: &Index<K>, key: &K) -> Result<Vec<C>, Error> {
-    let Some(&(start, count)) = index.keys.get(key) else { return Ok(Vec::new()) };
+    let Some((start, count)) = index.keys.range(key) else { return Ok(Vec::new()) };
     let positions = index.rows.get(start..start + count).unwrap_or(&[]);
     let mut groups: Vec<(usize, Vec<usize>)> = Vec::new();
     for &p in positions {
