@@ -293,6 +293,11 @@ fn restrict_refuses_the_delete_and_loses_nothing() {
         other => panic!("unexpected {other}"),
     }
     assert_eq!(store.count::<User>().unwrap(), 3);
+    // A user that does not exist deletes nothing, even when orphans name it.
+    store.save(&order(12, 99)).unwrap();
+    assert!(!store.delete::<User>(&99).unwrap());
+    assert!(store.find::<Order>(&12).unwrap().is_some());
+    store.delete::<Order>(&12).unwrap();
     // Unreferenced users go; once the orders are gone, so can user 2.
     assert_eq!(store.delete_all::<User>(&[1, 3, 99]).unwrap(), 2);
     store.delete_all::<Order>(&[10, 11]).unwrap();

@@ -79,7 +79,14 @@ pub(crate) fn delete<T: Entity>(store: &Store, keys: &[T::Key]) -> Result<usize,
     if registry::referencing(T::ENTITY_NAME).is_empty() {
         return store.delete_keys::<T>(&keys.iter().collect::<Vec<_>>());
     }
-    let root = vec![crate::convert::key_column::<T>(keys.iter(), keys.len())?];
+    // Only live parents have children to look after: keys nobody stores are
+    // dropped first (orphans referencing them are validate()'s business).
+    let asked = vec![crate::convert::key_column::<T>(keys.iter(), keys.len())?];
+    let stored = super::scan::scan::<T>(store, &[T::PRIMARY_KEY])?.pop().unwrap_or_default();
+    let root = select(&stored, &asked, &asked, true, (T::ENTITY_NAME, T::PRIMARY_KEY))?;
+    if rows(&root) == 0 {
+        return Ok(0);
+    }
     let mut planned = vec![Planned { name: T::ENTITY_NAME, info: None, keys: root }];
     let mut blocked: Vec<Blocked> = Vec::new();
     let mut nulls: Vec<(&'static EntityInfo, &'static Relation, Vec<ArrayRef>)> = Vec::new();
