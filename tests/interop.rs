@@ -21,6 +21,17 @@ pub struct User {
     pub tags: Vec<String>,
 }
 
+/// References `User`; 1 in 6 purchases names a user that does not exist.
+#[derive(Entity, Debug, Clone, PartialEq)]
+#[entity(storage_path = "purchases/", primary_key = "purchase_id")]
+pub struct Purchase {
+    pub purchase_id: i64,
+    #[relation(User, inverse = "purchases")]
+    pub user_id: i64,
+    #[relation(User, inverse = "gifts", name = "recipient")]
+    pub gift_for: Option<i64>,
+}
+
 fn python() -> Option<PathBuf> {
     let python = std::env::var_os("PF_PYTHON").map(PathBuf::from);
     if python.is_none() {
@@ -230,4 +241,33 @@ fn files_written_by_fastavro_load_with_every_codec() {
             assert_eq!(u, &expected, "{name}");
         }
     }
+}
+
+#[test]
+fn duckdb_counts_the_same_orphans_from_the_catalog_alone() {
+    let Some(python) = python() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    store.save_all(&(0..100).map(|i| user(i, "v1")).collect::<Vec<_>>()).unwrap();
+    let purchases: Vec<Purchase> = (0..600)
+        .map(|i| Purchase {
+            purchase_id: i,
+            user_id: if i % 6 == 5 { 1000 + i } else { i % 100 },
+            gift_for: (i % 4 == 0).then_some(i % 130),
+        })
+        .collect();
+    store.save_all(&purchases).unwrap();
+    // Deleting a referenced user is refused (restrict) and changes nothing.
+    assert!(store.delete::<User>(&7).is_err());
+    store.compact::<User>().unwrap();
+    store.compact::<Purchase>().unwrap();
+    let report = store.validate().unwrap();
+    let user_orphans = report.relation("Purchase", "user_id").unwrap().orphans;
+    let gift_orphans = report.relation("Purchase", "gift_for").unwrap().orphans;
+    assert_eq!(user_orphans, 100);
+    assert_eq!(gift_orphans, (0..600).filter(|i| i % 4 == 0 && i % 130 >= 100).count());
+    let expected = dir.path().join("orphans.json");
+    let json = serde_json::json!({ "Purchase.user_id": user_orphans, "Purchase.gift_for": gift_orphans });
+    std::fs::write(&expected, json.to_string()).unwrap();
+    run(&python, &[script("orphans.py").as_os_str(), dir.path().as_os_str(), expected.as_os_str()]);
 }
