@@ -2,7 +2,8 @@
 //! references them (restrict, cascade, set_null), planned over key columns
 //! before anything is written.
 
-use std::collections::VecDeque;
+use std::collections::hash_map::Entry;
+use std::collections::{HashMap, VecDeque};
 use std::path::Path;
 
 use arrow::array::{Array, ArrayRef, RecordBatch, UInt32Array};
@@ -12,12 +13,8 @@ use super::Store;
 use super::scan::Opened;
 use crate::entity::Entity;
 use crate::error::{Error, RelationError};
-use crate::registry::{self, EntityInfo, OnDelete, Relation};
-use crate::validate::keys::{KeySet, SAMPLES, Unsupported, format_value};
-
-fn key_type(entity: &str, column: &str, e: Unsupported) -> Error {
-    RelationError::KeyType { entity: entity.to_owned(), column: column.to_owned(), data_type: e.0 }.into()
-}
+use crate::registry::{self, Columns, EntityInfo, OnDelete, Relation};
+use crate::validate::keys::{KeySet, SAMPLES, format_value};
 
 fn arrow_error(context: &str) -> impl Fn(arrow::error::ArrowError) -> Error + '_ {
     move |source| Error::Arrow { context: context.to_owned(), source }
@@ -32,12 +29,12 @@ fn select(
     present: bool,
     what: (&str, &str),
 ) -> Result<Vec<ArrayRef>, Error> {
-    let built = KeySet::build(keys).map_err(|u| key_type(what.0, what.1, u))?;
+    let built = KeySet::build(keys).map_err(|u| u.error(what.0, what.1))?;
     probe
         .par_iter()
         .zip(take_from)
         .map(|(p, t)| {
-            let rows = built.set.rows(p.as_ref(), present).map_err(|u| key_type(what.0, what.1, u))?;
+            let rows = built.set.rows(p.as_ref(), present).map_err(|u| u.error(what.0, what.1))?;
             arrow::compute::take(t.as_ref(), &UInt32Array::from(rows), None)
                 .map_err(arrow_error("selecting referencing rows"))
         })
@@ -91,10 +88,16 @@ pub(crate) fn delete<T: Entity>(store: &Store, keys: &[T::Key]) -> Result<usize,
     let mut blocked: Vec<Blocked> = Vec::new();
     let mut nulls: Vec<(&'static EntityInfo, &'static Relation, Vec<ArrayRef>)> = Vec::new();
     let mut queue = VecDeque::from([0usize]);
+    // Each relation's (key, foreign key) columns are read once per delete,
+    // however many levels of a tree the plan walks through it.
+    let mut read: HashMap<(&'static str, &'static str), Columns> = HashMap::new();
     while let Some(index) = queue.pop_front() {
         let name = planned[index].name;
         for (child, relation) in registry::referencing(name) {
-            let columns = (child.scan)(store, &[child.primary_key, relation.column])?;
+            let columns = match read.entry((child.name, relation.column)) {
+                Entry::Occupied(e) => e.into_mut(),
+                Entry::Vacant(e) => e.insert((child.scan)(store, &[child.primary_key, relation.column])?),
+            };
             let [pk, fk] = columns.as_slice() else { continue };
             let parent_keys = planned[index].keys.clone();
             let referencing = select(&parent_keys, fk, pk, true, (child.name, relation.column))?;
@@ -165,7 +168,7 @@ pub(crate) fn set_null<T: Entity>(
     column: &str,
     parent_keys: &[ArrayRef],
 ) -> Result<usize, Error> {
-    let built = KeySet::build(parent_keys).map_err(|u| key_type(T::ENTITY_NAME, column, u))?;
+    let built = KeySet::build(parent_keys).map_err(|u| u.error(T::ENTITY_NAME, column))?;
     let changed: Vec<T> = store.with_snapshot::<T, _>(|paths, m| {
         let opened = Opened::new::<T>(paths, m, false)?;
         let parts: Vec<Vec<T>> = opened
@@ -178,7 +181,7 @@ pub(crate) fn set_null<T: Entity>(
                 for batch in data.read_row_group(u.rg, opened.live(u)?)? {
                     let Some(fk) = batch.column_by_name(column) else { continue };
                     let hit =
-                        built.set.rows(fk.as_ref(), true).map_err(|u| key_type(T::ENTITY_NAME, column, u))?;
+                        built.set.rows(fk.as_ref(), true).map_err(|u| u.error(T::ENTITY_NAME, column))?;
                     if hit.is_empty() {
                         continue;
                     }

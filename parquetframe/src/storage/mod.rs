@@ -111,11 +111,7 @@ impl Store {
     pub fn open_default() -> Result<Self, Error> {
         let config = crate::config::load()?.store;
         let options = StoreOptions {
-            write: WriteOptions {
-                row_group_size: config.row_group_size.max(1),
-                codec: config.codec()?,
-                key_column: None,
-            },
+            write: WriteOptions { row_group_size: config.row_group_size.max(1), codec: config.codec()? },
             compact_max_files: config.compact_max_files.max(2),
             fk_check: config.fk_check,
             ..StoreOptions::default()
@@ -139,11 +135,7 @@ impl Store {
 
     /// The write options for `T`: the entity's `codec` attribute wins over the store's.
     fn write_options<T: Entity>(&self) -> WriteOptions {
-        WriteOptions {
-            codec: T::CODEC.unwrap_or(self.options.write.codec),
-            key_column: Some(T::PRIMARY_KEY),
-            ..self.options.write
-        }
+        WriteOptions { codec: T::CODEC.unwrap_or(self.options.write.codec), ..self.options.write }
     }
 
     /// Writes a new data file of `T` named after `kind` and `seq`; returns its
@@ -507,7 +499,7 @@ impl Store {
         let array = crate::convert::key_column::<T>(keys.iter().copied(), keys.len())?;
         let batch = RecordBatch::try_new(schema.clone(), vec![array])
             .map_err(|source| Error::Arrow { context: "building a delete file".into(), source })?;
-        let schemas = Schemas { arrow: schema, avro: &avro, avro_json };
+        let schemas = Schemas { arrow: schema, avro: &avro, avro_json, key_column: Some(T::PRIMARY_KEY) };
         self.write_file::<T>(paths, FileKind::Deletes, seq, &schemas, std::iter::once(Ok(batch)))
     }
 }
@@ -703,7 +695,7 @@ fn missing_path(e: &Error) -> Option<PathBuf> {
 
 /// The schemas `T`'s data files are written with.
 fn entity_schemas<T: Entity>() -> Schemas<'static> {
-    Schemas::of::<T>()
+    Schemas { key_column: Some(T::PRIMARY_KEY), ..Schemas::of::<T>() }
 }
 
 /// The Avro schema of `T`'s delete files: `T`'s record with only the key field.

@@ -119,6 +119,18 @@ pub(crate) struct Built<'a> {
 /// The Arrow type of `arrays` when it cannot be used as a key.
 pub(crate) struct Unsupported(pub DataType);
 
+impl Unsupported {
+    /// The error naming the entity and column whose values these were.
+    pub fn error(self, entity: &str, column: &str) -> crate::error::Error {
+        crate::error::RelationError::KeyType {
+            entity: entity.to_owned(),
+            column: column.to_owned(),
+            data_type: self.0,
+        }
+        .into()
+    }
+}
+
 fn is_int_like(dt: &DataType) -> bool {
     dt.is_integer()
         || matches!(

@@ -19,7 +19,7 @@ use crate::error::{Error, RelationError};
 use crate::graph::SchemaGraph;
 use crate::registry::{self, EntityInfo};
 use crate::storage::{Store, catalog};
-use keys::{KeySet, Unsupported, probe_all};
+use keys::{KeySet, probe_all};
 
 /// When foreign keys are checked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
@@ -43,10 +43,6 @@ impl std::str::FromStr for FkCheck {
             other => Err(format!("unknown fk_check `{other}`: expected \"deferred\" or \"on_save\"")),
         }
     }
-}
-
-fn key_type(entity: &str, column: &str, e: Unsupported) -> Error {
-    RelationError::KeyType { entity: entity.to_owned(), column: column.to_owned(), data_type: e.0 }.into()
 }
 
 fn single(mut columns: Vec<Vec<ArrayRef>>) -> Vec<ArrayRef> {
@@ -90,7 +86,7 @@ pub(crate) fn validate(store: &Store) -> Result<ValidationReport, Error> {
     let mut sets: HashMap<&str, KeySet<'_>> = HashMap::new();
     let mut entities = Vec::with_capacity(order.len());
     for (e, arrays) in order.iter().zip(&primary) {
-        let built = KeySet::build(arrays).map_err(|u| key_type(e.name, e.primary_key, u))?;
+        let built = KeySet::build(arrays).map_err(|u| u.error(e.name, e.primary_key))?;
         entities.push(EntityCheck {
             entity: e.name.to_owned(),
             rows: built.keys + built.nulls,
@@ -108,7 +104,7 @@ pub(crate) fn validate(store: &Store) -> Result<ValidationReport, Error> {
                 unknown_targets.push(format!("{}.{} -> {}", e.name, r.column, r.target));
                 continue;
             };
-            let probe = probe_all(set, &fk).map_err(|u| key_type(e.name, r.column, u))?;
+            let probe = probe_all(set, &fk).map_err(|u| u.error(e.name, r.column))?;
             relations.push(RelationCheck {
                 entity: e.name.to_owned(),
                 column: r.column.to_owned(),
@@ -137,8 +133,8 @@ pub(crate) fn check_parents<T: Entity>(store: &Store, rows: &[T]) -> Result<(), 
         if relation.target == T::ENTITY_NAME {
             keys.push(crate::convert::key_column::<T>(rows.iter().map(|r| r.key()), rows.len())?);
         }
-        let built = KeySet::build(&keys).map_err(|u| key_type(parent.name, parent.primary_key, u))?;
-        let probe = probe_all(&built.set, &[fk]).map_err(|u| key_type(T::ENTITY_NAME, relation.column, u))?;
+        let built = KeySet::build(&keys).map_err(|u| u.error(parent.name, parent.primary_key))?;
+        let probe = probe_all(&built.set, &[fk]).map_err(|u| u.error(T::ENTITY_NAME, relation.column))?;
         if probe.missing > 0 {
             return Err(RelationError::MissingParents {
                 entity: T::ENTITY_NAME,

@@ -23,15 +23,11 @@ pub struct WriteOptions {
     pub row_group_size: usize,
     /// Compression. Parquet takes null, snappy and zstandard; Avro all codecs.
     pub codec: Codec,
-    /// The primary-key column, if the rows have one: Parquet stores an
-    /// integer key with delta encoding instead of a dictionary (keys are
-    /// unique, so a dictionary only costs space and decoding time).
-    pub key_column: Option<&'static str>,
 }
 
 impl Default for WriteOptions {
     fn default() -> Self {
-        Self { row_group_size: 128 * 1024, codec: Codec::Zstd(1), key_column: None }
+        Self { row_group_size: 128 * 1024, codec: Codec::Zstd(1) }
     }
 }
 
@@ -187,7 +183,7 @@ pub fn write(
     batches: impl Iterator<Item = Result<RecordBatch, Error>>,
 ) -> Result<(u64, u64), Error> {
     match format {
-        Format::Parquet => parquet::write(path, schema.arrow.clone(), options, batches),
+        Format::Parquet => parquet::write(path, schema.arrow.clone(), schema.key_column, options, batches),
         Format::Avro => {
             crate::avro::container::write(path, schema.avro, &schema.avro_json, options.codec, &[], batches)
         }
@@ -203,6 +199,10 @@ pub struct Schemas<'a> {
     pub avro: &'a apache_avro::Schema,
     /// The Avro schema's JSON, written into the file's header.
     pub avro_json: String,
+    /// The primary-key column, if the rows have one: Parquet stores an
+    /// integer key with delta encoding instead of a dictionary (keys are
+    /// unique, so a dictionary only costs space and decoding time).
+    pub key_column: Option<&'static str>,
 }
 
 impl Schemas<'static> {
@@ -212,6 +212,7 @@ impl Schemas<'static> {
             arrow: T::arrow_schema(),
             avro: T::avro_schema(),
             avro_json: T::avro_schema_json().to_string(),
+            key_column: None,
         }
     }
 }

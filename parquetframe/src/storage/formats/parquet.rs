@@ -47,6 +47,7 @@ pub const DICTIONARY_PAGE_BYTES: usize = 128 * 1024;
 pub fn write(
     path: &Path,
     schema: SchemaRef,
+    key_column: Option<&str>,
     options: &WriteOptions,
     batches: impl Iterator<Item = Result<RecordBatch, Error>>,
 ) -> Result<(u64, u64), Error> {
@@ -74,7 +75,7 @@ pub fn write(
         // A dictionary page is read whole by any read of its column chunk:
         // past 128 KiB a column falls back to plain pages (zstd still applies).
         .set_dictionary_page_size_limit(DICTIONARY_PAGE_BYTES);
-    if let Some(key) = options.key_column
+    if let Some(key) = key_column
         && let Ok(field) = schema.field_with_name(key)
         && field.data_type().is_integer()
     {
