@@ -156,4 +156,11 @@ pub trait Entity: Record {
     fn count() -> Result<usize> {
         Store::open_default()?.count::<Self>()
     }
+
+    /// A typed query over the live rows on the default store (opened when
+    /// the query runs). Feature `query`.
+    #[cfg(feature = "query")]
+    fn query() -> crate::engine::Query<Self> {
+        crate::engine::Query::new(None)
+    }
 }

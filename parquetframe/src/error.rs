@@ -124,6 +124,10 @@ pub enum Error {
     #[error(transparent)]
     Relation(#[from] RelationError),
 
+    /// A query, a read of untyped data, or a materialisation failed.
+    #[error(transparent)]
+    Query(#[from] QueryError),
+
     /// An error from arrow-rs, with what we were doing when it happened.
     #[error("{context}: {source}")]
     Arrow {
@@ -184,6 +188,55 @@ pub enum StorageError {
     /// Configuration could not be read.
     #[error("configuration: {0}")]
     Config(String),
+}
+
+/// Query errors: each names the file, column or engine at fault.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum QueryError {
+    /// The query engine (polars) refused or failed the query.
+    #[error("{context}: {message}")]
+    Engine {
+        /// What was being done, e.g. "running the query on the lazy engine".
+        context: String,
+        /// polars' message (it names the column or operation).
+        message: String,
+    },
+    /// Materialising would need more memory than the configured hard limit.
+    #[error(
+        "{what}: needs about {} MiB, above the memory limit of {} MiB (engine.memory_limit_mb); \
+         query with the streaming engine (`.engine(Engine::Streaming)` or PARQUETFRAME_ENGINE=streaming), \
+         project fewer columns, or raise the limit",
+        estimated / (1024 * 1024),
+        limit / (1024 * 1024)
+    )]
+    MemoryLimit {
+        /// What was to be materialised (e.g. "load_all of `User`").
+        what: String,
+        /// Estimated bytes.
+        estimated: u64,
+        /// The configured limit in bytes.
+        limit: u64,
+    },
+    /// A path whose format is not recognised, or files of mixed formats.
+    #[error("`{path}`: {message}")]
+    Format {
+        /// The file or directory.
+        path: std::path::PathBuf,
+        /// What was found and what is supported.
+        message: String,
+    },
+    /// An engine cannot run here or cannot run this query.
+    #[error("engine `{engine}` {message}")]
+    Unavailable {
+        /// The engine's name.
+        engine: &'static str,
+        /// Why not.
+        message: String,
+    },
+    /// A join asked for a relation that is not declared, or more than one fits.
+    #[error("{0}")]
+    Relation(String),
 }
 
 /// Relation and foreign-key errors: each names the entities, the column and

@@ -72,6 +72,8 @@ pub mod avro;
 pub mod column;
 pub mod config;
 pub mod convert;
+#[cfg(feature = "query")]
+pub mod engine;
 pub mod entity;
 pub mod error;
 pub mod files;
@@ -80,17 +82,28 @@ pub mod record;
 pub mod registry;
 pub mod storage;
 pub mod types;
+pub mod ux;
 pub mod validate;
 
 pub use column::Col;
+#[cfg(feature = "query")]
+pub use engine::{
+    DataFrameProxy, Engine, EngineHeuristics, EngineRegistry, Explanation, Expr, FileFormat, JoinKind, Query,
+    col, lit, read,
+};
 pub use entity::{Entity, Format};
-pub use error::{Error, RelationError, Result};
+pub use error::{Error, QueryError, RelationError, Result};
 pub use graph::{SchemaGraph, schema_graph};
 pub use record::Record;
 pub use registry::{EntityInfo, ForeignKey, OnDelete, Relation};
 pub use storage::{Store, StoreOptions};
 pub use types::{Column, FieldOptions, Key, ListItem};
 pub use validate::{FkCheck, ValidationReport};
+
+/// The polars crate the query engines use (feature `query`): its
+/// `DataFrame` and `LazyFrame` are what queries return.
+#[cfg(feature = "query")]
+pub use polars;
 
 /// Derives [`Entity`] (and [`Record`]); see the crate documentation.
 pub use parquetframe_derive::Entity;
@@ -137,6 +150,8 @@ pub mod __private {
 /// Everything an application needs: `use parquetframe::prelude::*;`.
 pub mod prelude {
     pub use crate::column::Col;
+    #[cfg(feature = "query")]
+    pub use crate::engine::{DataFrameProxy, Engine, Expr, JoinKind, Query, col, lit};
     pub use crate::entity::{Entity, Format};
     pub use crate::error::{Error, Result};
     pub use crate::record::Record;

@@ -10,6 +10,7 @@
 //! See `docs/avro.md` for the type mapping, the resolution rules and why this
 //! is a direct encoder rather than apache-avro's `Value` path or arrow-avro.
 
+pub mod arrow;
 pub mod binary;
 pub mod codec;
 pub mod container;

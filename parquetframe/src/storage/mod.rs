@@ -196,8 +196,11 @@ impl Store {
     /// Every live row of `T`, in storage order. Files and row groups are read
     /// and converted in parallel.
     pub fn load_all<T: Entity>(&self) -> Result<Vec<T>, Error> {
+        let monitor = crate::ux::memory::MemoryMonitor::configured();
         self.with_snapshot::<T, _>(|paths, m| {
             let opened = scan::Opened::new::<T>(paths, m, false)?;
+            let what = format!("load_all of `{}`", T::ENTITY_NAME);
+            monitor.check(&what, opened.estimated_bytes(std::mem::size_of::<T>()))?;
             // The result is allocated once, at its exact size; row groups are read
             // in waves of one per thread and appended, so beside the result only a
             // few row groups are in memory at any time.

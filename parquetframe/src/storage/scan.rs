@@ -66,6 +66,23 @@ impl Opened {
         Ok(Self { files, units })
     }
 
+    /// Estimated bytes of the live rows as `row_size`-byte structs plus their
+    /// decoded column data (strings, lists), from the files' metadata.
+    pub fn estimated_bytes(&self, row_size: usize) -> u64 {
+        let mut total = 0u64;
+        for (i, (data, _)) in self.files.iter().enumerate() {
+            let (rows, live) = self
+                .units
+                .iter()
+                .filter(|u| u.file == i)
+                .fold((0u64, 0u64), |(r, l), u| (r + u.rows as u64, l + u.live as u64));
+            let decoded = data.decoded_bytes(None);
+            let share = if rows == 0 { 0 } else { decoded.saturating_mul(live) / rows };
+            total = total.saturating_add(share).saturating_add(live.saturating_mul(row_size as u64));
+        }
+        total
+    }
+
     /// The live flags of `unit` (`None`: all live).
     pub fn live(&self, unit: &Unit) -> Result<Option<&[bool]>, Error> {
         let Some((data, mask)) = self.files.get(unit.file) else { return Ok(None) };
@@ -179,5 +196,73 @@ pub(crate) fn scan<T: Entity>(store: &Store, columns: &[&str]) -> Result<Columns
             }
         }
         Ok(out)
+    })
+}
+
+/// One live data file of a snapshot, for engines that read files themselves.
+#[derive(Debug, Clone)]
+pub struct LiveFile {
+    /// The file.
+    pub path: std::path::PathBuf,
+    /// Positions of rows replaced or deleted by newer files, ascending.
+    pub dead: Vec<u64>,
+}
+
+/// The live files of a committed snapshot and what their metadata says of
+/// their size: what the query engines scan and estimate.
+#[derive(Debug, Clone)]
+pub struct LiveSet {
+    /// The manifest version (0: nothing committed, or not in the catalog).
+    pub version: u64,
+    /// Live data files, in commit order.
+    pub files: Vec<LiveFile>,
+    /// Live rows.
+    pub rows: u64,
+    /// Decoded bytes of the live rows per column, in schema order.
+    pub column_bytes: Vec<(String, u64)>,
+}
+
+/// The live files of `T` in `store` (see [`scan`] for the catalog rule).
+pub(crate) fn live_files<T: Entity>(store: &Store) -> Result<LiveSet, Error> {
+    let schema = T::arrow_schema();
+    let names: Vec<&str> = schema.fields().iter().map(|f| f.name().as_str()).collect();
+    let empty = || LiveSet {
+        version: 0,
+        files: Vec::new(),
+        rows: 0,
+        column_bytes: names.iter().map(|n| ((*n).to_owned(), 0)).collect(),
+    };
+    match super::catalog::read(store.root())?.entities.get(T::ENTITY_NAME) {
+        None => return Ok(empty()),
+        Some(entry) if entry.path.trim_end_matches('/') != T::STORAGE_PATH.trim_end_matches('/') => {
+            return Err(StorageError::Catalog(format!(
+                "entity `{}` is stored at `{}` in this store's catalog, but the linked type says `{}`",
+                T::ENTITY_NAME,
+                entry.path,
+                T::STORAGE_PATH
+            ))
+            .into());
+        }
+        Some(_) => {}
+    }
+    store.with_snapshot::<T, _>(|paths, m| {
+        let opened = Opened::new::<T>(paths, m, false)?;
+        let mut set = empty();
+        set.version = m.version;
+        for (i, (data, mask)) in opened.files.iter().enumerate() {
+            let stored: u64 = opened.units.iter().filter(|u| u.file == i).map(|u| u.rows as u64).sum();
+            let dead: Vec<u64> = mask
+                .as_ref()
+                .map(|m| m.iter().enumerate().filter(|(_, l)| !**l).map(|(i, _)| i as u64).collect())
+                .unwrap_or_default();
+            let live = stored - dead.len() as u64;
+            for (name, bytes) in &mut set.column_bytes {
+                let all = data.decoded_bytes(Some(&[name.as_str()]));
+                *bytes += if stored == 0 { 0 } else { all.saturating_mul(live) / stored };
+            }
+            set.rows += live;
+            set.files.push(LiveFile { path: data.path().to_path_buf(), dead });
+        }
+        Ok(set)
     })
 }

@@ -130,6 +130,27 @@ impl DataFile {
         }
     }
 
+    /// Estimated bytes of the decoded (Arrow) data of `columns` (all when
+    /// `None`), from the file's metadata: Parquet's uncompressed column chunk
+    /// sizes; for Avro, which records no such size, the block sizes times a
+    /// typical compression ratio, shared among the fields.
+    pub fn decoded_bytes(&self, columns: Option<&[&str]>) -> u64 {
+        match self {
+            DataFile::Parquet(f) => f.decoded_bytes(columns),
+            DataFile::Avro(f) => {
+                let file = f.file();
+                let stored: u64 = file.blocks().iter().map(|b| b.size as u64).sum();
+                let ratio = if file.codec() == crate::avro::Codec::Null { 1 } else { 3 };
+                let fields = match f.file().schema() {
+                    apache_avro::Schema::Record(r) => r.fields.len().max(1) as u64,
+                    _ => 1,
+                };
+                let share = columns.map_or(fields, |c| (c.len() as u64).min(fields));
+                stored.saturating_mul(ratio).saturating_mul(share) / fields
+            }
+        }
+    }
+
     /// For each row group, whether it may hold `key` in column `column`
     /// (Parquet: by statistics; Avro files have none, so every group may).
     pub fn row_groups_may_contain<K: crate::types::Key>(&self, column: &str, key: &K) -> Vec<bool> {

@@ -189,6 +189,23 @@ impl DataFile {
             .collect()
     }
 
+    /// Uncompressed bytes of the chunks of `columns` (all when `None`), over
+    /// every row group; nested columns count all their leaves.
+    pub fn decoded_bytes(&self, columns: Option<&[&str]>) -> u64 {
+        let meta = self.metadata.metadata();
+        let mut total = 0u64;
+        for rg in meta.row_groups() {
+            for chunk in rg.columns() {
+                let path = chunk.column_path();
+                let top = path.parts().first().map(String::as_str).unwrap_or("");
+                if columns.is_none_or(|c| c.contains(&top)) {
+                    total = total.saturating_add(u64::try_from(chunk.uncompressed_size()).unwrap_or(0));
+                }
+            }
+        }
+        total
+    }
+
     fn builder(&self) -> Result<ParquetRecordBatchReaderBuilder<File>, Error> {
         let file = File::open(&self.path).map_err(io_error("opening", &self.path))?;
         Ok(ParquetRecordBatchReaderBuilder::new_with_metadata(file, self.metadata.clone()))

@@ -1,0 +1,484 @@
+//! Engine-neutral expressions: what queries filter, compute, group and sort
+//! by. A backend lowers them to its own expressions (polars here).
+
+use std::fmt;
+
+use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+
+/// A constant in an expression.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum Literal {
+    /// SQL-style null.
+    Null,
+    /// A boolean.
+    Bool(bool),
+    /// A signed integer.
+    Int(i64),
+    /// An unsigned integer (above `i64::MAX`).
+    UInt(u64),
+    /// A float.
+    Float(f64),
+    /// A string.
+    Str(String),
+    /// A calendar date.
+    Date(NaiveDate),
+    /// A timestamp in microseconds; `utc` for `DateTime<Utc>` columns.
+    Timestamp {
+        /// Microseconds since the epoch.
+        micros: i64,
+        /// Whether the column is UTC-zoned (`DateTime<Utc>`) or naive.
+        utc: bool,
+    },
+}
+
+macro_rules! literal_from {
+    ($($t:ty => $v:ident as $as:ty),* $(,)?) => {$(
+        impl From<$t> for Literal {
+            fn from(v: $t) -> Self {
+                Literal::$v(<$as>::from(v))
+            }
+        }
+    )*};
+}
+
+literal_from!(
+    bool => Bool as bool, i8 => Int as i64, i16 => Int as i64, i32 => Int as i64, i64 => Int as i64,
+    u8 => Int as i64, u16 => Int as i64, u32 => Int as i64, f32 => Float as f64, f64 => Float as f64,
+    String => Str as String, &str => Str as String, NaiveDate => Date as NaiveDate,
+);
+
+impl From<u64> for Literal {
+    fn from(v: u64) -> Self {
+        i64::try_from(v).map_or(Literal::UInt(v), Literal::Int)
+    }
+}
+
+impl From<DateTime<Utc>> for Literal {
+    fn from(v: DateTime<Utc>) -> Self {
+        Literal::Timestamp { micros: v.timestamp_micros(), utc: true }
+    }
+}
+
+impl From<NaiveDateTime> for Literal {
+    fn from(v: NaiveDateTime) -> Self {
+        Literal::Timestamp { micros: v.and_utc().timestamp_micros(), utc: false }
+    }
+}
+
+impl<T: Into<Literal>> From<Option<T>> for Literal {
+    fn from(v: Option<T>) -> Self {
+        v.map_or(Literal::Null, Into::into)
+    }
+}
+
+impl fmt::Display for Literal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Literal::Null => f.write_str("null"),
+            Literal::Bool(v) => write!(f, "{v}"),
+            Literal::Int(v) => write!(f, "{v}"),
+            Literal::UInt(v) => write!(f, "{v}"),
+            Literal::Float(v) => write!(f, "{v}"),
+            Literal::Str(v) => write!(f, "{v:?}"),
+            Literal::Date(v) => write!(f, "{v}"),
+            Literal::Timestamp { micros, utc } => match DateTime::from_timestamp_micros(*micros) {
+                Some(t) if *utc => write!(f, "{}", t.to_rfc3339()),
+                Some(t) => write!(f, "{}", t.naive_utc()),
+                None => write!(f, "{micros}µs"),
+            },
+        }
+    }
+}
+
+/// A binary operator.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum BinaryOp {
+    Eq,
+    NotEq,
+    Gt,
+    GtEq,
+    Lt,
+    LtEq,
+    And,
+    Or,
+    Add,
+    Sub,
+    Mul,
+    Div,
+}
+
+impl BinaryOp {
+    fn symbol(self) -> &'static str {
+        match self {
+            BinaryOp::Eq => "==",
+            BinaryOp::NotEq => "!=",
+            BinaryOp::Gt => ">",
+            BinaryOp::GtEq => ">=",
+            BinaryOp::Lt => "<",
+            BinaryOp::LtEq => "<=",
+            BinaryOp::And => "AND",
+            BinaryOp::Or => "OR",
+            BinaryOp::Add => "+",
+            BinaryOp::Sub => "-",
+            BinaryOp::Mul => "*",
+            BinaryOp::Div => "/",
+        }
+    }
+}
+
+/// A string predicate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum StrOp {
+    StartsWith,
+    EndsWith,
+    Contains,
+}
+
+/// An aggregate function.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum AggOp {
+    Sum,
+    Mean,
+    Min,
+    Max,
+    Count,
+    NUnique,
+    First,
+    Last,
+}
+
+impl AggOp {
+    fn name(self) -> &'static str {
+        match self {
+            AggOp::Sum => "sum",
+            AggOp::Mean => "mean",
+            AggOp::Min => "min",
+            AggOp::Max => "max",
+            AggOp::Count => "count",
+            AggOp::NUnique => "n_unique",
+            AggOp::First => "first",
+            AggOp::Last => "last",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Node {
+    /// A column; `entity` qualifies it in joined queries.
+    Column {
+        entity: Option<&'static str>,
+        name: String,
+    },
+    Literal(Literal),
+    Binary {
+        op: BinaryOp,
+        left: Box<Node>,
+        right: Box<Node>,
+    },
+    Not(Box<Node>),
+    IsNull {
+        expr: Box<Node>,
+        negated: bool,
+    },
+    IsIn {
+        expr: Box<Node>,
+        values: Vec<Literal>,
+    },
+    Str {
+        op: StrOp,
+        expr: Box<Node>,
+        pattern: String,
+    },
+    Agg {
+        op: AggOp,
+        expr: Box<Node>,
+    },
+    /// The number of rows (of the group).
+    Len,
+    Alias {
+        expr: Box<Node>,
+        name: String,
+    },
+}
+
+/// An expression over the columns of a query: built with [`col`] and [`lit`]
+/// (untyped), or from typed column handles (`User::AGE.gt(30)`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Expr(pub(crate) Node);
+
+/// The column named `name`.
+pub fn col(name: impl Into<String>) -> Expr {
+    Expr(Node::Column { entity: None, name: name.into() })
+}
+
+/// A constant.
+pub fn lit(value: impl Into<Literal>) -> Expr {
+    Expr(Node::Literal(value.into()))
+}
+
+/// The number of rows (per group in an aggregation), named `len`.
+pub fn len() -> Expr {
+    Expr(Node::Len)
+}
+
+impl Expr {
+    pub(crate) fn qualified(entity: &'static str, name: &str) -> Expr {
+        Expr(Node::Column { entity: Some(entity), name: name.to_owned() })
+    }
+
+    fn binary(self, op: BinaryOp, other: impl Into<Expr>) -> Expr {
+        Expr(Node::Binary { op, left: Box::new(self.0), right: Box::new(other.into().0) })
+    }
+
+    /// `self == other`.
+    pub fn eq(self, other: impl Into<Expr>) -> Expr {
+        self.binary(BinaryOp::Eq, other)
+    }
+    /// `self != other`.
+    pub fn ne(self, other: impl Into<Expr>) -> Expr {
+        self.binary(BinaryOp::NotEq, other)
+    }
+    /// `self > other`.
+    pub fn gt(self, other: impl Into<Expr>) -> Expr {
+        self.binary(BinaryOp::Gt, other)
+    }
+    /// `self >= other`.
+    pub fn ge(self, other: impl Into<Expr>) -> Expr {
+        self.binary(BinaryOp::GtEq, other)
+    }
+    /// `self < other`.
+    pub fn lt(self, other: impl Into<Expr>) -> Expr {
+        self.binary(BinaryOp::Lt, other)
+    }
+    /// `self <= other`.
+    pub fn le(self, other: impl Into<Expr>) -> Expr {
+        self.binary(BinaryOp::LtEq, other)
+    }
+    /// Both hold.
+    pub fn and(self, other: impl Into<Expr>) -> Expr {
+        self.binary(BinaryOp::And, other)
+    }
+    /// Either holds.
+    pub fn or(self, other: impl Into<Expr>) -> Expr {
+        self.binary(BinaryOp::Or, other)
+    }
+    /// Negation.
+    #[allow(clippy::should_implement_trait)]
+    pub fn not(self) -> Expr {
+        Expr(Node::Not(Box::new(self.0)))
+    }
+    /// The value is null.
+    pub fn is_null(self) -> Expr {
+        Expr(Node::IsNull { expr: Box::new(self.0), negated: false })
+    }
+    /// The value is not null.
+    pub fn is_not_null(self) -> Expr {
+        Expr(Node::IsNull { expr: Box::new(self.0), negated: true })
+    }
+    /// The value is one of `values`.
+    pub fn is_in<V: Into<Literal>>(self, values: impl IntoIterator<Item = V>) -> Expr {
+        Expr(Node::IsIn { expr: Box::new(self.0), values: values.into_iter().map(Into::into).collect() })
+    }
+    fn string(self, op: StrOp, pattern: impl Into<String>) -> Expr {
+        Expr(Node::Str { op, expr: Box::new(self.0), pattern: pattern.into() })
+    }
+    /// The string starts with `prefix`.
+    pub fn starts_with(self, prefix: impl Into<String>) -> Expr {
+        self.string(StrOp::StartsWith, prefix)
+    }
+    /// The string ends with `suffix`.
+    pub fn ends_with(self, suffix: impl Into<String>) -> Expr {
+        self.string(StrOp::EndsWith, suffix)
+    }
+    /// The string contains `needle` (literally, not a pattern).
+    pub fn contains(self, needle: impl Into<String>) -> Expr {
+        self.string(StrOp::Contains, needle)
+    }
+    fn agg(self, op: AggOp) -> Expr {
+        Expr(Node::Agg { op, expr: Box::new(self.0) })
+    }
+    /// Sum (aggregation).
+    pub fn sum(self) -> Expr {
+        self.agg(AggOp::Sum)
+    }
+    /// Mean (aggregation).
+    pub fn mean(self) -> Expr {
+        self.agg(AggOp::Mean)
+    }
+    /// Minimum (aggregation).
+    pub fn min(self) -> Expr {
+        self.agg(AggOp::Min)
+    }
+    /// Maximum (aggregation).
+    pub fn max(self) -> Expr {
+        self.agg(AggOp::Max)
+    }
+    /// Non-null values (aggregation).
+    pub fn count(self) -> Expr {
+        self.agg(AggOp::Count)
+    }
+    /// Distinct values (aggregation).
+    pub fn n_unique(self) -> Expr {
+        self.agg(AggOp::NUnique)
+    }
+    /// First value (aggregation).
+    pub fn first(self) -> Expr {
+        self.agg(AggOp::First)
+    }
+    /// Last value (aggregation).
+    pub fn last(self) -> Expr {
+        self.agg(AggOp::Last)
+    }
+    /// Names the result column.
+    pub fn alias(self, name: impl Into<String>) -> Expr {
+        Expr(Node::Alias { expr: Box::new(self.0), name: name.into() })
+    }
+
+    /// The columns the expression reads, with their entity when qualified.
+    pub(crate) fn columns(&self, out: &mut Vec<(Option<&'static str>, String)>) {
+        self.0.columns(out);
+    }
+}
+
+impl Node {
+    fn columns(&self, out: &mut Vec<(Option<&'static str>, String)>) {
+        match self {
+            Node::Column { entity, name } => out.push((*entity, name.clone())),
+            Node::Literal(_) | Node::Len => {}
+            Node::Binary { left, right, .. } => {
+                left.columns(out);
+                right.columns(out);
+            }
+            Node::Not(e)
+            | Node::IsNull { expr: e, .. }
+            | Node::IsIn { expr: e, .. }
+            | Node::Str { expr: e, .. }
+            | Node::Agg { expr: e, .. }
+            | Node::Alias { expr: e, .. } => e.columns(out),
+        }
+    }
+}
+
+macro_rules! expr_from_literal {
+    ($($t:ty),*) => {$(
+        impl From<$t> for Expr {
+            fn from(v: $t) -> Self {
+                lit(v)
+            }
+        }
+    )*};
+}
+
+expr_from_literal!(
+    Literal,
+    bool,
+    i8,
+    i16,
+    i32,
+    i64,
+    u8,
+    u16,
+    u32,
+    u64,
+    f32,
+    f64,
+    String,
+    &str,
+    NaiveDate,
+    NaiveDateTime,
+    DateTime<Utc>
+);
+
+impl<T: Into<Literal>> From<Option<T>> for Expr {
+    fn from(v: Option<T>) -> Self {
+        lit(v)
+    }
+}
+
+macro_rules! arithmetic {
+    ($($trait:ident $method:ident $op:ident),*) => {$(
+        impl<R: Into<Expr>> std::ops::$trait<R> for Expr {
+            type Output = Expr;
+            fn $method(self, rhs: R) -> Expr {
+                self.binary(BinaryOp::$op, rhs)
+            }
+        }
+    )*};
+}
+
+arithmetic!(Add add Add, Sub sub Sub, Mul mul Mul, Div div Div);
+
+impl fmt::Display for Expr {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl fmt::Display for Node {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Node::Column { entity: Some(e), name } => write!(f, "{e}.{name}"),
+            Node::Column { entity: None, name } => f.write_str(name),
+            Node::Literal(v) => write!(f, "{v}"),
+            Node::Binary { op, left, right } => write!(f, "({left} {} {right})", op.symbol()),
+            Node::Not(e) => write!(f, "NOT {e}"),
+            Node::IsNull { expr, negated: false } => write!(f, "{expr} IS NULL"),
+            Node::IsNull { expr, negated: true } => write!(f, "{expr} IS NOT NULL"),
+            Node::IsIn { expr, values } => {
+                let values: Vec<String> = values.iter().map(ToString::to_string).collect();
+                write!(f, "{expr} IN ({})", values.join(", "))
+            }
+            Node::Str { op, expr, pattern } => {
+                let name = match op {
+                    StrOp::StartsWith => "starts_with",
+                    StrOp::EndsWith => "ends_with",
+                    StrOp::Contains => "contains",
+                };
+                write!(f, "{name}({expr}, {pattern:?})")
+            }
+            Node::Agg { op, expr } => write!(f, "{}({expr})", op.name()),
+            Node::Len => f.write_str("len()"),
+            Node::Alias { expr, name } => write!(f, "{expr} AS {name}"),
+        }
+    }
+}
+
+/// A sort key: an expression and its direction.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SortKey {
+    pub(crate) expr: Expr,
+    pub(crate) descending: bool,
+    pub(crate) nulls_last: bool,
+}
+
+impl SortKey {
+    /// Nulls after every value (default: nulls first ascending, last descending).
+    pub fn nulls_last(mut self, yes: bool) -> Self {
+        self.nulls_last = yes;
+        self
+    }
+}
+
+impl Expr {
+    /// Ascending sort key.
+    pub fn asc(self) -> SortKey {
+        SortKey { expr: self, descending: false, nulls_last: false }
+    }
+    /// Descending sort key.
+    pub fn desc(self) -> SortKey {
+        SortKey { expr: self, descending: true, nulls_last: true }
+    }
+}
+
+impl From<Expr> for SortKey {
+    fn from(expr: Expr) -> Self {
+        expr.asc()
+    }
+}
+
+impl fmt::Display for SortKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {}", self.expr, if self.descending { "DESC" } else { "ASC" })
+    }
+}

@@ -1,0 +1,193 @@
+//! Queries and engines (feature `query`).
+//!
+//! One engine-neutral [`plan`](Plan) (a source and operations over [`Expr`]s)
+//! runs on one of three backends, all polars:
+//!
+//! | engine | how | for |
+//! |---|---|---|
+//! | [`Engine::Memory`] | eager `DataFrame`, cached per committed snapshot | small data, repeated queries |
+//! | [`Engine::Lazy`] | `LazyFrame` over the files: projection and predicate pushdown, row-group pruning | data that fits after pruning |
+//! | [`Engine::Streaming`] | the polars streaming engine | larger than memory |
+//!
+//! [`EngineHeuristics`] picks one per query from file metadata and the memory
+//! available, unless the query (`.engine(..)`), `PARQUETFRAME_ENGINE` or the
+//! configuration says; `explain()` tells which and why. Typed queries start
+//! from an entity (`User::query()`, `store.query::<User>()`), untyped ones
+//! from files ([`read`]). See `docs/queries.md`.
+
+mod bridge;
+mod cache;
+mod explain;
+mod expr;
+mod files;
+mod heuristics;
+mod plan;
+mod proxy;
+mod query;
+mod registry;
+mod source;
+mod typed;
+mod write;
+
+use std::fmt;
+
+use polars::prelude::{DataFrame, LazyFrame};
+
+pub use bridge::{to_batch as frame_to_batch, to_frame as batches_to_frame};
+pub use cache::clear as clear_cache;
+pub use explain::Explanation;
+pub use expr::{Expr, Literal, SortKey, col, len, lit};
+pub use files::FileFormat;
+pub use heuristics::{Choice, EngineHeuristics, Figures};
+pub use plan::JoinKind;
+pub use proxy::{DataFrameProxy, GroupBy};
+pub use query::{Joined, Query};
+pub use registry::{Capabilities, EngineInfo, EngineRegistry};
+pub use typed::{Here, Left, NumericColumn, Right, Scope, TextColumn, TypedExpr, TypedSort, ValueOf};
+
+use crate::config::{EngineConfig, EngineSetting};
+use crate::error::{Error, QueryError};
+use crate::ux::memory::MemoryMonitor;
+use plan::Plan;
+
+/// A query engine.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Engine {
+    /// Eager polars `DataFrame`s, cached per committed snapshot.
+    Memory,
+    /// polars `LazyFrame`s over the files, with pushdown.
+    Lazy,
+    /// The polars streaming engine: bounded memory.
+    Streaming,
+}
+
+impl Engine {
+    /// The engine a configuration value names (`None` for `auto`).
+    pub fn from_setting(setting: EngineSetting) -> Option<Engine> {
+        match setting {
+            EngineSetting::Auto => None,
+            EngineSetting::Memory => Some(Engine::Memory),
+            EngineSetting::Lazy => Some(Engine::Lazy),
+            EngineSetting::Streaming => Some(Engine::Streaming),
+        }
+    }
+
+    /// Every engine of this build.
+    pub const ALL: [Engine; 3] = [Engine::Memory, Engine::Lazy, Engine::Streaming];
+}
+
+impl fmt::Display for Engine {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Engine::Memory => "memory",
+            Engine::Lazy => "lazy",
+            Engine::Streaming => "streaming",
+        })
+    }
+}
+
+impl std::str::FromStr for Engine {
+    type Err = Error;
+
+    fn from_str(s: &str) -> Result<Self, Error> {
+        let setting: EngineSetting =
+            s.parse().map_err(|m: String| QueryError::Unavailable { engine: "?", message: m })?;
+        Engine::from_setting(setting).ok_or_else(|| {
+            QueryError::Unavailable { engine: "auto", message: "is a choice, not an engine".into() }.into()
+        })
+    }
+}
+
+/// Opens a file or a directory of files (Parquet, Avro, CSV, NDJSON, Arrow
+/// IPC; the format from the extension, else the first bytes) as a
+/// [`DataFrameProxy`]. Nothing is read but metadata until it runs.
+///
+/// ```no_run
+/// use parquetframe::{col, read};
+///
+/// let adults = read("data/users/")?
+///     .filter(col("age").ge(18))
+///     .select([col("name"), col("age")])
+///     .collect()?;
+/// # Ok::<(), parquetframe::Error>(())
+/// ```
+pub fn read(path: impl AsRef<std::path::Path>) -> Result<DataFrameProxy, Error> {
+    let files = files::open(path.as_ref())?;
+    Ok(DataFrameProxy::from_plan(Plan::new(source::Source::Files(files))))
+}
+
+/// The configuration a run uses.
+pub(crate) struct Settings {
+    pub heuristics: EngineHeuristics,
+    pub monitor: MemoryMonitor,
+    pub cache_bytes: u64,
+}
+
+impl Settings {
+    fn load() -> Result<Self, Error> {
+        let config: EngineConfig = crate::config::load()?.engine;
+        Ok(Self {
+            monitor: MemoryMonitor::from_config(&config),
+            cache_bytes: config.cache_mb.saturating_mul(1 << 20),
+            heuristics: EngineHeuristics::new(config),
+        })
+    }
+}
+
+pub(crate) fn polars_error(context: &str, e: impl fmt::Display) -> Error {
+    QueryError::Engine { context: context.to_owned(), message: e.to_string() }.into()
+}
+
+/// Chooses the engine of `plan` and builds its polars plan.
+fn prepare(plan: &Plan, requested: Option<Engine>) -> Result<(Choice, LazyFrame, Vec<String>), Error> {
+    let settings = Settings::load()?;
+    let resolved = plan.resolve()?;
+    let choice = settings.heuristics.choose(&resolved, requested);
+    tracing::debug!(
+        target: "parquetframe::engine",
+        engine = %choice.engine,
+        estimated_bytes = choice.figures.estimated_bytes,
+        reasons = ?choice.reasons,
+        "engine chosen"
+    );
+    let mut inputs = vec![resolved.input.label.clone()];
+    inputs.extend(resolved.joins.iter().map(|j| j.input.label.clone()));
+    let lf = resolved.lazy(choice.engine, &settings)?;
+    Ok((choice, lf, inputs))
+}
+
+/// Runs `plan`.
+pub(crate) fn execute(plan: &Plan, requested: Option<Engine>) -> Result<DataFrame, Error> {
+    let (choice, lf, _) = prepare(plan, requested)?;
+    collect(lf, choice.engine)
+}
+
+/// The polars plan of `plan` on its engine, uncollected.
+pub(crate) fn lazy(plan: &Plan, requested: Option<Engine>) -> Result<LazyFrame, Error> {
+    prepare(plan, requested).map(|(_, lf, _)| lf)
+}
+
+/// What running `plan` would do.
+pub(crate) fn explain(plan: &Plan, requested: Option<Engine>) -> Result<Explanation, Error> {
+    let (choice, lf, inputs) = prepare(plan, requested)?;
+    let polars_plan = lf.describe_optimized_plan().map_err(|e| polars_error("explaining the query", e))?;
+    Ok(Explanation {
+        choice,
+        inputs,
+        operations: plan.ops.iter().map(ToString::to_string).collect(),
+        columns: plan.needed_columns(),
+        polars_plan,
+    })
+}
+
+fn collect(lf: LazyFrame, engine: Engine) -> Result<DataFrame, Error> {
+    let context = || format!("running the query on the {engine} engine");
+    match engine {
+        Engine::Streaming => lf
+            .collect_with_engine(polars::prelude::Engine::Streaming)
+            .map(|r| r.unwrap_single())
+            .map_err(|e| polars_error(&context(), e)),
+        Engine::Memory | Engine::Lazy => lf.collect().map_err(|e| polars_error(&context(), e)),
+    }
+}

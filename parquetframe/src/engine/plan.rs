@@ -1,0 +1,395 @@
+//! The logical plan: a source and a list of operations, independent of the
+//! engine. Each backend lowers the same plan; the heuristics read it to see
+//! which columns it needs and how costly it is.
+
+use std::collections::HashMap;
+use std::fmt;
+
+use polars::prelude::{self as pl, JoinArgs, JoinType, LazyFrame, NamedFrom, SortMultipleOptions};
+
+use super::expr::{AggOp, BinaryOp, Expr, Literal, Node, SortKey, StrOp};
+use super::source::{Input, Source};
+use super::{Engine, Settings, polars_error};
+use crate::error::Error;
+
+/// How rows of two inputs are matched.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum JoinKind {
+    /// Rows with a match on both sides.
+    Inner,
+    /// Every left row, with the right columns null when nothing matches.
+    Left,
+    /// Every row of both sides.
+    Full,
+    /// Left rows that have a match (left columns only).
+    Semi,
+    /// Left rows that have no match (left columns only).
+    Anti,
+}
+
+#[derive(Clone)]
+pub(crate) struct Join {
+    pub right: Plan,
+    pub left_on: Vec<String>,
+    pub right_on: Vec<String>,
+    pub kind: JoinKind,
+    /// Entities of a typed join: right columns named like a left column are
+    /// renamed `Entity.column`, so both stay addressable.
+    pub entities: Option<(&'static str, &'static str)>,
+}
+
+#[derive(Clone)]
+pub(crate) enum Op {
+    Filter(Expr),
+    Select(Vec<Expr>),
+    WithColumns(Vec<Expr>),
+    GroupBy { keys: Vec<Expr>, aggs: Vec<Expr> },
+    Sort(Vec<SortKey>),
+    Slice { offset: u64, len: Option<u64> },
+    Join(Box<Join>),
+}
+
+/// A source and the operations on it.
+#[derive(Clone)]
+pub(crate) struct Plan {
+    pub source: Source,
+    pub ops: Vec<Op>,
+}
+
+/// A plan whose sources are resolved: what the heuristics measure and the
+/// engines run.
+pub(crate) struct Resolved<'p> {
+    pub plan: &'p Plan,
+    pub input: Input,
+    pub joins: Vec<Resolved<'p>>,
+}
+
+impl Plan {
+    pub fn new(source: Source) -> Self {
+        Self { source, ops: Vec::new() }
+    }
+
+    pub fn push(mut self, op: Op) -> Self {
+        self.ops.push(op);
+        self
+    }
+
+    pub fn resolve(&self) -> Result<Resolved<'_>, Error> {
+        let input = self.source.resolve()?;
+        let joins = self
+            .ops
+            .iter()
+            .filter_map(|op| match op {
+                Op::Join(j) => Some(j.right.resolve()),
+                _ => None,
+            })
+            .collect::<Result<Vec<_>, Error>>()?;
+        Ok(Resolved { plan: self, input, joins })
+    }
+
+    /// The source columns the plan reads, when it projects (`None`: all).
+    /// Columns are collected up to the first projection (select, group-by);
+    /// without one every column reaches the result.
+    pub fn needed_columns(&self) -> Option<Vec<String>> {
+        let mut refs = Vec::new();
+        let mut projects = false;
+        for op in &self.ops {
+            match op {
+                Op::Filter(e) => e.columns(&mut refs),
+                Op::WithColumns(es) => es.iter().for_each(|e| e.columns(&mut refs)),
+                Op::Sort(keys) => keys.iter().for_each(|k| k.expr.columns(&mut refs)),
+                Op::Slice { .. } => {}
+                Op::Select(es) => {
+                    es.iter().for_each(|e| e.columns(&mut refs));
+                    projects = true;
+                }
+                Op::GroupBy { keys, aggs } => {
+                    keys.iter().chain(aggs).for_each(|e| e.columns(&mut refs));
+                    projects = true;
+                }
+                // Join keys; the columns of the joined side are counted there.
+                Op::Join(j) => refs.extend(j.left_on.iter().map(|c| (None, c.clone()))),
+            }
+            if projects {
+                break;
+            }
+        }
+        if !projects {
+            return None;
+        }
+        let mut names: Vec<String> = refs.into_iter().map(|(_, n)| n).collect();
+        names.sort();
+        names.dedup();
+        Some(names)
+    }
+
+    /// Joins and group-bys: each multiplies the working memory estimate.
+    pub fn complexity(&self) -> (usize, usize) {
+        let mut joins = 0;
+        let mut groups = 0;
+        for op in &self.ops {
+            match op {
+                Op::Join(j) => {
+                    joins += 1;
+                    let (a, b) = j.right.complexity();
+                    joins += a;
+                    groups += b;
+                }
+                Op::GroupBy { .. } => groups += 1,
+                _ => {}
+            }
+        }
+        (joins, groups)
+    }
+}
+
+impl Resolved<'_> {
+    /// The polars plan for `engine`.
+    pub fn lazy(&self, engine: Engine, settings: &Settings) -> Result<LazyFrame, Error> {
+        let needed = self.plan.needed_columns();
+        let mut lf = self.input.lazy(engine, needed.as_deref(), settings)?;
+        let mut names = Names::default();
+        let mut joins = self.joins.iter();
+        for op in &self.plan.ops {
+            lf = match op {
+                Op::Filter(e) => lf.filter(lower(e, &names)?),
+                Op::Select(es) => lf.select(lower_all(es, &names)?),
+                Op::WithColumns(es) => lf.with_columns(lower_all(es, &names)?),
+                Op::GroupBy { keys, aggs } => {
+                    lf.group_by(lower_all(keys, &names)?).agg(lower_all(aggs, &names)?)
+                }
+                Op::Sort(keys) => {
+                    let exprs = keys.iter().map(|k| lower(&k.expr, &names)).collect::<Result<Vec<_>, _>>()?;
+                    let options = SortMultipleOptions::default()
+                        .with_order_descending_multi(keys.iter().map(|k| k.descending))
+                        .with_nulls_last_multi(keys.iter().map(|k| k.nulls_last))
+                        .with_maintain_order(true);
+                    lf.sort_by_exprs(exprs, options)
+                }
+                Op::Slice { offset, len } => lf.slice(
+                    i64::try_from(*offset).unwrap_or(i64::MAX),
+                    len.map_or(pl::IdxSize::MAX, |l| pl::IdxSize::try_from(l).unwrap_or(pl::IdxSize::MAX)),
+                ),
+                Op::Join(j) => {
+                    let Some(right) = joins.next() else {
+                        return Err(polars_error("planning a join", "the joined input was not resolved"));
+                    };
+                    let mut rlf = right.lazy(engine, settings)?;
+                    if let Some((left_entity, right_entity)) = j.entities {
+                        let left_schema = lf.collect_schema().map_err(|e| polars_error("joining", e))?;
+                        let right_schema = rlf.collect_schema().map_err(|e| polars_error("joining", e))?;
+                        let mut old = Vec::new();
+                        let mut new = Vec::new();
+                        for name in right_schema.iter_names() {
+                            let name = name.to_string();
+                            let key = j.right_on.iter().position(|r| *r == name);
+                            if let Some(k) = key {
+                                // The right key is merged into the left key.
+                                names.map.insert((right_entity, name), j.left_on[k].clone());
+                            } else if left_schema.contains(&name) {
+                                let renamed = format!("{right_entity}.{name}");
+                                names.map.insert((right_entity, name.clone()), renamed.clone());
+                                old.push(name);
+                                new.push(renamed);
+                            }
+                        }
+                        for name in left_schema.iter_names() {
+                            names
+                                .map
+                                .entry((left_entity, name.to_string()))
+                                .or_insert_with(|| name.to_string());
+                        }
+                        if !old.is_empty() {
+                            rlf = rlf.rename(old, new, true);
+                        }
+                    }
+                    let how = match j.kind {
+                        JoinKind::Inner => JoinType::Inner,
+                        JoinKind::Left => JoinType::Left,
+                        JoinKind::Full => JoinType::Full,
+                        JoinKind::Semi => JoinType::Semi,
+                        JoinKind::Anti => JoinType::Anti,
+                    };
+                    let left_on: Vec<pl::Expr> = j.left_on.iter().map(|c| pl::col(c.as_str())).collect();
+                    let right_on: Vec<pl::Expr> = j.right_on.iter().map(|c| pl::col(c.as_str())).collect();
+                    let mut args = JoinArgs::new(how);
+                    if j.kind == JoinKind::Full {
+                        args = args.with_coalesce(pl::JoinCoalesce::CoalesceColumns);
+                    }
+                    lf.join(rlf, left_on, right_on, args)
+                }
+            };
+        }
+        Ok(lf)
+    }
+}
+
+/// Output names of qualified columns (`Entity.column` after a join).
+#[derive(Default)]
+pub(crate) struct Names {
+    map: HashMap<(&'static str, String), String>,
+}
+
+impl Names {
+    fn resolve(&self, entity: Option<&'static str>, name: &str) -> String {
+        entity.and_then(|e| self.map.get(&(e, name.to_owned()))).cloned().unwrap_or_else(|| name.to_owned())
+    }
+}
+
+fn lower_all(es: &[Expr], names: &Names) -> Result<Vec<pl::Expr>, Error> {
+    es.iter().map(|e| lower(e, names)).collect()
+}
+
+/// An expression as a polars expression.
+pub(crate) fn lower(e: &Expr, names: &Names) -> Result<pl::Expr, Error> {
+    lower_node(&e.0, names)
+}
+
+fn lower_node(n: &Node, names: &Names) -> Result<pl::Expr, Error> {
+    Ok(match n {
+        Node::Column { entity, name } => pl::col(names.resolve(*entity, name).as_str()),
+        Node::Literal(l) => literal(l),
+        Node::Binary { op, left, right } => {
+            let (l, r) = (lower_node(left, names)?, lower_node(right, names)?);
+            match op {
+                BinaryOp::Eq => l.eq(r),
+                BinaryOp::NotEq => l.neq(r),
+                BinaryOp::Gt => l.gt(r),
+                BinaryOp::GtEq => l.gt_eq(r),
+                BinaryOp::Lt => l.lt(r),
+                BinaryOp::LtEq => l.lt_eq(r),
+                BinaryOp::And => l.and(r),
+                BinaryOp::Or => l.or(r),
+                BinaryOp::Add => l + r,
+                BinaryOp::Sub => l - r,
+                BinaryOp::Mul => l * r,
+                BinaryOp::Div => l / r,
+            }
+        }
+        Node::Not(e) => lower_node(e, names)?.not(),
+        Node::IsNull { expr, negated: false } => lower_node(expr, names)?.is_null(),
+        Node::IsNull { expr, negated: true } => lower_node(expr, names)?.is_not_null(),
+        Node::IsIn { expr, values } => {
+            lower_node(expr, names)?.is_in(pl::lit(series(values)?).implode(false), false)
+        }
+        Node::Str { op, expr, pattern } => {
+            let e = lower_node(expr, names)?.str();
+            let p = pl::lit(pattern.as_str());
+            match op {
+                StrOp::StartsWith => e.starts_with(p),
+                StrOp::EndsWith => e.ends_with(p),
+                StrOp::Contains => e.contains_literal(p),
+            }
+        }
+        Node::Agg { op, expr } => {
+            let e = lower_node(expr, names)?;
+            match op {
+                AggOp::Sum => e.sum(),
+                AggOp::Mean => e.mean(),
+                AggOp::Min => e.min(),
+                AggOp::Max => e.max(),
+                AggOp::Count => e.count(),
+                AggOp::NUnique => e.n_unique(),
+                AggOp::First => e.first(),
+                AggOp::Last => e.last(),
+            }
+        }
+        Node::Len => pl::len(),
+        Node::Alias { expr, name } => lower_node(expr, names)?.alias(name.as_str()),
+    })
+}
+
+fn timestamp_type(utc: bool) -> pl::DataType {
+    pl::DataType::Datetime(pl::TimeUnit::Microseconds, utc.then_some(pl::TimeZone::UTC))
+}
+
+fn literal(l: &Literal) -> pl::Expr {
+    match l {
+        Literal::Null => pl::lit(pl::Null {}),
+        Literal::Bool(v) => pl::lit(*v),
+        Literal::Int(v) => pl::lit(*v),
+        Literal::UInt(v) => pl::lit(*v),
+        Literal::Float(v) => pl::lit(*v),
+        Literal::Str(v) => pl::lit(v.as_str()),
+        Literal::Date(d) => pl::lit(*d),
+        Literal::Timestamp { micros, utc } => pl::lit(*micros).cast(timestamp_type(*utc)),
+    }
+}
+
+/// The values of an `is_in` as one series.
+fn series(values: &[Literal]) -> Result<pl::Series, Error> {
+    let name = pl::PlSmallStr::from_static("values");
+    let first = values.iter().find(|v| **v != Literal::Null);
+    let mismatch = |what: &str| polars_error("building an is_in list", format!("mixed value types: {what}"));
+    macro_rules! collect {
+        ($variant:ident, $t:ty) => {
+            values
+                .iter()
+                .map(|v| match v {
+                    Literal::Null => Ok(None),
+                    Literal::$variant(x) => Ok(Some(x.clone() as $t)),
+                    other => Err(mismatch(&other.to_string())),
+                })
+                .collect::<Result<Vec<Option<$t>>, Error>>()?
+        };
+    }
+    Ok(match first {
+        None => pl::Series::new_null(name, values.len()),
+        Some(Literal::Bool(_)) => pl::Series::new(name, collect!(Bool, bool)),
+        Some(Literal::Int(_)) => pl::Series::new(name, collect!(Int, i64)),
+        Some(Literal::UInt(_)) => pl::Series::new(name, collect!(UInt, u64)),
+        Some(Literal::Float(_)) => pl::Series::new(name, collect!(Float, f64)),
+        Some(Literal::Str(_)) => pl::Series::new(name, collect!(Str, String)),
+        Some(Literal::Date(_)) => {
+            let days = values
+                .iter()
+                .map(|v| match v {
+                    Literal::Null => Ok(None),
+                    Literal::Date(d) => Ok(Some(
+                        i32::try_from((*d - chrono::NaiveDate::default()).num_days()).unwrap_or(i32::MAX),
+                    )),
+                    other => Err(mismatch(&other.to_string())),
+                })
+                .collect::<Result<Vec<Option<i32>>, Error>>()?;
+            pl::Series::new(name, days)
+                .cast(&pl::DataType::Date)
+                .map_err(|e| polars_error("building an is_in list", e))?
+        }
+        Some(Literal::Timestamp { utc, .. }) => {
+            let utc = *utc;
+            let micros = values
+                .iter()
+                .map(|v| match v {
+                    Literal::Null => Ok(None),
+                    Literal::Timestamp { micros, .. } => Ok(Some(*micros)),
+                    other => Err(mismatch(&other.to_string())),
+                })
+                .collect::<Result<Vec<Option<i64>>, Error>>()?;
+            pl::Series::new(name, micros)
+                .cast(&timestamp_type(utc))
+                .map_err(|e| polars_error("building an is_in list", e))?
+        }
+        Some(Literal::Null) => pl::Series::new_null(name, values.len()),
+    })
+}
+
+impl fmt::Display for Op {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let list = |es: &[Expr]| es.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ");
+        match self {
+            Op::Filter(e) => write!(f, "filter {e}"),
+            Op::Select(es) => write!(f, "select {}", list(es)),
+            Op::WithColumns(es) => write!(f, "with_columns {}", list(es)),
+            Op::GroupBy { keys, aggs } => write!(f, "group_by {} agg {}", list(keys), list(aggs)),
+            Op::Sort(keys) => {
+                write!(f, "sort {}", keys.iter().map(ToString::to_string).collect::<Vec<_>>().join(", "))
+            }
+            Op::Slice { offset, len: Some(l) } => write!(f, "slice offset {offset} limit {l}"),
+            Op::Slice { offset, len: None } => write!(f, "slice offset {offset}"),
+            Op::Join(j) => {
+                write!(f, "{:?} join on {} = {}", j.kind, j.left_on.join(", "), j.right_on.join(", "))
+            }
+        }
+    }
+}

@@ -1,0 +1,3 @@
+//! What the user sees besides results: warnings of the memory monitor.
+
+pub mod memory;

@@ -1,0 +1,258 @@
+//! Typed queries over entities (Parquet and Avro), on every engine: filters,
+//! sorting, paging, counts, aggregates and a join along a relation, checked
+//! against the same computation over `load_all()`.
+
+use chrono::{DateTime, TimeZone, Utc};
+use parquetframe::engine::{Engine, EngineRegistry};
+use parquetframe::polars::prelude::{DataFrame, SortMultipleOptions};
+use parquetframe::prelude::*;
+
+#[derive(Entity, Debug, Clone, PartialEq)]
+#[entity(storage_path = "users/", primary_key = "user_id")]
+pub struct User {
+    pub user_id: i64,
+    pub name: String,
+    pub email: Option<String>,
+    pub age: i32,
+    pub signup: DateTime<Utc>,
+}
+
+#[derive(Entity, Debug, Clone, PartialEq)]
+#[entity(storage_path = "orders/", primary_key = "order_id", format = "avro")]
+pub struct Order {
+    pub order_id: i64,
+    #[relation(User, inverse = "orders")]
+    pub user_id: i64,
+    pub amount: f64,
+}
+
+const NAMES: [&str; 6] = ["Ada", "Alan", "Barbara", "Grace", "Anita", "Edsger"];
+
+fn user(i: i64) -> User {
+    User {
+        user_id: i,
+        name: format!("{} {i}", NAMES[(i % 6) as usize]),
+        email: (i % 3 != 0).then(|| format!("u{i}@example.org")),
+        age: 18 + (i * 7 % 50) as i32,
+        signup: Utc.timestamp_opt(1_600_000_000 + i * 86_400, 0).unwrap(),
+    }
+}
+
+/// A store whose users span three files, with upserts and deletes, and
+/// orders in Avro.
+fn store() -> (tempfile::TempDir, Store) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    store.save_all(&(1..=120).map(user).collect::<Vec<_>>()).unwrap();
+    let mut changed: Vec<User> = (100..=130).map(user).collect();
+    for u in &mut changed {
+        u.age += 1;
+    }
+    store.save_all(&changed).unwrap();
+    store.delete_all::<User>(&[5, 50, 125]).unwrap();
+    let orders: Vec<Order> = (1..=400)
+        .map(|i| Order { order_id: i, user_id: 1 + (i * 13 % 130), amount: (i % 17) as f64 * 2.5 })
+        .filter(|o| ![5, 50, 125].contains(&o.user_id))
+        .collect();
+    store.save_all(&orders).unwrap();
+    (dir, store)
+}
+
+fn sorted(mut users: Vec<User>) -> Vec<User> {
+    users.sort_by_key(|u| u.user_id);
+    users
+}
+
+#[test]
+fn typed_filters_match_load_all_on_every_engine() {
+    let (_dir, store) = store();
+    let all = store.load_all::<User>().unwrap();
+    assert_eq!(all.len(), 127);
+    let expected = sorted(all.iter().filter(|u| u.age > 30 && u.name.starts_with('A')).cloned().collect());
+    assert!(!expected.is_empty());
+    for engine in Engine::ALL {
+        let q =
+            store.query::<User>().filter(User::AGE.gt(30).and(User::NAME.starts_with("A"))).engine(engine);
+        assert_eq!(sorted(q.fetch().unwrap()), expected, "{engine}");
+        assert_eq!(q.count().unwrap(), expected.len(), "{engine}");
+    }
+}
+
+#[test]
+fn predicates_sorting_and_paging() {
+    let (_dir, store) = store();
+    let all = store.load_all::<User>().unwrap();
+    let q = || store.query::<User>();
+
+    let no_email = sorted(q().filter(User::EMAIL.is_null()).fetch().unwrap());
+    assert_eq!(no_email, sorted(all.iter().filter(|u| u.email.is_none()).cloned().collect()));
+    let with_email = q().filter(User::EMAIL.is_not_null()).count().unwrap();
+    assert_eq!(with_email + no_email.len(), all.len());
+
+    let picked = sorted(q().filter(User::USER_ID.is_in([1i64, 2, 5, 77, 999])).fetch().unwrap());
+    assert_eq!(picked.iter().map(|u| u.user_id).collect::<Vec<_>>(), vec![1, 2, 77]);
+
+    let contains = q().filter(User::NAME.contains("rac").or(User::NAME.ends_with(" 7"))).fetch().unwrap();
+    let expected: Vec<_> = all.iter().filter(|u| u.name.contains("rac") || u.name.ends_with(" 7")).collect();
+    assert_eq!(contains.len(), expected.len());
+
+    let since = Utc.timestamp_opt(1_600_000_000 + 100 * 86_400, 0).unwrap();
+    let late = q().filter(User::SIGNUP.ge(since)).count().unwrap();
+    assert_eq!(late, all.iter().filter(|u| u.signup >= since).count());
+
+    // order_by age desc, then id; a page of 5 after skipping 3.
+    let mut by_age = all.clone();
+    by_age.sort_by(|a, b| b.age.cmp(&a.age).then(a.user_id.cmp(&b.user_id)));
+    for engine in Engine::ALL {
+        let page = q()
+            .order_by(User::AGE.desc())
+            .order_by(User::USER_ID.asc())
+            .offset(3)
+            .limit(5)
+            .engine(engine)
+            .fetch()
+            .unwrap();
+        assert_eq!(page, by_age[3..8].to_vec(), "{engine}");
+    }
+    let first = q().filter(User::AGE.lt(20)).order_by(User::USER_ID.asc()).first().unwrap();
+    assert_eq!(first.as_ref(), all.iter().filter(|u| u.age < 20).min_by_key(|u| u.user_id));
+    assert_eq!(q().filter(User::AGE.gt(1000)).first().unwrap(), None);
+}
+
+fn sort_frame(df: DataFrame, by: &[&str]) -> DataFrame {
+    df.sort(by.iter().map(|s| s.to_string()).collect::<Vec<_>>(), SortMultipleOptions::default()).unwrap()
+}
+
+#[test]
+fn group_by_and_join_along_a_relation() {
+    let (_dir, store) = store();
+    let users = store.load_all::<User>().unwrap();
+    let orders = store.load_all::<Order>().unwrap();
+
+    // Mean age per first name.
+    let mut expected: std::collections::BTreeMap<String, (f64, usize)> = Default::default();
+    for u in &users {
+        let first = u.name.split(' ').next().unwrap().to_owned();
+        let e = expected.entry(first).or_default();
+        e.0 += u.age as f64;
+        e.1 += 1;
+    }
+    let df = store
+        .query::<User>()
+        .proxy()
+        .with_column(parquetframe::col("name").contains("a").alias("has_a"))
+        .select([parquetframe::col("age"), parquetframe::col("has_a")])
+        .collect()
+        .unwrap();
+    assert_eq!(df.height(), users.len());
+
+    let mut results = Vec::new();
+    for engine in Engine::ALL {
+        let df = store
+            .query::<User>()
+            .engine(engine)
+            .filter(User::AGE.ge(0))
+            .group_by([User::AGE])
+            .agg([User::USER_ID.count().alias("n"), User::AGE.mean().alias("mean_age")])
+            .unwrap();
+        results.push(sort_frame(df, &["age"]));
+    }
+    assert!(results.windows(2).all(|w| w[0].equals_missing(&w[1])), "{results:?}");
+
+    // Total order amount per user name: the join along Order -> User.
+    let mut totals: std::collections::BTreeMap<String, f64> = Default::default();
+    for o in &orders {
+        let u = users.iter().find(|u| u.user_id == o.user_id).unwrap();
+        *totals.entry(u.name.clone()).or_default() += o.amount;
+    }
+    for engine in Engine::ALL {
+        let df = store
+            .query::<Order>()
+            .join::<User>()
+            .unwrap()
+            .filter(User::AGE.ge(0))
+            .engine(engine)
+            .group_by([User::NAME])
+            .agg([Order::AMOUNT.sum().alias("total")])
+            .unwrap();
+        let df = sort_frame(df, &["name"]);
+        let names = df.column("name").unwrap().str().unwrap().clone();
+        let sums = df.column("total").unwrap().f64().unwrap().clone();
+        let got: std::collections::BTreeMap<String, f64> =
+            names.iter().zip(sums.iter()).map(|(n, s)| (n.unwrap().to_owned(), s.unwrap())).collect();
+        assert_eq!(got, totals, "{engine}");
+    }
+    // The other direction: users with their orders.
+    let n = store.query::<User>().join::<Order>().unwrap().filter(Order::AMOUNT.gt(10.0)).count().unwrap();
+    assert_eq!(n, orders.iter().filter(|o| o.amount > 10.0).count());
+}
+
+#[test]
+fn avro_entities_query_like_parquet_ones() {
+    let (_dir, store) = store();
+    let orders = store.load_all::<Order>().unwrap();
+    let expected: Vec<Order> = {
+        let mut v: Vec<Order> = orders.iter().filter(|o| o.amount >= 20.0).cloned().collect();
+        v.sort_by_key(|o| o.order_id);
+        v
+    };
+    for engine in Engine::ALL {
+        let got = store
+            .query::<Order>()
+            .filter(Order::AMOUNT.ge(20))
+            .order_by(Order::ORDER_ID.asc())
+            .engine(engine)
+            .fetch()
+            .unwrap();
+        assert_eq!(got, expected, "{engine}");
+    }
+}
+
+#[test]
+fn explain_names_engine_reasons_and_figures() {
+    let (_dir, store) = store();
+    let q = store.query::<User>().filter(User::AGE.gt(30));
+    let e = q.clone().engine(Engine::Lazy).explain().unwrap();
+    assert_eq!(e.engine(), Engine::Lazy);
+    let text = e.to_string();
+    for needle in [
+        "engine: lazy (override: .engine(Engine::Lazy) on the query)",
+        "estimated bytes after projection",
+        "available memory",
+        "engine.memory_threshold_mb",
+        "entity `User` (parquet, version",
+        "filter (User.age > 30)",
+        "polars plan:",
+    ] {
+        assert!(text.contains(needle), "missing {needle:?} in\n{text}");
+    }
+    // Small data on the default thresholds: the memory engine, automatically.
+    let auto = q.explain().unwrap();
+    assert_eq!(auto.engine(), Engine::Memory, "{auto}");
+    assert!(auto.to_string().contains("engine: memory (auto)"), "{auto}");
+    // A projection reads fewer bytes than the whole entity.
+    let projected =
+        store.query::<User>().group_by([User::AGE]).proxy([User::USER_ID.count()]).explain().unwrap();
+    let f = &projected.choice.figures;
+    assert!(f.estimated_bytes < f.total_bytes, "{projected}");
+    assert_eq!(projected.columns.as_deref(), Some(&["age".to_owned(), "user_id".to_owned()][..]));
+}
+
+#[test]
+fn registry_lists_the_engines() {
+    let registry = EngineRegistry::new();
+    let engines: Vec<Engine> = registry.available().map(|e| e.engine).collect();
+    assert_eq!(engines, Engine::ALL.to_vec());
+    assert!(registry.get(Engine::Streaming).unwrap().capabilities.bounded_memory);
+    assert!(registry.get(Engine::Memory).unwrap().capabilities.caches);
+}
+
+#[test]
+fn an_entity_never_saved_has_no_rows() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    for engine in Engine::ALL {
+        assert_eq!(store.query::<User>().engine(engine).fetch().unwrap(), vec![]);
+        assert_eq!(store.query::<User>().engine(engine).count().unwrap(), 0);
+    }
+}
