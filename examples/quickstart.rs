@@ -1,6 +1,6 @@
 //! The README's main example: derive entities, open a store in a local
 //! directory, then save, load, update, find and delete, navigate a relation
-//! and validate foreign keys, printing what happens.
+//! and validate foreign keys, query with typed columns, printing what happens.
 //!
 //! `cargo run --release --example quickstart`
 
@@ -129,6 +129,19 @@ Ada's orders total {total:.2}"
     let mut after = store.load_all::<User>()?;
     after.sort_by_key(|u| u.user_id);
     println!("after compaction: {}", names(&after));
+
+    // Typed queries: filters on typed columns, a join along the relation; the
+    // engine is chosen per query from the files' metadata, and explain says why.
+    let older = store.query::<User>().filter(User::AGE.ge(30)).order_by(User::AGE.desc()).fetch()?;
+    println!("\nusers aged 30 or more, oldest first: {}", names(&older));
+    let totals = store
+        .query::<Order>()
+        .join::<User>()?
+        .group_by([User::NAME])
+        .agg([Order::AMOUNT.sum().alias("total")])?;
+    println!("order totals per user name:\n{totals}");
+    let explanation = store.query::<User>().filter(User::AGE.ge(30)).explain()?;
+    println!("{}", explanation.to_string().lines().take(4).collect::<Vec<_>>().join("\n"));
     // An order for a user that does not exist: saved (fk_check is "deferred"
     // by default), then found by validation.
     store.save(&Order { order_id: 14, user_id: 42, amount: 1.0 })?;

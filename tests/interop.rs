@@ -271,3 +271,53 @@ fn duckdb_counts_the_same_orphans_from_the_catalog_alone() {
     std::fs::write(&expected, json.to_string()).unwrap();
     run(&python, &[script("orphans.py").as_os_str(), dir.path().as_os_str(), expected.as_os_str()]);
 }
+
+/// `read()` gets the same answer from files pyarrow, polars and fastavro
+/// wrote; pyarrow and fastavro read what a query wrote back.
+#[test]
+fn read_queries_files_of_python_clients_and_they_read_the_results() {
+    use parquetframe::{col, read};
+    let Some(python) = python() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::new(&python)
+        .arg(script("query_formats.py"))
+        .arg("write")
+        .arg(dir.path())
+        .output()
+        .expect("python runs");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let expected: std::collections::BTreeMap<String, f64> =
+        serde_json::from_slice(String::from_utf8_lossy(&out.stdout).trim().as_bytes()).unwrap();
+    for name in ["people.parquet", "people.arrow", "people.csv", "people.ndjson", "people.avro"] {
+        let df = read(dir.path().join(name))
+            .unwrap()
+            .filter(col("city").is_not_null())
+            .group_by([col("city")])
+            .agg([col("score").sum()])
+            .collect()
+            .unwrap();
+        let cities = df.column("city").unwrap().str().unwrap().clone();
+        // pyarrow writes 3.0 as "3" in CSV: polars infers integers there.
+        let sums =
+            df.column("score").unwrap().cast(&parquetframe::polars::prelude::DataType::Float64).unwrap();
+        let sums = sums.f64().unwrap().clone();
+        let got: std::collections::BTreeMap<String, f64> =
+            cities.iter().zip(sums.iter()).map(|(c, s)| (c.unwrap().to_owned(), s.unwrap())).collect();
+        assert_eq!(got, expected, "{name}");
+    }
+    let query = read(dir.path().join("people.avro")).unwrap().filter(col("score").gt(5.0));
+    let rows = query.write_parquet(dir.path().join("out.parquet")).unwrap();
+    query.write_avro(dir.path().join("out.avro"), parquetframe::avro::Codec::Deflate(6), None).unwrap();
+    let sum: f64 = query.collect().unwrap().column("score").unwrap().f64().unwrap().into_no_null_iter().sum();
+    run(
+        &python,
+        &[
+            script("query_formats.py").as_os_str(),
+            "check".as_ref(),
+            dir.path().join("out.parquet").as_os_str(),
+            dir.path().join("out.avro").as_os_str(),
+            rows.to_string().as_ref(),
+            sum.to_string().as_ref(),
+        ],
+    );
+}

@@ -256,3 +256,41 @@ fn an_entity_never_saved_has_no_rows() {
         assert_eq!(store.query::<User>().engine(engine).count().unwrap(), 0);
     }
 }
+
+#[test]
+fn heuristics_pick_by_size_complexity_and_limit() {
+    use parquetframe::config::EngineConfig;
+    use parquetframe::engine::{EngineHeuristics, Figures};
+    const MIB: u64 = 1 << 20;
+    let config = EngineConfig::default();
+    let h = EngineHeuristics::new(config.clone());
+    let figures = |estimated: u64, total: u64, joins: usize, limit: Option<u64>| Figures {
+        estimated_bytes: estimated,
+        total_bytes: total,
+        estimated_rows: Some(1),
+        working_bytes: (estimated as f64 * EngineHeuristics::complexity_factor(joins, 0)) as u64,
+        joins,
+        group_bys: 0,
+        available_memory: 8 * 1024 * MIB,
+        memory_limit: limit,
+        config: config.clone(),
+        cached: false,
+        reads_whole: false,
+    };
+    // Small inputs: load once and cache.
+    assert_eq!(h.auto(&figures(MIB, 10 * MIB, 0, None)).0, Engine::Memory);
+    // Above the memory threshold: scan lazily.
+    assert_eq!(h.auto(&figures(100 * MIB, 2048 * MIB, 0, None)).0, Engine::Lazy);
+    // Working estimate above half the available memory: stream; joins count double.
+    assert_eq!(h.auto(&figures(3000 * MIB, 3000 * MIB, 0, None)).0, Engine::Lazy);
+    let (engine, reasons) = h.auto(&figures(3000 * MIB, 3000 * MIB, 1, None));
+    assert_eq!(engine, Engine::Streaming, "{reasons:?}");
+    assert!(reasons[0].contains("x2 for 1 join(s)"), "{reasons:?}");
+    // A hard limit is the budget.
+    assert_eq!(h.auto(&figures(300 * MIB, 300 * MIB, 0, Some(512 * MIB))).0, Engine::Streaming);
+    // Small enough to cache by the threshold, but not within the limit: lazy.
+    assert_eq!(h.auto(&figures(MIB, 300 * MIB, 0, Some(512 * MIB))).0, Engine::Lazy);
+    // Already cached: the memory engine.
+    let cached = Figures { cached: true, ..figures(100 * MIB, 2048 * MIB, 0, None) };
+    assert_eq!(h.auto(&cached).0, Engine::Memory);
+}

@@ -108,7 +108,7 @@ impl Default for EngineConfig {
     fn default() -> Self {
         Self {
             default: EngineSetting::Auto,
-            memory_threshold_mb: 64,
+            memory_threshold_mb: 1024,
             streaming_fraction: 0.5,
             memory_limit_mb: 0,
             warn_fraction: 0.5,

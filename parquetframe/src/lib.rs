@@ -21,8 +21,15 @@
 //!   petgraph graph of every linked entity (checked, ordered, drawn); see
 //!   `docs/relations.md`.
 //!
-//! Queries and the `pframe` tool are not in this release yet; see the
-//! README's status table.
+//! - queries (feature `query`, on by default): `User::query()` /
+//!   `store.query::<User>()` give a typed [`Query`]; [`read`] opens any
+//!   Parquet, Avro, CSV, NDJSON or Arrow IPC files as a [`DataFrameProxy`];
+//!   both run on an [`Engine`] (polars: memory, lazy, streaming) that
+//!   [`EngineHeuristics`] picks and `explain()` justifies; see
+//!   `docs/queries.md`.
+//!
+//! The `pframe` tool and the distributed engine are not in this release
+//! yet; see the README's status table.
 //!
 //! ```
 //! use parquetframe::prelude::*;
@@ -171,6 +178,11 @@ pub struct DocsStorage;
 #[cfg(doctest)]
 #[doc = include_str!("../../docs/relations.md")]
 pub struct DocsRelations;
+
+/// The code examples in `docs/queries.md` compile as doc tests.
+#[cfg(all(doctest, feature = "query"))]
+#[doc = include_str!("../../docs/queries.md")]
+pub struct DocsQueries;
 
 /// The code examples in `docs/avro.md` compile and run as doc tests.
 #[cfg(doctest)]

@@ -1,5 +1,5 @@
-//! DESIGN.md section 1 as written, for the parts this release has.
-//! `query()` (issue #6) is not implemented yet.
+//! DESIGN.md section 1 as written: the derive, the store, navigation,
+//! validation, the graph, typed queries and the untyped side.
 use parquetframe::prelude::*;
 
 #[derive(Entity, Debug, Clone, PartialEq)]
@@ -52,6 +52,29 @@ fn contract(store: &Store, users: &[User], batch: &arrow::array::RecordBatch) ->
     graph.check()?;
     let _: Vec<&str> = graph.topological_order()?;
     let _: (String, String) = (graph.to_dot(), graph.to_mermaid());
+    let adults: Vec<User> = User::query().filter(User::AGE.gt(30).and(User::NAME.starts_with("A"))).fetch()?;
+    let _ = adults;
+    let q: Query<User> = store.query::<User>().order_by(User::AGE.desc()).limit(10).offset(1);
+    let _: usize = q.count()?;
+    let _: Option<User> = q.first()?;
+    let _: parquetframe::polars::prelude::DataFrame = q.to_dataframe()?;
+    let _: parquetframe::polars::prelude::LazyFrame = q.lazy()?;
+    let _: parquetframe::Explanation = q.clone().engine(Engine::Lazy).explain()?;
+    let _ = store.query::<User>().group_by([User::NAME]).agg([User::AGE.mean()])?;
+    let _ = store.query::<Order>().join::<User>()?.group_by([User::NAME]).agg([Order::AMOUNT.sum()])?;
+    let proxy: DataFrameProxy = parquetframe::read("data/users")?;
+    let _ = proxy
+        .engine(Engine::Streaming)
+        .select([col("name"), col("age")])
+        .filter(col("age").gt(lit(30)))
+        .with_column(col("age").alias("years"))
+        .sort([col("age").desc()])
+        .limit(5);
+    let _ = parquetframe::read("x.avro")?.group_by([col("name")]).agg([col("age").max()]).explain()?;
+    let _: Vec<User> = parquetframe::read("x.parquet")?.to_entities::<User>()?;
+    let _: u64 = parquetframe::read("x.csv")?.write_parquet("y.parquet")?;
+    let _: u64 =
+        parquetframe::read("x.ndjson")?.write_avro("y.avro", parquetframe::avro::Codec::Null, Some(User::avro_schema()))?;
     Ok(())
 }
 

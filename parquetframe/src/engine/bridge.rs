@@ -26,8 +26,12 @@ fn to_polars_array(array: &ArrayRef) -> Result<Box<dyn polars_arrow::array::Arra
     // SAFETY: both types are the C data interface's ArrowArray / ArrowSchema
     // (`#[repr(C)]`, sizes asserted above); ownership (the release callback)
     // moves with the value.
-    let (c_array, c_schema): (pffi::ArrowArray, pffi::ArrowSchema) =
-        unsafe { (std::mem::transmute(c_array), std::mem::transmute(c_schema)) };
+    let (c_array, c_schema) = unsafe {
+        (
+            std::mem::transmute::<FFI_ArrowArray, pffi::ArrowArray>(c_array),
+            std::mem::transmute::<FFI_ArrowSchema, pffi::ArrowSchema>(c_schema),
+        )
+    };
     // SAFETY: the structs were just exported by arrow-rs and are valid.
     let field = unsafe { pffi::import_field_from_c(&c_schema) }
         .map_err(|e| engine_error("importing a column type into polars", e))?;
@@ -43,8 +47,12 @@ fn to_arrow_array(
     let c_array = pffi::export_array_to_c(array);
     let c_schema = pffi::export_field_to_c(field);
     // SAFETY: as in `to_polars_array`, in the other direction.
-    let (c_array, c_schema): (FFI_ArrowArray, FFI_ArrowSchema) =
-        unsafe { (std::mem::transmute(c_array), std::mem::transmute(c_schema)) };
+    let (c_array, c_schema) = unsafe {
+        (
+            std::mem::transmute::<pffi::ArrowArray, FFI_ArrowArray>(c_array),
+            std::mem::transmute::<pffi::ArrowSchema, FFI_ArrowSchema>(c_schema),
+        )
+    };
     // SAFETY: exported by polars-arrow just above.
     let data = unsafe { from_ffi(c_array, &c_schema) }
         .map_err(|e| engine_error(&format!("exporting column `{}` from polars", field.name), e))?;

@@ -197,6 +197,17 @@ impl EngineHeuristics {
             reasons.push("the memory engine holds these inputs already (cached snapshot)".into());
             return (Engine::Memory, reasons);
         }
+        #[allow(clippy::cast_precision_loss)]
+        let whole_fits = (f.total_bytes as f64) <= budget_f * self.config.streaming_fraction;
+        if f.total_bytes <= threshold && !whole_fits {
+            reasons.push(format!(
+                "the inputs, {} in all, are within engine.memory_threshold_mb but would not fit in {:.0}% of \
+                 {budget_name} if cached whole: scan the files lazily instead",
+                mib(f.total_bytes),
+                self.config.streaming_fraction * 100.0
+            ));
+            return (Engine::Lazy, reasons);
+        }
         if f.total_bytes <= threshold {
             reasons.push(format!(
                 "the inputs, {} in all, are within engine.memory_threshold_mb = {}: load once, cache, query in memory",

@@ -122,6 +122,8 @@ pub(crate) struct Settings {
     pub heuristics: EngineHeuristics,
     pub monitor: MemoryMonitor,
     pub cache_bytes: u64,
+    /// Only planning for `explain()`: the memory engine loads nothing.
+    pub explain_only: bool,
 }
 
 impl Settings {
@@ -130,6 +132,7 @@ impl Settings {
         Ok(Self {
             monitor: MemoryMonitor::from_config(&config),
             cache_bytes: config.cache_mb.saturating_mul(1 << 20),
+            explain_only: false,
             heuristics: EngineHeuristics::new(config),
         })
     }
@@ -140,8 +143,12 @@ pub(crate) fn polars_error(context: &str, e: impl fmt::Display) -> Error {
 }
 
 /// Chooses the engine of `plan` and builds its polars plan.
-fn prepare(plan: &Plan, requested: Option<Engine>) -> Result<(Choice, LazyFrame, Vec<String>), Error> {
-    let settings = Settings::load()?;
+fn prepare(
+    plan: &Plan,
+    requested: Option<Engine>,
+    explain_only: bool,
+) -> Result<(Choice, LazyFrame, Vec<String>), Error> {
+    let settings = Settings { explain_only, ..Settings::load()? };
     let resolved = plan.resolve()?;
     let choice = settings.heuristics.choose(&resolved, requested);
     tracing::debug!(
@@ -159,18 +166,18 @@ fn prepare(plan: &Plan, requested: Option<Engine>) -> Result<(Choice, LazyFrame,
 
 /// Runs `plan`.
 pub(crate) fn execute(plan: &Plan, requested: Option<Engine>) -> Result<DataFrame, Error> {
-    let (choice, lf, _) = prepare(plan, requested)?;
+    let (choice, lf, _) = prepare(plan, requested, false)?;
     collect(lf, choice.engine)
 }
 
 /// The polars plan of `plan` on its engine, uncollected.
 pub(crate) fn lazy(plan: &Plan, requested: Option<Engine>) -> Result<LazyFrame, Error> {
-    prepare(plan, requested).map(|(_, lf, _)| lf)
+    prepare(plan, requested, false).map(|(_, lf, _)| lf)
 }
 
 /// What running `plan` would do.
 pub(crate) fn explain(plan: &Plan, requested: Option<Engine>) -> Result<Explanation, Error> {
-    let (choice, lf, inputs) = prepare(plan, requested)?;
+    let (choice, lf, inputs) = prepare(plan, requested, true)?;
     let polars_plan = lf.describe_optimized_plan().map_err(|e| polars_error("explaining the query", e))?;
     Ok(Explanation {
         choice,

@@ -74,7 +74,7 @@ impl Source {
                     column_bytes: live.column_bytes.clone(),
                     cache_key: format!("entity\0{}\0{}\0{}", store.root().display(), e.name, live.version),
                     reads_whole: e.format == Format::Avro,
-                    kind: Kind::Entity { store, source: e.clone(), live },
+                    kind: Kind::Entity { store, source: e.clone(), live: Box::new(live) },
                 })
             }
             Source::Files(f) => Ok(Input {
@@ -102,7 +102,7 @@ impl Source {
 }
 
 enum Kind {
-    Entity { store: Store, source: EntitySource, live: LiveSet },
+    Entity { store: Store, source: EntitySource, live: Box<LiveSet> },
     Files(Arc<FileSet>),
     Frame(Arc<DataFrame>),
 }
@@ -147,13 +147,19 @@ impl Input {
         &self,
         engine: Engine,
         columns: Option<&[String]>,
-        monitor: &super::Settings,
+        settings: &super::Settings,
     ) -> Result<LazyFrame, Error> {
         if let Kind::Frame(df) = &self.kind {
             return Ok(df.as_ref().clone().lazy());
         }
         if engine == Engine::Memory {
-            return Ok(self.frame(monitor)?.as_ref().clone().lazy());
+            if let Some(df) = cache::get(&self.cache_key) {
+                return Ok(df.as_ref().clone().lazy());
+            }
+            // explain() describes the plan without loading anything.
+            if !settings.explain_only {
+                return Ok(self.frame(settings)?.as_ref().clone().lazy());
+            }
         }
         match &self.kind {
             Kind::Entity { store, source, live } => entity_scan(store, source, live, columns),

@@ -77,7 +77,7 @@ impl Opened {
                 .filter(|u| u.file == i)
                 .fold((0u64, 0u64), |(r, l), u| (r + u.rows as u64, l + u.live as u64));
             let decoded = data.decoded_bytes(None);
-            let share = if rows == 0 { 0 } else { decoded.saturating_mul(live) / rows };
+            let share = decoded.saturating_mul(live).checked_div(rows).unwrap_or(0);
             total = total.saturating_add(share).saturating_add(live.saturating_mul(row_size as u64));
         }
         total
@@ -258,7 +258,7 @@ pub(crate) fn live_files<T: Entity>(store: &Store) -> Result<LiveSet, Error> {
             let live = stored - dead.len() as u64;
             for (name, bytes) in &mut set.column_bytes {
                 let all = data.decoded_bytes(Some(&[name.as_str()]));
-                *bytes += if stored == 0 { 0 } else { all.saturating_mul(live) / stored };
+                *bytes += all.saturating_mul(live).checked_div(stored).unwrap_or(0);
             }
             set.rows += live;
             set.files.push(LiveFile { path: data.path().to_path_buf(), dead });
