@@ -1,6 +1,6 @@
 //! Queries and engines (feature `query`).
 //!
-//! One engine-neutral [`plan`](Plan) (a source and operations over [`Expr`]s)
+//! One engine-neutral plan (a source and operations over [`Expr`]s)
 //! runs on one of three backends, all polars:
 //!
 //! | engine | how | for |
