@@ -42,8 +42,8 @@ polars_q = {
     "join": lambda: o.join(u, on="user_id").group_by("country").agg(pl.col("amount").sum()).collect(),
 }
 for name, sql in duck.items():
-    # fetch_arrow_table: the result materialised, as the other engines do.
-    secs, rows = timed(lambda: con.execute(sql).fetch_arrow_table().num_rows)
+    # to_arrow_table: the result materialised, as the other engines do.
+    secs, rows = timed(lambda: con.execute(sql).to_arrow_table().num_rows)
     print(f"duckdb {name} {secs} {rows}")
 for name, run in polars_q.items():
     secs, rows = timed(lambda: run().height)
