@@ -5,32 +5,21 @@ seconds and the counts.
 
 usage: relations_peers.py ORDERS_GLOB USERS_GLOB ROUNDS
 """
-import statistics
 import sys
-import time
 
 import duckdb
 import polars as pl
+from peers_timing import timed
 
 orders, users, rounds = sys.argv[1], sys.argv[2], int(sys.argv[3])
-
-
-def timed(run):
-    run()  # warm-up: page cache, plan caches
-    times, result = [], None
-    for _ in range(rounds):
-        start = time.perf_counter()
-        result = run()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times), result
-
 
 con = duckdb.connect()
 duck, duck_count = timed(
     lambda: con.execute(
         f"SELECT count(*) FROM read_parquet('{orders}') o "
         f"ANTI JOIN read_parquet('{users}') u ON o.user_id = u.user_id"
-    ).fetchone()[0]
+    ).fetchone()[0],
+    rounds,
 )
 polars_py, polars_count = timed(
     lambda: pl.scan_parquet(orders)
@@ -38,7 +27,8 @@ polars_py, polars_count = timed(
     .join(pl.scan_parquet(users).select("user_id"), on="user_id", how="anti")
     .select(pl.len())
     .collect()
-    .item()
+    .item(),
+    rounds,
 )
 print(f"duckdb {duck} {duck_count}")
 print(f"polars {polars_py} {polars_count}")

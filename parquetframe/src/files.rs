@@ -95,29 +95,15 @@ pub fn write<T: Record>(path: &Path, rows: &[T], codec: Codec) -> Result<()> {
         Some("avro") => Format::Avro,
         _ => Format::Parquet,
     };
-    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    let tmp = dir.join(format!(".{name}.{}.tmp", io::unique_suffix()));
     let options = WriteOptions { codec, ..WriteOptions::default() };
     let chunk = options.row_group_size.max(1);
-    let written = match format {
+    io::write_via_temp(path, |tmp| match format {
         // Straight from the structs: no Arrow arrays in between.
-        Format::Avro => write_avro_direct(&tmp, rows, codec),
+        Format::Avro => write_avro_direct(tmp, rows, codec),
         Format::Parquet => {
             let batches = rows.chunks(chunk).map(T::to_record_batch);
-            formats::write(format, &tmp, &Schemas::of::<T>(), &options, batches)
+            formats::write(format, tmp, &Schemas::of::<T>(), &options, batches)
         }
-    };
-    let written = written
-        .map_err(|e| match e {
-            Error::Write { message, .. } => Error::Write { path: path.to_path_buf(), message },
-            other => other,
-        })
-        .and_then(|_| {
-            std::fs::rename(&tmp, path).map_err(io::io_error("renaming a temporary file to", path))
-        });
-    if written.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    written
+    })
+    .map(|_| ())
 }

@@ -252,8 +252,17 @@ fn main() {
             dir_size(&dir) as f64 / 1e6,
             t.elapsed().as_secs_f64()
         );
-        let orders_glob = format!("{}/orders/data/*.parquet", dir.display());
-        let users_glob = format!("{}/users/data/*.parquet", dir.display());
+        // The live files of the snapshots (a glob would also see files a
+        // compaction replaced and not yet removed).
+        let live = |root: &str, m: parquetframe::storage::manifest::Manifest| {
+            m.files
+                .iter()
+                .map(|f| format!("{}/{root}/{}", dir.display(), f.path))
+                .collect::<Vec<_>>()
+                .join(",")
+        };
+        let orders_glob = live("orders", store.snapshot::<Order>().unwrap());
+        let users_glob = live("users", store.snapshot::<User>().unwrap());
         let peers =
             python.as_ref().map(|p| python_peers(p, &orders_glob, &users_glob, rounds)).unwrap_or_default();
         println!(

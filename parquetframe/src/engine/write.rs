@@ -15,26 +15,12 @@ use crate::error::Error;
 use crate::storage::formats::{WriteOptions, parquet as pq};
 use crate::storage::io;
 
-/// Writes `path` by `write(tmp)`, then renames; removes the temporary file on error.
-fn atomically(path: &Path, write: impl FnOnce(&Path) -> Result<(u64, u64), Error>) -> Result<u64, Error> {
-    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    let tmp = dir.join(format!(".{name}.{}.tmp", io::unique_suffix()));
-    let result = write(&tmp).and_then(|(rows, _)| {
-        std::fs::rename(&tmp, path).map_err(io::io_error("renaming a temporary file to", path))?;
-        Ok(rows)
-    });
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result
-}
-
 /// `frame` as one Parquet file (zstd level 1). Returns the rows written.
 pub(crate) fn parquet(frame: &DataFrame, path: &Path) -> Result<u64, Error> {
     let (schema, batches) = bridge::to_batches(frame)?;
     let options = WriteOptions::default();
-    atomically(path, |tmp| pq::write(tmp, schema, None, &options, batches.into_iter().map(Ok)))
+    io::write_via_temp(path, |tmp| pq::write(tmp, schema, None, &options, batches.into_iter().map(Ok)))
+        .map(|(rows, _)| rows)
 }
 
 /// `frame` as one Avro file with `codec` and `schema` (or one derived from
@@ -64,13 +50,10 @@ pub(crate) fn avro(
         path: path.to_path_buf(),
         message: format!("serialising the Avro schema: {e}"),
     })?;
-    atomically(path, |tmp| {
+    io::write_via_temp(path, |tmp| {
         crate::avro::container::write(tmp, schema, &json, codec, &[], batches.into_iter().map(Ok))
     })
-    .map_err(|e| match e {
-        Error::Write { message, .. } => Error::Write { path: path.to_path_buf(), message },
-        other => other,
-    })
+    .map(|(rows, _)| rows)
 }
 
 /// The Arrow types the Avro encoder takes: string and binary views become

@@ -70,3 +70,26 @@ pub fn remove_file(path: &Path) -> Result<(), Error> {
 pub fn join(dir: &Path, name: &str) -> PathBuf {
     dir.join(name)
 }
+
+/// Writes `path` through a temporary file beside it: `write` fills the
+/// temporary file, which is then renamed over `path`; on error it is removed
+/// and nothing at `path` changes. Write errors name `path`, not the
+/// temporary file. Returns what `write` returned.
+pub fn write_via_temp<R>(path: &Path, write: impl FnOnce(&Path) -> Result<R, Error>) -> Result<R, Error> {
+    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let tmp = dir.join(format!(".{name}.{}.tmp", unique_suffix()));
+    let written = write(&tmp)
+        .map_err(|e| match e {
+            Error::Write { message, .. } => Error::Write { path: path.to_path_buf(), message },
+            other => other,
+        })
+        .and_then(|r| {
+            std::fs::rename(&tmp, path).map_err(io_error("renaming a temporary file to", path))?;
+            Ok(r)
+        });
+    if written.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    written
+}

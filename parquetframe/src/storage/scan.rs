@@ -162,24 +162,33 @@ fn concat(chunks: &[ArrayRef], data: &DataFile) -> Result<ArrayRef, Error> {
         .map_err(|source| Error::Arrow { context: format!("reading `{}`", data.path().display()), source })
 }
 
+/// Whether this store's catalog holds `T` (an entity never written here has
+/// no rows, even when files of another entity lie at its path); an error
+/// when the catalog stores it at another path than the type says.
+fn in_catalog<T: Entity>(store: &Store) -> Result<bool, Error> {
+    match super::catalog::read(store.root())?.entities.get(T::ENTITY_NAME) {
+        None => Ok(false),
+        Some(entry) if entry.path.trim_end_matches('/') != T::STORAGE_PATH.trim_end_matches('/') => {
+            Err(StorageError::Catalog(format!(
+                "entity `{}` is stored at `{}` in this store's catalog, but the linked type says `{}`",
+                T::ENTITY_NAME,
+                entry.path,
+                T::STORAGE_PATH
+            ))
+            .into())
+        }
+        Some(_) => Ok(true),
+    }
+}
+
 /// Columns `columns` of the live rows of `T` in `store`: per column, the
 /// chunks of every row group in storage order, read in parallel.
 ///
 /// An entity this store has never written (not in its catalog) has no rows
 /// here, even when files of another entity lie at its path.
 pub(crate) fn scan<T: Entity>(store: &Store, columns: &[&str]) -> Result<Columns, Error> {
-    match super::catalog::read(store.root())?.entities.get(T::ENTITY_NAME) {
-        None => return Ok(vec![Vec::new(); columns.len()]),
-        Some(entry) if entry.path.trim_end_matches('/') != T::STORAGE_PATH.trim_end_matches('/') => {
-            return Err(StorageError::Catalog(format!(
-                "entity `{}` is stored at `{}` in this store's catalog, but the linked type says `{}`",
-                T::ENTITY_NAME,
-                entry.path,
-                T::STORAGE_PATH
-            ))
-            .into());
-        }
-        Some(_) => {}
+    if !in_catalog::<T>(store)? {
+        return Ok(vec![Vec::new(); columns.len()]);
     }
     store.with_snapshot::<T, _>(|paths, m| {
         let opened = Opened::new::<T>(paths, m, false)?;
@@ -232,18 +241,8 @@ pub(crate) fn live_files<T: Entity>(store: &Store) -> Result<LiveSet, Error> {
         rows: 0,
         column_bytes: names.iter().map(|n| ((*n).to_owned(), 0)).collect(),
     };
-    match super::catalog::read(store.root())?.entities.get(T::ENTITY_NAME) {
-        None => return Ok(empty()),
-        Some(entry) if entry.path.trim_end_matches('/') != T::STORAGE_PATH.trim_end_matches('/') => {
-            return Err(StorageError::Catalog(format!(
-                "entity `{}` is stored at `{}` in this store's catalog, but the linked type says `{}`",
-                T::ENTITY_NAME,
-                entry.path,
-                T::STORAGE_PATH
-            ))
-            .into());
-        }
-        Some(_) => {}
+    if !in_catalog::<T>(store)? {
+        return Ok(empty());
     }
     store.with_snapshot::<T, _>(|paths, m| {
         let opened = Opened::new::<T>(paths, m, false)?;
