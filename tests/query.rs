@@ -281,6 +281,8 @@ fn heuristics_pick_by_size_complexity_and_limit() {
     assert_eq!(h.auto(&figures(MIB, 10 * MIB, 0, None)).0, Engine::Memory);
     // Above the memory threshold: scan lazily.
     assert_eq!(h.auto(&figures(100 * MIB, 2048 * MIB, 0, None)).0, Engine::Lazy);
+    // Above the threshold, a plan that joins reads the files on the streaming executor.
+    assert_eq!(h.auto(&figures(100 * MIB, 2048 * MIB, 1, None)).0, Engine::Streaming);
     // Working estimate above half the available memory: stream; joins count double.
     assert_eq!(h.auto(&figures(3000 * MIB, 3000 * MIB, 0, None)).0, Engine::Lazy);
     let (engine, reasons) = h.auto(&figures(3000 * MIB, 3000 * MIB, 1, None));

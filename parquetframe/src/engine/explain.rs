@@ -36,6 +36,11 @@ impl fmt::Display for Explanation {
             Some(by) => writeln!(f, "engine: {} (override: {by})", c.engine)?,
             None => writeln!(f, "engine: {} (auto)", c.engine)?,
         }
+        let executor = match super::executor(c.engine, fig.joins) {
+            polars::prelude::Engine::Streaming => "polars streaming executor",
+            _ => "polars in-memory executor",
+        };
+        writeln!(f, "executor: {executor}")?;
         writeln!(f, "reasons:")?;
         for r in &c.reasons {
             writeln!(f, "  - {r}")?;

@@ -32,7 +32,7 @@ pub(crate) struct EntitySource {
     pub name: &'static str,
     pub format: Format,
     pub schema: SchemaRef,
-    pub live: fn(&Store) -> Result<LiveSet, Error>,
+    pub live: fn(&Store) -> Result<Arc<LiveSet>, Error>,
     pub read: fn(&Store, &[&str]) -> Result<Columns, Error>,
 }
 
@@ -74,7 +74,7 @@ impl Source {
                     column_bytes: live.column_bytes.clone(),
                     cache_key: format!("entity\0{}\0{}\0{}", store.root().display(), e.name, live.version),
                     reads_whole: e.format == Format::Avro,
-                    kind: Kind::Entity { store, source: e.clone(), live: Box::new(live) },
+                    kind: Kind::Entity { store, source: e.clone(), live },
                 })
             }
             Source::Files(f) => Ok(Input {
@@ -102,7 +102,7 @@ impl Source {
 }
 
 enum Kind {
-    Entity { store: Store, source: EntitySource, live: Box<LiveSet> },
+    Entity { store: Store, source: EntitySource, live: Arc<LiveSet> },
     Files(Arc<FileSet>),
     Frame(Arc<DataFrame>),
 }
@@ -179,7 +179,12 @@ impl Input {
             Kind::Files(f) => f.scan(None)?,
             Kind::Frame(df) => return Ok(df.clone()),
         };
-        let df = Arc::new(lf.collect().map_err(|e| polars_error(&format!("reading {}", self.label), e))?);
+        let mut df = lf.collect().map_err(|e| polars_error(&format!("reading {}", self.label), e))?;
+        // One chunk per row group would make every later join and group-by
+        // walk hundreds of chunks; the cached frame is read many times, so
+        // it is made contiguous once.
+        df.rechunk_mut_par();
+        let df = Arc::new(df);
         cache::put(self.cache_key.clone(), df.clone(), settings.cache_bytes);
         Ok(df)
     }

@@ -2,6 +2,8 @@
 //! reads whole, and what validation, relation indexes and `on_delete` read
 //! projected onto a few columns, in parallel, without building structs.
 
+use std::sync::Arc;
+
 use arrow::array::{Array, ArrayRef, BooleanArray};
 use rayon::prelude::*;
 
@@ -231,8 +233,27 @@ pub struct LiveSet {
     pub column_bytes: Vec<(String, u64)>,
 }
 
+/// Live sets already computed, by entity directory and snapshot. Committed
+/// data files never change (new commits write new, uniquely named files), so
+/// a snapshot's live set is computed once: later queries of the same
+/// snapshot skip its footers and delete masks.
+static LIVE_SETS: std::sync::LazyLock<std::sync::Mutex<std::collections::HashMap<String, Arc<LiveSet>>>> =
+    std::sync::LazyLock::new(Default::default);
+
+/// Snapshots whose live sets are kept; past that the map starts over.
+const LIVE_SETS_KEPT: usize = 256;
+
+fn live_set_key(paths: &EntityPaths, m: &Manifest) -> String {
+    let mut key = format!("{}\0{}\0{}", paths.dir.display(), m.entity, m.version);
+    for f in &m.files {
+        key.push('\0');
+        key.push_str(&f.path);
+    }
+    key
+}
+
 /// The live files of `T` in `store` (see [`scan`] for the catalog rule).
-pub(crate) fn live_files<T: Entity>(store: &Store) -> Result<LiveSet, Error> {
+pub(crate) fn live_files<T: Entity>(store: &Store) -> Result<Arc<LiveSet>, Error> {
     let schema = T::arrow_schema();
     let names: Vec<&str> = schema.fields().iter().map(|f| f.name().as_str()).collect();
     let empty = || LiveSet {
@@ -242,9 +263,14 @@ pub(crate) fn live_files<T: Entity>(store: &Store) -> Result<LiveSet, Error> {
         column_bytes: names.iter().map(|n| ((*n).to_owned(), 0)).collect(),
     };
     if !in_catalog::<T>(store)? {
-        return Ok(empty());
+        return Ok(Arc::new(empty()));
     }
     store.with_snapshot::<T, _>(|paths, m| {
+        let key = live_set_key(paths, m);
+        let cached = LIVE_SETS.lock().ok().and_then(|sets| sets.get(&key).cloned());
+        if let Some(set) = cached {
+            return Ok(set);
+        }
         let opened = Opened::new::<T>(paths, m, false)?;
         let mut set = empty();
         set.version = m.version;
@@ -261,6 +287,13 @@ pub(crate) fn live_files<T: Entity>(store: &Store) -> Result<LiveSet, Error> {
             }
             set.rows += live;
             set.files.push(LiveFile { path: data.path().to_path_buf(), dead });
+        }
+        let set = Arc::new(set);
+        if let Ok(mut sets) = LIVE_SETS.lock() {
+            if sets.len() >= LIVE_SETS_KEPT {
+                sets.clear();
+            }
+            sets.insert(key, set.clone());
         }
         Ok(set)
     })

@@ -189,8 +189,12 @@ impl DataFile {
             .collect()
     }
 
-    /// Uncompressed bytes of the chunks of `columns` (all when `None`), over
-    /// every row group; nested columns count all their leaves.
+    /// Bytes the chunks of `columns` (all when `None`) take once decoded into
+    /// Arrow arrays, over every row group; nested columns count all their
+    /// leaves. The page sizes alone understate dictionary- and
+    /// delta-encoded chunks (a five-value string column is a few bytes per
+    /// row on disk and a 16-byte view per row in memory), so each chunk
+    /// counts at least its values times the decoded width.
     pub fn decoded_bytes(&self, columns: Option<&[&str]>) -> u64 {
         let meta = self.metadata.metadata();
         let mut total = 0u64;
@@ -199,7 +203,7 @@ impl DataFile {
                 let path = chunk.column_path();
                 let top = path.parts().first().map(String::as_str).unwrap_or("");
                 if columns.is_none_or(|c| c.contains(&top)) {
-                    total = total.saturating_add(u64::try_from(chunk.uncompressed_size()).unwrap_or(0));
+                    total = total.saturating_add(chunk_decoded_bytes(chunk));
                 }
             }
         }
@@ -343,4 +347,22 @@ fn column_names(schema: &SchemaRef) -> String {
 /// A schema holding only `field`, for delete files.
 pub fn key_schema(field: arrow::datatypes::Field) -> SchemaRef {
     Arc::new(arrow::datatypes::Schema::new(vec![field]))
+}
+
+/// The decoded size of one column chunk (see [`DataFile::decoded_bytes`]).
+fn chunk_decoded_bytes(chunk: &parquet::file::metadata::ColumnChunkMetaData) -> u64 {
+    use parquet::basic::Type;
+    let pages = u64::try_from(chunk.uncompressed_size()).unwrap_or(0);
+    let values = u64::try_from(chunk.num_values()).unwrap_or(0);
+    let width = match chunk.column_type() {
+        Type::BOOLEAN => 1,
+        Type::INT32 | Type::FLOAT => 4,
+        Type::INT64 | Type::DOUBLE => 8,
+        Type::INT96 => 12,
+        Type::FIXED_LEN_BYTE_ARRAY => u64::try_from(chunk.column_descr().type_length()).unwrap_or(16),
+        // A view or an offset per value, and the payload, which a
+        // dictionary page holds once but the decoded array per row.
+        Type::BYTE_ARRAY => return values.saturating_mul(16).saturating_add(pages),
+    };
+    pages.max(values.saturating_mul(width))
 }
