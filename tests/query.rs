@@ -217,6 +217,7 @@ fn explain_names_engine_reasons_and_figures() {
     let text = e.to_string();
     for needle in [
         "engine: lazy (override: .engine(Engine::Lazy) on the query)",
+        "executor: polars in-memory executor",
         "estimated bytes after projection",
         "available memory",
         "engine.memory_threshold_mb",
@@ -230,6 +231,8 @@ fn explain_names_engine_reasons_and_figures() {
     let auto = q.explain().unwrap();
     assert_eq!(auto.engine(), Engine::Memory, "{auto}");
     assert!(auto.to_string().contains("engine: memory (auto)"), "{auto}");
+    // Without a join, the cached frame runs on the streaming executor.
+    assert!(auto.to_string().contains("executor: polars streaming executor"), "{auto}");
     // A projection reads fewer bytes than the whole entity.
     let projected =
         store.query::<User>().group_by([User::AGE]).proxy([User::USER_ID.count()]).explain().unwrap();
@@ -295,4 +298,32 @@ fn heuristics_pick_by_size_complexity_and_limit() {
     // Already cached: the memory engine.
     let cached = Figures { cached: true, ..figures(100 * MIB, 2048 * MIB, 0, None) };
     assert_eq!(h.auto(&cached).0, Engine::Memory);
+}
+
+/// The size estimate is what the columns take decoded, not on disk: a
+/// dictionary-encoded string column of one repeated value is a few bytes in
+/// the file but a view per row in memory.
+#[test]
+fn size_estimate_counts_decoded_widths_not_dictionary_pages() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    let n = 20_000u64;
+    let users: Vec<User> =
+        (0..n as i64).map(|i| User { name: "same".into(), email: None, ..user(i) }).collect();
+    store.save_all(&users).unwrap();
+    let e = store.query::<User>().proxy().select([parquetframe::engine::col("name")]).explain().unwrap();
+    let f = &e.choice.figures;
+    assert_eq!(f.estimated_rows, Some(n));
+    // 16-byte views at least, though the file holds the value once.
+    assert!(f.estimated_bytes >= n * 16, "{}", e);
+    // Every column: ids (8), names (16+), emails (16+, null), ages (4), signups (8).
+    assert!(f.total_bytes >= n * (8 + 16 + 16 + 4 + 8), "{}", e);
+    // The second query of the same snapshot gives the same figures (from the
+    // live-set cache), a new commit new ones.
+    let again = store.query::<User>().explain().unwrap().choice.figures.total_bytes;
+    assert_eq!(again, f.total_bytes);
+    store.save_all(&[user(n as i64)]).unwrap();
+    let after = store.query::<User>().explain().unwrap();
+    assert_eq!(after.choice.figures.estimated_rows, Some(n + 1));
+    assert!(after.choice.figures.total_bytes > f.total_bytes);
 }

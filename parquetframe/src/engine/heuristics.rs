@@ -225,7 +225,9 @@ impl EngineHeuristics {
         if f.joins + f.group_bys > 0 {
             // Measured: over files, the streaming executor's parallel hash
             // tables beat the in-memory executor on group-bys (4x) and joins.
-            reasons.push("the plan joins or groups: streaming, whose hash tables fill in parallel morsels".into());
+            reasons.push(
+                "the plan joins or groups: streaming, whose hash tables fill in parallel morsels".into(),
+            );
             return (Engine::Streaming, reasons);
         }
         reasons.push("the plan only filters, projects, sorts or slices: a lazy scan".into());
