@@ -9,9 +9,13 @@
 //! that run uses the automatic choice only and reports its peak RSS.
 //! Queries: a selective filter, a projection, a group-by aggregate and a join
 //! along the Order → User relation with an aggregate per user country.
-//! Each column runs in its own session (the memory engine's cache emptied
-//! first, filled by the warm-up), then `BENCH_ROUNDS` rounds (more for fast
-//! queries, up to half a second of them); medians.
+//! Per query, the memory engine's cache is emptied, auto's warm-up fills it
+//! (`first`), each forced engine warms up once, then the timed rounds of auto
+//! and the forced engines are interleaved, in the orders of a balanced Latin
+//! square (each engine follows each other one equally often):
+//! `BENCH_ROUNDS` rounds (more for
+//! fast queries, up to two seconds of them); medians. `load_all` runs after,
+//! in its own session.
 
 #[path = "../../support/mod.rs"]
 #[allow(dead_code)] // the shared harness has more than this benchmark uses
@@ -181,6 +185,67 @@ fn session(rounds: usize, mut f: impl FnMut() -> usize) -> (Duration, Duration, 
     (first, times[times.len() / 2], rows)
 }
 
+/// Auto and every forced engine on one query, their timed rounds
+/// interleaved in orders that make each run after each of the others
+/// equally often (see `latin_row`); at least `rounds`
+/// rounds, more for fast queries (up to two seconds of them). The cache is
+/// emptied first: auto's warm-up fills it (`first`), and the forced memory
+/// engine then shares it. Returns auto's and each engine's (first, median, rows).
+#[allow(clippy::type_complexity)]
+fn interleaved(
+    store: &Store,
+    query: &str,
+    rounds: usize,
+) -> ((Duration, Duration, usize), Vec<(Duration, Duration, usize)>) {
+    clear_cache();
+    let engines: Vec<Option<Engine>> =
+        std::iter::once(None).chain(Engine::ALL.iter().map(|&e| Some(e))).collect();
+    let mut first = Vec::new();
+    let mut rows = None;
+    for &e in &engines {
+        let start = Instant::now();
+        let r = run(store, query, e);
+        first.push(start.elapsed());
+        assert_eq!(*rows.get_or_insert(r), r, "{query}: engines disagree on the row count");
+    }
+    let rows = rows.unwrap_or(0);
+    let mut times = vec![Vec::new(); engines.len()];
+    let budget = Instant::now();
+    // Whole squares only, so that every engine follows every other one.
+    while times[0].len() < rounds
+        || times[0].len() % engines.len() != 0
+        || (budget.elapsed() < Duration::from_secs(2) && times[0].len() < 200)
+    {
+        // Whichever engine runs right after a file scan pays for it (freed
+        // buffers, cold caches: ~25% on the 20M group-by), so the order is
+        // a row of a balanced Latin square: over a whole square every engine
+        // follows every other one once.
+        let round = times[0].len();
+        for k in latin_row(engines.len(), round) {
+            let start = Instant::now();
+            assert_eq!(run(store, query, engines[k]), rows);
+            times[k].push(start.elapsed());
+        }
+    }
+    let mut out: Vec<(Duration, Duration, usize)> = times
+        .into_iter()
+        .zip(first)
+        .map(|(mut t, f)| {
+            t.sort();
+            (f, t[t.len() / 2], rows)
+        })
+        .collect();
+    let auto = out.remove(0);
+    (auto, out)
+}
+
+/// Row `row` of a balanced Latin square of order `n` (even `n`: first row
+/// 0, 1, n-1, 2, n-2, ...; each next row adds one, modulo `n`).
+fn latin_row(n: usize, row: usize) -> Vec<usize> {
+    let first = (0..n).map(|j| if j % 2 == 1 { j.div_ceil(2) } else { (n - j / 2) % n });
+    first.map(|f| (f + row) % n).collect()
+}
+
 fn python_peers(
     python: &Path,
     orders: &str,
@@ -277,13 +342,9 @@ fn main() {
         println!("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         for query in QUERIES {
             let chosen = chosen_engine(&store, query);
-            let auto = session(rounds, || run(&store, query, None));
-            let forced: Vec<_> =
-                Engine::ALL.iter().map(|&e| session(rounds, || run(&store, query, Some(e)))).collect();
+            let (auto, forced) = interleaved(&store, query, rounds);
             let load = session(rounds.min(2), || naive(&store, query));
-            for (_, _, rows) in forced.iter().chain([&load]) {
-                assert_eq!(*rows, auto.2, "{query}: engines disagree on the row count");
-            }
+            assert_eq!(load.2, auto.2, "{query}: load_all disagrees on the row count");
             let best = forced.iter().map(|f| f.1).min().unwrap();
             let ms = |d: Duration| format!("{:.1} ms", d.as_secs_f64() * 1e3);
             let peer = |name: &str| peers.get(&(name.to_owned(), query.to_owned())).copied();
