@@ -17,6 +17,22 @@ pub struct Event {
     pub payload: String,
 }
 
+#[derive(Entity, Debug, Clone, PartialEq)]
+#[entity(storage_path = "accounts/", primary_key = "account_id")]
+pub struct Account {
+    pub account_id: i64,
+    pub region: String,
+}
+
+#[derive(Entity, Debug, Clone, PartialEq)]
+#[entity(storage_path = "charges/", primary_key = "charge_id")]
+pub struct Charge {
+    pub charge_id: i64,
+    #[relation(Account, inverse = "charges")]
+    pub account_id: i64,
+    pub cents: i64,
+}
+
 fn set(var: &str, value: Option<&str>) {
     // SAFETY: the only test in this binary; nothing else reads the environment meanwhile.
     unsafe {
@@ -112,5 +128,39 @@ fn overrides_origins_and_the_memory_monitor() {
     assert_eq!(e.engine(), Engine::Streaming, "{e}");
     assert!(e.to_string().contains("memory limit: 1.0 MiB"), "{e}");
     assert_eq!(q().count().unwrap(), events.iter().filter(|e| e.kind == "b").count());
+
+    // Under the limit, a join then group-by on the streaming engine does
+    // not aggregate first (the partial aggregates' table would cost more memory); without
+    // a limit it aggregates first. The totals agree.
+    let accounts: Vec<Account> = (0..10)
+        .map(|i| Account { account_id: i, region: ["north", "south"][i as usize % 2].into() })
+        .collect();
+    let charges: Vec<Charge> =
+        (0..200).map(|i| Charge { charge_id: i, account_id: i % 10, cents: i * 3 }).collect();
+    store.save_all(&accounts).unwrap();
+    store.save_all(&charges).unwrap();
+    // (Too small to stream by itself: the engine is asked for.)
+    let totals = || {
+        store
+            .query::<Charge>()
+            .engine(Engine::Streaming)
+            .join::<Account>()
+            .unwrap()
+            .group_by([Account::REGION])
+            .proxy([Charge::CENTS.sum()])
+    };
+    let limited = totals().explain().unwrap();
+    assert_eq!(limited.engine(), Engine::Streaming, "{limited}");
+    assert!(!limited.to_string().contains("aggregate first"), "{limited}");
+    assert_eq!(limited.polars_plan.matches("AGGREGATE").count(), 1, "{limited}");
+    let sorted =
+        |df: parquetframe::polars::prelude::DataFrame| df.sort(["region"], Default::default()).unwrap();
+    let streamed = sorted(totals().collect().unwrap());
     set("PARQUETFRAME_MEMORY_LIMIT_MB", None);
+    let free = totals().explain().unwrap();
+    assert!(free.to_string().contains("joins that aggregate first: 1"), "{free}");
+    assert_eq!(free.polars_plan.matches("AGGREGATE").count(), 2, "{free}");
+    assert!(sorted(totals().collect().unwrap()).equals_missing(&streamed));
+    let north: i64 = charges.iter().filter(|c| c.account_id % 2 == 0).map(|c| c.cents).sum();
+    assert_eq!(streamed.column("cents").unwrap().i64().unwrap().get(0), Some(north));
 }

@@ -36,7 +36,7 @@ impl fmt::Display for Explanation {
             Some(by) => writeln!(f, "engine: {} (override: {by})", c.engine)?,
             None => writeln!(f, "engine: {} (auto)", c.engine)?,
         }
-        let executor = match super::executor(c.engine, fig.joins) {
+        let executor = match super::executor(c.engine, fig.late_joins()) {
             polars::prelude::Engine::Streaming => "polars streaming executor",
             _ => "polars in-memory executor",
         };
@@ -62,6 +62,13 @@ impl fmt::Display for Explanation {
             fig.joins,
             fig.group_bys
         )?;
+        if fig.pre_aggregated > 0 {
+            writeln!(
+                f,
+                "  joins that aggregate first: {} (the group-by after them reads only their side)",
+                fig.pre_aggregated
+            )?;
+        }
         writeln!(f, "  available memory: {}", mib(fig.available_memory))?;
         match fig.memory_limit {
             Some(l) => writeln!(f, "  memory limit: {}", mib(l))?,

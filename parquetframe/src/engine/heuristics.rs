@@ -38,9 +38,16 @@ pub struct Figures {
     pub cached: bool,
     /// Whether an input is Avro, which every engine decodes whole.
     pub reads_whole: bool,
+    /// Joins whose following group-by aggregates before the join.
+    pub pre_aggregated: usize,
 }
 
 impl Figures {
+    /// Joins that run on every row (not aggregated first).
+    pub fn late_joins(&self) -> usize {
+        self.joins.saturating_sub(self.pre_aggregated)
+    }
+
     /// The memory budget: the hard limit when set, else the available memory.
     pub fn budget(&self) -> u64 {
         self.memory_limit.unwrap_or(self.available_memory)
@@ -129,6 +136,7 @@ impl EngineHeuristics {
             config: self.config.clone(),
             cached,
             reads_whole,
+            pre_aggregated: 0,
         }
     }
 

@@ -8,6 +8,7 @@ use std::fmt;
 use polars::prelude::{self as pl, JoinArgs, JoinType, LazyFrame, NamedFrom, SortMultipleOptions};
 
 use super::expr::{AggOp, BinaryOp, Expr, Literal, Node, SortKey, StrOp};
+use super::preagg::{PreAggregation, final_keys};
 use super::source::{Input, Source};
 use super::{Engine, Settings, polars_error};
 use crate::error::Error;
@@ -37,6 +38,9 @@ pub(crate) struct Join {
     /// Entities of a typed join: right columns named like a left column are
     /// renamed `Entity.column`, so both stay addressable.
     pub entities: Option<(&'static str, &'static str)>,
+    /// Whether the left side holds the foreign key (many left rows per right
+    /// row): a following group-by may then aggregate before the join.
+    pub many_to_one: bool,
 }
 
 #[derive(Clone)]
@@ -151,7 +155,8 @@ impl Resolved<'_> {
         let mut lf = self.input.lazy(engine, needed.as_deref(), settings)?;
         let mut names = Names::default();
         let mut joins = self.joins.iter();
-        for op in &self.plan.ops {
+        let mut ops = self.plan.ops.iter().peekable();
+        while let Some(op) = ops.next() {
             lf = match op {
                 Op::Filter(e) => lf.filter(lower(e, &names)?),
                 Op::Select(es) => lf.select(lower_all(es, &names)?),
@@ -176,8 +181,15 @@ impl Resolved<'_> {
                         return Err(polars_error("planning a join", "the joined input was not resolved"));
                     };
                     let mut rlf = right.lazy(engine, settings)?;
+                    let mut pre = None;
                     if let Some((left_entity, right_entity)) = j.entities {
                         let left_schema = lf.collect_schema().map_err(|e| polars_error("joining", e))?;
+                        if settings.pre_aggregate {
+                            pre = PreAggregation::plan(j, ops.peek().copied());
+                        }
+                        if let Some(p) = &pre {
+                            lf = p.apply(lf);
+                        }
                         let right_schema = rlf.collect_schema().map_err(|e| polars_error("joining", e))?;
                         let mut old = Vec::new();
                         let mut new = Vec::new();
@@ -217,7 +229,14 @@ impl Resolved<'_> {
                     if j.kind == JoinKind::Full {
                         args = args.with_coalesce(pl::JoinCoalesce::CoalesceColumns);
                     }
-                    lf.join(rlf, left_on, right_on, args)
+                    let joined = lf.join(rlf, left_on, right_on, args);
+                    match pre {
+                        Some(p) => {
+                            let keys = final_keys(ops.next(), &names)?;
+                            joined.group_by(keys).agg(p.combined())
+                        }
+                        None => joined,
+                    }
                 }
             };
         }
@@ -228,7 +247,7 @@ impl Resolved<'_> {
 /// Output names of qualified columns (`Entity.column` after a join).
 #[derive(Default)]
 pub(crate) struct Names {
-    map: HashMap<(&'static str, String), String>,
+    pub(crate) map: HashMap<(&'static str, String), String>,
 }
 
 impl Names {
@@ -237,7 +256,7 @@ impl Names {
     }
 }
 
-fn lower_all(es: &[Expr], names: &Names) -> Result<Vec<pl::Expr>, Error> {
+pub(crate) fn lower_all(es: &[Expr], names: &Names) -> Result<Vec<pl::Expr>, Error> {
     es.iter().map(|e| lower(e, names)).collect()
 }
 

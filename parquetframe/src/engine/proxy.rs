@@ -114,6 +114,7 @@ impl DataFrameProxy {
             right_on: right_on.into_iter().map(Into::into).collect(),
             kind,
             entities: None,
+            many_to_one: false,
         };
         self.op(Op::Join(Box::new(join)))
     }
@@ -125,6 +126,7 @@ impl DataFrameProxy {
         right_on: String,
         kind: JoinKind,
         entities: (&'static str, &'static str),
+        many_to_one: bool,
     ) -> Self {
         let join = Join {
             right: other,
@@ -132,6 +134,7 @@ impl DataFrameProxy {
             right_on: vec![right_on],
             kind,
             entities: Some(entities),
+            many_to_one,
         };
         self.op(Op::Join(Box::new(join)))
     }

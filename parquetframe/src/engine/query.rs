@@ -185,9 +185,10 @@ impl<T: Entity> Query<T> {
     fn join_kind<U: Entity>(self, kind: JoinKind) -> Result<Query<Joined<T, U>>, Error> {
         let forward: Vec<_> = T::RELATIONS.iter().filter(|r| r.target == U::ENTITY_NAME).collect();
         let backward: Vec<_> = U::RELATIONS.iter().filter(|r| r.target == T::ENTITY_NAME).collect();
-        let (left_on, right_on) = match (forward.as_slice(), backward.as_slice()) {
-            ([r], []) => (r.column, r.target_key),
-            ([], [r]) => (r.target_key, r.column),
+        // Along a relation of `T`, each `T` row has one `U`: many to one.
+        let (left_on, right_on, many_to_one) = match (forward.as_slice(), backward.as_slice()) {
+            ([r], []) => (r.column, r.target_key, true),
+            ([], [r]) => (r.target_key, r.column, false),
             ([], []) => {
                 return Err(QueryError::Relation(format!(
                     "entity `{}` and entity `{}` have no relation to join along; declare one with \
@@ -222,6 +223,7 @@ impl<T: Entity> Query<T> {
             right_on.to_owned(),
             kind,
             (T::ENTITY_NAME, U::ENTITY_NAME),
+            many_to_one,
         );
         Ok(Query::with(proxy))
     }
