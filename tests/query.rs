@@ -384,3 +384,48 @@ fn aggregating_before_a_join_equals_aggregating_after_it() {
     let rows: u64 = df.column("rows").unwrap().as_materialized_series().sum().unwrap();
     assert_eq!(rows, orders as u64);
 }
+
+/// Cached string columns with few values group by hidden dictionary codes on
+/// the memory engine: the same groups, names and types as the other engines,
+/// with filters before the group-by, nulls as a group, and no hidden column
+/// in any result.
+#[test]
+fn low_cardinality_strings_group_by_codes_in_memory() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    let users: Vec<User> = (0..400)
+        .map(|i| User {
+            name: NAMES[(i % 6) as usize].to_owned(),
+            email: (i % 5 != 0).then(|| ["a@x", "b@x"][(i % 2) as usize].to_owned()),
+            ..user(i)
+        })
+        .collect();
+    store.save_all(&users).unwrap();
+    let run = |engine: Engine| {
+        let q = store.query::<User>().engine(engine).filter(User::AGE.gt(20));
+        let keys: [parquetframe::engine::Expr; 2] = [User::NAME.into(), User::EMAIL.into()];
+        let grouped = q.clone().group_by(keys).proxy([
+            User::AGE.sum().into(),
+            parquetframe::engine::len().alias("n"),
+            User::NAME.count().alias("names").into(),
+        ]);
+        let df = sort_frame(grouped.clone().collect().unwrap(), &["name", "email"]);
+        // (After the run: explain shows the cached frame once it is cached.)
+        let plan = grouped.explain().unwrap().polars_plan;
+        (df, plan, q.to_dataframe().unwrap())
+    };
+    let (memory, memory_plan, memory_rows) = run(Engine::Memory);
+    assert!(memory_plan.contains("__parquetframe_code_name"), "{memory_plan}");
+    for engine in [Engine::Lazy, Engine::Streaming] {
+        let (other, plan, rows) = run(engine);
+        assert!(!plan.contains("__parquetframe_code"), "{plan}");
+        assert!(memory.equals_missing(&other), "{engine}:\n{memory}\n{other}");
+        assert_eq!(memory.get_column_names(), other.get_column_names());
+        assert_eq!(memory.dtypes(), other.dtypes());
+        assert!(memory_rows.equals_missing(&rows));
+    }
+    // Each name has one email (both follow the id's parity) or none.
+    assert_eq!(memory.height(), 12, "{memory}");
+    assert!(memory.column("email").unwrap().null_count() > 0);
+    assert!(memory_rows.get_column_names().iter().all(|c| !c.starts_with("__parquetframe")));
+}

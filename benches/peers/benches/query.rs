@@ -296,7 +296,7 @@ fn over_limit_child(root: &str, query: &str, rounds: usize) {
 }
 
 fn main() {
-    let rounds = env("BENCH_ROUNDS", 8);
+    let rounds = env("BENCH_ROUNDS", 16);
     let args: Vec<String> = std::env::args().collect();
     if let Some(i) = args.iter().position(|a| a == "--over-limit-child") {
         over_limit_child(&args[i + 1], &args[i + 2], rounds);

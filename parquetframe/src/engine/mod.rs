@@ -17,6 +17,7 @@
 
 mod bridge;
 mod cache;
+mod codes;
 mod explain;
 mod expr;
 mod files;
@@ -177,7 +178,11 @@ fn prepare(
 /// Runs `plan`.
 pub(crate) fn execute(plan: &Plan, requested: Option<Engine>) -> Result<DataFrame, Error> {
     let (choice, lf, _) = prepare(plan, requested, false)?;
-    collect(lf, &choice)
+    let result = collect(lf, &choice);
+    if choice.figures.memory_limit.is_some() {
+        crate::ux::memory::release_freed_memory();
+    }
+    result
 }
 
 /// The polars plan of `plan` on its engine, uncollected.

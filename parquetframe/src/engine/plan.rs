@@ -7,6 +7,7 @@ use std::fmt;
 
 use polars::prelude::{self as pl, JoinArgs, JoinType, LazyFrame, NamedFrom, SortMultipleOptions};
 
+use super::codes;
 use super::expr::{AggOp, BinaryOp, Expr, Literal, Node, SortKey, StrOp};
 use super::preagg::{PreAggregation, final_keys};
 use super::source::{Input, Source};
@@ -153,11 +154,34 @@ impl Resolved<'_> {
     pub fn lazy(&self, engine: Engine, settings: &Settings) -> Result<LazyFrame, Error> {
         let needed = self.plan.needed_columns();
         let mut lf = self.input.lazy(engine, needed.as_deref(), settings)?;
+        // The memory engine's cached frames carry hidden dictionary codes.
+        let coded = if engine == Engine::Memory { codes::coded(&mut lf)? } else { Vec::new() };
+        let mut dictionaries = Vec::new();
+        let mut group_by_codes = codes::group_by_at(&self.plan.ops, &coded);
+        if let Some(Op::GroupBy { keys, .. }) = group_by_codes.and_then(|i| self.plan.ops.get(i)) {
+            for key in keys {
+                let dictionary = match &key.0 {
+                    Node::Column { name, .. } => self.input.dictionary(name),
+                    _ => None,
+                };
+                match dictionary {
+                    Some(d) => dictionaries.push(d),
+                    // Evicted apart from its frame: group the strings.
+                    None => group_by_codes = None,
+                }
+            }
+        }
+        if group_by_codes.is_none() {
+            lf = codes::hide(lf, &coded);
+        }
         let mut names = Names::default();
         let mut joins = self.joins.iter();
-        let mut ops = self.plan.ops.iter().peekable();
-        while let Some(op) = ops.next() {
+        let mut ops = self.plan.ops.iter().enumerate().peekable();
+        while let Some((i, op)) = ops.next() {
             lf = match op {
+                Op::GroupBy { keys, aggs } if group_by_codes == Some(i) => {
+                    codes::group_by(lf, keys, aggs, &names, std::mem::take(&mut dictionaries))?
+                }
                 Op::Filter(e) => lf.filter(lower(e, &names)?),
                 Op::Select(es) => lf.select(lower_all(es, &names)?),
                 Op::WithColumns(es) => lf.with_columns(lower_all(es, &names)?),
@@ -185,7 +209,7 @@ impl Resolved<'_> {
                     if let Some((left_entity, right_entity)) = j.entities {
                         let left_schema = lf.collect_schema().map_err(|e| polars_error("joining", e))?;
                         if settings.pre_aggregate {
-                            pre = PreAggregation::plan(j, ops.peek().copied());
+                            pre = PreAggregation::plan(j, ops.peek().map(|(_, op)| *op));
                         }
                         if let Some(p) = &pre {
                             lf = p.apply(lf);
@@ -232,7 +256,7 @@ impl Resolved<'_> {
                     let joined = lf.join(rlf, left_on, right_on, args);
                     match pre {
                         Some(p) => {
-                            let keys = final_keys(ops.next(), &names)?;
+                            let keys = final_keys(ops.next().map(|(_, op)| op), &names)?;
                             joined.group_by(keys).agg(p.combined())
                         }
                         None => joined,

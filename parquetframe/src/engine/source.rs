@@ -133,6 +133,11 @@ impl Input {
             .sum()
     }
 
+    /// The memory engine's dictionary of a coded string column (see `codes`).
+    pub fn dictionary(&self, column: &str) -> Option<LazyFrame> {
+        cache::get(&super::codes::dictionary_key(&self.cache_key, column)).map(|d| d.as_ref().clone().lazy())
+    }
+
     /// Whether the memory engine holds this input already.
     pub fn is_cached(&self) -> bool {
         match &self.kind {
@@ -184,8 +189,13 @@ impl Input {
         // walk hundreds of chunks; the cached frame is read many times, so
         // it is made contiguous once.
         df.rechunk_mut_par();
+        let dictionaries = super::codes::add(&mut df)?;
         let df = Arc::new(df);
         cache::put(self.cache_key.clone(), df.clone(), settings.cache_bytes);
+        for (column, dictionary) in dictionaries {
+            let key = super::codes::dictionary_key(&self.cache_key, &column);
+            cache::put(key, Arc::new(dictionary), settings.cache_bytes);
+        }
         Ok(df)
     }
 }

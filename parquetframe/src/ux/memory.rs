@@ -7,6 +7,19 @@ use crate::error::{Error, QueryError};
 
 const MIB: u64 = 1024 * 1024;
 
+/// Hands memory the allocator holds after frees back to the system. glibc's
+/// malloc keeps freed pages in its per-thread arenas, so under a memory limit
+/// each query would start from what the previous ones freed: a 20M-row
+/// streaming join peaked at 431 MiB once and at 521 MiB after eight runs.
+/// Elsewhere (other allocators, other systems) it does nothing.
+pub(crate) fn release_freed_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim has no preconditions; it only returns free pages.
+    unsafe {
+        libc::malloc_trim(0);
+    }
+}
+
 /// Bytes of memory available to new allocations (sysinfo's "available":
 /// free memory plus reclaimable caches).
 pub fn available_memory() -> u64 {
