@@ -92,18 +92,27 @@ pub(crate) fn hide(lf: LazyFrame, coded: &[String]) -> LazyFrame {
     })
 }
 
-/// The position of the group-by that can group by codes: the first one, after
-/// filters only, when every key is a coded column.
-pub(crate) fn group_by_at(ops: &[Op], coded: &[String]) -> Option<usize> {
+/// The group-by that can group by codes, with its keys' dictionaries: the
+/// first group-by, after filters only, when every key is a coded column whose
+/// dictionary `dictionary` still has (the cache may have evicted it apart
+/// from its frame).
+pub(crate) fn group_by_at(
+    ops: &[Op],
+    coded: &[String],
+    dictionary: impl Fn(&str) -> Option<LazyFrame>,
+) -> Option<(usize, Vec<LazyFrame>)> {
     for (i, op) in ops.iter().enumerate() {
         match op {
             Op::Filter(_) => {}
             Op::GroupBy { keys, .. } => {
-                let all_coded = keys.iter().all(|k| match &k.0 {
-                    Node::Column { name, .. } => coded.contains(name),
-                    _ => false,
-                });
-                return all_coded.then_some(i);
+                let dictionaries = keys
+                    .iter()
+                    .map(|k| match &k.0 {
+                        Node::Column { name, .. } if coded.contains(name) => dictionary(name),
+                        _ => None,
+                    })
+                    .collect::<Option<Vec<_>>>()?;
+                return Some((i, dictionaries));
             }
             _ => return None,
         }

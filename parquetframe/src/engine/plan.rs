@@ -156,21 +156,11 @@ impl Resolved<'_> {
         let mut lf = self.input.lazy(engine, needed.as_deref(), settings)?;
         // The memory engine's cached frames carry hidden dictionary codes.
         let coded = if engine == Engine::Memory { codes::coded(&mut lf)? } else { Vec::new() };
-        let mut dictionaries = Vec::new();
-        let mut group_by_codes = codes::group_by_at(&self.plan.ops, &coded);
-        if let Some(Op::GroupBy { keys, .. }) = group_by_codes.and_then(|i| self.plan.ops.get(i)) {
-            for key in keys {
-                let dictionary = match &key.0 {
-                    Node::Column { name, .. } => self.input.dictionary(name),
-                    _ => None,
-                };
-                match dictionary {
-                    Some(d) => dictionaries.push(d),
-                    // Evicted apart from its frame: group the strings.
-                    None => group_by_codes = None,
-                }
-            }
-        }
+        let mut group_by_codes = if coded.is_empty() {
+            None
+        } else {
+            codes::group_by_at(&self.plan.ops, &coded, |c| self.input.dictionary(c))
+        };
         if group_by_codes.is_none() {
             lf = codes::hide(lf, &coded);
         }
@@ -179,8 +169,9 @@ impl Resolved<'_> {
         let mut ops = self.plan.ops.iter().enumerate().peekable();
         while let Some((i, op)) = ops.next() {
             lf = match op {
-                Op::GroupBy { keys, aggs } if group_by_codes == Some(i) => {
-                    codes::group_by(lf, keys, aggs, &names, std::mem::take(&mut dictionaries))?
+                Op::GroupBy { keys, aggs } if group_by_codes.as_ref().is_some_and(|(at, _)| *at == i) => {
+                    let dictionaries = group_by_codes.take().map(|(_, d)| d).unwrap_or_default();
+                    codes::group_by(lf, keys, aggs, &names, dictionaries)?
                 }
                 Op::Filter(e) => lf.filter(lower(e, &names)?),
                 Op::Select(es) => lf.select(lower_all(es, &names)?),

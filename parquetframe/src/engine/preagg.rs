@@ -20,9 +20,9 @@ const PARTIAL: &str = "__parquetframe_partial_";
 /// How to aggregate the left side before the join, and combine after it.
 pub(crate) struct PreAggregation {
     /// Left columns to group by first: the join keys and the left group keys.
-    pub keys: Vec<String>,
+    keys: Vec<String>,
     /// One partial aggregate per final one, named `PARTIAL{i}`.
-    pub partials: Vec<pl::Expr>,
+    partials: Vec<pl::Expr>,
     /// What combines each partial after the join, under the original name.
     combine: Vec<(AggOp, String)>,
 }
@@ -36,11 +36,11 @@ impl PreAggregation {
             return None;
         }
         let Some(Op::GroupBy { keys, aggs }) = next else { return None };
-        let is_left = |entity: Option<&'static str>, _: &str| entity == Some(left_entity);
+        let is_left = |entity: Option<&'static str>| entity == Some(left_entity);
         let mut pre_keys: Vec<String> = join.left_on.clone();
         for key in keys {
             match &key.0 {
-                Node::Column { entity, name } if is_left(*entity, name) => {
+                Node::Column { entity, name } if is_left(*entity) => {
                     if !pre_keys.contains(name) {
                         pre_keys.push(name.clone());
                     }
@@ -61,7 +61,7 @@ impl PreAggregation {
                 Node::Len => (AggOp::Count, pl::len(), "len".to_owned()),
                 Node::Agg { op, expr } => match (op, expr.as_ref()) {
                     (AggOp::Sum | AggOp::Min | AggOp::Max | AggOp::Count, Node::Column { entity, name })
-                        if is_left(*entity, name) =>
+                        if is_left(*entity) =>
                     {
                         let c = pl::col(name.as_str());
                         let e = match op {

@@ -158,12 +158,12 @@ impl Input {
             return Ok(df.as_ref().clone().lazy());
         }
         if engine == Engine::Memory {
-            if let Some(df) = cache::get(&self.cache_key) {
-                return Ok(df.as_ref().clone().lazy());
-            }
-            // explain() describes the plan without loading anything.
             if !settings.explain_only {
                 return Ok(self.frame(settings)?.as_ref().clone().lazy());
+            }
+            // explain() describes the plan without loading anything.
+            if let Some(df) = cache::get(&self.cache_key) {
+                return Ok(df.as_ref().clone().lazy());
             }
         }
         match &self.kind {
