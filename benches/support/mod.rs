@@ -65,6 +65,12 @@ pub fn report(case: &str, rows: usize, results: &[Measured], baselines: &[&str])
     }
 }
 
+/// The number in environment variable `name`, or `default`.
+#[allow(dead_code)] // the peers benchmarks use it; the root ones take `sizes`
+pub fn env(name: &str, default: usize) -> usize {
+    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+}
+
 /// Row counts from `BENCH_ROWS` (comma separated), or the defaults.
 pub fn sizes(default: &[usize]) -> Vec<usize> {
     std::env::var("BENCH_ROWS")

@@ -28,6 +28,7 @@ use std::time::{Duration, Instant};
 
 use parquetframe::engine::{Engine, clear_cache, col};
 use parquetframe::prelude::*;
+use support::env;
 
 #[derive(Entity, Debug, Clone, PartialEq)]
 #[entity(storage_path = "users/", primary_key = "user_id")]
@@ -52,10 +53,6 @@ pub struct Order {
 const STATUSES: [&str; 5] = ["open", "paid", "shipped", "delivered", "refunded"];
 const COUNTRIES: [&str; 8] = ["NO", "PE", "IN", "US", "FR", "JP", "BR", "KE"];
 const QUERIES: [&str; 4] = ["selective", "projection", "group_by", "join"];
-
-fn env(name: &str, default: usize) -> usize {
-    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
-}
 
 /// Writes `n_orders` orders and a tenth as many users (in chunks, to bound memory).
 fn generate(store: &Store, n_orders: usize) {

@@ -21,7 +21,7 @@ use std::time::{Duration, Instant};
 
 use parquetframe::prelude::*;
 use polars::prelude::{JoinArgs, JoinType, LazyFrame, PlRefPath, ScanArgsParquet, col, lit};
-use support::{Measured, compare, python, report};
+use support::{Measured, compare, env, python, report};
 
 #[derive(Entity, Debug, Clone, PartialEq)]
 #[entity(storage_path = "users/", primary_key = "user_id")]
@@ -37,10 +37,6 @@ pub struct Order {
     #[relation(User, inverse = "orders")]
     pub user_id: i64,
     pub amount: f64,
-}
-
-fn env(name: &str, default: usize) -> usize {
-    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
 }
 
 /// Order `i`'s user: spread over all users, except every 100th order, which
