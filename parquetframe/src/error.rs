@@ -128,6 +128,10 @@ pub enum Error {
     #[error(transparent)]
     Query(#[from] QueryError),
 
+    /// The configuration has an unknown key or a bad value.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+
     /// An error from arrow-rs, with what we were doing when it happened.
     #[error("{context}: {source}")]
     Arrow {
@@ -188,6 +192,43 @@ pub enum StorageError {
     /// Configuration could not be read.
     #[error("configuration: {0}")]
     Config(String),
+}
+
+/// Configuration errors: each names the key and where it was set.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ConfigError {
+    /// A key (in a file or the builder) or a `PARQUETFRAME_*` variable that means nothing.
+    #[error(
+        "unknown configuration key `{key}` in {origin}{}; every key is listed in docs/configuration.md",
+        suggestion.as_ref().map(|s| format!("; did you mean `{s}`?")).unwrap_or_default()
+    )]
+    UnknownKey {
+        /// The key or variable as written.
+        key: String,
+        /// Where: the file, or "the environment".
+        origin: String,
+        /// The closest known key or variable.
+        suggestion: Option<String>,
+    },
+    /// A value of the wrong type or out of range.
+    #[error("bad value for `{key}` from {origin}: {message}")]
+    BadValue {
+        /// The key.
+        key: String,
+        /// Where it was set: `file [section] key`, `VARIABLE=value`, or an argument.
+        origin: String,
+        /// What is wrong and what is accepted.
+        message: String,
+    },
+    /// The configuration file cannot be read or is not TOML.
+    #[error("configuration file `{path}`: {message}")]
+    File {
+        /// The file.
+        path: std::path::PathBuf,
+        /// Why.
+        message: String,
+    },
 }
 
 /// Query errors: each names the file, column or engine at fault.

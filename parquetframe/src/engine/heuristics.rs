@@ -72,12 +72,20 @@ pub struct Choice {
 #[derive(Debug, Clone, PartialEq)]
 pub struct EngineHeuristics {
     config: EngineConfig,
+    /// Where `engine.default` was set, for `explain()`.
+    default_origin: Option<String>,
 }
 
 impl EngineHeuristics {
     /// Heuristics with the thresholds of `config`.
     pub fn new(config: EngineConfig) -> Self {
-        Self { config }
+        Self { config, default_origin: None }
+    }
+
+    /// Names where `engine.default` was set (e.g. `PARQUETFRAME_ENGINE=lazy`).
+    pub fn with_default_origin(mut self, origin: Option<String>) -> Self {
+        self.default_origin = origin;
+        self
     }
 
     /// The thresholds in force.
@@ -153,7 +161,9 @@ impl EngineHeuristics {
         }
         if self.config.default != EngineSetting::Auto {
             let engine = Engine::from_setting(self.config.default).unwrap_or(Engine::Lazy);
-            let origin = crate::config::origin("engine.default")
+            let origin = self
+                .default_origin
+                .clone()
                 .unwrap_or_else(|| "engine.default in the configuration".to_owned());
             return Choice {
                 engine,

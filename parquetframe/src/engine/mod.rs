@@ -64,6 +64,16 @@ pub enum Engine {
     Streaming,
 }
 
+impl From<Engine> for EngineSetting {
+    fn from(engine: Engine) -> Self {
+        match engine {
+            Engine::Memory => EngineSetting::Memory,
+            Engine::Lazy => EngineSetting::Lazy,
+            Engine::Streaming => EngineSetting::Streaming,
+        }
+    }
+}
+
 impl Engine {
     /// The engine a configuration value names (`None` for `auto`).
     pub fn from_setting(setting: EngineSetting) -> Option<Engine> {
@@ -131,14 +141,22 @@ pub(crate) struct Settings {
 }
 
 impl Settings {
-    fn load() -> Result<Self, Error> {
-        let config: EngineConfig = crate::config::load()?.engine;
+    /// The configuration of the plan's store (the default layers for files,
+    /// frames and the default store).
+    fn load(plan: &Plan) -> Result<Self, Error> {
+        let resolved = match &plan.source {
+            source::Source::Entity(source::EntitySource { store: Some(store), .. }) => store.resolved()?,
+            _ => crate::config::resolve(&crate::config::Overrides::default())?,
+        };
+        let config: EngineConfig = resolved.config.engine.clone();
+        let origin = resolved.origin("engine.default").filter(|o| *o != crate::config::Origin::Default);
         Ok(Self {
             monitor: MemoryMonitor::from_config(&config),
-            cache_bytes: config.cache_mb.saturating_mul(1 << 20),
+            cache_bytes: resolved.config.performance.cache_mb.saturating_mul(1 << 20),
             explain_only: false,
             pre_aggregate: true,
-            heuristics: EngineHeuristics::new(config),
+            heuristics: EngineHeuristics::new(config)
+                .with_default_origin(origin.map(|o| o.describe("engine.default"))),
         })
     }
 }
@@ -153,7 +171,7 @@ fn prepare(
     requested: Option<Engine>,
     explain_only: bool,
 ) -> Result<(Choice, LazyFrame, Vec<String>), Error> {
-    let mut settings = Settings { explain_only, ..Settings::load()? };
+    let mut settings = Settings { explain_only, ..Settings::load(plan)? };
     let resolved = plan.resolve()?;
     let mut choice = settings.heuristics.choose(&resolved, requested);
     // Under a memory limit the streaming engine joins without aggregating

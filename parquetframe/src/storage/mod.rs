@@ -4,6 +4,7 @@
 //! See `docs/storage.md` for the layout, the commit protocol and why upserts
 //! are merge-on-read.
 
+mod builder;
 pub(crate) mod cascade;
 pub mod catalog;
 pub mod formats;
@@ -18,15 +19,18 @@ pub(crate) mod scan;
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use arrow::array::{Array, BooleanArray, RecordBatch};
 use arrow::compute::filter_record_batch;
 use rayon::prelude::*;
 
+use crate::config::{Config, Overrides, Setting};
 use crate::entity::Entity;
 use crate::error::{Error, StorageError};
 use crate::types::{Column, ColumnReader, FieldOptions};
 use crate::validate::{FkCheck, ValidationReport};
+pub use builder::StoreBuilder;
 pub use formats::WriteOptions;
 use formats::{DataFile, Schemas, Target};
 use layout::EntityPaths;
@@ -88,35 +92,58 @@ pub struct Compaction {
 pub struct Store {
     root: PathBuf,
     options: StoreOptions,
+    /// Configuration set in code; the rest comes from the layers when an
+    /// operation runs.
+    overrides: Arc<Overrides>,
 }
 
 impl Store {
-    /// Opens the store at `root`, creating it when missing.
+    /// Opens the store at `root`, creating it when missing; the other
+    /// settings come from the configuration (`docs/configuration.md`).
     pub fn open(root: impl AsRef<Path>) -> Result<Self, Error> {
-        Self::open_with(root, StoreOptions::default())
+        Self::builder().root(root.as_ref()).open()
     }
 
-    /// Opens the store at `root` with explicit options.
+    /// Opens the store at `root` with explicit write options (the engine
+    /// and UX settings still come from the configuration).
     pub fn open_with(root: impl AsRef<Path>, options: StoreOptions) -> Result<Self, Error> {
-        let root = root.as_ref().to_path_buf();
-        if root.exists() && !root.is_dir() {
-            return Err(StorageError::RootNotADirectory(root).into());
-        }
-        io::create_dir_all(&root.join(layout::META_DIR))?;
-        Ok(Self { root, options })
+        let mut overrides = Overrides::default();
+        overrides.set("store.root", root.as_ref());
+        Self::create(root.as_ref().to_path_buf(), options, Arc::new(overrides))
     }
 
     /// The default store: the configured root (`PARQUETFRAME_ROOT`, else `root`
     /// under `[store]` in `parquetframe.toml`, else `./data`).
     pub fn open_default() -> Result<Self, Error> {
-        let config = crate::config::load()?.store;
-        let options = StoreOptions {
-            write: WriteOptions { row_group_size: config.row_group_size.max(1), codec: config.codec()? },
-            compact_max_files: config.compact_max_files.max(2),
-            fk_check: config.fk_check,
-            ..StoreOptions::default()
-        };
-        Self::open_with(config.root_path(), options)
+        Self::builder().open()
+    }
+
+    /// A store configured in code; see [`StoreBuilder`].
+    pub fn builder() -> StoreBuilder {
+        StoreBuilder::default()
+    }
+
+    fn create(root: PathBuf, options: StoreOptions, overrides: Arc<Overrides>) -> Result<Self, Error> {
+        if root.exists() && !root.is_dir() {
+            return Err(StorageError::RootNotADirectory(root).into());
+        }
+        io::create_dir_all(&root.join(layout::META_DIR))?;
+        Ok(Self { root, options, overrides })
+    }
+
+    /// The configuration this store's operations use now: the layers under
+    /// the values set in code.
+    pub fn config(&self) -> Result<Config, Error> {
+        Ok(self.resolved()?.config.clone())
+    }
+
+    /// Every configuration key with its value and origin, for this store.
+    pub fn effective_config(&self) -> Result<Vec<Setting>, Error> {
+        Ok(self.resolved()?.settings())
+    }
+
+    pub(crate) fn resolved(&self) -> Result<Arc<crate::config::Resolved>, Error> {
+        crate::config::resolve(&self.overrides)
     }
 
     /// The root directory.
@@ -196,7 +223,7 @@ impl Store {
     /// Every live row of `T`, in storage order. Files and row groups are read
     /// and converted in parallel.
     pub fn load_all<T: Entity>(&self) -> Result<Vec<T>, Error> {
-        let monitor = crate::ux::memory::MemoryMonitor::configured();
+        let monitor = crate::ux::memory::MemoryMonitor::from_config(&self.resolved()?.config.engine);
         self.with_snapshot::<T, _>(|paths, m| {
             let opened = scan::Opened::new::<T>(paths, m, false)?;
             let what = format!("load_all of `{}`", T::ENTITY_NAME);

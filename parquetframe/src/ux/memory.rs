@@ -48,12 +48,6 @@ impl MemoryMonitor {
         }
     }
 
-    /// The monitor of the loaded configuration (defaults when it cannot be read:
-    /// a broken file is reported by the operations that need it).
-    pub fn configured() -> Self {
-        Self::from_config(&crate::config::load().map(|c| c.engine).unwrap_or_default())
-    }
-
     /// The memory budget: the hard limit when set, else the available memory.
     pub fn budget(&self) -> u64 {
         self.limit.unwrap_or_else(available_memory)

@@ -2,17 +2,26 @@
 //! (found from the working directory upwards, or `PARQUETFRAME_CONFIG`) <
 //! `PARQUETFRAME_*` environment variables < arguments in code.
 //!
-//! This release reads the `[store]` and `[engine]` keys; performance and UX
-//! keys come with the features that use them.
+//! Every key, its variable and its default: `docs/configuration.md`.
+//! [`effective`] lists each value with its origin; [`Store::builder`]
+//! sets values in code (the highest layer), optionally ignoring the file and
+//! the environment.
+//!
+//! [`Store::builder`]: crate::Store::builder
+
+mod effective;
+pub mod keys;
+mod layers;
 
 use std::path::{Path, PathBuf};
 
-use figment::Figment;
-use figment::providers::{Env, Format, Serialized, Toml};
 use figment::value::magic::RelativePathBuf;
 use serde::{Deserialize, Serialize};
 
-use crate::error::{Error, StorageError};
+use crate::error::{ConfigError, Error};
+pub use effective::{Origin, Setting};
+pub use layers::Overrides;
+pub(crate) use layers::{Resolved, resolve};
 
 /// The configuration file name searched for.
 pub const FILE_NAME: &str = "parquetframe.toml";
@@ -33,6 +42,8 @@ pub struct StoreConfig {
     pub zstd_level: i32,
     /// Above this many live files, a commit compacts the newest small files.
     pub compact_max_files: usize,
+    /// Committed snapshots (manifest versions) kept readable.
+    pub keep_manifests: usize,
     /// When foreign keys are checked: `deferred` (only by `store.validate()`)
     /// or `on_save` (a save whose rows reference missing parents fails).
     pub fk_check: crate::validate::FkCheck,
@@ -46,6 +57,7 @@ impl Default for StoreConfig {
             codec: "zstandard".into(),
             zstd_level: 1,
             compact_max_files: 16,
+            keep_manifests: 10,
             fk_check: crate::validate::FkCheck::Deferred,
         }
     }
@@ -100,8 +112,6 @@ pub struct EngineConfig {
     /// Warn (tracing) when a materialisation's estimate exceeds this fraction
     /// of the available memory.
     pub warn_fraction: f64,
-    /// MiB of `DataFrame`s the memory engine keeps cached.
-    pub cache_mb: u64,
 }
 
 impl Default for EngineConfig {
@@ -112,8 +122,55 @@ impl Default for EngineConfig {
             streaming_fraction: 0.5,
             memory_limit_mb: 0,
             warn_fraction: 0.5,
-            cache_mb: 1024,
         }
+    }
+}
+
+/// `[performance]` settings.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PerformanceConfig {
+    /// Threads of parquetframe's own parallel work (reading, converting and
+    /// writing files, validation); 0: rayon's global pool (one per core).
+    /// polars sizes its own pool from `POLARS_MAX_THREADS`.
+    pub threads: usize,
+    /// MiB of `DataFrame`s the memory engine keeps cached.
+    pub cache_mb: u64,
+}
+
+impl Default for PerformanceConfig {
+    fn default() -> Self {
+        Self { threads: 0, cache_mb: 1024 }
+    }
+}
+
+/// When progress bars are drawn.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ProgressSetting {
+    /// On a terminal (stderr), not under CI, for long operations.
+    #[default]
+    Auto,
+    /// Never.
+    Off,
+}
+
+/// `[ux]` settings.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct UxConfig {
+    /// Progress bars of long operations.
+    pub progress: ProgressSetting,
+    /// The log filter (`tracing_subscriber::EnvFilter` syntax) of the
+    /// subscriber parquetframe installs when the application has none.
+    pub log_level: String,
+    /// Print per-stage timings of each operation to stderr.
+    pub profile: bool,
+}
+
+impl Default for UxConfig {
+    fn default() -> Self {
+        Self { progress: ProgressSetting::Auto, log_level: "warn".into(), profile: false }
     }
 }
 
@@ -125,65 +182,40 @@ pub struct Config {
     pub store: StoreConfig,
     /// Engine and memory settings.
     pub engine: EngineConfig,
+    /// Threads and caching.
+    pub performance: PerformanceConfig,
+    /// Progress, logging and profiling.
+    pub ux: UxConfig,
 }
-
-/// Environment variables and the keys they set.
-const ENV_KEYS: &[(&str, &str)] = &[
-    ("root", "store.root"),
-    ("row_group_size", "store.row_group_size"),
-    ("codec", "store.codec"),
-    ("zstd_level", "store.zstd_level"),
-    ("compact_max_files", "store.compact_max_files"),
-    ("fk_check", "store.fk_check"),
-    ("engine", "engine.default"),
-    ("memory_threshold_mb", "engine.memory_threshold_mb"),
-    ("streaming_fraction", "engine.streaming_fraction"),
-    ("memory_limit_mb", "engine.memory_limit_mb"),
-    ("warn_fraction", "engine.warn_fraction"),
-    ("cache_mb", "engine.cache_mb"),
-];
 
 /// `parquetframe.toml` in `start` or the nearest ancestor.
 pub fn find_file(start: &Path) -> Option<PathBuf> {
     start.ancestors().map(|dir| dir.join(FILE_NAME)).find(|p| p.is_file())
 }
 
-/// Loads the configuration from its layers.
+/// The configuration from its layers (cached while the file and the
+/// `PARQUETFRAME_*` variables are unchanged).
 pub fn load() -> Result<Config, Error> {
-    let figment = figment();
-    figment.extract::<Config>().map_err(|e| StorageError::Config(e.to_string()).into())
+    Ok(layers::resolve(&Overrides::default())?.config.clone())
 }
 
-/// Where the value of `key` (e.g. `engine.default`) came from: the
-/// environment variable or the file, `None` for a built-in default.
+/// Where the value of `key` (e.g. `engine.default`) came from, `None` for a
+/// built-in default (or a configuration that cannot be read).
 pub fn origin(key: &str) -> Option<String> {
-    if let Some((var, _)) = ENV_KEYS.iter().find(|(_, k)| *k == key) {
-        let var = format!("PARQUETFRAME_{}", var.to_ascii_uppercase());
-        if let Ok(value) = std::env::var(&var) {
-            return Some(format!("{var}={value}"));
-        }
-    }
-    let figment = figment();
-    let Some(figment::Source::File(file)) = figment.find_metadata(key)?.source.as_ref() else { return None };
-    let (section, name) = key.split_once('.').unwrap_or(("", key));
-    Some(format!("{} [{section}] {name}", file.display()))
+    let resolved = layers::resolve(&Overrides::default()).ok()?;
+    resolved.origin(key).filter(|o| *o != Origin::Default).map(|o| o.describe(key))
 }
 
-fn figment() -> Figment {
-    let mut figment = Figment::from(Serialized::defaults(Config::default()));
-    let file = match std::env::var_os("PARQUETFRAME_CONFIG") {
-        Some(path) => Some(PathBuf::from(path)),
-        None => std::env::current_dir().ok().and_then(|d| find_file(&d)),
-    };
-    if let Some(file) = &file {
-        figment = figment.merge(Toml::file(file));
-    }
-    let names: Vec<&str> = ENV_KEYS.iter().map(|(var, _)| *var).collect();
-    let env = Env::prefixed("PARQUETFRAME_").only(&names).map(|var| {
-        let key = ENV_KEYS.iter().find(|(v, _)| var.as_str().eq_ignore_ascii_case(v)).map_or("", |(_, k)| k);
-        key.into()
-    });
-    figment.merge(env)
+/// Every key with its value and where the value came from.
+///
+/// ```
+/// for setting in parquetframe::config::effective()? {
+///     println!("{} = {}  ({})", setting.key, setting.value, setting.origin);
+/// }
+/// # Ok::<(), parquetframe::Error>(())
+/// ```
+pub fn effective() -> Result<Vec<Setting>, Error> {
+    Ok(layers::resolve(&Overrides::default())?.settings())
 }
 
 impl StoreConfig {
@@ -194,8 +226,11 @@ impl StoreConfig {
 
     /// The configured codec at the configured level.
     pub fn codec(&self) -> Result<crate::avro::Codec, Error> {
-        let codec: crate::avro::Codec =
-            self.codec.parse().map_err(|e| StorageError::Config(format!("store.codec: {e}")))?;
+        let codec: crate::avro::Codec = self.codec.parse().map_err(|message| ConfigError::BadValue {
+            key: "store.codec".into(),
+            origin: "the store's configuration".into(),
+            message,
+        })?;
         Ok(match codec {
             crate::avro::Codec::Zstd(_) if self.zstd_level <= 0 => crate::avro::Codec::Null,
             crate::avro::Codec::Zstd(_) => codec.with_level(self.zstd_level),
