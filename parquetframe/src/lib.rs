@@ -103,7 +103,7 @@ pub use error::{Error, QueryError, RelationError, Result};
 pub use graph::{SchemaGraph, schema_graph};
 pub use record::Record;
 pub use registry::{EntityInfo, ForeignKey, OnDelete, Relation};
-pub use storage::{Store, StoreOptions};
+pub use storage::{Store, StoreBuilder, StoreOptions, StoredEntity};
 pub use types::{Column, FieldOptions, Key, ListItem};
 pub use validate::{FkCheck, ValidationReport};
 

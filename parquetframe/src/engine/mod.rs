@@ -22,12 +22,12 @@ mod explain;
 mod expr;
 mod files;
 mod heuristics;
-mod plan;
+pub(crate) mod plan;
 mod preagg;
 mod proxy;
 mod query;
 mod registry;
-mod source;
+pub(crate) mod source;
 mod typed;
 mod write;
 

@@ -32,9 +32,14 @@ pub(crate) struct EntitySource {
     pub name: &'static str,
     pub format: Format,
     pub schema: SchemaRef,
-    pub live: fn(&Store) -> Result<Arc<LiveSet>, Error>,
-    pub read: fn(&Store, &[&str]) -> Result<Columns, Error>,
+    pub live: Arc<LiveFn>,
+    pub read: Arc<ReadFn>,
 }
+
+/// The live files of an entity in a store.
+pub(crate) type LiveFn = dyn Fn(&Store) -> Result<Arc<LiveSet>, Error> + Send + Sync;
+/// Columns of an entity's live rows in a store.
+pub(crate) type ReadFn = dyn Fn(&Store, &[&str]) -> Result<Columns, Error> + Send + Sync;
 
 impl EntitySource {
     /// The source of `T` in `store` (`None`: the default store).
@@ -44,8 +49,21 @@ impl EntitySource {
             name: T::ENTITY_NAME,
             format: T::FORMAT,
             schema: T::arrow_schema(),
-            live: crate::storage::scan::live_files::<T>,
-            read: crate::storage::scan::scan::<T>,
+            live: Arc::new(crate::storage::scan::live_files::<T>),
+            read: Arc::new(crate::storage::scan::scan::<T>),
+        }
+    }
+
+    /// The source of an entity known from `store`'s catalog alone.
+    pub fn stored(entity: &crate::storage::StoredEntity, store: Store) -> Self {
+        let (live, read) = (entity.clone(), entity.clone());
+        Self {
+            name: entity.name(),
+            format: entity.format(),
+            schema: entity.arrow_schema(),
+            live: Arc::new(move |s: &Store| live.live_files(s)),
+            read: Arc::new(move |s: &Store, columns: &[&str]| read.columns(s, columns)),
+            store: Some(store),
         }
     }
 }

@@ -8,7 +8,6 @@
 use std::collections::HashSet;
 
 use super::manifest::FileKind;
-use crate::entity::Entity;
 
 /// The keys of one file, in row order.
 pub struct FileKeys<K> {
@@ -22,11 +21,12 @@ pub struct FileKeys<K> {
 
 /// For each file (same order as `files`): `None` when every row is live (or it
 /// is a delete file), else one live flag per row.
-pub fn live_rows<T: Entity>(files: &[FileKeys<T::Key>]) -> Vec<Option<Vec<bool>>> {
+pub fn live_rows<K: std::hash::Hash + Eq>(files: &[FileKeys<K>]) -> Vec<Option<Vec<bool>>> {
     let mut order: Vec<usize> = (0..files.len()).collect();
     order.sort_by_key(|&i| std::cmp::Reverse(files[i].seq));
     let capacity = files.iter().map(|f| f.keys.len()).sum();
-    let mut newer: HashSet<&T::Key> = HashSet::with_capacity(capacity);
+    let mut newer: HashSet<&K, foldhash::fast::RandomState> =
+        HashSet::with_capacity_and_hasher(capacity, foldhash::fast::RandomState::default());
     let mut out: Vec<Option<Vec<bool>>> = vec![None; files.len()];
     for i in order {
         let file = &files[i];

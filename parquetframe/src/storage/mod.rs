@@ -16,6 +16,7 @@ pub mod merge;
 pub(crate) mod related;
 mod save_set;
 pub(crate) mod scan;
+mod stored;
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
@@ -38,6 +39,7 @@ use lock::WriterLock;
 use manifest::{FileEntry, FileKind, Manifest};
 use merge::FileKeys;
 pub use save_set::SaveSet;
+pub use stored::StoredEntity;
 
 /// How a store writes and maintains files.
 #[derive(Debug, Clone)]
@@ -200,19 +202,26 @@ impl Store {
         &self,
         read: impl Fn(&EntityPaths, &Manifest) -> Result<R, Error>,
     ) -> Result<R, Error> {
-        let paths = self.paths::<T>()?;
-        let first = manifest::latest(&paths.manifests, T::ENTITY_NAME)?;
+        self.with_snapshot_at(T::STORAGE_PATH, T::ENTITY_NAME, read)
+    }
+
+    /// [`with_snapshot`](Self::with_snapshot) of the entity `name` at `storage_path`.
+    pub(crate) fn with_snapshot_at<R>(
+        &self,
+        storage_path: &str,
+        name: &'static str,
+        read: impl Fn(&EntityPaths, &Manifest) -> Result<R, Error>,
+    ) -> Result<R, Error> {
+        let paths = EntityPaths::new(&self.root, storage_path)?;
+        let first = manifest::latest(&paths.manifests, name)?;
         match read(&paths, &first) {
             Err(e) if missing_path(&e).is_some() => {
-                let second = manifest::latest(&paths.manifests, T::ENTITY_NAME)?;
+                let second = manifest::latest(&paths.manifests, name)?;
                 if second.version == first.version {
                     let path = missing_path(&e).unwrap_or_default();
-                    return Err(StorageError::MissingDataFile {
-                        entity: T::ENTITY_NAME,
-                        path,
-                        version: first.version,
-                    }
-                    .into());
+                    return Err(
+                        StorageError::MissingDataFile { entity: name, path, version: first.version }.into()
+                    );
                 }
                 read(&paths, &second)
             }
@@ -362,8 +371,7 @@ impl Store {
             let mut seen = HashSet::with_capacity(keys.len());
             // A few keys: point lookups; many (a cascade): one pass over the key columns.
             let files = if keys.len() > 16 { all_keys::<T>(paths, current)? } else { Vec::new() };
-            let live_set =
-                (keys.len() > 16).then(|| merge::live_keys(&files, &merge::live_rows::<T>(&files)));
+            let live_set = (keys.len() > 16).then(|| merge::live_keys(&files, &merge::live_rows(&files)));
             for &key in keys {
                 let is_live = match &live_set {
                     Some(set) => set.contains(key),
@@ -400,6 +408,13 @@ impl Store {
     /// ```
     pub fn validate(&self) -> Result<ValidationReport, Error> {
         crate::validate::validate(self)
+    }
+
+    /// [`validate`](Self::validate) from the catalog alone: every relation
+    /// the catalog records, without the Rust types being linked (what
+    /// `pframe validate` runs). Entities that are in no catalog are unknown.
+    pub fn validate_catalog(&self) -> Result<ValidationReport, Error> {
+        crate::validate::validate_catalog(self)
     }
 
     /// The live rows of `C` whose foreign key `column` equals `key`: what the
@@ -445,25 +460,37 @@ impl Store {
         io::create_dir_all(&paths.data)?;
         io::create_dir_all(&paths.manifests)?;
         catalog::register::<T>(&self.root)?;
+        let merge = |paths: &EntityPaths, m: &Manifest, from: usize| self.merge_files::<T>(paths, m, from);
+        self.transact_at(&paths, T::ENTITY_NAME, merge, change)
+    }
+
+    /// [`transact`](Self::transact) of the entity `name` at `paths`, already
+    /// in the catalog; `merge` compacts files from a position on.
+    pub(crate) fn transact_at<R>(
+        &self,
+        paths: &EntityPaths,
+        name: &str,
+        merge: impl Fn(&EntityPaths, &Manifest, usize) -> Result<Manifest, Error>,
+        change: impl FnOnce(&EntityPaths, &Manifest) -> Result<(Option<Manifest>, R), Error>,
+    ) -> Result<R, Error> {
         let _lock = WriterLock::acquire(&paths.lock)?;
-        let current = manifest::latest(&paths.manifests, T::ENTITY_NAME)?;
-        clean_orphans(&paths)?;
-        let (next, result) = change(&paths, &current)?;
+        let current = manifest::latest(&paths.manifests, name)?;
+        clean_orphans(paths)?;
+        let (next, result) = change(paths, &current)?;
         let Some(mut next) = next else { return Ok(result) };
         next.version = current.version + 1;
         if next.files.len() > self.options.compact_max_files {
             let from = small_suffix(&next);
-            let mut merged = self.merge_files::<T>(&paths, &next, from)?;
+            let mut merged = merge(paths, &next, from)?;
             if merged.files.len() > self.options.compact_max_files && from > 0 {
                 // The small files did not shrink enough: merge everything.
-                merged = self.merge_files::<T>(&paths, &next, 0)?;
+                merged = merge(paths, &next, 0)?;
             }
             next = Manifest { version: next.version, ..merged };
         }
         if !manifest::publish(&paths.manifests, &next)? {
             return Err(StorageError::Catalog(format!(
-                "entity `{}`: manifest version {} was committed by another writer that ignored the lock",
-                T::ENTITY_NAME,
+                "entity `{name}`: manifest version {} was committed by another writer that ignored the lock",
                 next.version
             ))
             .into());
@@ -483,7 +510,7 @@ impl Store {
         let (keep, merge) = current.files.split_at(from.min(current.files.len()));
         let tail = Manifest { files: merge.to_vec(), ..current.clone() };
         let keys = all_keys::<T>(paths, &tail)?;
-        let masks = merge::live_rows::<T>(&keys);
+        let masks = merge::live_rows(&keys);
         let seq = current.next_seq;
         let mut batches: Vec<(PathBuf, Option<Vec<bool>>)> = Vec::new();
         for (file, mask) in merge.iter().zip(masks.iter()) {
@@ -623,7 +650,7 @@ fn live_masks<T: Entity>(paths: &EntityPaths, m: &Manifest) -> Result<Vec<Option
         return Ok(vec![None; m.files.len()]);
     }
     let keys = all_keys::<T>(paths, m)?;
-    Ok(merge::live_rows::<T>(&keys))
+    Ok(merge::live_rows(&keys))
 }
 
 fn all_keys<T: Entity>(paths: &EntityPaths, m: &Manifest) -> Result<Vec<FileKeys<T::Key>>, Error> {

@@ -37,12 +37,41 @@ pub(crate) struct Opened {
     pub units: Vec<Unit>,
 }
 
+/// The live masks of a snapshot's files (see `merge::live_rows`).
+pub(crate) type Masks = Vec<Option<Vec<bool>>>;
+
+/// What reading an entity's snapshot needs: from its Rust type, or from the
+/// catalog alone (`StoredEntity`).
+pub(crate) struct View<'a> {
+    pub name: &'static str,
+    pub storage_path: &'a str,
+    pub target: Target,
+    pub masks: &'a (dyn Fn(&EntityPaths, &Manifest) -> Result<Masks, Error> + Sync),
+}
+
+impl View<'static> {
+    /// The view of `T`.
+    pub fn of<T: Entity>() -> Self {
+        View {
+            name: T::ENTITY_NAME,
+            storage_path: T::STORAGE_PATH,
+            target: Target::of::<T>(),
+            masks: &live_masks::<T>,
+        }
+    }
+}
+
 impl Opened {
     /// Opens the data files of `m` (Parquet files with their page index when
     /// `indexed`, for row selections).
     pub fn new<T: Entity>(paths: &EntityPaths, m: &Manifest, indexed: bool) -> Result<Self, Error> {
-        let target = Target::of::<T>();
-        let masks = live_masks::<T>(paths, m)?;
+        Self::open(&View::of::<T>(), paths, m, indexed)
+    }
+
+    /// [`new`](Self::new) for any view.
+    pub fn open(view: &View<'_>, paths: &EntityPaths, m: &Manifest, indexed: bool) -> Result<Self, Error> {
+        let target = &view.target;
+        let masks = (view.masks)(paths, m)?;
         let mut units = Vec::new();
         let mut files = Vec::new();
         for (file, mask) in m.files.iter().zip(masks) {
@@ -50,11 +79,8 @@ impl Opened {
                 continue;
             }
             let path = paths.dir.join(&file.path);
-            let data = if indexed {
-                DataFile::open_indexed(&path, &target)?
-            } else {
-                DataFile::open(&path, &target)?
-            };
+            let data =
+                if indexed { DataFile::open_indexed(&path, target)? } else { DataFile::open(&path, target)? };
             let mut offset = 0;
             for (rg, rows) in data.row_group_rows().into_iter().enumerate() {
                 let live = mask.as_ref().map_or(rows, |m| {
@@ -167,15 +193,13 @@ fn concat(chunks: &[ArrayRef], data: &DataFile) -> Result<ArrayRef, Error> {
 /// Whether this store's catalog holds `T` (an entity never written here has
 /// no rows, even when files of another entity lie at its path); an error
 /// when the catalog stores it at another path than the type says.
-fn in_catalog<T: Entity>(store: &Store) -> Result<bool, Error> {
-    match super::catalog::read(store.root())?.entities.get(T::ENTITY_NAME) {
+fn in_catalog(store: &Store, view: &View<'_>) -> Result<bool, Error> {
+    match super::catalog::read(store.root())?.entities.get(view.name) {
         None => Ok(false),
-        Some(entry) if entry.path.trim_end_matches('/') != T::STORAGE_PATH.trim_end_matches('/') => {
+        Some(entry) if entry.path.trim_end_matches('/') != view.storage_path.trim_end_matches('/') => {
             Err(StorageError::Catalog(format!(
                 "entity `{}` is stored at `{}` in this store's catalog, but the linked type says `{}`",
-                T::ENTITY_NAME,
-                entry.path,
-                T::STORAGE_PATH
+                view.name, entry.path, view.storage_path
             ))
             .into())
         }
@@ -189,11 +213,16 @@ fn in_catalog<T: Entity>(store: &Store) -> Result<bool, Error> {
 /// An entity this store has never written (not in its catalog) has no rows
 /// here, even when files of another entity lie at its path.
 pub(crate) fn scan<T: Entity>(store: &Store, columns: &[&str]) -> Result<Columns, Error> {
-    if !in_catalog::<T>(store)? {
+    scan_view(store, &View::of::<T>(), columns)
+}
+
+/// [`scan`] of any view.
+pub(crate) fn scan_view(store: &Store, view: &View<'_>, columns: &[&str]) -> Result<Columns, Error> {
+    if !in_catalog(store, view)? {
         return Ok(vec![Vec::new(); columns.len()]);
     }
-    store.with_snapshot::<T, _>(|paths, m| {
-        let opened = Opened::new::<T>(paths, m, false)?;
+    store.with_snapshot_at(view.storage_path, view.name, |paths, m| {
+        let opened = Opened::open(view, paths, m, false)?;
         let parts: Vec<Vec<Vec<ArrayRef>>> = opened
             .units
             .par_iter()
@@ -254,7 +283,12 @@ fn live_set_key(paths: &EntityPaths, m: &Manifest) -> String {
 
 /// The live files of `T` in `store` (see [`scan`] for the catalog rule).
 pub(crate) fn live_files<T: Entity>(store: &Store) -> Result<Arc<LiveSet>, Error> {
-    let schema = T::arrow_schema();
+    live_files_view(store, &View::of::<T>())
+}
+
+/// [`live_files`] of any view.
+pub(crate) fn live_files_view(store: &Store, view: &View<'_>) -> Result<Arc<LiveSet>, Error> {
+    let schema = view.target.arrow.clone();
     let names: Vec<&str> = schema.fields().iter().map(|f| f.name().as_str()).collect();
     let empty = || LiveSet {
         version: 0,
@@ -262,16 +296,16 @@ pub(crate) fn live_files<T: Entity>(store: &Store) -> Result<Arc<LiveSet>, Error
         rows: 0,
         column_bytes: names.iter().map(|n| ((*n).to_owned(), 0)).collect(),
     };
-    if !in_catalog::<T>(store)? {
+    if !in_catalog(store, view)? {
         return Ok(Arc::new(empty()));
     }
-    store.with_snapshot::<T, _>(|paths, m| {
+    store.with_snapshot_at(view.storage_path, view.name, |paths, m| {
         let key = live_set_key(paths, m);
         let cached = LIVE_SETS.lock().ok().and_then(|sets| sets.get(&key).cloned());
         if let Some(set) = cached {
             return Ok(set);
         }
-        let opened = Opened::new::<T>(paths, m, false)?;
+        let opened = Opened::open(view, paths, m, false)?;
         let mut set = empty();
         set.version = m.version;
         for (i, (data, mask)) in opened.files.iter().enumerate() {

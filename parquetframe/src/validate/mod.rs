@@ -17,8 +17,9 @@ pub use report::{EntityCheck, RelationCheck, ValidationReport};
 use crate::entity::Entity;
 use crate::error::{Error, RelationError};
 use crate::graph::SchemaGraph;
+use crate::registry::Columns;
 use crate::registry::{self, EntityInfo};
-use crate::storage::{Store, catalog};
+use crate::storage::{Store, StoredEntity, catalog};
 use keys::{KeySet, probe_all};
 
 /// When foreign keys are checked.
@@ -49,6 +50,15 @@ fn single(mut columns: Vec<Vec<ArrayRef>>) -> Vec<ArrayRef> {
     columns.pop().unwrap_or_default()
 }
 
+/// One entity to check: its key, its foreign keys, and how to read columns.
+struct Checked<'a> {
+    name: &'a str,
+    primary_key: &'a str,
+    /// (column, target, required)
+    relations: Vec<(&'a str, &'a str, bool)>,
+    scan: Box<dyn Fn(&Store, &[&str]) -> Result<Columns, Error> + 'a>,
+}
+
 /// Validates every relation of the entities linked into the program that the
 /// store holds (and the entities they reference).
 pub(crate) fn validate(store: &Store) -> Result<ValidationReport, Error> {
@@ -61,17 +71,61 @@ pub(crate) fn validate(store: &Store) -> Result<ValidationReport, Error> {
     let catalog = catalog::read(store.root())?;
     // The entities this store holds, and the ones they reference.
     let stored = |e: &EntityInfo| catalog.entities.contains_key(e.name);
-    let order: Vec<&'static EntityInfo> = order
+    let order: Vec<Checked<'static>> = order
         .iter()
         .copied()
         .filter(|e| {
             stored(e) || order.iter().any(|c| stored(c) && c.relations.iter().any(|r| r.target == e.name))
+        })
+        .map(|e| Checked {
+            name: e.name,
+            primary_key: e.primary_key,
+            relations: e.relations.iter().map(|r| (r.column, r.target, r.required)).collect(),
+            scan: Box::new(e.scan),
         })
         .collect();
     let known: BTreeSet<&str> =
         linked.iter().map(|e| e.name).chain(catalog.entities.keys().map(String::as_str)).collect();
     let unknown_entities: Vec<String> =
         catalog.entities.keys().filter(|n| !linked.iter().any(|e| e.name == n.as_str())).cloned().collect();
+    check(store, &order, &catalog, &known, unknown_entities)
+}
+
+/// Validates every relation the store's catalog records, without the Rust
+/// types (what `pframe validate` runs).
+pub(crate) fn validate_catalog(store: &Store) -> Result<ValidationReport, Error> {
+    let catalog = catalog::read(store.root())?;
+    let entities = StoredEntity::all(store)?;
+    let order: Vec<&StoredEntity> = match SchemaGraph::from_catalog(&catalog).topological_order() {
+        Ok(names) => names.iter().filter_map(|n| entities.iter().find(|e| e.name() == *n)).collect(),
+        Err(_) => entities.iter().collect(),
+    };
+    let order: Vec<Checked<'_>> = order
+        .into_iter()
+        .map(|e| Checked {
+            name: e.name(),
+            primary_key: &e.entry.primary_key,
+            relations: e
+                .entry
+                .relations
+                .iter()
+                .map(|r| (r.column.as_str(), r.target.as_str(), r.required))
+                .collect(),
+            scan: Box::new(move |store: &Store, columns: &[&str]| e.columns(store, columns)),
+        })
+        .collect();
+    let known: BTreeSet<&str> = catalog.entities.keys().map(String::as_str).collect();
+    check(store, &order, &catalog, &known, Vec::new())
+}
+
+/// The key sets of `order`, probed by each of their foreign keys.
+fn check(
+    store: &Store,
+    order: &[Checked<'_>],
+    catalog: &catalog::Catalog,
+    known: &BTreeSet<&str>,
+    unknown_entities: Vec<String>,
+) -> Result<ValidationReport, Error> {
     let mut unknown_targets = Vec::new();
     for entry in catalog.entities.values() {
         for r in &entry.relations {
@@ -97,19 +151,22 @@ pub(crate) fn validate(store: &Store) -> Result<ValidationReport, Error> {
     }
 
     let mut relations = Vec::new();
-    for e in &order {
-        for r in e.relations {
-            let fk = single((e.scan)(store, &[r.column])?);
-            let Some(set) = sets.get(r.target) else {
-                unknown_targets.push(format!("{}.{} -> {}", e.name, r.column, r.target));
+    for e in order {
+        for &(column, target, required) in &e.relations {
+            let fk = single((e.scan)(store, &[column])?);
+            let Some(set) = sets.get(target) else {
+                let missing = format!("{}.{column} -> {target}", e.name);
+                if !unknown_targets.contains(&missing) {
+                    unknown_targets.push(missing);
+                }
                 continue;
             };
-            let probe = probe_all(set, &fk).map_err(|u| u.error(e.name, r.column))?;
+            let probe = probe_all(set, &fk).map_err(|u| u.error(e.name, column))?;
             relations.push(RelationCheck {
                 entity: e.name.to_owned(),
-                column: r.column.to_owned(),
-                target: r.target.to_owned(),
-                required: r.required,
+                column: column.to_owned(),
+                target: target.to_owned(),
+                required,
                 rows: probe.rows,
                 orphans: probe.missing,
                 orphan_sample: probe.sample,

@@ -1,0 +1,299 @@
+//! Entities known from a store's catalog alone, without their Rust types:
+//! what `pframe` and other tools read, query, validate and compact.
+//!
+//! Reads follow the same snapshots and merge-on-read rules as typed reads;
+//! keys are compared in arrow's row format, so any key type works.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, LazyLock, Mutex};
+
+use arrow::array::{ArrayRef, RecordBatch};
+use arrow::row::{RowConverter, SortField};
+use rayon::prelude::*;
+
+use super::catalog::{self, CatalogEntry};
+use super::formats::{self, DataFile, Schemas, Target};
+use super::layout::{self, EntityPaths};
+use super::manifest::{FileEntry, FileKind, Manifest};
+use super::merge::{self, FileKeys};
+use super::scan::{self, LiveSet, Masks, View};
+use super::{Compaction, Store, io, needs_merge};
+use crate::entity::Format;
+use crate::error::{Error, StorageError};
+use crate::registry::Columns;
+
+/// An entity of a store, described by the store's catalog.
+#[derive(Debug, Clone)]
+pub struct StoredEntity {
+    /// Its catalog entry: name, path, key, format, schemas, relations.
+    pub entry: CatalogEntry,
+    name: &'static str,
+    primary_key: &'static str,
+    format: Format,
+    target: Target,
+    avro_json: String,
+}
+
+impl StoredEntity {
+    /// The entity `name` of `store`; an error lists the entities the catalog holds.
+    pub fn open(store: &Store, name: &str) -> Result<Self, Error> {
+        let catalog = catalog::read(store.root())?;
+        match catalog.entities.get(name) {
+            Some(entry) => Self::from_entry(entry.clone()),
+            None => {
+                let known: Vec<&str> = catalog.entities.keys().map(String::as_str).collect();
+                Err(StorageError::Catalog(format!(
+                    "no entity `{name}` in the catalog of `{}` (entities: {})",
+                    store.root().display(),
+                    if known.is_empty() { "none".to_owned() } else { known.join(", ") }
+                ))
+                .into())
+            }
+        }
+    }
+
+    /// Every entity of `store`'s catalog, by name.
+    pub fn all(store: &Store) -> Result<Vec<Self>, Error> {
+        catalog::read(store.root())?.entities.into_values().map(Self::from_entry).collect()
+    }
+
+    /// The entity an entry describes.
+    pub fn from_entry(entry: CatalogEntry) -> Result<Self, Error> {
+        let bad = |message: String| -> Error {
+            StorageError::Catalog(format!("catalog entry of `{}`: {message}", entry.name)).into()
+        };
+        let format = match entry.format.as_str() {
+            "parquet" => Format::Parquet,
+            "avro" => Format::Avro,
+            other => return Err(bad(format!("unknown format `{other}`"))),
+        };
+        let avro_json = entry.avro_schema.to_string();
+        let avro =
+            intern_schema(&avro_json).map_err(|e| bad(format!("its Avro schema does not parse: {e}")))?;
+        let arrow = crate::avro::arrow::arrow_schema(avro).map_err(bad)?;
+        let name = intern(&entry.name);
+        let primary_key = intern(&entry.primary_key);
+        Ok(Self { name, primary_key, format, target: Target { name, arrow, avro }, avro_json, entry })
+    }
+
+    /// The entity's name.
+    pub fn name(&self) -> &'static str {
+        self.name
+    }
+
+    /// Its Arrow schema (as the catalog's Avro schema maps to Arrow).
+    pub fn arrow_schema(&self) -> arrow::datatypes::SchemaRef {
+        self.target.arrow.clone()
+    }
+
+    /// A query over its live rows, on the engine the heuristics pick.
+    ///
+    /// ```no_run
+    /// use parquetframe::{Store, StoredEntity, col};
+    ///
+    /// let store = Store::open("data")?;
+    /// let users = StoredEntity::open(&store, "User")?;
+    /// let adults = users.query(&store).filter(col("age").ge(18)).collect()?;
+    /// # Ok::<(), parquetframe::Error>(())
+    /// ```
+    #[cfg(feature = "query")]
+    pub fn query(&self, store: &Store) -> crate::DataFrameProxy {
+        use crate::engine::source::{EntitySource, Source};
+        crate::DataFrameProxy::from_plan(crate::engine::plan::Plan::new(Source::Entity(
+            EntitySource::stored(self, store.clone()),
+        )))
+    }
+
+    /// Its file format.
+    pub fn format(&self) -> Format {
+        self.format
+    }
+
+    /// Its directory's paths under `store`.
+    pub fn paths(&self, store: &Store) -> Result<EntityPaths, Error> {
+        EntityPaths::new(store.root(), &self.entry.path)
+    }
+
+    /// Its committed snapshot.
+    pub fn snapshot(&self, store: &Store) -> Result<Manifest, Error> {
+        super::manifest::latest(&self.paths(store)?.manifests, self.name)
+    }
+
+    fn masks(&self) -> impl Fn(&EntityPaths, &Manifest) -> Result<Masks, Error> + Sync + '_ {
+        |paths, m| row_masks(paths, m, &self.target, self.primary_key)
+    }
+
+    pub(crate) fn with_view<R>(&self, read: impl FnOnce(&View<'_>) -> R) -> R {
+        let masks = self.masks();
+        read(&View {
+            name: self.name,
+            storage_path: &self.entry.path,
+            target: self.target.clone(),
+            masks: &masks,
+        })
+    }
+
+    /// Its live files, rows and estimated decoded size per column.
+    pub fn live_files(&self, store: &Store) -> Result<Arc<LiveSet>, Error> {
+        self.with_view(|view| scan::live_files_view(store, view))
+    }
+
+    /// Columns `columns` of its live rows (per column, the chunks of every row group).
+    pub fn columns(&self, store: &Store, columns: &[&str]) -> Result<Columns, Error> {
+        self.with_view(|view| scan::scan_view(store, view, columns))
+    }
+
+    /// Its live rows as Arrow batches, in storage order.
+    pub fn batches(&self, store: &Store) -> Result<Vec<RecordBatch>, Error> {
+        self.with_view(|view| {
+            store.with_snapshot_at(&self.entry.path, self.name, |paths, m| {
+                let opened = scan::Opened::open(view, paths, m, false)?;
+                let parts: Vec<Vec<RecordBatch>> = opened
+                    .units
+                    .par_iter()
+                    .filter(|u| u.live > 0)
+                    .map(|u| opened.data(u)?.read_row_group(u.rg, opened.live(u)?))
+                    .collect::<Result<_, Error>>()?;
+                Ok(parts.into_iter().flatten().collect())
+            })
+        })
+    }
+
+    /// Rewrites its live rows into one data file, dropping replaced and
+    /// deleted rows and delete files (as [`Store::compact`], without the
+    /// type: rows keep the columns their files have, so files written by
+    /// different versions of the struct must be compacted from Rust).
+    pub fn compact(&self, store: &Store) -> Result<Compaction, Error> {
+        let paths = self.paths(store)?;
+        let full = |_: &EntityPaths, m: &Manifest, _: usize| Ok(m.clone());
+        store.transact_at(&paths, self.name, full, |paths, current| {
+            let before = current.files.len();
+            let unchanged =
+                Compaction { files_before: before, files_after: before, rows: current.stored_rows() };
+            if before <= 1 && !current.files.iter().any(|f| f.kind == FileKind::Deletes) {
+                return Ok((None, unchanged));
+            }
+            let batches = self.with_view(|view| -> Result<Vec<RecordBatch>, Error> {
+                let opened = scan::Opened::open(view, paths, current, false)?;
+                let mut out = Vec::new();
+                for unit in opened.units.iter().filter(|u| u.live > 0) {
+                    out.extend(opened.data(unit)?.read_row_group(unit.rg, opened.live(unit)?)?);
+                }
+                Ok(out)
+            })?;
+            let arrow = batches.first().map_or_else(|| self.target.arrow.clone(), RecordBatch::schema);
+            if let Some(other) = batches.iter().find(|b| b.schema() != arrow) {
+                return Err(StorageError::Catalog(format!(
+                    "entity `{}`: its files have different columns ({} and {}); they were written by \
+                     different versions of the struct: compact from Rust with `store.compact::<{}>()`, \
+                     which brings old rows up to date",
+                    self.name,
+                    column_list(&arrow),
+                    column_list(&other.schema()),
+                    self.name
+                ))
+                .into());
+            }
+            let seq = current.next_seq;
+            let name = format!(
+                "{}/part-{seq:012}-{}.{}",
+                layout::DATA_DIR,
+                io::unique_suffix(),
+                self.format.extension()
+            );
+            let schemas = Schemas {
+                arrow,
+                avro: self.target.avro,
+                avro_json: self.avro_json.clone(),
+                key_column: Some(self.primary_key),
+            };
+            let (rows, bytes) = formats::write(
+                self.format,
+                &paths.dir.join(&name),
+                &schemas,
+                &store.options().write,
+                batches.into_iter().map(Ok),
+            )?;
+            let entry = FileEntry { path: name, kind: FileKind::Data, seq, rows, bytes };
+            let next = Manifest { files: vec![entry], next_seq: seq + 1, ..current.clone() };
+            Ok((Some(next), Compaction { files_before: before, files_after: 1, rows }))
+        })
+    }
+}
+
+fn column_list(schema: &arrow::datatypes::Schema) -> String {
+    schema.fields().iter().map(|f| f.name().as_str()).collect::<Vec<_>>().join(", ")
+}
+
+/// Live masks from the key columns, compared in arrow's row format.
+fn row_masks(paths: &EntityPaths, m: &Manifest, target: &Target, key: &str) -> Result<Masks, Error> {
+    if !needs_merge(m) {
+        return Ok(vec![None; m.files.len()]);
+    }
+    let columns: Vec<ArrayRef> = m
+        .files
+        .par_iter()
+        .map(|f| {
+            let path = paths.dir.join(&f.path);
+            let chunks = DataFile::open(&path, target)?.read_column(key, None)?;
+            let refs: Vec<&dyn arrow::array::Array> = chunks.iter().map(|a| a.as_ref()).collect();
+            let arrow_error =
+                |source| Error::Arrow { context: format!("reading keys of `{}`", path.display()), source };
+            let whole = arrow::compute::concat(&refs).map_err(arrow_error)?;
+            // Delete files and older files may store the key with another width.
+            let wanted = target
+                .arrow
+                .field_with_name(key)
+                .map(|f| f.data_type().clone())
+                .unwrap_or(whole.data_type().clone());
+            arrow::compute::cast(&whole, &wanted).map_err(arrow_error)
+        })
+        .collect::<Result<_, Error>>()?;
+    let Some(first) = columns.first() else { return Ok(Vec::new()) };
+    let converter = RowConverter::new(vec![SortField::new(first.data_type().clone())]).map_err(|source| {
+        Error::Arrow { context: format!("comparing keys of `{}`", paths.dir.display()), source }
+    })?;
+    let rows = columns
+        .iter()
+        .map(|c| converter.convert_columns(std::slice::from_ref(c)))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|source| Error::Arrow {
+            context: format!("comparing keys of `{}`", paths.dir.display()),
+            source,
+        })?;
+    let files: Vec<FileKeys<arrow::row::Row<'_>>> = m
+        .files
+        .iter()
+        .zip(&rows)
+        .map(|(f, r)| FileKeys { kind: f.kind, seq: f.seq, keys: r.iter().collect() })
+        .collect();
+    Ok(merge::live_rows(&files))
+}
+
+static NAMES: LazyLock<Mutex<HashSet<&'static str>>> = LazyLock::new(Default::default);
+static SCHEMAS: LazyLock<Mutex<HashMap<String, &'static apache_avro::Schema>>> =
+    LazyLock::new(Default::default);
+
+/// One `'static` copy per distinct name: catalog entities share the typed
+/// code paths, which name entities by `&'static str`. Bounded by the
+/// entities a process ever opens.
+fn intern(name: &str) -> &'static str {
+    let mut names = NAMES.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    if let Some(found) = names.get(name) {
+        return found;
+    }
+    let leaked: &'static str = Box::leak(name.to_owned().into_boxed_str());
+    names.insert(leaked);
+    leaked
+}
+
+/// One `'static` parse per distinct schema (see [`intern`]).
+fn intern_schema(json: &str) -> Result<&'static apache_avro::Schema, apache_avro::Error> {
+    let mut schemas = SCHEMAS.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    if let Some(found) = schemas.get(json) {
+        return Ok(found);
+    }
+    let leaked: &'static apache_avro::Schema = Box::leak(Box::new(apache_avro::Schema::parse_str(json)?));
+    schemas.insert(json.to_owned(), leaked);
+    Ok(leaked)
+}
