@@ -189,7 +189,13 @@ impl DataFrameProxy {
     /// Runs the query and writes the result as one Parquet file (zstd),
     /// replacing `path` atomically.
     pub fn write_parquet(&self, path: impl AsRef<std::path::Path>) -> Result<u64, Error> {
-        super::write::parquet(&self.collect()?, path.as_ref())
+        self.write_parquet_with(path, crate::avro::Codec::Zstd(1))
+    }
+
+    /// [`write_parquet`](Self::write_parquet) with `codec` (null, snappy or
+    /// zstandard; other codecs are an error naming the file).
+    pub fn write_parquet_with(&self, path: impl AsRef<std::path::Path>, codec: crate::avro::Codec) -> Result<u64, Error> {
+        super::write::parquet(&self.collect()?, path.as_ref(), codec)
     }
 
     /// Runs the query and writes the result as one Avro container file with

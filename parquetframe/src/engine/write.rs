@@ -15,10 +15,10 @@ use crate::error::Error;
 use crate::storage::formats::{WriteOptions, parquet as pq};
 use crate::storage::io;
 
-/// `frame` as one Parquet file (zstd level 1). Returns the rows written.
-pub(crate) fn parquet(frame: &DataFrame, path: &Path) -> Result<u64, Error> {
+/// `frame` as one Parquet file compressed with `codec`. Returns the rows written.
+pub(crate) fn parquet(frame: &DataFrame, path: &Path, codec: crate::avro::Codec) -> Result<u64, Error> {
     let (schema, batches) = bridge::to_batches(frame)?;
-    let options = WriteOptions::default();
+    let options = WriteOptions { codec, ..WriteOptions::default() };
     io::write_via_temp(path, |tmp| pq::write(tmp, schema, None, &options, batches.into_iter().map(Ok)))
         .map(|(rows, _)| rows)
 }

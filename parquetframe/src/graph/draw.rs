@@ -114,4 +114,44 @@ impl SchemaGraph {
         }
         out
     }
+
+    /// Plain text: the entities in topological order (parents first; name
+    /// order when the graph has a required cycle), each with its key and the
+    /// relations that reference its parents, then any problems.
+    pub fn to_text(&self) -> String {
+        let mut out = String::new();
+        let names: Vec<String> = match self.topological_order() {
+            Ok(order) => order.into_iter().map(str::to_owned).collect(),
+            Err(_) => {
+                let mut names: Vec<String> = self.graph.node_weights().map(|n| n.name.clone()).collect();
+                names.sort();
+                names
+            }
+        };
+        for name in &names {
+            let Some(node) = self.graph.node_weights().find(|n| &n.name == name) else { continue };
+            if node.known {
+                let _ = writeln!(out, "{} (key {}, {} columns)", node.name, node.primary_key, node.columns.len());
+            } else {
+                let _ = writeln!(out, "{} (not described)", node.name);
+            }
+            for e in self.graph.edge_references().filter(|e| e.weight().entity == node.name) {
+                let r = e.weight();
+                let _ = writeln!(
+                    out,
+                    "  {}.{} -> {} ({}, on delete {}; inverse {})",
+                    r.entity,
+                    r.column,
+                    self.graph[e.source()].name,
+                    if r.required { "required" } else { "optional" },
+                    r.on_delete.as_str(),
+                    r.inverse
+                );
+            }
+        }
+        for problem in self.problems() {
+            let _ = writeln!(out, "problem: {problem}");
+        }
+        out
+    }
 }

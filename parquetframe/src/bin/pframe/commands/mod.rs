@@ -1,0 +1,9 @@
+//! One module per subcommand.
+
+pub mod compact;
+pub mod config;
+pub mod convert;
+pub mod graph;
+pub mod inspect;
+pub mod query;
+pub mod validate;

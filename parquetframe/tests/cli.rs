@@ -1,0 +1,212 @@
+//! `pframe` end to end: a store written through the typed API, read back by
+//! the command-line tool from its catalog alone.
+
+use std::path::Path;
+
+use assert_cmd::Command;
+use parquetframe::prelude::*;
+use serde_json::Value;
+
+#[derive(Entity, Debug, Clone, PartialEq)]
+#[entity(storage_path = "users/", primary_key = "user_id")]
+pub struct User {
+    pub user_id: i64,
+    pub name: String,
+    pub age: i32,
+}
+
+#[derive(Entity, Debug, Clone, PartialEq)]
+#[entity(storage_path = "orders/", primary_key = "order_id", format = "avro")]
+pub struct Order {
+    pub order_id: i64,
+    #[relation(User, inverse = "orders")]
+    pub user_id: i64,
+    pub total: f64,
+}
+
+fn store(dir: &Path, orphans: bool) -> Store {
+    let store = Store::builder().root(dir).isolated().open().unwrap();
+    let users: Vec<User> = (0..20).map(|i| User { user_id: i, name: format!("u{i}"), age: 10 + i as i32 * 3 }).collect();
+    store.save_all(&users).unwrap();
+    store.save(&User { user_id: 0, name: "zero".into(), age: 99 }).unwrap();
+    store.delete::<User>(&19).unwrap();
+    let top = if orphans { 25 } else { 19 };
+    let orders: Vec<Order> = (0..60).map(|i| Order { order_id: i, user_id: i % top, total: i as f64 }).collect();
+    store.save_all(&orders).unwrap();
+    store
+}
+
+/// `pframe` isolated from the developer's configuration.
+fn pframe(dir: &Path) -> Command {
+    let mut cmd = Command::cargo_bin("pframe").unwrap();
+    cmd.current_dir(dir);
+    for (var, _) in std::env::vars().filter(|(k, _)| k.starts_with("PARQUETFRAME_")) {
+        cmd.env_remove(var);
+    }
+    cmd.env("NO_COLOR", "1");
+    cmd
+}
+
+fn json(cmd: &mut Command) -> Value {
+    let out = cmd.arg("--json").output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stdout)))
+}
+
+fn text(cmd: &mut Command) -> String {
+    let out = cmd.output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[test]
+fn inspect_a_store_an_entity_and_a_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = store(&dir.path().join("lake"), false);
+    let lake = store.root();
+
+    let v = json(pframe(dir.path()).args(["inspect", "lake"]));
+    let users = v["entities"].as_array().unwrap().iter().find(|e| e["entity"] == "User").unwrap().clone();
+    assert_eq!(users["live_rows"], 19);
+    assert_eq!(users["delete_files"], 1);
+    assert_eq!(users["format"], "parquet");
+
+    let v = json(pframe(dir.path()).args(["inspect", "lake/orders"]));
+    assert_eq!((v["entity"].as_str(), v["live_rows"].as_u64(), v["format"].as_str()), (Some("Order"), Some(60), Some("avro")));
+    assert_eq!(v["relations"][0]["target"], "User");
+    assert_eq!(v["schema"].as_array().unwrap().len(), 3);
+    assert_eq!(v["codecs"][0], "zstandard");
+
+    let file = std::fs::read_dir(lake.join("users/data")).unwrap().map(|e| e.unwrap().path()).find(|p| {
+        p.file_name().unwrap().to_str().unwrap().starts_with("part-")
+    });
+    let v = json(pframe(dir.path()).arg("inspect").arg(file.unwrap()));
+    assert_eq!((v["kind"].as_str(), v["format"].as_str()), (Some("file"), Some("parquet")));
+    assert!(v["rows"].as_u64().unwrap() >= 1 && v["row_groups"].as_u64().unwrap() >= 1);
+    assert_eq!(v["codecs"][0], "zstd(zstdlevel(1))");
+
+    let table = text(pframe(dir.path()).args(["inspect", "lake"]));
+    assert!(table.contains("User") && table.contains("Order") && table.contains("live rows"), "{table}");
+
+    // Exit code 2 and the path named for what does not exist.
+    let out = pframe(dir.path()).args(["inspect", "nowhere.parquet"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("nowhere.parquet"));
+}
+
+#[test]
+fn head_query_and_sql_see_live_rows_only() {
+    let dir = tempfile::tempdir().unwrap();
+    store(&dir.path().join("lake"), false);
+
+    let v = json(pframe(dir.path()).args(["head", "lake/users", "-n", "3"]));
+    assert_eq!(v.as_array().unwrap().len(), 3);
+
+    for engine in ["auto", "memory", "lazy", "streaming"] {
+        let v = json(pframe(dir.path()).args([
+            "query", "lake/users", "--filter", "age >= 40 and name != 'u12'", "--select", "user_id,name", "--engine", engine,
+        ]));
+        let rows = v.as_array().unwrap();
+        // ages 10 + 3i >= 40: i in 10..=18 (19 deleted), minus u12; user 0 became 99.
+        assert_eq!(rows.len(), 9, "{engine}: {v}");
+        assert!(rows.iter().all(|r| r.as_object().unwrap().len() == 2));
+        assert!(rows.iter().any(|r| r["name"] == "zero"));
+    }
+    let v = json(pframe(dir.path()).args(["query", "lake/orders", "--filter", "user_id in (1, 2)", "--limit", "4"]));
+    assert_eq!(v.as_array().unwrap().len(), 4);
+
+    let v = json(pframe(dir.path()).args(["query", "lake/users", "--filter", "age < 20", "--explain"]));
+    assert!(v["engine"].is_string() && v["polars_plan"].as_str().unwrap().contains("FILTER") || v["polars_plan"].as_str().unwrap().contains("SELECTION"), "{v}");
+    let t = text(pframe(dir.path()).args(["query", "lake/users", "--engine", "lazy", "--explain"]));
+    assert!(t.contains("lazy"), "{t}");
+
+    let v = json(pframe(dir.path()).args([
+        "sql", "--root", "lake",
+        "SELECT u.name, count(*) AS n FROM orders o JOIN User u ON o.user_id = u.user_id GROUP BY u.name ORDER BY n DESC, u.name LIMIT 2",
+    ]));
+    assert_eq!(v[0]["n"], 4);
+
+    let out = pframe(dir.path()).args(["query", "lake/users", "--filter", "age >"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--filter"));
+    let out = pframe(dir.path()).args(["query", "lake"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("several entities"));
+}
+
+#[test]
+fn validate_and_graph_from_the_catalog_with_exit_codes() {
+    let dir = tempfile::tempdir().unwrap();
+    store(&dir.path().join("good"), false);
+    store(&dir.path().join("bad"), true);
+
+    let v = json(pframe(dir.path()).args(["validate", "--root", "good"]));
+    assert_eq!(v["ok"], true);
+    let out = pframe(dir.path()).args(["--json", "validate", "--root", "bad"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    // user_id = i % 25 for i < 60: 19..=24 do not exist (19 was deleted).
+    let orphans = (0..60).filter(|i| i % 25 >= 19).count();
+    assert_eq!(v["relations"][0]["orphans"], orphans);
+    let out = pframe(dir.path()).args(["validate", "--root", "bad"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("Order"));
+    let out = pframe(dir.path()).args(["validate", "--root", "missing"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not a parquetframe store"));
+
+    let t = text(pframe(dir.path()).args(["graph", "--root", "good", "--format", "mermaid"]));
+    assert!(t.starts_with("erDiagram") && t.contains("User ||--o{ Order"), "{t}");
+    let t = text(pframe(dir.path()).args(["graph", "--root", "good", "--format", "dot"]));
+    assert!(t.contains("digraph"), "{t}");
+    let t = text(pframe(dir.path()).args(["graph", "--root", "good"]));
+    assert!(t.contains("Order.user_id -> User (required"), "{t}");
+    let v = json(pframe(dir.path()).args(["graph", "--root", "good"]));
+    assert_eq!(v["order"], serde_json::json!(["User", "Order"]));
+}
+
+#[test]
+fn convert_between_formats_and_compact() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = store(&dir.path().join("lake"), false);
+    let expected = store.count::<User>().unwrap();
+    for ext in ["parquet", "avro", "csv", "ndjson", "arrow"] {
+        let out = dir.path().join(format!("users.{ext}"));
+        text(pframe(dir.path()).arg("convert").arg("lake/users").arg(&out));
+        // Back through another format: the same rows.
+        let again = dir.path().join(format!("again-{ext}.parquet"));
+        text(pframe(dir.path()).arg("convert").arg(&out).arg(&again));
+        let frame = parquetframe::read(&again).unwrap().collect().unwrap();
+        assert_eq!(frame.height(), expected, "{ext}");
+        assert_eq!(frame.get_column_names().len(), 3, "{ext}");
+    }
+    let out = pframe(dir.path()).args(["convert", "lake/users", "x.xlsx"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains(".xlsx"));
+
+    let before = store.load_all::<User>().unwrap();
+    let v = json(pframe(dir.path()).args(["compact", "--root", "lake", "User"]));
+    assert_eq!((v[0]["files_after"].as_u64(), v[0]["rows"].as_u64()), (Some(1), Some(expected as u64)));
+    assert_eq!(store.load_all::<User>().unwrap(), before);
+    assert_eq!(store.snapshot::<User>().unwrap().files.len(), 1);
+}
+
+#[test]
+fn config_lists_every_key_with_its_origin() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("parquetframe.toml"), "[engine]\nmemory_limit_mb = 64\n").unwrap();
+    let v = json(pframe(dir.path()).arg("config").env("PARQUETFRAME_ENGINE", "lazy"));
+    let find = |key: &str| v.as_array().unwrap().iter().find(|s| s["key"] == key).unwrap().clone();
+    assert_eq!(find("engine.default")["origin"], "PARQUETFRAME_ENGINE=lazy");
+    assert!(find("engine.memory_limit_mb")["origin"].as_str().unwrap().ends_with("parquetframe.toml"));
+    assert_eq!(find("performance.cache_mb")["origin"], "default");
+    let t = text(pframe(dir.path()).arg("config"));
+    assert!(t.contains("engine.memory_limit_mb") && t.contains("64"), "{t}");
+    // A bad configuration: exit 2, the key and its source named.
+    let out = pframe(dir.path()).arg("config").env("PARQUETFRAME_CACHE_MB", "many").output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("PARQUETFRAME_CACHE_MB=many"));
+    // Nothing on stderr when all is well (no progress bars off a terminal).
+    let out = pframe(dir.path()).arg("config").output().unwrap();
+    assert!(out.stderr.is_empty());
+}
