@@ -122,4 +122,20 @@ fn layers_origins_unknown_keys_and_bad_values() {
     let err = config::load().unwrap_err().to_string();
     assert!(err.contains("/nonexistent/pf.toml"), "{err}");
     set("PARQUETFRAME_CONFIG", None);
+
+    // Without PARQUETFRAME_LOG the library installs no subscriber; with it,
+    // its first operation installs one (the application has none here).
+    let store = Store::builder().root(dir.path().join("logs")).open().unwrap();
+    store.save(&Note { id: 1 }).unwrap();
+    assert!(!tracing::dispatcher::has_been_set());
+    set("PARQUETFRAME_LOG", Some("parquetframe=info"));
+    store.save(&Note { id: 2 }).unwrap();
+    assert!(tracing::dispatcher::has_been_set());
+    set("PARQUETFRAME_LOG", None);
+}
+
+#[derive(Entity, Debug, Clone, PartialEq)]
+#[entity(storage_path = "notes/", primary_key = "id")]
+pub struct Note {
+    pub id: i64,
 }

@@ -88,6 +88,7 @@ pub mod graph;
 pub mod record;
 pub mod registry;
 pub mod storage;
+mod threads;
 pub mod types;
 pub mod ux;
 pub mod validate;

@@ -26,12 +26,14 @@ pub struct Order {
 
 fn store(dir: &Path, orphans: bool) -> Store {
     let store = Store::builder().root(dir).isolated().open().unwrap();
-    let users: Vec<User> = (0..20).map(|i| User { user_id: i, name: format!("u{i}"), age: 10 + i as i32 * 3 }).collect();
+    let users: Vec<User> =
+        (0..20).map(|i| User { user_id: i, name: format!("u{i}"), age: 10 + i as i32 * 3 }).collect();
     store.save_all(&users).unwrap();
     store.save(&User { user_id: 0, name: "zero".into(), age: 99 }).unwrap();
     store.delete::<User>(&19).unwrap();
     let top = if orphans { 25 } else { 19 };
-    let orders: Vec<Order> = (0..60).map(|i| Order { order_id: i, user_id: i % top, total: i as f64 }).collect();
+    let orders: Vec<Order> =
+        (0..60).map(|i| Order { order_id: i, user_id: i % top, total: i as f64 }).collect();
     store.save_all(&orders).unwrap();
     store
 }
@@ -50,7 +52,8 @@ fn pframe(dir: &Path) -> Command {
 fn json(cmd: &mut Command) -> Value {
     let out = cmd.arg("--json").output().unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stdout)))
+    serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stdout)))
 }
 
 fn text(cmd: &mut Command) -> String {
@@ -72,18 +75,22 @@ fn inspect_a_store_an_entity_and_a_file() {
     assert_eq!(users["format"], "parquet");
 
     let v = json(pframe(dir.path()).args(["inspect", "lake/orders"]));
-    assert_eq!((v["entity"].as_str(), v["live_rows"].as_u64(), v["format"].as_str()), (Some("Order"), Some(60), Some("avro")));
+    assert_eq!(
+        (v["entity"].as_str(), v["live_rows"].as_u64(), v["format"].as_str()),
+        (Some("Order"), Some(60), Some("avro"))
+    );
     assert_eq!(v["relations"][0]["target"], "User");
     assert_eq!(v["schema"].as_array().unwrap().len(), 3);
     assert_eq!(v["codecs"][0], "zstandard");
 
-    let file = std::fs::read_dir(lake.join("users/data")).unwrap().map(|e| e.unwrap().path()).find(|p| {
-        p.file_name().unwrap().to_str().unwrap().starts_with("part-")
-    });
+    let file = std::fs::read_dir(lake.join("users/data"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.file_name().unwrap().to_str().unwrap().starts_with("part-"));
     let v = json(pframe(dir.path()).arg("inspect").arg(file.unwrap()));
     assert_eq!((v["kind"].as_str(), v["format"].as_str()), (Some("file"), Some("parquet")));
     assert!(v["rows"].as_u64().unwrap() >= 1 && v["row_groups"].as_u64().unwrap() >= 1);
-    assert_eq!(v["codecs"][0], "zstd(zstdlevel(1))");
+    assert_eq!(v["codecs"][0], "zstandard");
 
     let table = text(pframe(dir.path()).args(["inspect", "lake"]));
     assert!(table.contains("User") && table.contains("Order") && table.contains("live rows"), "{table}");
@@ -104,7 +111,14 @@ fn head_query_and_sql_see_live_rows_only() {
 
     for engine in ["auto", "memory", "lazy", "streaming"] {
         let v = json(pframe(dir.path()).args([
-            "query", "lake/users", "--filter", "age >= 40 and name != 'u12'", "--select", "user_id,name", "--engine", engine,
+            "query",
+            "lake/users",
+            "--filter",
+            "age >= 40 and name != 'u12'",
+            "--select",
+            "user_id,name",
+            "--engine",
+            engine,
         ]));
         let rows = v.as_array().unwrap();
         // ages 10 + 3i >= 40: i in 10..=18 (19 deleted), minus u12; user 0 became 99.
@@ -112,11 +126,22 @@ fn head_query_and_sql_see_live_rows_only() {
         assert!(rows.iter().all(|r| r.as_object().unwrap().len() == 2));
         assert!(rows.iter().any(|r| r["name"] == "zero"));
     }
-    let v = json(pframe(dir.path()).args(["query", "lake/orders", "--filter", "user_id in (1, 2)", "--limit", "4"]));
+    let v = json(pframe(dir.path()).args([
+        "query",
+        "lake/orders",
+        "--filter",
+        "user_id in (1, 2)",
+        "--limit",
+        "4",
+    ]));
     assert_eq!(v.as_array().unwrap().len(), 4);
 
     let v = json(pframe(dir.path()).args(["query", "lake/users", "--filter", "age < 20", "--explain"]));
-    assert!(v["engine"].is_string() && v["polars_plan"].as_str().unwrap().contains("FILTER") || v["polars_plan"].as_str().unwrap().contains("SELECTION"), "{v}");
+    assert!(
+        v["engine"].is_string() && v["polars_plan"].as_str().unwrap().contains("FILTER")
+            || v["polars_plan"].as_str().unwrap().contains("SELECTION"),
+        "{v}"
+    );
     let t = text(pframe(dir.path()).args(["query", "lake/users", "--engine", "lazy", "--explain"]));
     assert!(t.contains("lazy"), "{t}");
 
@@ -154,6 +179,28 @@ fn validate_and_graph_from_the_catalog_with_exit_codes() {
     let out = pframe(dir.path()).args(["validate", "--root", "missing"]).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("not a parquetframe store"));
+
+    // Tracing: the operation's span with its figures, and the profile's stage tree.
+    let out = pframe(dir.path())
+        .args(["validate", "--root", "good"])
+        .env("PARQUETFRAME_LOG", "debug")
+        .output()
+        .unwrap();
+    let log = String::from_utf8_lossy(&out.stderr);
+    assert!(log.contains("validate{") && log.contains("orphans=0") && log.contains("duration_ms="), "{log}");
+    assert!(!log.contains('\x1b'), "no colour off a terminal: {log}");
+    let out = pframe(dir.path())
+        .args(["validate", "--root", "good"])
+        .env("PARQUETFRAME_PROFILE", "1")
+        .output()
+        .unwrap();
+    let profile = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        profile.contains("profile: validate")
+            && profile.contains("\n  keys ")
+            && profile.contains("\n  probe "),
+        "{profile}"
+    );
 
     let t = text(pframe(dir.path()).args(["graph", "--root", "good", "--format", "mermaid"]));
     assert!(t.starts_with("erDiagram") && t.contains("User ||--o{ Order"), "{t}");

@@ -164,8 +164,38 @@ pub struct UxConfig {
     /// The log filter (`tracing_subscriber::EnvFilter` syntax) of the
     /// subscriber parquetframe installs when the application has none.
     pub log_level: String,
-    /// Print per-stage timings of each operation to stderr.
+    /// Print per-stage timings of each operation to stderr (`true`/`false`,
+    /// also `1`/`0`, `on`/`off`, `yes`/`no` from a variable).
+    #[serde(deserialize_with = "switch")]
     pub profile: bool,
+}
+
+/// A boolean that environment variables may spell 1/0, on/off, yes/no.
+fn switch<'de, D: serde::Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Switch {
+        Bool(bool),
+        Int(i64),
+        Text(String),
+    }
+    match Switch::deserialize(d)? {
+        Switch::Bool(b) => Ok(b),
+        Switch::Int(0) => Ok(false),
+        Switch::Int(1) => Ok(true),
+        Switch::Text(t) if ["1", "true", "on", "yes"].contains(&t.to_ascii_lowercase().as_str()) => Ok(true),
+        Switch::Text(t) if ["0", "false", "off", "no"].contains(&t.to_ascii_lowercase().as_str()) => {
+            Ok(false)
+        }
+        other => Err(serde::de::Error::custom(format!(
+            "expected true or false (or 1/0, on/off, yes/no), found {}",
+            match other {
+                Switch::Int(i) => i.to_string(),
+                Switch::Text(t) => format!("`{t}`"),
+                Switch::Bool(b) => b.to_string(),
+            }
+        ))),
+    }
 }
 
 impl Default for UxConfig {

@@ -195,8 +195,21 @@ fn prepare(
 
 /// Runs `plan`.
 pub(crate) fn execute(plan: &Plan, requested: Option<Engine>) -> Result<DataFrame, Error> {
-    let (choice, lf, _) = prepare(plan, requested, false)?;
-    let result = collect(lf, &choice);
+    let op = crate::ux::trace::Operation::start(tracing::info_span!(
+        "query",
+        engine = tracing::field::Empty,
+        estimated_bytes = tracing::field::Empty,
+        rows = tracing::field::Empty,
+        duration_ms = tracing::field::Empty
+    ));
+    let _entered = op.span().enter();
+    let (choice, lf, _) = tracing::debug_span!("plan").in_scope(|| prepare(plan, requested, false))?;
+    op.record("engine", tracing::field::display(choice.engine));
+    op.record("estimated_bytes", choice.figures.estimated_bytes);
+    let result = tracing::debug_span!("execute").in_scope(|| collect(lf, &choice));
+    if let Ok(frame) = &result {
+        op.record("rows", frame.height());
+    }
     if choice.figures.memory_limit.is_some() {
         crate::ux::memory::release_freed_memory();
     }

@@ -194,7 +194,11 @@ impl DataFrameProxy {
 
     /// [`write_parquet`](Self::write_parquet) with `codec` (null, snappy or
     /// zstandard; other codecs are an error naming the file).
-    pub fn write_parquet_with(&self, path: impl AsRef<std::path::Path>, codec: crate::avro::Codec) -> Result<u64, Error> {
+    pub fn write_parquet_with(
+        &self,
+        path: impl AsRef<std::path::Path>,
+        codec: crate::avro::Codec,
+    ) -> Result<u64, Error> {
         super::write::parquet(&self.collect()?, path.as_ref(), codec)
     }
 

@@ -131,7 +131,8 @@ impl SchemaGraph {
         for name in &names {
             let Some(node) = self.graph.node_weights().find(|n| &n.name == name) else { continue };
             if node.known {
-                let _ = writeln!(out, "{} (key {}, {} columns)", node.name, node.primary_key, node.columns.len());
+                let _ =
+                    writeln!(out, "{} (key {}, {} columns)", node.name, node.primary_key, node.columns.len());
             } else {
                 let _ = writeln!(out, "{} (not described)", node.name);
             }

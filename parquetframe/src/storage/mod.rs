@@ -30,6 +30,8 @@ use crate::config::{Config, Overrides, Setting};
 use crate::entity::Entity;
 use crate::error::{Error, StorageError};
 use crate::types::{Column, ColumnReader, FieldOptions};
+use crate::ux::progress::Progress;
+use crate::ux::trace::Operation;
 use crate::validate::{FkCheck, ValidationReport};
 pub use builder::StoreBuilder;
 pub use formats::WriteOptions;
@@ -40,6 +42,8 @@ use manifest::{FileEntry, FileKind, Manifest};
 use merge::FileKeys;
 pub use save_set::SaveSet;
 pub use stored::StoredEntity;
+use tracing::field::Empty;
+use tracing::{debug_span, info_span};
 
 /// How a store writes and maintains files.
 #[derive(Debug, Clone)]
@@ -232,29 +236,53 @@ impl Store {
     /// Every live row of `T`, in storage order. Files and row groups are read
     /// and converted in parallel.
     pub fn load_all<T: Entity>(&self) -> Result<Vec<T>, Error> {
-        let monitor = crate::ux::memory::MemoryMonitor::from_config(&self.resolved()?.config.engine);
-        self.with_snapshot::<T, _>(|paths, m| {
-            let opened = scan::Opened::new::<T>(paths, m, false)?;
-            let what = format!("load_all of `{}`", T::ENTITY_NAME);
-            monitor.check(&what, opened.estimated_bytes(std::mem::size_of::<T>()))?;
-            // The result is allocated once, at its exact size; row groups are read
-            // in waves of one per thread and appended, so beside the result only a
-            // few row groups are in memory at any time.
-            let mut out = Vec::with_capacity(opened.units.iter().map(|u| u.live).sum());
-            let wave = rayon::current_num_threads().max(1);
-            for chunk in opened.units.chunks(wave) {
-                let parts: Vec<Vec<T>> =
-                    chunk.par_iter().map(|u| read_unit::<T>(&opened, u)).collect::<Result<_, Error>>()?;
-                for part in parts {
-                    out.extend(part);
+        let op = Operation::start(info_span!(
+            "load_all",
+            entity = T::ENTITY_NAME,
+            rows = Empty,
+            files = Empty,
+            bytes = Empty,
+            threads = Empty,
+            duration_ms = Empty
+        ));
+        let _entered = op.span().enter();
+        let config = self.resolved()?;
+        let monitor = crate::ux::memory::MemoryMonitor::from_config(&config.config.engine);
+        crate::threads::run(config.config.performance.threads, op.span(), || {
+            self.with_snapshot::<T, _>(|paths, m| {
+                op.record("threads", rayon::current_num_threads());
+                let opened = debug_span!("open").in_scope(|| scan::Opened::new::<T>(paths, m, false))?;
+                let what = format!("load_all of `{}`", T::ENTITY_NAME);
+                let estimated = opened.estimated_bytes(std::mem::size_of::<T>());
+                op.record("files", opened.files.len());
+                op.record("bytes", estimated);
+                monitor.check(&what, estimated)?;
+                let total: usize = opened.units.iter().map(|u| u.live).sum();
+                let progress = Progress::new(&what, total as u64, config.config.ux.progress);
+                let _read = debug_span!("read").entered();
+                // The result is allocated once, at its exact size; row groups are read
+                // in waves of one per thread and appended, so beside the result only a
+                // few row groups are in memory at any time.
+                let mut out = Vec::with_capacity(total);
+                let wave = rayon::current_num_threads().max(1);
+                for chunk in opened.units.chunks(wave) {
+                    let parts: Vec<Vec<T>> =
+                        chunk.par_iter().map(|u| read_unit::<T>(&opened, u)).collect::<Result<_, Error>>()?;
+                    for part in parts {
+                        progress.inc(part.len() as u64);
+                        out.extend(part);
+                    }
                 }
-            }
-            Ok(out)
+                op.record("rows", out.len());
+                Ok(out)
+            })
         })
     }
 
     /// The live row with primary key `key`, if any.
     pub fn find<T: Entity>(&self, key: &T::Key) -> Result<Option<T>, Error> {
+        let op = Operation::start(info_span!("find", entity = T::ENTITY_NAME, duration_ms = Empty));
+        let _entered = op.span().enter();
         self.with_snapshot::<T, _>(|paths, m| {
             let Some((file, data, rg, offset)) = locate::<T>(paths, m, key)? else { return Ok(None) };
             if file.kind == FileKind::Deletes {
@@ -272,6 +300,9 @@ impl Store {
 
     /// The number of live rows of `T`.
     pub fn count<T: Entity>(&self) -> Result<usize, Error> {
+        let op =
+            Operation::start(info_span!("count", entity = T::ENTITY_NAME, rows = Empty, duration_ms = Empty));
+        let _entered = op.span().enter();
         self.with_snapshot::<T, _>(|paths, m| {
             let masks = live_masks::<T>(paths, m)?;
             let live =
@@ -280,7 +311,9 @@ impl Store {
                         m.iter().filter(|&&l| l).count()
                     })
                 });
-            Ok(live.sum())
+            let rows: usize = live.sum();
+            op.record("rows", rows);
+            Ok(rows)
         })
     }
 
@@ -293,41 +326,59 @@ impl Store {
         if rows.is_empty() {
             return Ok(());
         }
+        let op = Operation::start(info_span!(
+            "save_all",
+            entity = T::ENTITY_NAME,
+            rows = rows.len(),
+            files = Empty,
+            bytes = Empty,
+            duration_ms = Empty
+        ));
+        let _entered = op.span().enter();
         if self.options.fk_check == FkCheck::OnSave && !T::RELATIONS.is_empty() {
-            crate::validate::check_parents(self, rows)?;
+            debug_span!("fk_check").in_scope(|| crate::validate::check_parents(self, rows))?;
         }
-        self.transact::<T, _>(|paths, current| {
-            let seq = current.next_seq;
-            let chunk = self.options.write.row_group_size.max(1);
-            // Conversion runs on a second thread, a bounded channel ahead of the
-            // encoder, while this thread finds duplicate keys and writes: memory
-            // stays at a few row groups whatever the number of rows.
-            let entry = std::thread::scope(|scope| {
-                let (tx, rx) = std::sync::mpsc::sync_channel::<Result<RecordBatch, Error>>(2);
-                scope.spawn(move || {
-                    for part in rows.chunks(chunk) {
-                        if tx.send(T::to_record_batch(part)).is_err() {
-                            break; // the writer stopped on an error
+        let what = format!("save_all of `{}`", T::ENTITY_NAME);
+        let config = self.resolved()?;
+        let progress = Progress::new(&what, rows.len() as u64, config.config.ux.progress);
+        crate::threads::run(config.config.performance.threads, op.span(), || {
+            self.transact::<T, _>(|paths, current| {
+                let _write = debug_span!("write").entered();
+                let seq = current.next_seq;
+                let chunk = self.options.write.row_group_size.max(1);
+                // Conversion runs on a second thread, a bounded channel ahead of the
+                // encoder, while this thread finds duplicate keys and writes: memory
+                // stays at a few row groups whatever the number of rows.
+                let entry = std::thread::scope(|scope| {
+                    let (tx, rx) = std::sync::mpsc::sync_channel::<Result<RecordBatch, Error>>(2);
+                    scope.spawn(move || {
+                        for part in rows.chunks(chunk) {
+                            if tx.send(T::to_record_batch(part)).is_err() {
+                                break; // the writer stopped on an error
+                            }
                         }
-                    }
-                });
-                let last = last_occurrences::<T>(rows);
-                let batches = rx.into_iter().enumerate().map(|(i, batch)| {
-                    let batch = batch?;
-                    match &last {
-                        None => Ok(batch),
-                        Some(flags) => {
-                            let start = i * chunk;
-                            filter(&batch, flags.get(start..start + batch.num_rows()).unwrap_or(&[]))
+                    });
+                    let last = last_occurrences::<T>(rows);
+                    let batches = rx.into_iter().enumerate().map(|(i, batch)| {
+                        let batch = batch?;
+                        progress.inc(batch.num_rows() as u64);
+                        match &last {
+                            None => Ok(batch),
+                            Some(flags) => {
+                                let start = i * chunk;
+                                filter(&batch, flags.get(start..start + batch.num_rows()).unwrap_or(&[]))
+                            }
                         }
-                    }
-                });
-                self.write_file::<T>(paths, FileKind::Data, seq, &entity_schemas::<T>(), batches)
-            })?;
-            let mut next = current.clone();
-            next.files.push(entry);
-            next.next_seq = seq + 1;
-            Ok((Some(next), ()))
+                    });
+                    self.write_file::<T>(paths, FileKind::Data, seq, &entity_schemas::<T>(), batches)
+                })?;
+                op.record("files", 1);
+                op.record("bytes", entry.bytes);
+                let mut next = current.clone();
+                next.files.push(entry);
+                next.next_seq = seq + 1;
+                Ok((Some(next), ()))
+            })
         })
     }
 
@@ -361,7 +412,17 @@ impl Store {
         if keys.is_empty() {
             return Ok(0);
         }
-        cascade::delete::<T>(self, keys)
+        let op = Operation::start(info_span!(
+            "delete_all",
+            entity = T::ENTITY_NAME,
+            keys = keys.len(),
+            rows = Empty,
+            duration_ms = Empty
+        ));
+        let _entered = op.span().enter();
+        let deleted = cascade::delete::<T>(self, keys)?;
+        op.record("rows", deleted);
+        Ok(deleted)
     }
 
     /// Deletes the live rows among `keys`, ignoring relations; returns how many there were.
@@ -434,6 +495,24 @@ impl Store {
     /// Rewrites every live row of `T` into one file, dropping replaced and
     /// deleted rows and delete files.
     pub fn compact<T: Entity>(&self) -> Result<Compaction, Error> {
+        let op = Operation::start(info_span!(
+            "compact",
+            entity = T::ENTITY_NAME,
+            files_before = Empty,
+            files_after = Empty,
+            rows = Empty,
+            duration_ms = Empty
+        ));
+        let _entered = op.span().enter();
+        let threads = self.resolved()?.config.performance.threads;
+        let done = crate::threads::run(threads, op.span(), || self.compact_inner::<T>())?;
+        op.record("files_before", done.files_before);
+        op.record("files_after", done.files_after);
+        op.record("rows", done.rows);
+        Ok(done)
+    }
+
+    fn compact_inner<T: Entity>(&self) -> Result<Compaction, Error> {
         self.transact::<T, _>(|paths, current| {
             let before = current.files.len();
             if before <= 1 && !current.files.iter().any(|f| f.kind == FileKind::Deletes) {
@@ -480,6 +559,7 @@ impl Store {
         let Some(mut next) = next else { return Ok(result) };
         next.version = current.version + 1;
         if next.files.len() > self.options.compact_max_files {
+            let _compact = debug_span!("auto_compact", files = next.files.len()).entered();
             let from = small_suffix(&next);
             let mut merged = merge(paths, &next, from)?;
             if merged.files.len() > self.options.compact_max_files && from > 0 {
@@ -488,6 +568,7 @@ impl Store {
             }
             next = Manifest { version: next.version, ..merged };
         }
+        let _commit = debug_span!("commit", version = next.version).entered();
         if !manifest::publish(&paths.manifests, &next)? {
             return Err(StorageError::Catalog(format!(
                 "entity `{name}`: manifest version {} was committed by another writer that ignored the lock",
@@ -518,7 +599,14 @@ impl Store {
                 batches.push((paths.dir.join(&file.path), mask.clone()));
             }
         }
-        let chunks = batches.into_iter().flat_map(|(path, mask)| file_batches::<T>(path, mask));
+        let what = format!("compaction of `{}`", T::ENTITY_NAME);
+        let progress = Progress::new(&what, tail.stored_rows(), self.resolved()?.config.ux.progress);
+        let chunks =
+            batches.into_iter().flat_map(|(path, mask)| file_batches::<T>(path, mask)).inspect(|b| {
+                if let Ok(b) = b {
+                    progress.inc(b.num_rows() as u64);
+                }
+            });
         let mut files = keep.to_vec();
         files.push(self.write_file::<T>(paths, FileKind::Data, seq, &entity_schemas::<T>(), chunks)?);
         let mut next_seq = seq + 1;

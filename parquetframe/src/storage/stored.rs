@@ -21,6 +21,7 @@ use super::{Compaction, Store, io, needs_merge};
 use crate::entity::Format;
 use crate::error::{Error, StorageError};
 use crate::registry::Columns;
+use crate::ux::progress::Progress;
 
 /// An entity of a store, described by the store's catalog.
 #[derive(Debug, Clone)]
@@ -164,6 +165,21 @@ impl StoredEntity {
     /// type: rows keep the columns their files have, so files written by
     /// different versions of the struct must be compacted from Rust).
     pub fn compact(&self, store: &Store) -> Result<Compaction, Error> {
+        let op = crate::ux::trace::Operation::start(tracing::info_span!(
+            "compact",
+            entity = self.name,
+            files_after = tracing::field::Empty,
+            rows = tracing::field::Empty,
+            duration_ms = tracing::field::Empty
+        ));
+        let _entered = op.span().enter();
+        let done = self.compact_files(store)?;
+        op.record("files_after", done.files_after);
+        op.record("rows", done.rows);
+        Ok(done)
+    }
+
+    fn compact_files(&self, store: &Store) -> Result<Compaction, Error> {
         let paths = self.paths(store)?;
         let full = |_: &EntityPaths, m: &Manifest, _: usize| Ok(m.clone());
         store.transact_at(&paths, self.name, full, |paths, current| {
@@ -175,9 +191,13 @@ impl StoredEntity {
             }
             let batches = self.with_view(|view| -> Result<Vec<RecordBatch>, Error> {
                 let opened = scan::Opened::open(view, paths, current, false)?;
+                let total: usize = opened.units.iter().map(|u| u.live).sum();
+                let what = format!("compaction of `{}`", self.name);
+                let progress = Progress::new(&what, total as u64, store.resolved()?.config.ux.progress);
                 let mut out = Vec::new();
                 for unit in opened.units.iter().filter(|u| u.live > 0) {
                     out.extend(opened.data(unit)?.read_row_group(unit.rg, opened.live(unit)?)?);
+                    progress.inc(unit.live as u64);
                 }
                 Ok(out)
             })?;

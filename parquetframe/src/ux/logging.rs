@@ -9,6 +9,7 @@
 //! first operation: the log filter, and with the profile mode a tree of
 //! per-stage timings after each operation.
 
+use std::io::IsTerminal;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use tracing_subscriber::EnvFilter;
@@ -20,13 +21,13 @@ use tracing_subscriber::util::SubscriberInitExt as _;
 
 use crate::config::{Origin, Overrides};
 
-static CHECKED: AtomicBool = AtomicBool::new(false);
+static INSTALLED: AtomicBool = AtomicBool::new(false);
 
 /// Installs the stderr subscriber when `ux.log_level` or `ux.profile` was
-/// configured (file, variable) and no global subscriber exists. Checked once
-/// per process; operations call it on entry.
+/// configured (file, variable) and no global subscriber exists. Operations
+/// call it on entry; after a subscriber exists it costs one atomic load.
 pub(crate) fn ensure() {
-    if CHECKED.swap(true, Ordering::Relaxed) || tracing::dispatcher::has_been_set() {
+    if INSTALLED.load(Ordering::Relaxed) || tracing::dispatcher::has_been_set() {
         return;
     }
     let Ok(resolved) = crate::config::resolve(&Overrides::default()) else { return };
@@ -40,7 +41,6 @@ pub(crate) fn ensure() {
 /// `ux.profile`) unless the process has a global subscriber already: what
 /// a command-line tool calls first. Returns whether it installed one.
 pub fn init_from_config() -> bool {
-    CHECKED.store(true, Ordering::Relaxed);
     let (level, profile) = match crate::config::load() {
         Ok(c) => (c.ux.log_level, c.ux.profile),
         Err(_) => ("warn".to_owned(), false),
@@ -53,8 +53,11 @@ fn install(level: &str, profile: bool) -> bool {
     let fmt = tracing_subscriber::fmt::layer()
         .with_writer(std::io::stderr)
         .with_span_events(FmtSpan::CLOSE)
+        .with_ansi(std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none())
         .with_target(true)
         .with_filter(filter);
     let profile = profile.then(|| super::profile::ProfileLayer::stderr().with_filter(LevelFilter::DEBUG));
-    tracing_subscriber::registry().with(fmt).with(profile).try_init().is_ok()
+    let installed = tracing_subscriber::registry().with(fmt).with(profile).try_init().is_ok();
+    INSTALLED.store(true, Ordering::Relaxed);
+    installed
 }

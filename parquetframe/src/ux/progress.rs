@@ -31,7 +31,8 @@ impl Progress {
     pub fn new(what: &str, total: u64, setting: ProgressSetting) -> Self {
         let on = enabled(setting, std::io::stderr().is_terminal(), std::env::var_os("CI").is_some());
         let bar = on.then(|| {
-            let bar = ProgressBar::with_draw_target((total > 0).then_some(total), ProgressDrawTarget::hidden());
+            let bar =
+                ProgressBar::with_draw_target((total > 0).then_some(total), ProgressDrawTarget::hidden());
             let template = if total > 0 {
                 "{msg} [{bar:30}] {human_pos}/{human_len} rows {binary_bytes_per_sec} {per_sec} eta {eta}"
             } else {

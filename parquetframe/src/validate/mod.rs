@@ -20,7 +20,10 @@ use crate::graph::SchemaGraph;
 use crate::registry::Columns;
 use crate::registry::{self, EntityInfo};
 use crate::storage::{Store, StoredEntity, catalog};
+use crate::ux::progress::Progress;
+use crate::ux::trace::Operation;
 use keys::{KeySet, probe_all};
+use tracing::field::Empty;
 
 /// When foreign keys are checked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
@@ -56,7 +59,7 @@ struct Checked<'a> {
     primary_key: &'a str,
     /// (column, target, required)
     relations: Vec<(&'a str, &'a str, bool)>,
-    scan: Box<dyn Fn(&Store, &[&str]) -> Result<Columns, Error> + 'a>,
+    scan: Box<dyn Fn(&Store, &[&str]) -> Result<Columns, Error> + Send + Sync + 'a>,
 }
 
 /// Validates every relation of the entities linked into the program that the
@@ -126,6 +129,30 @@ fn check(
     known: &BTreeSet<&str>,
     unknown_entities: Vec<String>,
 ) -> Result<ValidationReport, Error> {
+    let op = Operation::start(tracing::info_span!(
+        "validate",
+        entities = order.len(),
+        relations = Empty,
+        orphans = Empty,
+        duration_ms = Empty
+    ));
+    let _entered = op.span().enter();
+    let config = store.resolved()?;
+    crate::threads::run(config.config.performance.threads, op.span(), || {
+        check_keys(store, order, catalog, known, unknown_entities, &op, config.config.ux.progress)
+    })
+}
+
+fn check_keys(
+    store: &Store,
+    order: &[Checked<'_>],
+    catalog: &catalog::Catalog,
+    known: &BTreeSet<&str>,
+    unknown_entities: Vec<String>,
+    op: &Operation,
+    progress: crate::config::ProgressSetting,
+) -> Result<ValidationReport, Error> {
+    let progress = Progress::new("validate", 0, progress);
     let mut unknown_targets = Vec::new();
     for entry in catalog.entities.values() {
         for r in &entry.relations {
@@ -135,6 +162,7 @@ fn check(
         }
     }
 
+    let keys_span = tracing::debug_span!("keys").entered();
     let primary: Vec<Vec<ArrayRef>> =
         order.iter().map(|e| (e.scan)(store, &[e.primary_key]).map(single)).collect::<Result<_, Error>>()?;
     let mut sets: HashMap<&str, KeySet<'_>> = HashMap::new();
@@ -148,7 +176,10 @@ fn check(
             duplicate_sample: built.duplicate_sample,
         });
         sets.insert(e.name, built.set);
+        progress.inc(arrays.iter().map(|a| a.len() as u64).sum());
     }
+    drop(keys_span);
+    let _probe = tracing::debug_span!("probe").entered();
 
     let mut relations = Vec::new();
     for e in order {
@@ -162,6 +193,7 @@ fn check(
                 continue;
             };
             let probe = probe_all(set, &fk).map_err(|u| u.error(e.name, column))?;
+            progress.inc(probe.rows as u64);
             relations.push(RelationCheck {
                 entity: e.name.to_owned(),
                 column: column.to_owned(),
@@ -174,6 +206,8 @@ fn check(
             });
         }
     }
+    op.record("relations", relations.len());
+    op.record("orphans", relations.iter().map(|r| r.orphans).sum::<usize>());
     Ok(ValidationReport { entities, relations, unknown_entities, unknown_targets })
 }
 

@@ -77,15 +77,24 @@ fn tokens(text: &str) -> Result<Vec<(usize, Token)>, String> {
                     ('<', _) => ("<", 1),
                     ('>', Some('=')) => (">=", 2),
                     ('>', _) => (">", 1),
-                    _ => return Err(format!("unexpected `{c}` at {start}; comparisons are ==, !=, <, <=, >, >=")),
+                    _ => {
+                        return Err(format!(
+                            "unexpected `{c}` at {start}; comparisons are ==, !=, <, <=, >, >="
+                        ));
+                    }
                 };
                 out.push((start, Token::Op(op)));
                 i += len;
             }
-            c if c.is_ascii_digit() || ((c == '-' || c == '.') && chars.get(i + 1).is_some_and(char::is_ascii_digit)) => {
+            c if c.is_ascii_digit()
+                || ((c == '-' || c == '.') && chars.get(i + 1).is_some_and(char::is_ascii_digit)) =>
+            {
                 let mut value = String::new();
                 while let Some(&d) = chars.get(i) {
-                    if d.is_ascii_alphanumeric() || d == '.' || ((d == '-' || d == '+') && (value.is_empty() || value.ends_with(['e', 'E']))) {
+                    if d.is_ascii_alphanumeric()
+                        || d == '.'
+                        || ((d == '-' || d == '+') && (value.is_empty() || value.ends_with(['e', 'E'])))
+                    {
                         value.push(d);
                         i += 1;
                     } else {
@@ -259,7 +268,9 @@ impl Parser {
                 Some(column) => Operand::Column(column.to_owned()),
                 None => Operand::Value(Literal::Str(s)),
             },
-            Token::Number(n) => Operand::Value(number(&n).ok_or_else(|| format!("`{n}` is not a number, at {position}"))?),
+            Token::Number(n) => {
+                Operand::Value(number(&n).ok_or_else(|| format!("`{n}` is not a number, at {position}"))?)
+            }
             Token::Word(w) if w.eq_ignore_ascii_case("true") => Operand::Value(Literal::Bool(true)),
             Token::Word(w) if w.eq_ignore_ascii_case("false") => Operand::Value(Literal::Bool(false)),
             Token::Word(w) if w.eq_ignore_ascii_case("null") => Operand::Value(Literal::Null),
@@ -296,13 +307,17 @@ mod tests {
 
     #[test]
     fn parses_and_prints_like_the_builder() {
-        let parsed = parse("age >= 18 and (name = 'O''Brien' or name in ('a', \"b\")) and email is not null").unwrap();
+        let parsed =
+            parse("age >= 18 and (name = 'O''Brien' or name in ('a', \"b\")) and email is not null").unwrap();
         let built = col("age")
             .ge(18i64)
             .and(col("name").eq("O'Brien").or(col("name").is_in(["a", "b"])))
             .and(col("email").is_not_null());
         assert_eq!(format!("{parsed}"), format!("{built}"));
-        assert_eq!(format!("{}", parse("not x < -1.5e3").unwrap()), format!("{}", col("x").lt(-1500.0).not()));
+        assert_eq!(
+            format!("{}", parse("not x < -1.5e3").unwrap()),
+            format!("{}", col("x").lt(-1500.0).not())
+        );
         assert_eq!(format!("{}", parse("`odd name` != 3").unwrap()), format!("{}", col("odd name").ne(3i64)));
         for bad in ["age >", "age >= 18 and", "(a = 1", "a = 'x", "a in (b)", "5", "a ~ 1", "a is nul"] {
             assert!(parse(bad).is_err(), "{bad}");

@@ -136,11 +136,14 @@ pub enum Outcome {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let out = Output::new(cli.json, match cli.color {
-        Color::Auto => None,
-        Color::Always => Some(true),
-        Color::Never => Some(false),
-    });
+    let out = Output::new(
+        cli.json,
+        match cli.color {
+            Color::Auto => None,
+            Color::Always => Some(true),
+            Color::Never => Some(false),
+        },
+    );
     parquetframe::ux::logging::init_from_config();
     let result = match cli.command {
         Command::Inspect { path } => commands::inspect::run(&out, &path),

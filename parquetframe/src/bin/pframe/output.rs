@@ -15,7 +15,8 @@ pub struct Output {
 impl Output {
     /// `color`: `None` decides by the terminal and `NO_COLOR`.
     pub fn new(json: bool, color: Option<bool>) -> Self {
-        let color = color.unwrap_or_else(|| std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none());
+        let color = color
+            .unwrap_or_else(|| std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none());
         Self { json, color }
     }
 
@@ -53,13 +54,12 @@ impl Output {
     pub fn frame(&self, frame: &mut DataFrame) -> parquetframe::Result<()> {
         if self.json {
             let mut stdout = std::io::stdout().lock();
-            JsonWriter::new(&mut stdout)
-                .with_json_format(JsonFormat::Json)
-                .finish(frame)
-                .map_err(|e| parquetframe::Error::Query(parquetframe::QueryError::Engine {
+            JsonWriter::new(&mut stdout).with_json_format(JsonFormat::Json).finish(frame).map_err(|e| {
+                parquetframe::Error::Query(parquetframe::QueryError::Engine {
                     context: "writing JSON".into(),
                     message: e.to_string(),
-                }))?;
+                })
+            })?;
             let _ = writeln!(stdout);
         } else {
             self.print(&*frame);

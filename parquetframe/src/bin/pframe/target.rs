@@ -26,11 +26,12 @@ pub fn resolve(path: &Path) -> Result<Target> {
         return Ok(Target::Store(open_store(path)?));
     }
     if path.is_dir() && path.join(MANIFEST_DIR).is_dir() {
-        let absolute = std::fs::canonicalize(path)
-            .map_err(parquetframe::storage::io::io_error("resolving", path))?;
+        let absolute =
+            std::fs::canonicalize(path).map_err(parquetframe::storage::io::io_error("resolving", path))?;
         if let Some(root) = absolute.ancestors().skip(1).find(|d| is_store(d)) {
             let store = open_store(root)?;
-            let relative = absolute.strip_prefix(root).unwrap_or(&absolute).to_string_lossy().replace('\\', "/");
+            let relative =
+                absolute.strip_prefix(root).unwrap_or(&absolute).to_string_lossy().replace('\\', "/");
             for entity in StoredEntity::all(&store)? {
                 if entity.entry.path.trim_end_matches('/') == relative.trim_end_matches('/') {
                     return Ok(Target::Entity(store, entity));
@@ -76,8 +77,10 @@ impl Target {
             Target::Files(path) => parquetframe::read(path),
             Target::Entity(store, entity) => Ok(entity.query(store)),
             Target::Store(store) => {
-                let names: Vec<String> =
-                    StoredEntity::all(store)?.iter().map(|e| e.entry.path.trim_end_matches('/').to_owned()).collect();
+                let names: Vec<String> = StoredEntity::all(store)?
+                    .iter()
+                    .map(|e| e.entry.path.trim_end_matches('/').to_owned())
+                    .collect();
                 Err(catalog_error(format!(
                     "`{}` is a store with several entities; name one directory, e.g. `{}`",
                     store.root().display(),

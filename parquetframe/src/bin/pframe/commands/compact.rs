@@ -6,7 +6,11 @@ use serde_json::json;
 use crate::output::Output;
 use crate::{Outcome, target};
 
-pub fn run(out: &Output, root: Option<std::path::PathBuf>, names: &[String]) -> parquetframe::Result<Outcome> {
+pub fn run(
+    out: &Output,
+    root: Option<std::path::PathBuf>,
+    names: &[String],
+) -> parquetframe::Result<Outcome> {
     let store = target::store(root)?;
     let entities = if names.is_empty() {
         StoredEntity::all(&store)?

@@ -14,7 +14,9 @@ pub fn run(out: &Output) -> parquetframe::Result<Outcome> {
             .collect();
         out.json(&json!(rows));
     } else {
-        let rows = settings.iter().map(|s| vec![s.key.to_owned(), s.value.clone(), s.origin.to_string(), s.env.to_owned()]);
+        let rows = settings
+            .iter()
+            .map(|s| vec![s.key.to_owned(), s.value.clone(), s.origin.to_string(), s.env.to_owned()]);
         out.print(out.table(&["key", "value", "origin", "variable"], rows));
     }
     Ok(Outcome::Ok)

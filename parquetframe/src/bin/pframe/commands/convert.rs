@@ -27,7 +27,9 @@ pub fn run(out: &Output, input: &Path, output: &Path, codec: &str) -> parquetfra
             let file = std::fs::File::create(&tmp).map_err(|e| failed(&tmp, e))?;
             let written = match extension.as_str() {
                 "csv" => CsvWriter::new(file).finish(&mut frame),
-                "ndjson" | "jsonl" => JsonWriter::new(file).with_json_format(JsonFormat::JsonLines).finish(&mut frame),
+                "ndjson" | "jsonl" => {
+                    JsonWriter::new(file).with_json_format(JsonFormat::JsonLines).finish(&mut frame)
+                }
                 _ => IpcWriter::new(file).finish(&mut frame),
             };
             written.map_err(|e| failed(output, e))?;

@@ -6,7 +6,11 @@ use serde_json::json;
 use crate::output::Output;
 use crate::{GraphFormat, Outcome, target};
 
-pub fn run(out: &Output, root: Option<std::path::PathBuf>, format: GraphFormat) -> parquetframe::Result<Outcome> {
+pub fn run(
+    out: &Output,
+    root: Option<std::path::PathBuf>,
+    format: GraphFormat,
+) -> parquetframe::Result<Outcome> {
     let store = target::store(root)?;
     let catalog = parquetframe::storage::catalog::read(store.root())?;
     let graph = SchemaGraph::from_catalog(&catalog);

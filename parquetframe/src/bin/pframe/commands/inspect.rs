@@ -67,18 +67,19 @@ fn facts(files: &[PathBuf]) -> parquetframe::Result<Facts> {
         f.format = format.to_string();
         match format {
             FileFormat::Parquet => {
-                let reader =
-                    SerializedFileReader::new(File::open(path).map_err(|e| failed(path, e))?).map_err(|e| failed(path, e))?;
+                let reader = SerializedFileReader::new(File::open(path).map_err(|e| failed(path, e))?)
+                    .map_err(|e| failed(path, e))?;
                 let meta = reader.metadata();
                 f.rows = f.rows.map(|r| r + meta.file_metadata().num_rows().max(0) as u64);
                 f.row_groups = f.row_groups.map(|g| g + meta.num_row_groups());
                 for rg in meta.row_groups() {
                     for column in rg.columns() {
-                        f.codecs.insert(format!("{:?}", column.compression()).to_ascii_lowercase());
+                        f.codecs.insert(parquet_codec(column.compression()));
                     }
                 }
                 if f.schema.is_none() {
-                    f.schema = Some(parquetframe::storage::formats::parquet::DataFile::open(path)?.schema().clone());
+                    f.schema =
+                        Some(parquetframe::storage::formats::parquet::DataFile::open(path)?.schema().clone());
                 }
             }
             FileFormat::Avro => {
@@ -87,7 +88,10 @@ fn facts(files: &[PathBuf]) -> parquetframe::Result<Facts> {
                 f.row_groups = f.row_groups.map(|g| g + avro.blocks().len());
                 f.codecs.insert(avro.codec().avro_name().to_owned());
                 if f.schema.is_none() {
-                    f.schema = Some(parquetframe::avro::arrow::arrow_schema(avro.schema()).map_err(|e| failed(path, e))?);
+                    f.schema = Some(
+                        parquetframe::avro::arrow::arrow_schema(avro.schema())
+                            .map_err(|e| failed(path, e))?,
+                    );
                 }
             }
             _ => {
@@ -103,6 +107,16 @@ fn facts(files: &[PathBuf]) -> parquetframe::Result<Facts> {
     Ok(f)
 }
 
+/// A Parquet codec by the names `store.codec` uses (`zstd(zstdlevel(1))` → `zstandard`).
+fn parquet_codec(codec: parquet::basic::Compression) -> String {
+    let debug = format!("{codec:?}").to_ascii_lowercase();
+    match debug.split('(').next().unwrap_or_default() {
+        "uncompressed" => "null".into(),
+        "zstd" => "zstandard".into(),
+        other => other.to_owned(),
+    }
+}
+
 fn schema_json(schema: Option<&SchemaRef>) -> Value {
     let fields = schema.map(|s| s.fields().iter().collect::<Vec<_>>()).unwrap_or_default();
     json!(fields
@@ -114,7 +128,11 @@ fn schema_json(schema: Option<&SchemaRef>) -> Value {
 fn print_schema(out: &Output, schema: Option<&SchemaRef>) {
     if let Some(schema) = schema {
         let rows = schema.fields().iter().map(|f| {
-            vec![f.name().clone(), f.data_type().to_string(), if f.is_nullable() { "yes".into() } else { "no".into() }]
+            vec![
+                f.name().clone(),
+                f.data_type().to_string(),
+                if f.is_nullable() { "yes".into() } else { "no".into() },
+            ]
         });
         out.print(out.table(&["column", "type", "nullable"], rows));
     }
@@ -149,7 +167,7 @@ pub fn run(out: &Output, path: &Path) -> parquetframe::Result<crate::Outcome> {
                     vec!["codec".into(), f.codecs.iter().cloned().collect::<Vec<_>>().join(", ")],
                     vec!["bytes".into(), f.bytes.to_string()],
                 ];
-                out.print(out.table(&["", ""], rows));
+                out.print(out.table(&["property", "value"], rows));
                 print_schema(out, f.schema.as_ref());
             }
         }
@@ -158,21 +176,33 @@ pub fn run(out: &Output, path: &Path) -> parquetframe::Result<crate::Outcome> {
             if out.json {
                 let mut value = summary;
                 value["schema"] = schema_json(f.schema.as_ref());
-                value["relations"] = json!(entity.entry.relations.iter().map(|r| json!({
-                    "column": r.column, "target": r.target, "required": r.required,
-                    "on_delete": r.on_delete.as_str(), "inverse": r.inverse
-                })).collect::<Vec<_>>());
+                value["relations"] = json!(
+                    entity
+                        .entry
+                        .relations
+                        .iter()
+                        .map(|r| json!({
+                            "column": r.column, "target": r.target, "required": r.required,
+                            "on_delete": r.on_delete.as_str(), "inverse": r.inverse
+                        }))
+                        .collect::<Vec<_>>()
+                );
                 out.json(&value);
             } else {
                 let rows = summary
                     .as_object()
                     .map(|o| o.iter().map(|(k, v)| vec![k.clone(), plain(v)]).collect::<Vec<_>>())
                     .unwrap_or_default();
-                out.print(out.table(&["", ""], rows));
+                out.print(out.table(&["property", "value"], rows));
                 print_schema(out, f.schema.as_ref());
                 if !entity.entry.relations.is_empty() {
                     let rows = entity.entry.relations.iter().map(|r| {
-                        vec![r.column.clone(), r.target.clone(), r.required.to_string(), r.on_delete.as_str().to_owned()]
+                        vec![
+                            r.column.clone(),
+                            r.target.clone(),
+                            r.required.to_string(),
+                            r.on_delete.as_str().to_owned(),
+                        ]
                     });
                     out.print(out.table(&["foreign key", "target", "required", "on delete"], rows));
                 }
@@ -186,12 +216,32 @@ pub fn run(out: &Output, path: &Path) -> parquetframe::Result<crate::Outcome> {
             if out.json {
                 out.json(&json!({ "kind": "store", "root": store.root(), "entities": summaries }));
             } else {
-                let header = ["entity", "format", "path", "version", "live rows", "data files", "delete files", "bytes", "codec"];
+                let header = [
+                    "entity",
+                    "format",
+                    "path",
+                    "version",
+                    "live rows",
+                    "data files",
+                    "delete files",
+                    "bytes",
+                    "codec",
+                ];
                 let rows = summaries.iter().map(|s| {
-                    ["entity", "format", "path", "version", "live_rows", "data_files", "delete_files", "bytes", "codecs"]
-                        .iter()
-                        .map(|k| plain(&s[*k]))
-                        .collect::<Vec<_>>()
+                    [
+                        "entity",
+                        "format",
+                        "path",
+                        "version",
+                        "live_rows",
+                        "data_files",
+                        "delete_files",
+                        "bytes",
+                        "codecs",
+                    ]
+                    .iter()
+                    .map(|k| plain(&s[*k]))
+                    .collect::<Vec<_>>()
                 });
                 out.print(format!("store {}", store.root().display()));
                 out.print(out.table(&header, rows));
@@ -210,7 +260,10 @@ fn plain(v: &Value) -> String {
     }
 }
 
-fn entity_summary(store: &parquetframe::Store, entity: &StoredEntity) -> parquetframe::Result<(Value, Facts)> {
+fn entity_summary(
+    store: &parquetframe::Store,
+    entity: &StoredEntity,
+) -> parquetframe::Result<(Value, Facts)> {
     let snapshot = entity.snapshot(store)?;
     let live = entity.live_files(store)?;
     let dir = entity.paths(store)?.dir;

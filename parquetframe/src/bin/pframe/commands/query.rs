@@ -77,7 +77,8 @@ pub fn sql(out: &Output, root: Option<PathBuf>, query: &str) -> parquetframe::Re
     for entity in StoredEntity::all(&store)? {
         let frame: LazyFrame = entity.query(&store).lazy()?;
         // By entity name, and by its directory when that differs (`User` and `users`).
-        let directory = entity.entry.path.trim_end_matches('/').rsplit('/').next().unwrap_or_default().to_owned();
+        let directory =
+            entity.entry.path.trim_end_matches('/').rsplit('/').next().unwrap_or_default().to_owned();
         if !directory.is_empty() && directory != entity.name() {
             context.register(&directory, frame.clone());
         }

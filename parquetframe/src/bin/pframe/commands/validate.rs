@@ -13,8 +13,10 @@ pub fn run(out: &Output, root: Option<std::path::PathBuf>) -> parquetframe::Resu
         let entities: Vec<_> = report
             .entities
             .iter()
-            .map(|e| json!({ "entity": e.entity, "rows": e.rows, "duplicate_keys": e.duplicate_keys,
-                             "duplicate_sample": e.duplicate_sample }))
+            .map(|e| {
+                json!({ "entity": e.entity, "rows": e.rows, "duplicate_keys": e.duplicate_keys,
+                             "duplicate_sample": e.duplicate_sample })
+            })
             .collect();
         let relations: Vec<_> = report
             .relations
