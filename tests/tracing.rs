@@ -83,11 +83,8 @@ fn operations_are_spans_with_their_figures() {
     // performance.threads: the store's pool, named in the span.
     let threads =
         |l: &str| l.split("threads=").nth(1).and_then(|t| t.split([' ', '}']).next()).map(str::to_owned);
-    let loads: Vec<String> = log
-        .lines()
-        .filter(|l| l.contains(" load_all{") && l.contains("close"))
-        .filter_map(|l| threads(l))
-        .collect();
+    let loads: Vec<String> =
+        log.lines().filter(|l| l.contains(" load_all{") && l.contains("close")).filter_map(threads).collect();
     assert_eq!(loads.last().map(String::as_str), Some("1"), "{loads:?}");
     assert_eq!(loads.first(), Some(&rayon::current_num_threads().to_string()), "{loads:?}");
     let query = line("query");

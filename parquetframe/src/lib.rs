@@ -28,8 +28,15 @@
 //!   [`EngineHeuristics`] picks and `explain()` justifies; see
 //!   `docs/queries.md`.
 //!
-//! The `pframe` tool and the distributed engine are not in this release
-//! yet; see the README's status table.
+//! - configuration in layers (defaults, `parquetframe.toml`, `PARQUETFRAME_*`
+//!   variables, [`Store::builder`]) with the origin of every value
+//!   ([`config::effective`]); progress bars, tracing spans on every
+//!   operation and a profile mode ([`ux`]); the `pframe` command-line tool
+//!   (feature `cli`), which reads stores from their catalog alone
+//!   ([`StoredEntity`]); see `docs/configuration.md` and `docs/cli.md`.
+//!
+//! The distributed engine is not in this release yet; see the README's
+//! status table.
 //!
 //! ```
 //! use parquetframe::prelude::*;
@@ -189,3 +196,13 @@ pub struct DocsQueries;
 #[cfg(doctest)]
 #[doc = include_str!("../../docs/avro.md")]
 pub struct DocsAvro;
+
+/// The code examples in `docs/configuration.md` compile and run as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../../docs/configuration.md")]
+pub struct DocsConfiguration;
+
+/// The walkthrough in `docs/getting-started.md` compiles and runs as a doc test.
+#[cfg(all(doctest, feature = "query"))]
+#[doc = include_str!("../../docs/getting-started.md")]
+pub struct DocsGettingStarted;

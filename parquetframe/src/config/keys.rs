@@ -129,4 +129,16 @@ mod tests {
         assert_eq!(suggest("PARQUETFRAME_ENIGNE", vars()), Some("PARQUETFRAME_ENGINE"));
         assert!(KEYS.iter().all(|k| k.env.starts_with("PARQUETFRAME_") && k.key.contains('.')));
     }
+
+    #[test]
+    fn the_documentation_lists_every_key_and_variable() {
+        let docs = include_str!("../../../docs/configuration.md");
+        for k in KEYS {
+            assert!(
+                docs.contains(&format!("| `{}` | `{}` |", k.key, k.env)),
+                "docs/configuration.md lacks {}",
+                k.key
+            );
+        }
+    }
 }

@@ -79,7 +79,10 @@ struct Inputs {
     overrides: Overrides,
 }
 
-static CACHE: LazyLock<Mutex<Vec<(Inputs, Arc<Resolved>)>>> = LazyLock::new(Default::default);
+/// Recent resolutions with what they depended on.
+type Cache = Vec<(Inputs, Arc<Resolved>)>;
+
+static CACHE: LazyLock<Mutex<Cache>> = LazyLock::new(Default::default);
 const CACHED: usize = 16;
 
 /// The configuration under `overrides`.

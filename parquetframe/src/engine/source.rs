@@ -119,6 +119,8 @@ impl Source {
     }
 }
 
+// One per query input, short-lived: boxing the entity variant buys nothing.
+#[allow(clippy::large_enum_variant)]
 enum Kind {
     Entity { store: Store, source: EntitySource, live: Arc<LiveSet> },
     Files(Arc<FileSet>),

@@ -53,13 +53,16 @@ fn single(mut columns: Vec<Vec<ArrayRef>>) -> Vec<ArrayRef> {
     columns.pop().unwrap_or_default()
 }
 
+/// Reads columns of an entity's live rows.
+type ScanFn<'a> = dyn Fn(&Store, &[&str]) -> Result<Columns, Error> + Send + Sync + 'a;
+
 /// One entity to check: its key, its foreign keys, and how to read columns.
 struct Checked<'a> {
     name: &'a str,
     primary_key: &'a str,
     /// (column, target, required)
     relations: Vec<(&'a str, &'a str, bool)>,
-    scan: Box<dyn Fn(&Store, &[&str]) -> Result<Columns, Error> + Send + Sync + 'a>,
+    scan: Box<ScanFn<'a>>,
 }
 
 /// Validates every relation of the entities linked into the program that the

@@ -11,7 +11,7 @@ pub enum Target {
     /// Files read as they are.
     Files(PathBuf),
     /// One entity of a store: its live rows only.
-    Entity(Store, StoredEntity),
+    Entity(Store, Box<StoredEntity>),
     /// A whole store.
     Store(Store),
 }
@@ -34,7 +34,7 @@ pub fn resolve(path: &Path) -> Result<Target> {
                 absolute.strip_prefix(root).unwrap_or(&absolute).to_string_lossy().replace('\\', "/");
             for entity in StoredEntity::all(&store)? {
                 if entity.entry.path.trim_end_matches('/') == relative.trim_end_matches('/') {
-                    return Ok(Target::Entity(store, entity));
+                    return Ok(Target::Entity(store, Box::new(entity)));
                 }
             }
             return Err(catalog_error(format!(
