@@ -87,3 +87,60 @@ fn catalog_entities_read_like_their_types() {
     let err = StoredEntity::open(&store, "Usr").unwrap_err().to_string();
     assert!(err.contains("no entity `Usr`") && err.contains("Order, User"), "{err}");
 }
+
+#[derive(Entity, Debug, Clone, PartialEq)]
+#[entity(storage_path = "notes/", primary_key = "id")]
+pub struct Note {
+    pub id: i64,
+    pub text: String,
+}
+
+#[derive(Entity, Debug, Clone, PartialEq)]
+#[entity(storage_path = "tags/", primary_key = "id", format = "parquet")]
+pub struct Tag {
+    pub id: i64,
+}
+
+fn extensions(dir: &std::path::Path) -> Vec<String> {
+    let mut out: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path().extension().unwrap().to_string_lossy().into_owned())
+        .collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
+#[test]
+fn store_format_applies_to_entities_that_declare_none_and_the_catalog_keeps_it() {
+    use parquetframe::Format;
+    let dir = tempfile::tempdir().unwrap();
+    let avro = Store::builder().root(dir.path()).format(Format::Avro).isolated().open().unwrap();
+    avro.save_all(&(0..10).map(|id| Note { id, text: format!("n{id}") }).collect::<Vec<_>>()).unwrap();
+    // Declared formats win: Tag is Parquet whatever the store says.
+    avro.save(&Tag { id: 1 }).unwrap();
+    assert_eq!(extensions(&dir.path().join("notes/data")), ["avro"]);
+    assert_eq!(extensions(&dir.path().join("tags/data")), ["parquet"]);
+    assert_eq!(StoredEntity::open(&avro, "Note").unwrap().entry.format, "avro");
+    assert_eq!(avro.format_of::<Note>().unwrap(), Format::Avro);
+
+    // A store whose default is Parquet keeps Avro for the entity the catalog records.
+    let parquet = Store::builder().root(dir.path()).isolated().open().unwrap();
+    parquet.save(&Note { id: 3, text: "three".into() }).unwrap();
+    parquet.delete::<Note>(&4).unwrap();
+    assert_eq!(extensions(&dir.path().join("notes/data")), ["avro"]);
+    assert_eq!(parquet.load_all::<Note>().unwrap().len(), 9);
+    for engine in Engine::ALL {
+        let q = parquet.query::<Note>().engine(engine).filter(Note::TEXT.eq("three"));
+        assert_eq!(q.count().unwrap(), 1, "{engine}");
+    }
+    // From a variable too.
+    let err = Store::builder()
+        .root(dir.path())
+        .set("store.format", "orc")
+        .isolated()
+        .open()
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("store.format") && err.contains("orc"), "{err}");
+}

@@ -130,6 +130,7 @@ pub fn entity(
         storage_path: attrs.storage_path.as_ref()?.value.clone(),
         primary_key: index,
         format,
+        format_declared: attrs.format.is_some(),
         codec,
     })
 }

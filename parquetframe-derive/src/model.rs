@@ -68,6 +68,8 @@ pub struct EntityModel {
     pub storage_path: String,
     pub primary_key: usize,
     pub format: &'static str,
+    /// Whether `format = "..."` was written (else the store's `store.format` decides).
+    pub format_declared: bool,
     /// `codec = "..."`, normalised (`zstd` → `zstandard`).
     pub codec: Option<&'static str>,
 }

@@ -12,7 +12,8 @@ use crate::storage::Store;
 use crate::types::Key;
 
 /// The file format an entity is stored in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Format {
     /// Apache Parquet (the default).
     #[default]
@@ -98,8 +99,14 @@ pub trait Entity: Record {
     const STORAGE_PATH: &'static str;
     /// The primary key's column name.
     const PRIMARY_KEY: &'static str;
-    /// The file format.
+    /// The declared file format (`#[entity(format = "...")]`), Parquet when
+    /// none is declared. Where an undeclared entity is stored is decided by
+    /// the store: see [`DECLARED_FORMAT`](Self::DECLARED_FORMAT).
     const FORMAT: Format;
+    /// The format written in `#[entity(format = "...")]`, if any. Without
+    /// one, an entity keeps the format its store's catalog records for it,
+    /// and a store that has none yet uses `store.format` (Parquet by default).
+    const DECLARED_FORMAT: Option<Format> = None;
     /// The compression codec from `#[entity(codec = "...")]`; `None` uses the
     /// store's configured codec.
     const CODEC: Option<crate::avro::Codec> = None;

@@ -7,7 +7,7 @@ use crate::model::{EntityModel, FieldModel, Model, type_span};
 
 pub fn expand(model: &Model<'_>, fields: &[FieldModel<'_>], entity: &EntityModel) -> TokenStream {
     let ident = model.ident;
-    let EntityModel { name, storage_path, format, codec, .. } = entity;
+    let EntityModel { name, storage_path, format, codec, format_declared, .. } = entity;
     let Some(key) = fields.get(entity.primary_key) else {
         return TokenStream::new();
     };
@@ -18,6 +18,11 @@ pub fn expand(model: &Model<'_>, fields: &[FieldModel<'_>], entity: &EntityModel
     let format = match *format {
         "avro" => quote! { ::parquetframe::Format::Avro },
         _ => quote! { ::parquetframe::Format::Parquet },
+    };
+    let declared = if *format_declared {
+        quote! { const DECLARED_FORMAT: ::core::option::Option<::parquetframe::Format> = ::core::option::Option::Some(#format); }
+    } else {
+        quote! {}
     };
     let codec = match codec {
         None => quote! {},
@@ -62,6 +67,7 @@ pub fn expand(model: &Model<'_>, fields: &[FieldModel<'_>], entity: &EntityModel
             const STORAGE_PATH: &'static str = #storage_path;
             const PRIMARY_KEY: &'static str = #key_column;
             const FORMAT: ::parquetframe::Format = #format;
+            #declared
             #codec
             #relation_items
 

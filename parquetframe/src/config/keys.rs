@@ -25,6 +25,11 @@ pub const KEYS: &[KeyInfo] = &[
         "root directory of the default store (relative to the file that sets it)",
     ),
     key(
+        "store.format",
+        "PARQUETFRAME_FORMAT",
+        "file format of entities without #[entity(format)] when first saved: parquet or avro",
+    ),
+    key(
         "store.codec",
         "PARQUETFRAME_CODEC",
         "compression: null, snappy, zstandard; Avro also deflate, bzip2, xz",

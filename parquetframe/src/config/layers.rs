@@ -267,6 +267,7 @@ impl Config {
         let quoted = |s: &str| format!("{s:?}");
         match key {
             "store.root" => quoted(&self.store.root_path().display().to_string()),
+            "store.format" => quoted(self.store.format.as_str()),
             "store.codec" => quoted(&self.store.codec),
             "store.zstd_level" => self.store.zstd_level.to_string(),
             "store.row_group_size" => self.store.row_group_size.to_string(),

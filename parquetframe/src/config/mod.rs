@@ -32,6 +32,9 @@ pub const FILE_NAME: &str = "parquetframe.toml";
 pub struct StoreConfig {
     /// The default store's root (relative paths in a file are relative to the file).
     pub root: RelativePathBuf,
+    /// The file format of entities that declare none (`parquet` or `avro`),
+    /// when first saved in a store; afterwards the catalog keeps it.
+    pub format: crate::entity::Format,
     /// Rows per Parquet row group.
     pub row_group_size: usize,
     /// Compression of data files: `null`, `snappy`, `zstandard` (or `zstd`),
@@ -53,6 +56,7 @@ impl Default for StoreConfig {
     fn default() -> Self {
         Self {
             root: RelativePathBuf::from(PathBuf::from("data")),
+            format: crate::entity::Format::Parquet,
             row_group_size: 128 * 1024,
             codec: "zstandard".into(),
             zstd_level: 1,

@@ -30,7 +30,6 @@ pub(crate) struct EntitySource {
     /// `None`: the default store, opened when the query runs.
     pub store: Option<Store>,
     pub name: &'static str,
-    pub format: Format,
     pub schema: SchemaRef,
     pub live: Arc<LiveFn>,
     pub read: Arc<ReadFn>,
@@ -47,7 +46,6 @@ impl EntitySource {
         Self {
             store,
             name: T::ENTITY_NAME,
-            format: T::FORMAT,
             schema: T::arrow_schema(),
             live: Arc::new(crate::storage::scan::live_files::<T>),
             read: Arc::new(crate::storage::scan::scan::<T>),
@@ -59,7 +57,6 @@ impl EntitySource {
         let (live, read) = (entity.clone(), entity.clone());
         Self {
             name: entity.name(),
-            format: entity.format(),
             schema: entity.arrow_schema(),
             live: Arc::new(move |s: &Store| live.live_files(s)),
             read: Arc::new(move |s: &Store, columns: &[&str]| read.columns(s, columns)),
@@ -87,11 +84,11 @@ impl Source {
                 };
                 let live = (e.live)(&store)?;
                 Ok(Input {
-                    label: format!("entity `{}` ({}, version {})", e.name, e.format, live.version),
+                    label: format!("entity `{}` ({}, version {})", e.name, live_format(&live), live.version),
                     rows: Some(live.rows),
                     column_bytes: live.column_bytes.clone(),
                     cache_key: format!("entity\0{}\0{}\0{}", store.root().display(), e.name, live.version),
-                    reads_whole: e.format == Format::Avro,
+                    reads_whole: live_format(&live) == Format::Avro,
                     kind: Kind::Entity { store, source: e.clone(), live },
                 })
             }
@@ -228,6 +225,13 @@ fn unreachable_frame() -> Result<LazyFrame, Error> {
     .into())
 }
 
+/// Avro when any live file is (the format of each file is its extension;
+/// an entity whose format changed has both), else Parquet.
+fn live_format(live: &LiveSet) -> Format {
+    let avro = live.files.iter().any(|f| f.path.extension().is_some_and(|e| e == "avro"));
+    if avro { Format::Avro } else { Format::Parquet }
+}
+
 /// The live rows of an entity as a `LazyFrame`.
 fn entity_scan(
     store: &Store,
@@ -236,7 +240,7 @@ fn entity_scan(
     columns: Option<&[String]>,
 ) -> Result<LazyFrame, Error> {
     let context = || format!("scanning entity `{}`", source.name);
-    if source.format == Format::Avro || live.files.is_empty() {
+    if live_format(live) == Format::Avro || live.files.is_empty() {
         // polars has no Avro scan: our column reader decodes the projected
         // columns of the live rows in parallel; the frame shares its buffers.
         let names: Vec<&str> = source

@@ -63,6 +63,12 @@ impl StoreBuilder {
         self
     }
 
+    /// The format of entities that declare none (`store.format`).
+    pub fn format(mut self, format: crate::entity::Format) -> Self {
+        self.overrides.set("store.format", format);
+        self
+    }
+
     /// Rows per row group (`store.row_group_size`).
     pub fn row_group_size(mut self, rows: usize) -> Self {
         self.overrides.set("store.row_group_size", rows);
@@ -106,6 +112,7 @@ impl StoreBuilder {
         let config = &resolved.config.store;
         let options = StoreOptions {
             write: WriteOptions { row_group_size: config.row_group_size, codec: config.codec()? },
+            format: config.format,
             compact_max_files: config.compact_max_files,
             keep_manifests: config.keep_manifests,
             fk_check: config.fk_check,

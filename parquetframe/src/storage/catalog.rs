@@ -123,11 +123,16 @@ pub fn read(root: &Path) -> Result<Catalog, Error> {
     }
 }
 
-/// Records `T` in the catalog (a no-op when it is already there, unchanged).
-/// Fails when another entity already uses `T`'s storage path.
-pub fn register<T: Entity>(root: &Path) -> Result<(), Error> {
-    let entry = CatalogEntry::of::<T>();
+/// Records `T` in the catalog (a no-op when it is already there, unchanged);
+/// an entity without a declared format keeps the recorded one, or gets
+/// `format` when new. Fails when another entity already uses `T`'s storage path.
+pub fn register<T: Entity>(root: &Path, format: crate::entity::Format) -> Result<(), Error> {
+    let mut entry = CatalogEntry::of::<T>();
     let current = read(root)?;
+    if T::DECLARED_FORMAT.is_none() {
+        let recorded = current.entities.get(&entry.name).map(|e| e.format.clone());
+        entry.format = recorded.unwrap_or_else(|| format.as_str().to_owned());
+    }
     if current.entities.get(&entry.name) == Some(&entry) {
         return Ok(());
     }

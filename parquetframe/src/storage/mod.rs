@@ -50,6 +50,8 @@ use tracing::{debug_span, info_span};
 pub struct StoreOptions {
     /// Data file settings.
     pub write: WriteOptions,
+    /// The format of entities that declare none, when first saved here.
+    pub format: crate::entity::Format,
     /// Above this many live files, a commit compacts the newest small files.
     pub compact_max_files: usize,
     /// Manifest versions kept (older snapshots stay readable that long).
@@ -62,6 +64,7 @@ impl Default for StoreOptions {
     fn default() -> Self {
         Self {
             write: WriteOptions::default(),
+            format: crate::entity::Format::Parquet,
             compact_max_files: 16,
             keep_manifests: 10,
             fk_check: FkCheck::Deferred,
@@ -166,6 +169,17 @@ impl Store {
         EntityPaths::new(&self.root, T::STORAGE_PATH)
     }
 
+    /// The format `T` is written in here: its declared format, else the one
+    /// this store's catalog records for it, else `store.format`.
+    pub fn format_of<T: Entity>(&self) -> Result<crate::entity::Format, Error> {
+        if let Some(format) = T::DECLARED_FORMAT {
+            return Ok(format);
+        }
+        let recorded =
+            catalog::read(&self.root)?.entities.get(T::ENTITY_NAME).and_then(|e| e.format.parse().ok());
+        Ok(recorded.unwrap_or(self.options.format))
+    }
+
     /// The write options for `T`: the entity's `codec` attribute wins over the store's.
     fn write_options<T: Entity>(&self) -> WriteOptions {
         WriteOptions { codec: T::CODEC.unwrap_or(self.options.write.codec), ..self.options.write }
@@ -182,14 +196,11 @@ impl Store {
         batches: impl Iterator<Item = Result<RecordBatch, Error>>,
     ) -> Result<FileEntry, Error> {
         let prefix = if kind == FileKind::Data { "part" } else { "del" };
-        let name = format!(
-            "{}/{prefix}-{seq:012}-{}.{}",
-            layout::DATA_DIR,
-            io::unique_suffix(),
-            T::FORMAT.extension()
-        );
+        let format = self.format_of::<T>()?;
+        let name =
+            format!("{}/{prefix}-{seq:012}-{}.{}", layout::DATA_DIR, io::unique_suffix(), format.extension());
         let (rows, bytes) =
-            formats::write(T::FORMAT, &paths.dir.join(&name), schemas, &self.write_options::<T>(), batches)?;
+            formats::write(format, &paths.dir.join(&name), schemas, &self.write_options::<T>(), batches)?;
         Ok(FileEntry { path: name, kind, seq, rows, bytes })
     }
 
@@ -538,7 +549,7 @@ impl Store {
         let paths = self.paths::<T>()?;
         io::create_dir_all(&paths.data)?;
         io::create_dir_all(&paths.manifests)?;
-        catalog::register::<T>(&self.root)?;
+        catalog::register::<T>(&self.root, self.options.format)?;
         let merge = |paths: &EntityPaths, m: &Manifest, from: usize| self.merge_files::<T>(paths, m, from);
         self.transact_at(&paths, T::ENTITY_NAME, merge, change)
     }
