@@ -280,7 +280,13 @@ impl Store {
                     let parts: Vec<Vec<T>> =
                         chunk.par_iter().map(|u| read_unit::<T>(&opened, u)).collect::<Result<_, Error>>()?;
                     for part in parts {
-                        progress.inc(part.len() as u64);
+                        progress.inc(
+                            part.len() as u64,
+                            estimated
+                                .saturating_mul(part.len() as u64)
+                                .checked_div(total as u64)
+                                .unwrap_or(0),
+                        );
                         out.extend(part);
                     }
                 }
@@ -372,7 +378,7 @@ impl Store {
                     let last = last_occurrences::<T>(rows);
                     let batches = rx.into_iter().enumerate().map(|(i, batch)| {
                         let batch = batch?;
-                        progress.inc(batch.num_rows() as u64);
+                        progress.inc(batch.num_rows() as u64, batch.get_array_memory_size() as u64);
                         match &last {
                             None => Ok(batch),
                             Some(flags) => {
@@ -615,7 +621,7 @@ impl Store {
         let chunks =
             batches.into_iter().flat_map(|(path, mask)| file_batches::<T>(path, mask)).inspect(|b| {
                 if let Ok(b) = b {
-                    progress.inc(b.num_rows() as u64);
+                    progress.inc(b.num_rows() as u64, b.get_array_memory_size() as u64);
                 }
             });
         let mut files = keep.to_vec();

@@ -196,8 +196,10 @@ impl StoredEntity {
                 let progress = Progress::new(&what, total as u64, store.resolved()?.config.ux.progress);
                 let mut out = Vec::new();
                 for unit in opened.units.iter().filter(|u| u.live > 0) {
-                    out.extend(opened.data(unit)?.read_row_group(unit.rg, opened.live(unit)?)?);
-                    progress.inc(unit.live as u64);
+                    let batches = opened.data(unit)?.read_row_group(unit.rg, opened.live(unit)?)?;
+                    let bytes = batches.iter().map(|b| b.get_array_memory_size() as u64).sum();
+                    progress.inc(unit.live as u64, bytes);
+                    out.extend(batches);
                 }
                 Ok(out)
             })?;

@@ -179,7 +179,10 @@ fn check_keys(
             duplicate_sample: built.duplicate_sample,
         });
         sets.insert(e.name, built.set);
-        progress.inc(arrays.iter().map(|a| a.len() as u64).sum());
+        progress.inc(
+            arrays.iter().map(|a| a.len() as u64).sum(),
+            arrays.iter().map(|a| a.get_array_memory_size() as u64).sum(),
+        );
     }
     drop(keys_span);
     let _probe = tracing::debug_span!("probe").entered();
@@ -196,7 +199,7 @@ fn check_keys(
                 continue;
             };
             let probe = probe_all(set, &fk).map_err(|u| u.error(e.name, column))?;
-            progress.inc(probe.rows as u64);
+            progress.inc(probe.rows as u64, fk.iter().map(|a| a.get_array_memory_size() as u64).sum());
             relations.push(RelationCheck {
                 entity: e.name.to_owned(),
                 column: column.to_owned(),
