@@ -2,8 +2,6 @@
 //! memory monitor's warning and hard limit. One test in its own binary: it
 //! changes the process's environment.
 
-use std::io::Write;
-use std::sync::{Arc, Mutex};
 
 use parquetframe::engine::Engine;
 use parquetframe::prelude::*;
@@ -43,18 +41,7 @@ fn set(var: &str, value: Option<&str>) {
     }
 }
 
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
+include!("common/captured.rs");
 
 #[test]
 fn overrides_origins_and_the_memory_monitor() {

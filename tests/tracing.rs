@@ -1,7 +1,6 @@
 //! Spans of public operations carry their figures; the profile mode prints
 //! per-stage timings.
 
-use std::io::Write;
 use std::sync::{Arc, Mutex};
 
 use parquetframe::prelude::*;
@@ -15,18 +14,7 @@ pub struct Item {
     pub label: String,
 }
 
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
+include!("common/captured.rs");
 
 fn run(store: &Store) {
     let items: Vec<Item> = (0..1000).map(|id| Item { id, label: format!("item {id}") }).collect();
