@@ -2,7 +2,6 @@
 //! memory monitor's warning and hard limit. One test in its own binary: it
 //! changes the process's environment.
 
-
 use parquetframe::engine::Engine;
 use parquetframe::prelude::*;
 use parquetframe::{Error, QueryError};
