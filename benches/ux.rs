@@ -9,7 +9,7 @@
 //!   with progress bars forced off (they never draw off a terminal);
 //! - `pframe inspect` / `query` / `validate` on that store, as processes.
 //!
-//! `cargo bench --bench ux`
+//! `cargo bench --bench ux` (`BENCH_KEEP=1` keeps the store in `/dev/shm/pf-ux-bench`)
 
 mod support;
 
@@ -177,5 +177,7 @@ fn main() {
         times.sort();
         println!("| {name} | {:.1} ms |", times[2].as_secs_f64() * 1e3);
     }
-    let _ = std::fs::remove_dir_all(&dir);
+    if std::env::var_os("BENCH_KEEP").is_none() {
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }

@@ -280,6 +280,7 @@ fn heuristics_pick_by_size_complexity_and_limit() {
         cached: false,
         reads_whole: false,
         pre_aggregated: 0,
+        cache_bytes: 1024 * MIB,
     };
     // Small inputs: load once and cache.
     assert_eq!(h.auto(&figures(MIB, 10 * MIB, 0, None)).0, Engine::Memory);
@@ -296,6 +297,11 @@ fn heuristics_pick_by_size_complexity_and_limit() {
     assert_eq!(h.auto(&figures(300 * MIB, 300 * MIB, 0, Some(512 * MIB))).0, Engine::Streaming);
     // Small enough to cache by the threshold, but not within the limit: lazy.
     assert_eq!(h.auto(&figures(MIB, 300 * MIB, 0, Some(512 * MIB))).0, Engine::Lazy);
+    // A cache smaller than the inputs: the memory engine could not keep them.
+    let small_cache = Figures { cache_bytes: 0, ..figures(MIB, 10 * MIB, 0, None) };
+    let (engine, reasons) = h.auto(&small_cache);
+    assert_eq!(engine, Engine::Lazy, "{reasons:?}");
+    assert!(reasons.iter().any(|r| r.contains("performance.cache_mb = 0")), "{reasons:?}");
     // Already cached: the memory engine.
     let cached = Figures { cached: true, ..figures(100 * MIB, 2048 * MIB, 0, None) };
     assert_eq!(h.auto(&cached).0, Engine::Memory);

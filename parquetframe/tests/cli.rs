@@ -142,6 +142,14 @@ fn head_query_and_sql_see_live_rows_only() {
             || v["polars_plan"].as_str().unwrap().contains("SELECTION"),
         "{v}"
     );
+    // One-shot commands keep no cache: auto reads the files with pushdown.
+    let v = json(pframe(dir.path()).args(["query", "lake/users", "--explain"]));
+    assert_eq!(v["engine"], "lazy", "{v}");
+    assert!(v["reasons"].to_string().contains("performance.cache_mb = 0"), "{v}");
+    let v = json(
+        pframe(dir.path()).args(["query", "lake/users", "--explain"]).env("PARQUETFRAME_CACHE_MB", "64"),
+    );
+    assert_eq!(v["engine"], "memory", "{v}");
     let t = text(pframe(dir.path()).args(["query", "lake/users", "--engine", "lazy", "--explain"]));
     assert!(t.contains("lazy"), "{t}");
 

@@ -75,6 +75,12 @@ fn contract(store: &Store, users: &[User], batch: &arrow::array::RecordBatch) ->
     let _: u64 = parquetframe::read("x.csv")?.write_parquet("y.parquet")?;
     let _: u64 =
         parquetframe::read("x.ndjson")?.write_avro("y.avro", parquetframe::avro::Codec::Null, Some(User::avro_schema()))?;
+    // Configuration (DESIGN §5, issue #7): layers, per-call arguments, origins.
+    let configured: Store = Store::builder().root("data").engine(Engine::Lazy).open()?;
+    let _: parquetframe::config::Config = configured.config()?;
+    for setting in parquetframe::config::effective()? {
+        let _: (&str, String, parquetframe::config::Origin) = (setting.key, setting.value, setting.origin);
+    }
     Ok(())
 }
 

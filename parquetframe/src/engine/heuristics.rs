@@ -40,6 +40,8 @@ pub struct Figures {
     pub reads_whole: bool,
     /// Joins whose following group-by aggregates before the join.
     pub pre_aggregated: usize,
+    /// Bytes the memory engine may keep cached (`performance.cache_mb`).
+    pub cache_bytes: u64,
 }
 
 impl Figures {
@@ -72,6 +74,8 @@ pub struct Choice {
 #[derive(Debug, Clone, PartialEq)]
 pub struct EngineHeuristics {
     config: EngineConfig,
+    /// `performance.cache_mb` in bytes.
+    cache_bytes: u64,
     /// Where `engine.default` was set, for `explain()`.
     default_origin: Option<String>,
 }
@@ -79,7 +83,14 @@ pub struct EngineHeuristics {
 impl EngineHeuristics {
     /// Heuristics with the thresholds of `config`.
     pub fn new(config: EngineConfig) -> Self {
-        Self { config, default_origin: None }
+        Self { config, default_origin: None, cache_bytes: 1024 << 20 }
+    }
+
+    /// The memory engine's cache budget (`performance.cache_mb`): inputs
+    /// larger than it are not loaded to be cached.
+    pub fn with_cache_bytes(mut self, bytes: u64) -> Self {
+        self.cache_bytes = bytes;
+        self
     }
 
     /// Names where `engine.default` was set (e.g. `PARQUETFRAME_ENGINE=lazy`).
@@ -145,6 +156,7 @@ impl EngineHeuristics {
             cached,
             reads_whole,
             pre_aggregated: 0,
+            cache_bytes: self.cache_bytes,
         }
     }
 
@@ -217,7 +229,7 @@ impl EngineHeuristics {
         }
         #[allow(clippy::cast_precision_loss)]
         let whole_fits = (f.total_bytes as f64) <= budget_f * self.config.streaming_fraction;
-        if f.total_bytes <= threshold && whole_fits {
+        if f.total_bytes <= threshold && whole_fits && f.total_bytes <= f.cache_bytes {
             reasons.push(format!(
                 "the inputs, {} in all, are within engine.memory_threshold_mb = {}: load once, cache, query in memory",
                 mib(f.total_bytes),
@@ -225,7 +237,14 @@ impl EngineHeuristics {
             ));
             return (Engine::Memory, reasons);
         }
-        if f.total_bytes <= threshold {
+        if f.total_bytes > threshold {
+            reasons.push(format!(
+                "the inputs, {} in all, exceed engine.memory_threshold_mb = {}: read the files with projection \
+                 and predicate pushdown instead of caching them",
+                mib(f.total_bytes),
+                self.config.memory_threshold_mb
+            ));
+        } else if !whole_fits {
             reasons.push(format!(
                 "the inputs, {} in all, are within engine.memory_threshold_mb but would not fit in {:.0}% of \
                  {budget_name} if cached whole: read the files instead",
@@ -234,10 +253,10 @@ impl EngineHeuristics {
             ));
         } else {
             reasons.push(format!(
-                "the inputs, {} in all, exceed engine.memory_threshold_mb = {}: read the files with projection \
-                 and predicate pushdown instead of caching them",
+                "the inputs, {} in all, exceed performance.cache_mb = {}: the memory engine could not keep \
+                 them, so read the files with pushdown",
                 mib(f.total_bytes),
-                self.config.memory_threshold_mb
+                f.cache_bytes >> 20
             ));
         }
         if f.joins + f.group_bys > 0 {

@@ -156,7 +156,8 @@ impl Settings {
             explain_only: false,
             pre_aggregate: true,
             heuristics: EngineHeuristics::new(config)
-                .with_default_origin(origin.map(|o| o.describe("engine.default"))),
+                .with_default_origin(origin.map(|o| o.describe("engine.default")))
+                .with_cache_bytes(resolved.config.performance.cache_mb.saturating_mul(1 << 20)),
         })
     }
 }
