@@ -22,6 +22,9 @@ use support::data::{BenchUser, users};
 use support::{Candidate, compare, report, sizes};
 use tracing_subscriber::layer::SubscriberExt;
 
+/// A named small operation, timed per call.
+type SmallOp<'a> = (&'static str, Box<dyn Fn() + 'a>);
+
 fn per_call(n: u32, mut f: impl FnMut()) -> Duration {
     let start = Instant::now();
     for _ in 0..n {
@@ -69,7 +72,7 @@ fn main() {
 
     println!("\n| operation | no subscriber | INFO subscriber | ÷ none | profile layer | ÷ none |");
     println!("|---|---:|---:|---:|---:|---:|");
-    let small: [(&str, Box<dyn Fn()>); 3] = [
+    let small: [SmallOp<'_>; 3] = [
         ("count", Box::new(|| assert_eq!(store.count::<BenchUser>().unwrap(), rows))),
         ("find", Box::new(|| assert!(store.find::<BenchUser>(&7).unwrap().is_some()))),
         ("save one row", Box::new(|| small_store.save(&users(1)[0]).unwrap())),
