@@ -24,6 +24,9 @@ fn run(store: &Store) {
     assert_eq!(store.query::<Item>().filter(Item::ID.lt(10)).count().unwrap(), 10);
     store.compact::<Item>().unwrap();
     assert!(store.validate().unwrap().is_ok());
+    let file = store.root().join("items.avro");
+    Item::write_file(&file, &items[..10]).unwrap();
+    assert_eq!(Item::read_file(&file).unwrap().len(), 10);
 }
 
 #[test]
@@ -82,6 +85,8 @@ fn operations_are_spans_with_their_figures() {
     );
     let compact = line("compact");
     assert!(compact.contains("files_before=2") && compact.contains("files_after=1"), "{compact}");
+    assert!(line("write_file").contains("rows=10"), "{log}");
+    assert!(line("read_file").contains("rows=10"), "{log}");
     let validate = line("validate");
     assert!(validate.contains("orphans=0"), "{validate}");
     // Stages are child spans.

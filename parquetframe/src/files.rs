@@ -17,6 +17,20 @@ use crate::storage::io;
 
 /// Every row of the Parquet or Avro file at `path` as `T` (see [`Record::read_file`]).
 pub fn read<T: Record>(path: &Path) -> Result<Vec<T>> {
+    let op = crate::ux::trace::Operation::start(tracing::info_span!(
+        "read_file",
+        record = T::RECORD_NAME,
+        path = %path.display(),
+        rows = tracing::field::Empty,
+        duration_ms = tracing::field::Empty
+    ));
+    let _entered = op.span().enter();
+    let rows = read_rows::<T>(path)?;
+    op.record("rows", rows.len());
+    Ok(rows)
+}
+
+fn read_rows<T: Record>(path: &Path) -> Result<Vec<T>> {
     let in_file = |e| crate::storage::in_file(path, e);
     let parts: Vec<Vec<T>> = match formats::sniff(path)? {
         Format::Parquet => {
@@ -91,6 +105,14 @@ fn strip_annotations(schema: &mut serde_json::Value) {
 /// Writes `rows` to `path` (Avro for `.avro`, else Parquet) through a temporary
 /// file in the same directory, renamed over `path` once complete.
 pub fn write<T: Record>(path: &Path, rows: &[T], codec: Codec) -> Result<()> {
+    let op = crate::ux::trace::Operation::start(tracing::info_span!(
+        "write_file",
+        record = T::RECORD_NAME,
+        path = %path.display(),
+        rows = rows.len(),
+        duration_ms = tracing::field::Empty
+    ));
+    let _entered = op.span().enter();
     let format = match path.extension().and_then(|e| e.to_str()) {
         Some("avro") => Format::Avro,
         _ => Format::Parquet,

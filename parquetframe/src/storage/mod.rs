@@ -506,7 +506,17 @@ impl Store {
         column: &'static str,
         key: &K,
     ) -> Result<Vec<C>, Error> {
-        related::referencing::<C, K>(self, column, key)
+        let op = Operation::start(info_span!(
+            "referencing",
+            entity = C::ENTITY_NAME,
+            column,
+            rows = Empty,
+            duration_ms = Empty
+        ));
+        let _entered = op.span().enter();
+        let rows = related::referencing::<C, K>(self, column, key)?;
+        op.record("rows", rows.len());
+        Ok(rows)
     }
 
     /// Rewrites every live row of `T` into one file, dropping replaced and
