@@ -92,13 +92,45 @@ impl UnitReader {
     }
 }
 
+/// Days from 0001-01-01 (chrono's "common era" day 1) to 1970-01-01.
+const UNIX_EPOCH_DAY_CE: i64 = 719_163;
+
+thread_local! {
+    /// The last day a timestamp fell on, and its date: time-ordered data (logs,
+    /// events, sign-ups) repeats its day for many rows in a row, and the
+    /// calendar arithmetic of a day is a third of a timestamp's conversion.
+    static LAST_DAY: std::cell::Cell<(i64, Option<NaiveDate>)> = const { std::cell::Cell::new((i64::MIN, None)) };
+}
+
+/// Microseconds since the epoch as a UTC `DateTime`: what
+/// `DateTime::from_timestamp_micros` gives, with the day's date remembered.
+#[inline]
+fn instant_micros(v: i64) -> Option<DateTime<Utc>> {
+    let secs = v.div_euclid(1_000_000);
+    let nanos = u32::try_from(v.rem_euclid(1_000_000) * 1_000).ok()?;
+    let days = secs.div_euclid(86_400);
+    let second = u32::try_from(secs.rem_euclid(86_400)).ok()?;
+    let date = LAST_DAY.with(|last| {
+        let (day, date) = last.get();
+        if day == days {
+            return date;
+        }
+        let date =
+            i32::try_from(days + UNIX_EPOCH_DAY_CE).ok().and_then(NaiveDate::from_num_days_from_ce_opt);
+        last.set((days, date));
+        date
+    })?;
+    let time = NaiveTime::from_num_seconds_from_midnight_opt(second, nanos)?;
+    Some(NaiveDateTime::new(date, time).and_utc())
+}
+
 /// Timestamp `v` in `unit` as a UTC `DateTime`.
 #[inline]
 fn instant(v: i64, unit: TimeUnit) -> Result<DateTime<Utc>, ReadError> {
     let converted = match unit {
         TimeUnit::Second => DateTime::from_timestamp(v, 0),
         TimeUnit::Millisecond => DateTime::from_timestamp_millis(v),
-        TimeUnit::Microsecond => DateTime::from_timestamp_micros(v),
+        TimeUnit::Microsecond => instant_micros(v),
         TimeUnit::Nanosecond => Some(DateTime::from_timestamp_nanos(v)),
     };
     converted.ok_or_else(|| {
@@ -592,3 +624,26 @@ impl ListItem for NaiveDateTime {}
 impl ListItem for NaiveDate {}
 impl ListItem for NaiveTime {}
 impl ListItem for TimeDelta {}
+
+#[cfg(test)]
+mod instant_tests {
+    use super::*;
+
+    #[test]
+    fn remembered_days_give_chrono_s_instants() {
+        let edges =
+            [i64::MIN, i64::MIN + 1, -1, 0, 1, 86_399_999_999, 86_400_000_000, i64::MAX - 1, i64::MAX];
+        let mut values: Vec<i64> = edges.to_vec();
+        // Runs within a day, across midnight, backwards, and far jumps.
+        let mut x: i64 = 1_600_000_000_000_000;
+        for i in 0..20_000i64 {
+            x = x.wrapping_add(if i % 97 == 0 { -3_600_000_000 * 30 } else { 1_234_567 });
+            values.push(x);
+            values.push(-x);
+            values.push(x.wrapping_mul(7_919));
+        }
+        for v in values {
+            assert_eq!(instant_micros(v), DateTime::from_timestamp_micros(v), "{v}");
+        }
+    }
+}
