@@ -165,6 +165,11 @@ fn head_query_and_sql_see_live_rows_only() {
     let out = pframe(dir.path()).args(["query", "lake"]).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("several entities"));
+    // With --json, the error is JSON too.
+    let out = pframe(dir.path()).args(["--json", "query", "lake"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let error: Value = serde_json::from_slice(&out.stderr).unwrap();
+    assert!(error["error"].as_str().unwrap().contains("several entities"), "{error}");
 }
 
 #[test]

@@ -67,8 +67,13 @@ impl Output {
         Ok(())
     }
 
-    /// Prints an error to stderr (red on a terminal).
+    /// Prints an error to stderr: `{"error": ".."}` with `--json`, else red
+    /// on a terminal.
     pub fn error(&self, e: &parquetframe::Error) {
+        if self.json {
+            eprintln!("{}", serde_json::json!({ "error": e.to_string() }));
+            return;
+        }
         let red = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
         if red {
             eprintln!("\x1b[31merror:\x1b[0m {e}");
