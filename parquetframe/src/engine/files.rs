@@ -113,15 +113,7 @@ pub(crate) struct FileSet {
 impl FileSet {
     /// Lists and inspects the files at `path`.
     pub fn open(path: &Path) -> Result<Self, Error> {
-        let meta = std::fs::metadata(path).map_err(io_error("reading", path))?;
-        let files = if meta.is_dir() {
-            let mut files = Vec::new();
-            list(path, &mut files)?;
-            files.sort();
-            files
-        } else {
-            vec![path.to_path_buf()]
-        };
+        let files = data_files(path)?;
         let Some(first) = files.first() else {
             return Err(QueryError::Format {
                 path: path.to_path_buf(),
@@ -251,6 +243,20 @@ impl FileSet {
 fn spread(names: &[String], total: u64) -> Vec<(String, u64)> {
     let each = total / (names.len().max(1) as u64);
     names.iter().map(|n| (n.clone(), each)).collect()
+}
+
+/// The data files `path` names: itself, or for a directory every file below
+/// it (hidden `.` and `_` entries skipped: manifests, locks, temporary
+/// files), sorted.
+pub fn data_files(path: &Path) -> Result<Vec<PathBuf>, Error> {
+    let meta = std::fs::metadata(path).map_err(io_error("reading", path))?;
+    if !meta.is_dir() {
+        return Ok(vec![path.to_path_buf()]);
+    }
+    let mut files = Vec::new();
+    list(path, &mut files)?;
+    files.sort();
+    Ok(files)
 }
 
 fn list(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), Error> {

@@ -39,7 +39,7 @@ pub use bridge::{to_batch as frame_to_batch, to_frame as batches_to_frame};
 pub use cache::clear as clear_cache;
 pub use explain::Explanation;
 pub use expr::{Expr, Literal, SortKey, col, len, lit};
-pub use files::FileFormat;
+pub use files::{FileFormat, data_files};
 pub use heuristics::{Choice, EngineHeuristics, Figures};
 pub use plan::JoinKind;
 pub use proxy::{DataFrameProxy, GroupBy};

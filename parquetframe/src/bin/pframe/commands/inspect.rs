@@ -29,27 +29,6 @@ fn failed(path: &Path, e: impl std::fmt::Display) -> Error {
     QueryError::Format { path: path.to_path_buf(), message: e.to_string() }.into()
 }
 
-fn data_files(path: &Path) -> parquetframe::Result<Vec<PathBuf>> {
-    if !path.is_dir() {
-        return Ok(vec![path.to_path_buf()]);
-    }
-    let mut out = Vec::new();
-    let mut stack = vec![path.to_path_buf()];
-    while let Some(dir) = stack.pop() {
-        for entry in std::fs::read_dir(&dir).map_err(|e| failed(&dir, e))? {
-            let p = entry.map_err(|e| failed(&dir, e))?.path();
-            let hidden = p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with(['.', '_']));
-            if p.is_dir() && !hidden {
-                stack.push(p);
-            } else if p.is_file() && !hidden {
-                out.push(p);
-            }
-        }
-    }
-    out.sort();
-    Ok(out)
-}
-
 /// Facts of `files` (all of one format).
 fn facts(files: &[PathBuf]) -> parquetframe::Result<Facts> {
     let mut f = Facts {
@@ -145,7 +124,7 @@ fn opt<T: ToString>(v: Option<T>) -> String {
 pub fn run(out: &Output, path: &Path) -> parquetframe::Result<crate::Outcome> {
     match target::resolve(path)? {
         Target::Files(path) => {
-            let files = data_files(&path)?;
+            let files = parquetframe::engine::data_files(&path)?;
             if files.is_empty() {
                 return Err(failed(&path, "holds no data files"));
             }
