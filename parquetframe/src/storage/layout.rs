@@ -23,6 +23,13 @@ pub const DATA_DIR: &str = "data";
 /// Writer lock file of an entity.
 pub const LOCK_FILE: &str = "_lock";
 
+/// A new data file's name (`part-…`, or `del-…` for deletes) relative to the
+/// entity directory: the commit sequence, a unique suffix, the format's extension.
+pub fn data_file_name(kind: super::manifest::FileKind, seq: u64, format: crate::entity::Format) -> String {
+    let prefix = if kind == super::manifest::FileKind::Data { "part" } else { "del" };
+    format!("{DATA_DIR}/{prefix}-{seq:012}-{}.{}", super::io::unique_suffix(), format.extension())
+}
+
 /// The paths of one entity's storage.
 #[derive(Debug, Clone)]
 pub struct EntityPaths {

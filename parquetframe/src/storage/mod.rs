@@ -195,10 +195,8 @@ impl Store {
         schemas: &Schemas<'_>,
         batches: impl Iterator<Item = Result<RecordBatch, Error>>,
     ) -> Result<FileEntry, Error> {
-        let prefix = if kind == FileKind::Data { "part" } else { "del" };
         let format = self.format_of::<T>()?;
-        let name =
-            format!("{}/{prefix}-{seq:012}-{}.{}", layout::DATA_DIR, io::unique_suffix(), format.extension());
+        let name = layout::data_file_name(kind, seq, format);
         let (rows, bytes) =
             formats::write(format, &paths.dir.join(&name), schemas, &self.write_options::<T>(), batches)?;
         Ok(FileEntry { path: name, kind, seq, rows, bytes })

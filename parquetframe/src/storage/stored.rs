@@ -17,7 +17,7 @@ use super::layout::{self, EntityPaths};
 use super::manifest::{FileEntry, FileKind, Manifest};
 use super::merge::{self, FileKeys};
 use super::scan::{self, LiveSet, Masks, View};
-use super::{Compaction, Store, io, needs_merge};
+use super::{Compaction, Store, needs_merge};
 use crate::entity::Format;
 use crate::error::{Error, StorageError};
 use crate::registry::Columns;
@@ -146,17 +146,34 @@ impl StoredEntity {
 
     /// Its live rows as Arrow batches, in storage order.
     pub fn batches(&self, store: &Store) -> Result<Vec<RecordBatch>, Error> {
+        store.with_snapshot_at(&self.entry.path, self.name, |paths, m| {
+            self.live_batches(paths, m, |_| Progress::hidden())
+        })
+    }
+
+    /// The live rows of snapshot `m` as batches, row groups read in
+    /// parallel; `progress` makes the bar for the live rows' count.
+    fn live_batches(
+        &self,
+        paths: &EntityPaths,
+        m: &Manifest,
+        progress: impl FnOnce(u64) -> Progress,
+    ) -> Result<Vec<RecordBatch>, Error> {
         self.with_view(|view| {
-            store.with_snapshot_at(&self.entry.path, self.name, |paths, m| {
-                let opened = scan::Opened::open(view, paths, m, false)?;
-                let parts: Vec<Vec<RecordBatch>> = opened
-                    .units
-                    .par_iter()
-                    .filter(|u| u.live > 0)
-                    .map(|u| opened.data(u)?.read_row_group(u.rg, opened.live(u)?))
-                    .collect::<Result<_, Error>>()?;
-                Ok(parts.into_iter().flatten().collect())
-            })
+            let opened = scan::Opened::open(view, paths, m, false)?;
+            let progress = progress(opened.units.iter().map(|u| u.live as u64).sum());
+            let parts: Vec<Vec<RecordBatch>> = opened
+                .units
+                .par_iter()
+                .filter(|u| u.live > 0)
+                .map(|u| {
+                    let batches = opened.data(u)?.read_row_group(u.rg, opened.live(u)?)?;
+                    progress
+                        .inc(u.live as u64, batches.iter().map(|b| b.get_array_memory_size() as u64).sum());
+                    Ok(batches)
+                })
+                .collect::<Result<_, Error>>()?;
+            Ok(parts.into_iter().flatten().collect())
         })
     }
 
@@ -189,20 +206,9 @@ impl StoredEntity {
             if before <= 1 && !current.files.iter().any(|f| f.kind == FileKind::Deletes) {
                 return Ok((None, unchanged));
             }
-            let batches = self.with_view(|view| -> Result<Vec<RecordBatch>, Error> {
-                let opened = scan::Opened::open(view, paths, current, false)?;
-                let total: usize = opened.units.iter().map(|u| u.live).sum();
-                let what = format!("compaction of `{}`", self.name);
-                let progress = Progress::new(&what, total as u64, store.resolved()?.config.ux.progress);
-                let mut out = Vec::new();
-                for unit in opened.units.iter().filter(|u| u.live > 0) {
-                    let batches = opened.data(unit)?.read_row_group(unit.rg, opened.live(unit)?)?;
-                    let bytes = batches.iter().map(|b| b.get_array_memory_size() as u64).sum();
-                    progress.inc(unit.live as u64, bytes);
-                    out.extend(batches);
-                }
-                Ok(out)
-            })?;
+            let what = format!("compaction of `{}`", self.name);
+            let setting = store.resolved()?.config.ux.progress;
+            let batches = self.live_batches(paths, current, |live| Progress::new(&what, live, setting))?;
             let arrow = batches.first().map_or_else(|| self.target.arrow.clone(), RecordBatch::schema);
             if let Some(other) = batches.iter().find(|b| b.schema() != arrow) {
                 return Err(StorageError::Catalog(format!(
@@ -217,12 +223,7 @@ impl StoredEntity {
                 .into());
             }
             let seq = current.next_seq;
-            let name = format!(
-                "{}/part-{seq:012}-{}.{}",
-                layout::DATA_DIR,
-                io::unique_suffix(),
-                self.format.extension()
-            );
+            let name = layout::data_file_name(FileKind::Data, seq, self.format);
             let schemas = Schemas {
                 arrow,
                 avro: self.target.avro,
