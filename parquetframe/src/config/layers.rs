@@ -59,10 +59,11 @@ impl Resolved {
 
     /// Every key, its value and origin.
     pub fn settings(&self) -> Vec<super::Setting> {
+        let json = serde_json::to_value(&self.config).unwrap_or_default();
         KEYS.iter()
             .map(|k| super::Setting {
                 key: k.key,
-                value: self.config.value_of(k.key),
+                value: self.config.spell(&json, k.key),
                 origin: self.origin(k.key).unwrap_or(Origin::Default),
                 env: k.env,
                 doc: k.doc,
@@ -262,36 +263,19 @@ impl Config {
         Ok(())
     }
 
-    /// The value of `key` as the configuration file would spell it.
+    /// The value of `key` as the configuration file would spell it (enums
+    /// by their serde names, the same the file takes).
     pub fn value_of(&self, key: &str) -> String {
-        let quoted = |s: &str| format!("{s:?}");
-        match key {
-            "store.root" => quoted(&self.store.root_path().display().to_string()),
-            "store.format" => quoted(self.store.format.as_str()),
-            "store.codec" => quoted(&self.store.codec),
-            "store.zstd_level" => self.store.zstd_level.to_string(),
-            "store.row_group_size" => self.store.row_group_size.to_string(),
-            "store.compact_max_files" => self.store.compact_max_files.to_string(),
-            "store.keep_manifests" => self.store.keep_manifests.to_string(),
-            "store.fk_check" => quoted(match self.store.fk_check {
-                crate::validate::FkCheck::Deferred => "deferred",
-                crate::validate::FkCheck::OnSave => "on_save",
-            }),
-            "engine.default" => quoted(&format!("{:?}", self.engine.default).to_ascii_lowercase()),
-            "engine.memory_threshold_mb" => self.engine.memory_threshold_mb.to_string(),
-            "engine.streaming_fraction" => self.engine.streaming_fraction.to_string(),
-            "engine.memory_limit_mb" => self.engine.memory_limit_mb.to_string(),
-            "engine.warn_fraction" => self.engine.warn_fraction.to_string(),
-            "performance.threads" => self.performance.threads.to_string(),
-            "performance.cache_mb" => self.performance.cache_mb.to_string(),
-            "ux.progress" => quoted(match self.ux.progress {
-                super::ProgressSetting::Auto => "auto",
-                super::ProgressSetting::Off => "off",
-            }),
-            "ux.log_level" => quoted(&self.ux.log_level),
-            "ux.profile" => self.ux.profile.to_string(),
-            _ => String::new(),
+        self.spell(&serde_json::to_value(self).unwrap_or_default(), key)
+    }
+
+    /// `key`'s value out of `json`, this configuration serialized.
+    fn spell(&self, json: &serde_json::Value, key: &str) -> String {
+        if key == "store.root" {
+            // Serialized, it is figment's relative-path record: show the path it means.
+            return format!("{:?}", self.store.root_path().display().to_string());
         }
+        json.pointer(&format!("/{}", key.replace('.', "/"))).map(ToString::to_string).unwrap_or_default()
     }
 }
 
