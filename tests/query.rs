@@ -263,7 +263,7 @@ fn an_entity_never_saved_has_no_rows() {
 #[test]
 fn heuristics_pick_by_size_complexity_and_limit() {
     use parquetframe::config::EngineConfig;
-    use parquetframe::engine::{EngineHeuristics, Figures};
+    use parquetframe::engine::{ClusterStatus, EngineHeuristics, Figures};
     const MIB: u64 = 1 << 20;
     let config = EngineConfig::default();
     let h = EngineHeuristics::new(config.clone());
@@ -281,6 +281,7 @@ fn heuristics_pick_by_size_complexity_and_limit() {
         reads_whole: false,
         pre_aggregated: 0,
         cache_bytes: 1024 * MIB,
+        cluster: ClusterStatus::NotNeeded,
     };
     // Small inputs: load once and cache.
     assert_eq!(h.auto(&figures(MIB, 10 * MIB, 0, None)).0, Engine::Memory);
@@ -305,6 +306,25 @@ fn heuristics_pick_by_size_complexity_and_limit() {
     // Already cached: the memory engine.
     let cached = Figures { cached: true, ..figures(100 * MIB, 2048 * MIB, 0, None) };
     assert_eq!(h.auto(&cached).0, Engine::Memory);
+    // Above engine.distributed_threshold_mb: the cluster when it answers,
+    // else the local choice with the reason.
+    let big = figures(200 * 1024 * MIB, 200 * 1024 * MIB, 0, None);
+    let reachable = Figures { cluster: ClusterStatus::Reachable("df://s:50050".into()), ..big.clone() };
+    let (engine, reasons) = h.auto(&reachable);
+    assert_eq!(engine, Engine::Distributed, "{reasons:?}");
+    assert!(reasons[0].contains("engine.distributed_threshold_mb = 102400"), "{reasons:?}");
+    assert!(reasons[0].contains("the cluster at df://s:50050 answers"), "{reasons:?}");
+    let down = Figures {
+        cluster: ClusterStatus::Unreachable("df://s:50050".into(), "connection refused".into()),
+        ..big.clone()
+    };
+    let (engine, reasons) = h.auto(&down);
+    assert_eq!(engine, Engine::Streaming, "{reasons:?}");
+    assert!(reasons[0].contains("does not answer (connection refused): run here"), "{reasons:?}");
+    let none = Figures { cluster: ClusterStatus::NotConfigured, ..big };
+    let (engine, reasons) = h.auto(&none);
+    assert_ne!(engine, Engine::Distributed);
+    assert!(reasons[0].contains("no cluster is configured"), "{reasons:?}");
 }
 
 /// The size estimate is what the columns take decoded, not on disk: a

@@ -47,7 +47,11 @@ pub const KEYS: &[KeyInfo] = &[
     ),
     key("store.keep_manifests", "PARQUETFRAME_KEEP_MANIFESTS", "committed snapshots kept readable"),
     key("store.fk_check", "PARQUETFRAME_FK_CHECK", "when foreign keys are checked: deferred or on_save"),
-    key("engine.default", "PARQUETFRAME_ENGINE", "query engine: auto, memory, lazy or streaming"),
+    key(
+        "engine.default",
+        "PARQUETFRAME_ENGINE",
+        "query engine: auto, memory, lazy, streaming or distributed",
+    ),
     key(
         "engine.memory_threshold_mb",
         "PARQUETFRAME_MEMORY_THRESHOLD_MB",
@@ -67,6 +71,16 @@ pub const KEYS: &[KeyInfo] = &[
         "engine.warn_fraction",
         "PARQUETFRAME_WARN_FRACTION",
         "warn when a materialisation needs more than this fraction of the available memory",
+    ),
+    key(
+        "engine.cluster",
+        "PARQUETFRAME_CLUSTER",
+        "Ballista scheduler of the distributed engine, df://host:port; empty = no cluster",
+    ),
+    key(
+        "engine.distributed_threshold_mb",
+        "PARQUETFRAME_DISTRIBUTED_THRESHOLD_MB",
+        "auto: inputs above this size (MiB, after projection) run on the cluster when one is reachable",
     ),
     key(
         "performance.threads",

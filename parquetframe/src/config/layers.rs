@@ -251,6 +251,9 @@ impl Config {
         if !(fraction >= 0.0 && fraction.is_finite()) {
             return Err(("engine.warn_fraction", format!("{fraction} is not a fraction (0 warns always)")));
         }
+        if let Err(message) = super::cluster::ClusterAddress::parse(&self.engine.cluster) {
+            return Err(("engine.cluster", message));
+        }
         if let Err(e) = tracing_subscriber::EnvFilter::try_new(&self.ux.log_level) {
             return Err((
                 "ux.log_level",

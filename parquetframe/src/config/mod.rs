@@ -9,6 +9,7 @@
 //!
 //! [`Store::builder`]: crate::Store::builder
 
+mod cluster;
 mod effective;
 pub mod keys;
 mod layers;
@@ -19,6 +20,7 @@ use figment::value::magic::RelativePathBuf;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{ConfigError, Error};
+pub use cluster::ClusterAddress;
 pub use effective::{Origin, Setting};
 pub use layers::Overrides;
 pub(crate) use layers::{Resolved, resolve};
@@ -80,6 +82,8 @@ pub enum EngineSetting {
     Lazy,
     /// The polars streaming engine: bounded memory.
     Streaming,
+    /// A DataFusion Ballista cluster (`engine.cluster`, feature `distributed`).
+    Distributed,
 }
 
 impl std::str::FromStr for EngineSetting {
@@ -91,7 +95,10 @@ impl std::str::FromStr for EngineSetting {
             "memory" | "eager" => Ok(Self::Memory),
             "lazy" => Ok(Self::Lazy),
             "streaming" => Ok(Self::Streaming),
-            other => Err(format!("unknown engine `{other}`; expected auto, memory, lazy or streaming")),
+            "distributed" | "ballista" | "cluster" => Ok(Self::Distributed),
+            other => Err(format!(
+                "unknown engine `{other}`; expected auto, memory, lazy, streaming or distributed"
+            )),
         }
     }
 }
@@ -116,6 +123,13 @@ pub struct EngineConfig {
     /// Warn (tracing) when a materialisation's estimate exceeds this fraction
     /// of the available memory.
     pub warn_fraction: f64,
+    /// The Ballista scheduler of the distributed engine, `df://host:port`
+    /// (`PARQUETFRAME_CLUSTER`); empty: no cluster.
+    pub cluster: String,
+    /// Auto selection runs a query on the cluster when its inputs, after
+    /// projection, exceed this many MiB (and a cluster is configured and
+    /// reachable).
+    pub distributed_threshold_mb: u64,
 }
 
 impl Default for EngineConfig {
@@ -126,6 +140,9 @@ impl Default for EngineConfig {
             streaming_fraction: 0.5,
             memory_limit_mb: 0,
             warn_fraction: 0.5,
+            cluster: String::new(),
+            // The ADR's distributed tier starts at 100 GB.
+            distributed_threshold_mb: 100 * 1024,
         }
     }
 }

@@ -17,7 +17,8 @@ pub struct Explanation {
     pub operations: Vec<String>,
     /// The columns read from the inputs (`None`: all).
     pub columns: Option<Vec<String>>,
-    /// polars' optimized plan for the chosen engine.
+    /// The optimized plan of the chosen engine: polars', or DataFusion's
+    /// logical plan for [`Engine::Distributed`].
     pub polars_plan: String,
 }
 
@@ -36,9 +37,12 @@ impl fmt::Display for Explanation {
             Some(by) => writeln!(f, "engine: {} (override: {by})", c.engine)?,
             None => writeln!(f, "engine: {} (auto)", c.engine)?,
         }
-        let executor = match super::executor(c.engine, fig.late_joins()) {
-            polars::prelude::Engine::Streaming => "polars streaming executor",
-            _ => "polars in-memory executor",
+        let executor = match (c.engine, super::executor(c.engine, fig.late_joins())) {
+            (Engine::Distributed, _) => {
+                format!("DataFusion on the Ballista cluster at {}", fig.config.cluster.trim())
+            }
+            (_, polars::prelude::Engine::Streaming) => "polars streaming executor".to_owned(),
+            _ => "polars in-memory executor".to_owned(),
         };
         writeln!(f, "executor: {executor}")?;
         writeln!(f, "reasons:")?;
@@ -94,7 +98,7 @@ impl fmt::Display for Explanation {
                 writeln!(f, "  - {op}")?;
             }
         }
-        writeln!(f, "polars plan:")?;
+        writeln!(f, "{}", if c.engine == Engine::Distributed { "DataFusion plan:" } else { "polars plan:" })?;
         for line in self.polars_plan.lines() {
             writeln!(f, "  {line}")?;
         }

@@ -13,6 +13,10 @@ use crate::config::{EngineConfig, EngineSetting};
 
 const MIB: f64 = 1024.0 * 1024.0;
 
+/// How long auto selection waits for the cluster's scheduler to accept a
+/// connection before running the query here.
+pub(crate) const PROBE_TIMEOUT: std::time::Duration = std::time::Duration::from_millis(500);
+
 /// What an engine choice was based on.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Figures {
@@ -42,6 +46,27 @@ pub struct Figures {
     pub pre_aggregated: usize,
     /// Bytes the memory engine may keep cached (`performance.cache_mb`).
     pub cache_bytes: u64,
+    /// Whether the distributed engine could take this query, checked only
+    /// when the inputs exceed `engine.distributed_threshold_mb`.
+    pub cluster: ClusterStatus,
+}
+
+/// The distributed engine's state as auto selection saw it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ClusterStatus {
+    /// The inputs are within `engine.distributed_threshold_mb`: not asked.
+    NotNeeded,
+    /// This build lacks the feature `distributed`.
+    NotCompiled,
+    /// `engine.cluster` is empty.
+    NotConfigured,
+    /// An input the cluster cannot read (why).
+    Unsupported(String),
+    /// The scheduler did not answer (address, why).
+    Unreachable(String, String),
+    /// The scheduler answered (address).
+    Reachable(String),
 }
 
 impl Figures {
@@ -117,6 +142,7 @@ impl EngineHeuristics {
         let mut rows = Some(0u64);
         let mut cached = true;
         let mut reads_whole = false;
+        let mut unsupported: Option<String> = None;
         let needed = plan.plan.needed_columns();
         let mut visit = |r: &Resolved<'_>, needed: Option<&[String]>| {
             estimated += r.input.bytes(needed);
@@ -124,6 +150,9 @@ impl EngineHeuristics {
             rows = rows.zip(r.input.rows).map(|(a, b)| a + b);
             cached &= r.input.is_cached();
             reads_whole |= r.input.reads_whole;
+            if unsupported.is_none() {
+                unsupported = r.input.cluster_readable().err();
+            }
         };
         visit(plan, needed.as_deref());
         fn walk<'p>(r: &'p Resolved<'p>, out: &mut Vec<&'p Resolved<'p>>) {
@@ -143,6 +172,7 @@ impl EngineHeuristics {
         let working = (estimated as f64 * Self::complexity_factor(joins, group_bys)) as u64;
         let limit =
             (self.config.memory_limit_mb > 0).then(|| self.config.memory_limit_mb.saturating_mul(1 << 20));
+        let cluster = self.cluster_status(estimated, unsupported);
         Figures {
             estimated_bytes: estimated,
             total_bytes: total,
@@ -157,6 +187,28 @@ impl EngineHeuristics {
             reads_whole,
             pre_aggregated: 0,
             cache_bytes: self.cache_bytes,
+            cluster,
+        }
+    }
+
+    /// Whether the cluster could take a query reading `estimated` bytes. The
+    /// scheduler is probed (one TCP connection) only above the threshold.
+    fn cluster_status(&self, estimated: u64, unsupported: Option<String>) -> ClusterStatus {
+        if estimated <= self.config.distributed_threshold_mb.saturating_mul(1 << 20) {
+            return ClusterStatus::NotNeeded;
+        }
+        if !Engine::Distributed.compiled() {
+            return ClusterStatus::NotCompiled;
+        }
+        let Ok(Some(address)) = crate::config::ClusterAddress::parse(&self.config.cluster) else {
+            return ClusterStatus::NotConfigured;
+        };
+        if let Some(why) = unsupported {
+            return ClusterStatus::Unsupported(why);
+        }
+        match address.probe(PROBE_TIMEOUT) {
+            Ok(()) => ClusterStatus::Reachable(address.url()),
+            Err(why) => ClusterStatus::Unreachable(address.url(), why),
         }
     }
 
@@ -191,6 +243,29 @@ impl EngineHeuristics {
     /// The automatic choice.
     pub fn auto(&self, f: &Figures) -> (Engine, Vec<String>) {
         let mut reasons = Vec::new();
+        if f.cluster != ClusterStatus::NotNeeded {
+            let over = format!(
+                "the inputs after projection, {}, exceed engine.distributed_threshold_mb = {}",
+                mib(f.estimated_bytes),
+                self.config.distributed_threshold_mb
+            );
+            match &f.cluster {
+                ClusterStatus::Reachable(url) => {
+                    reasons.push(format!("{over} and the cluster at {url} answers: run there"));
+                    return (Engine::Distributed, reasons);
+                }
+                ClusterStatus::NotCompiled => reasons.push(format!(
+                    "{over}, but this build has no distributed engine (cargo feature `distributed`): run here"
+                )),
+                ClusterStatus::NotConfigured => reasons.push(format!(
+                    "{over}, but no cluster is configured (engine.cluster, PARQUETFRAME_CLUSTER): run here"
+                )),
+                ClusterStatus::Unsupported(why) => reasons.push(format!("{over}, but {why}: run here")),
+                ClusterStatus::Unreachable(url, why) => reasons
+                    .push(format!("{over}, but the cluster at {url} does not answer ({why}): run here")),
+                ClusterStatus::NotNeeded => {}
+            }
+        }
         let budget = f.budget();
         let budget_name = if f.memory_limit.is_some() { "the memory limit" } else { "the available memory" };
         #[allow(clippy::cast_precision_loss)]

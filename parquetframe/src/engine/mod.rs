@@ -18,6 +18,8 @@
 mod bridge;
 mod cache;
 mod codes;
+#[cfg(feature = "distributed")]
+pub(crate) mod distributed;
 mod explain;
 mod expr;
 mod files;
@@ -40,7 +42,7 @@ pub use cache::clear as clear_cache;
 pub use explain::Explanation;
 pub use expr::{Expr, Literal, SortKey, col, len, lit};
 pub use files::{FileFormat, data_files};
-pub use heuristics::{Choice, EngineHeuristics, Figures};
+pub use heuristics::{Choice, ClusterStatus, EngineHeuristics, Figures};
 pub use plan::JoinKind;
 pub use proxy::{DataFrameProxy, GroupBy};
 pub use query::{Joined, Query};
@@ -62,6 +64,10 @@ pub enum Engine {
     Lazy,
     /// The polars streaming engine: bounded memory.
     Streaming,
+    /// Apache DataFusion on a Ballista cluster (`engine.cluster`): the same
+    /// plan, translated to DataFusion, run by the cluster's executors over
+    /// the same Parquet files. Needs the cargo feature `distributed`.
+    Distributed,
 }
 
 impl From<Engine> for EngineSetting {
@@ -70,6 +76,7 @@ impl From<Engine> for EngineSetting {
             Engine::Memory => EngineSetting::Memory,
             Engine::Lazy => EngineSetting::Lazy,
             Engine::Streaming => EngineSetting::Streaming,
+            Engine::Distributed => EngineSetting::Distributed,
         }
     }
 }
@@ -82,11 +89,21 @@ impl Engine {
             EngineSetting::Memory => Some(Engine::Memory),
             EngineSetting::Lazy => Some(Engine::Lazy),
             EngineSetting::Streaming => Some(Engine::Streaming),
+            EngineSetting::Distributed => Some(Engine::Distributed),
         }
     }
 
-    /// Every engine of this build.
+    /// The engines that run on this machine (always available).
     pub const ALL: [Engine; 3] = [Engine::Memory, Engine::Lazy, Engine::Streaming];
+
+    /// Whether this build has the engine (`Distributed` needs the feature
+    /// `distributed`).
+    pub const fn compiled(self) -> bool {
+        match self {
+            Engine::Distributed => cfg!(feature = "distributed"),
+            _ => true,
+        }
+    }
 }
 
 impl fmt::Display for Engine {
@@ -95,6 +112,7 @@ impl fmt::Display for Engine {
             Engine::Memory => "memory",
             Engine::Lazy => "lazy",
             Engine::Streaming => "streaming",
+            Engine::Distributed => "distributed",
         })
     }
 }
@@ -166,12 +184,12 @@ pub(crate) fn polars_error(context: &str, e: impl fmt::Display) -> Error {
     QueryError::Engine { context: context.to_owned(), message: e.to_string() }.into()
 }
 
-/// Chooses the engine of `plan` and builds its polars plan.
-fn prepare(
+/// Resolves `plan` and chooses its engine.
+fn choose(
     plan: &Plan,
     requested: Option<Engine>,
     explain_only: bool,
-) -> Result<(Choice, LazyFrame, Vec<String>), Error> {
+) -> Result<(Settings, plan::Resolved<'_>, Choice), Error> {
     let mut settings = Settings { explain_only, ..Settings::load(plan)? };
     let resolved = plan.resolve()?;
     let mut choice = settings.heuristics.choose(&resolved, requested);
@@ -180,7 +198,8 @@ fn prepare(
     // peaked above the join's own build side (657 against 475 MiB for 20M
     // orders of 2M users).
     settings.pre_aggregate = !(choice.engine == Engine::Streaming && choice.figures.memory_limit.is_some());
-    choice.figures.pre_aggregated = if settings.pre_aggregate { preagg::count(plan) } else { 0 };
+    let local = choice.engine != Engine::Distributed;
+    choice.figures.pre_aggregated = if settings.pre_aggregate && local { preagg::count(plan) } else { 0 };
     tracing::debug!(
         target: "parquetframe::engine",
         engine = %choice.engine,
@@ -188,10 +207,36 @@ fn prepare(
         reasons = ?choice.reasons,
         "engine chosen"
     );
+    Ok((settings, resolved, choice))
+}
+
+/// How explain names a plan's inputs.
+fn input_labels(resolved: &plan::Resolved<'_>) -> Vec<String> {
     let mut inputs = vec![resolved.input.label.clone()];
     inputs.extend(resolved.joins.iter().map(|j| j.input.label.clone()));
-    let lf = resolved.lazy(choice.engine, &settings)?;
-    Ok((choice, lf, inputs))
+    inputs
+}
+
+/// Runs a plan on the cluster (feature `distributed`).
+fn on_cluster(resolved: &plan::Resolved<'_>, settings: &Settings) -> Result<DataFrame, Error> {
+    #[cfg(feature = "distributed")]
+    {
+        distributed::collect(resolved, settings.heuristics.config())
+    }
+    #[cfg(not(feature = "distributed"))]
+    {
+        let _ = (resolved, settings);
+        Err(not_compiled())
+    }
+}
+
+#[cfg(not(feature = "distributed"))]
+fn not_compiled() -> Error {
+    QueryError::Unavailable {
+        engine: "distributed",
+        message: "is not in this build: enable the cargo feature `distributed` of parquetframe".into(),
+    }
+    .into()
 }
 
 /// Runs `plan`.
@@ -204,10 +249,16 @@ pub(crate) fn execute(plan: &Plan, requested: Option<Engine>) -> Result<DataFram
         duration_ms = tracing::field::Empty
     ));
     let _entered = op.span().enter();
-    let (choice, lf, _) = tracing::debug_span!("plan").in_scope(|| prepare(plan, requested, false))?;
+    let (settings, resolved, choice) =
+        tracing::debug_span!("plan").in_scope(|| choose(plan, requested, false))?;
     op.record("engine", tracing::field::display(choice.engine));
     op.record("estimated_bytes", choice.figures.estimated_bytes);
-    let result = tracing::debug_span!("execute").in_scope(|| collect(lf, &choice));
+    let result = if choice.engine == Engine::Distributed {
+        tracing::debug_span!("execute").in_scope(|| on_cluster(&resolved, &settings))
+    } else {
+        let lf = tracing::debug_span!("plan").in_scope(|| resolved.lazy(choice.engine, &settings))?;
+        tracing::debug_span!("execute").in_scope(|| collect(lf, &choice))
+    };
     if let Ok(frame) = &result {
         op.record("rows", frame.height());
     }
@@ -217,15 +268,33 @@ pub(crate) fn execute(plan: &Plan, requested: Option<Engine>) -> Result<DataFram
     result
 }
 
-/// The polars plan of `plan` on its engine, uncollected.
+/// The polars plan of `plan` on its engine, uncollected (the distributed
+/// engine's result, collected, as a `LazyFrame`).
 pub(crate) fn lazy(plan: &Plan, requested: Option<Engine>) -> Result<LazyFrame, Error> {
-    prepare(plan, requested, false).map(|(_, lf, _)| lf)
+    let (settings, resolved, choice) = choose(plan, requested, false)?;
+    if choice.engine == Engine::Distributed {
+        return on_cluster(&resolved, &settings).map(polars::prelude::IntoLazy::lazy);
+    }
+    resolved.lazy(choice.engine, &settings)
 }
 
 /// What running `plan` would do.
 pub(crate) fn explain(plan: &Plan, requested: Option<Engine>) -> Result<Explanation, Error> {
-    let (choice, lf, inputs) = prepare(plan, requested, true)?;
-    let polars_plan = lf.describe_optimized_plan().map_err(|e| polars_error("explaining the query", e))?;
+    let (settings, resolved, choice) = choose(plan, requested, true)?;
+    let inputs = input_labels(&resolved);
+    let polars_plan = if choice.engine == Engine::Distributed {
+        #[cfg(feature = "distributed")]
+        {
+            distributed::describe(&resolved)?
+        }
+        #[cfg(not(feature = "distributed"))]
+        {
+            return Err(not_compiled());
+        }
+    } else {
+        let lf = resolved.lazy(choice.engine, &settings)?;
+        lf.describe_optimized_plan().map_err(|e| polars_error("explaining the query", e))?
+    };
     Ok(Explanation {
         choice,
         inputs,
@@ -244,7 +313,7 @@ pub(crate) fn executor(engine: Engine, joins: usize) -> polars::prelude::Engine 
     match engine {
         Engine::Streaming => polars::prelude::Engine::Streaming,
         Engine::Memory if joins == 0 => polars::prelude::Engine::Streaming,
-        Engine::Memory | Engine::Lazy => polars::prelude::Engine::InMemory,
+        Engine::Memory | Engine::Lazy | Engine::Distributed => polars::prelude::Engine::InMemory,
     }
 }
 

@@ -266,7 +266,7 @@ pub(crate) struct Names {
 }
 
 impl Names {
-    fn resolve(&self, entity: Option<&'static str>, name: &str) -> String {
+    pub(crate) fn resolve(&self, entity: Option<&'static str>, name: &str) -> String {
         entity.and_then(|e| self.map.get(&(e, name.to_owned()))).cloned().unwrap_or_else(|| name.to_owned())
     }
 }

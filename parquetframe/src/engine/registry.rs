@@ -44,8 +44,42 @@ impl Default for EngineRegistry {
 }
 
 impl EngineRegistry {
-    /// The engines compiled into this build.
+    /// The engines of this build, with the distributed engine's availability
+    /// under the default configuration layers (see [`with_config`](Self::with_config)).
     pub fn new() -> Self {
+        let config = crate::config::resolve(&crate::config::Overrides::default())
+            .map(|r| r.config.engine.clone())
+            .unwrap_or_default();
+        Self::with_config(&config)
+    }
+
+    /// The engines of this build; the distributed engine is available when
+    /// it is compiled in (feature `distributed`), `engine.cluster` names a
+    /// cluster, and its scheduler accepts a connection (probed now, within
+    /// half a second).
+    pub fn with_config(config: &crate::config::EngineConfig) -> Self {
+        let mut registry = Self::local();
+        let (available, why) = match distributed_availability(config) {
+            Ok(()) => (true, None),
+            Err(why) => (false, Some(why)),
+        };
+        registry.engines.push(EngineInfo {
+            engine: Engine::Distributed,
+            description: "Apache DataFusion on a Ballista cluster: the plan runs on the cluster's executors, \
+                          over the same Parquet files",
+            capabilities: Capabilities {
+                pushdown: true,
+                bounded_memory: true,
+                caches: false,
+                distributed: true,
+            },
+            available,
+            unavailable_because: why,
+        });
+        registry
+    }
+
+    fn local() -> Self {
         let info = |engine, description, capabilities| EngineInfo {
             engine,
             description,
@@ -84,8 +118,24 @@ impl EngineRegistry {
         self.engines.iter().find(|e| e.engine == engine)
     }
 
-    /// The engines that can run queries here.
+    /// The engines that can run queries here (the local ones first, in
+    /// `Engine::ALL` order).
     pub fn available(&self) -> impl Iterator<Item = &EngineInfo> {
         self.engines.iter().filter(|e| e.available)
     }
+}
+
+/// Why the distributed engine cannot run, if it cannot.
+fn distributed_availability(config: &crate::config::EngineConfig) -> Result<(), String> {
+    if !Engine::Distributed.compiled() {
+        return Err("not in this build: enable the cargo feature `distributed` of parquetframe".into());
+    }
+    let address = crate::config::ClusterAddress::parse(&config.cluster)
+        .map_err(|e| format!("engine.cluster is not valid: {e}"))?
+        .ok_or_else(|| {
+            "no cluster configured: set engine.cluster (PARQUETFRAME_CLUSTER=df://host:50050)".to_owned()
+        })?;
+    address
+        .probe(super::heuristics::PROBE_TIMEOUT)
+        .map_err(|why| format!("the cluster at {address} does not answer: {why}"))
 }

@@ -30,6 +30,8 @@ pub(crate) struct EntitySource {
     /// `None`: the default store, opened when the query runs.
     pub store: Option<Store>,
     pub name: &'static str,
+    /// The primary-key column (newer files replace rows by it).
+    pub key: &'static str,
     pub schema: SchemaRef,
     pub live: Arc<LiveFn>,
     pub read: Arc<ReadFn>,
@@ -46,6 +48,7 @@ impl EntitySource {
         Self {
             store,
             name: T::ENTITY_NAME,
+            key: T::PRIMARY_KEY,
             schema: T::arrow_schema(),
             live: Arc::new(crate::storage::scan::live_files::<T>),
             read: Arc::new(crate::storage::scan::scan::<T>),
@@ -57,6 +60,7 @@ impl EntitySource {
         let (live, read) = (entity.clone(), entity.clone());
         Self {
             name: entity.name(),
+            key: entity.primary_key(),
             schema: entity.arrow_schema(),
             live: Arc::new(move |s: &Store| live.live_files(s)),
             read: Arc::new(move |s: &Store, columns: &[&str]| read.columns(s, columns)),
@@ -118,7 +122,7 @@ impl Source {
 
 // One per query input, short-lived: boxing the entity variant buys nothing.
 #[allow(clippy::large_enum_variant)]
-enum Kind {
+pub(crate) enum Kind {
     Entity { store: Store, source: EntitySource, live: Arc<LiveSet> },
     Files(Arc<FileSet>),
     Frame(Arc<DataFrame>),
@@ -137,7 +141,7 @@ pub(crate) struct Input {
     /// Whether the lazy and streaming engines must still decode it whole
     /// (Avro: polars cannot scan it; only the projected columns are read).
     pub reads_whole: bool,
-    kind: Kind,
+    pub(crate) kind: Kind,
 }
 
 impl Input {
@@ -153,6 +157,26 @@ impl Input {
     /// The memory engine's dictionary of a coded string column (see `codes`).
     pub fn dictionary(&self, column: &str) -> Option<LazyFrame> {
         cache::get(&super::codes::dictionary_key(&self.cache_key, column)).map(|d| d.as_ref().clone().lazy())
+    }
+
+    /// Whether the distributed engine's executors can read this input:
+    /// Parquet files they reach by path. `Err` says why not.
+    pub fn cluster_readable(&self) -> Result<(), String> {
+        match &self.kind {
+            Kind::Entity { source, live, .. } if live_format(live) == Format::Avro => Err(format!(
+                "entity `{}` is stored as Avro, which Ballista's executors do not read (compact it into \
+                 a Parquet entity, or query it here)",
+                source.name
+            )),
+            Kind::Entity { .. } => Ok(()),
+            Kind::Files(f) if f.format == super::FileFormat::Parquet => Ok(()),
+            Kind::Files(f) => Err(format!(
+                "`{}` is {}, and the distributed engine reads Parquet files only",
+                f.path.display(),
+                f.format
+            )),
+            Kind::Frame(_) => Err("an in-memory DataFrame is not on storage the cluster can read".into()),
+        }
     }
 
     /// Whether the memory engine holds this input already.
@@ -227,7 +251,7 @@ fn unreachable_frame() -> Result<LazyFrame, Error> {
 
 /// Avro when any live file is (the format of each file is its extension;
 /// an entity whose format changed has both), else Parquet.
-fn live_format(live: &LiveSet) -> Format {
+pub(crate) fn live_format(live: &LiveSet) -> Format {
     let avro = live.files.iter().any(|f| f.path.extension().is_some_and(|e| e == "avro"));
     if avro { Format::Avro } else { Format::Parquet }
 }

@@ -51,6 +51,20 @@ impl StoreBuilder {
         self
     }
 
+    /// The Ballista scheduler of the distributed engine, `df://host:port`
+    /// (`engine.cluster`; feature `distributed`).
+    pub fn cluster(mut self, address: impl Into<String>) -> Self {
+        self.overrides.set("engine.cluster", address.into());
+        self
+    }
+
+    /// Inputs above this many MiB run on the cluster under auto selection
+    /// (`engine.distributed_threshold_mb`).
+    pub fn distributed_threshold_mb(mut self, mib: u64) -> Self {
+        self.overrides.set("engine.distributed_threshold_mb", mib);
+        self
+    }
+
     /// The memory engine's size threshold in MiB (`engine.memory_threshold_mb`).
     pub fn memory_threshold_mb(mut self, mib: u64) -> Self {
         self.overrides.set("engine.memory_threshold_mb", mib);

@@ -482,15 +482,36 @@ impl Store {
     /// }
     /// # Ok::<(), parquetframe::Error>(())
     /// ```
+    ///
+    /// With the feature `distributed` and a cluster configured
+    /// (`engine.cluster`), key columns larger than
+    /// `engine.distributed_threshold_mb` are checked on the cluster instead
+    /// (a group-by per entity, an anti-join per relation); the report says
+    /// where it ran ([`ValidationReport::ran_on`]).
     pub fn validate(&self) -> Result<ValidationReport, Error> {
-        crate::validate::validate(self)
+        crate::validate::validate(self, crate::validate::Placement::Auto)
     }
 
     /// [`validate`](Self::validate) from the catalog alone: every relation
     /// the catalog records, without the Rust types being linked (what
     /// `pframe validate` runs). Entities that are in no catalog are unknown.
     pub fn validate_catalog(&self) -> Result<ValidationReport, Error> {
-        crate::validate::validate_catalog(self)
+        crate::validate::validate_catalog(self, crate::validate::Placement::Auto)
+    }
+
+    /// [`validate`](Self::validate) on the cluster whatever the sizes: an
+    /// error says why when no cluster is configured or answers, or an
+    /// entity is stored as Avro (feature `distributed`).
+    #[cfg(feature = "distributed")]
+    pub fn validate_on_cluster(&self) -> Result<ValidationReport, Error> {
+        crate::validate::validate(self, crate::validate::Placement::Cluster)
+    }
+
+    /// [`validate_catalog`](Self::validate_catalog) on the cluster (see
+    /// [`validate_on_cluster`](Self::validate_on_cluster)).
+    #[cfg(feature = "distributed")]
+    pub fn validate_catalog_on_cluster(&self) -> Result<ValidationReport, Error> {
+        crate::validate::validate_catalog(self, crate::validate::Placement::Cluster)
     }
 
     /// The live rows of `C` whose foreign key `column` equals `key`: what the

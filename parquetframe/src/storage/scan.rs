@@ -246,6 +246,9 @@ pub struct LiveFile {
     pub path: std::path::PathBuf,
     /// Positions of rows replaced or deleted by newer files, ascending.
     pub dead: Vec<u64>,
+    /// Commit sequence: rows of newer files (higher `seq`) replace rows
+    /// with the same key here.
+    pub seq: u64,
 }
 
 /// The live files of a committed snapshot and what their metadata says of
@@ -256,6 +259,10 @@ pub struct LiveSet {
     pub version: u64,
     /// Live data files, in commit order.
     pub files: Vec<LiveFile>,
+    /// Delete files (key column only), in commit order: each removes the
+    /// rows with its keys from older files. Engines that mask rows by
+    /// position (`dead`) need not read them.
+    pub deletes: Vec<LiveFile>,
     /// Live rows.
     pub rows: u64,
     /// Decoded bytes of the live rows per column, in schema order.
@@ -293,6 +300,7 @@ pub(crate) fn live_files_view(store: &Store, view: &View<'_>) -> Result<Arc<Live
     let empty = || LiveSet {
         version: 0,
         files: Vec::new(),
+        deletes: Vec::new(),
         rows: 0,
         column_bytes: names.iter().map(|n| ((*n).to_owned(), 0)).collect(),
     };
@@ -308,6 +316,15 @@ pub(crate) fn live_files_view(store: &Store, view: &View<'_>) -> Result<Arc<Live
         let opened = Opened::open(view, paths, m, false)?;
         let mut set = empty();
         set.version = m.version;
+        let seq_of = |path: &std::path::Path| {
+            m.files.iter().find(|f| paths.dir.join(&f.path) == path).map_or(0, |f| f.seq)
+        };
+        set.deletes = m
+            .files
+            .iter()
+            .filter(|f| f.kind == FileKind::Deletes)
+            .map(|f| LiveFile { path: paths.dir.join(&f.path), dead: Vec::new(), seq: f.seq })
+            .collect();
         for (i, (data, mask)) in opened.files.iter().enumerate() {
             let stored: u64 = opened.units.iter().filter(|u| u.file == i).map(|u| u.rows as u64).sum();
             let dead: Vec<u64> = mask
@@ -320,7 +337,7 @@ pub(crate) fn live_files_view(store: &Store, view: &View<'_>) -> Result<Arc<Live
                 *bytes += all.saturating_mul(live).checked_div(stored).unwrap_or(0);
             }
             set.rows += live;
-            set.files.push(LiveFile { path: data.path().to_path_buf(), dead });
+            set.files.push(LiveFile { path: data.path().to_path_buf(), dead, seq: seq_of(data.path()) });
         }
         let set = Arc::new(set);
         if let Ok(mut sets) = LIVE_SETS.lock() {

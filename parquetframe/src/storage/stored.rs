@@ -82,6 +82,11 @@ impl StoredEntity {
         self.name
     }
 
+    /// The primary-key column.
+    pub fn primary_key(&self) -> &'static str {
+        self.primary_key
+    }
+
     /// Its Arrow schema (as the catalog's Avro schema maps to Arrow).
     pub fn arrow_schema(&self) -> arrow::datatypes::SchemaRef {
         self.target.arrow.clone()

@@ -5,6 +5,8 @@
 //! one key set per referenced entity and probe the foreign-key columns
 //! against it: a columnar anti-join. No entity is built as a struct.
 
+#[cfg(feature = "distributed")]
+pub(crate) mod cluster;
 pub(crate) mod keys;
 mod report;
 
@@ -57,7 +59,7 @@ fn single(mut columns: Vec<Vec<ArrayRef>>) -> Vec<ArrayRef> {
 type ScanFn<'a> = dyn Fn(&Store, &[&str]) -> Result<Columns, Error> + Send + Sync + 'a;
 
 /// One entity to check: its key, its foreign keys, and how to read columns.
-struct Checked<'a> {
+pub(crate) struct Checked<'a> {
     name: &'a str,
     primary_key: &'a str,
     /// (column, target, required)
@@ -67,7 +69,7 @@ struct Checked<'a> {
 
 /// Validates every relation of the entities linked into the program that the
 /// store holds (and the entities they reference).
-pub(crate) fn validate(store: &Store) -> Result<ValidationReport, Error> {
+pub(crate) fn validate(store: &Store, placement: Placement) -> Result<ValidationReport, Error> {
     let linked = registry::entities();
     let graph = SchemaGraph::from_entities(&linked);
     let order: Vec<&'static EntityInfo> = match graph.topological_order() {
@@ -94,12 +96,24 @@ pub(crate) fn validate(store: &Store) -> Result<ValidationReport, Error> {
         linked.iter().map(|e| e.name).chain(catalog.entities.keys().map(String::as_str)).collect();
     let unknown_entities: Vec<String> =
         catalog.entities.keys().filter(|n| !linked.iter().any(|e| e.name == n.as_str())).cloned().collect();
-    check(store, &order, &catalog, &known, unknown_entities)
+    check(store, &order, &catalog, &known, unknown_entities, placement)
+}
+
+/// Where validation runs: here, or on the cluster (feature `distributed`).
+#[cfg(feature = "distributed")]
+pub(crate) use cluster::Placement;
+
+/// Where validation runs (this build has no distributed engine: here).
+#[cfg(not(feature = "distributed"))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Placement {
+    /// Here.
+    Auto,
 }
 
 /// Validates every relation the store's catalog records, without the Rust
 /// types (what `pframe validate` runs).
-pub(crate) fn validate_catalog(store: &Store) -> Result<ValidationReport, Error> {
+pub(crate) fn validate_catalog(store: &Store, placement: Placement) -> Result<ValidationReport, Error> {
     let catalog = catalog::read(store.root())?;
     let entities = StoredEntity::all(store)?;
     let order: Vec<&StoredEntity> = match SchemaGraph::from_catalog(&catalog).topological_order() {
@@ -121,7 +135,7 @@ pub(crate) fn validate_catalog(store: &Store) -> Result<ValidationReport, Error>
         })
         .collect();
     let known: BTreeSet<&str> = catalog.entities.keys().map(String::as_str).collect();
-    check(store, &order, &catalog, &known, Vec::new())
+    check(store, &order, &catalog, &known, Vec::new(), placement)
 }
 
 /// The key sets of `order`, probed by each of their foreign keys.
@@ -131,16 +145,29 @@ fn check(
     catalog: &catalog::Catalog,
     known: &BTreeSet<&str>,
     unknown_entities: Vec<String>,
+    placement: Placement,
 ) -> Result<ValidationReport, Error> {
     let op = Operation::start(tracing::info_span!(
         "validate",
         entities = order.len(),
         relations = Empty,
         orphans = Empty,
+        cluster = Empty,
         duration_ms = Empty
     ));
     let _entered = op.span().enter();
     let config = store.resolved()?;
+    #[cfg(feature = "distributed")]
+    if let Some(report) =
+        cluster::validate(store, order, catalog, known, &unknown_entities, &config.config, placement)?
+    {
+        op.record("cluster", report.ran_on.as_deref().unwrap_or_default());
+        op.record("relations", report.relations.len());
+        op.record("orphans", report.orphans());
+        return Ok(report);
+    }
+    #[cfg(not(feature = "distributed"))]
+    let Placement::Auto = placement;
     crate::threads::run(config.config.performance.threads, op.span(), || {
         check_keys(store, order, catalog, known, unknown_entities, &op, config.config.ux.progress)
     })
@@ -214,7 +241,7 @@ fn check_keys(
     }
     op.record("relations", relations.len());
     op.record("orphans", relations.iter().map(|r| r.orphans).sum::<usize>());
-    Ok(ValidationReport { entities, relations, unknown_entities, unknown_targets })
+    Ok(ValidationReport { entities, relations, unknown_entities, unknown_targets, ran_on: None })
 }
 
 /// With `fk_check = "on_save"`: fails when a foreign key of `rows` names no

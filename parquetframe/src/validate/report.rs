@@ -57,6 +57,9 @@ pub struct ValidationReport {
     /// Relations whose target entity is neither linked nor in the catalog
     /// (`entity.column -> target`).
     pub unknown_targets: Vec<String>,
+    /// Where the checks ran: `None` on this machine, or the address of the
+    /// cluster (feature `distributed`).
+    pub ran_on: Option<String>,
 }
 
 impl ValidationReport {

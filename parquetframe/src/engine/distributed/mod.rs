@@ -1,0 +1,109 @@
+//! `Engine::Distributed` (feature `distributed`): the plan, translated to
+//! Apache DataFusion, runs on a Ballista cluster whose executors read the
+//! same Parquet files (a shared file system: paths are the same on the
+//! client and on every executor).
+//!
+//! The client side is Ballista's `SessionContext::remote`: it ships the
+//! logical plan to the scheduler, which splits it into stages for the
+//! executors and streams the result back. Our calls are blocking; the
+//! async client runs on its own small runtime, on a scoped thread so that
+//! callers inside another tokio runtime work too.
+
+mod lower;
+mod scan;
+pub(crate) mod validate;
+
+use std::sync::{Arc, LazyLock};
+
+use ballista::prelude::SessionContextExt;
+use datafusion::prelude::SessionContext;
+use polars::prelude::DataFrame;
+
+use super::heuristics::PROBE_TIMEOUT;
+use super::plan::Resolved;
+use crate::config::{ClusterAddress, EngineConfig};
+use crate::error::Error;
+use lower::{datafusion_error, unsupported};
+
+/// The runtime of the Ballista client (gRPC and result streams).
+static RUNTIME: LazyLock<Result<tokio::runtime::Runtime, String>> = LazyLock::new(|| {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .thread_name("parquetframe-cluster")
+        .enable_all()
+        .build()
+        .map_err(|e| e.to_string())
+});
+
+/// Runs `job` to completion on the client runtime.
+pub(super) fn block_on<T: Send>(job: impl Future<Output = Result<T, Error>> + Send) -> Result<T, Error> {
+    let runtime =
+        RUNTIME.as_ref().map_err(|e| unsupported(format!("cannot start its client runtime: {e}")))?;
+    std::thread::scope(|s| {
+        s.spawn(|| runtime.block_on(job))
+            .join()
+            .unwrap_or_else(|_| Err(datafusion_error("running on the cluster", "the client thread panicked")))
+    })
+}
+
+/// The configured cluster, checked to answer.
+pub(crate) fn cluster(config: &EngineConfig) -> Result<ClusterAddress, Error> {
+    let address = ClusterAddress::parse(&config.cluster)
+        .map_err(|e| unsupported(format!("has a bad engine.cluster: {e}")))?
+        .ok_or_else(|| {
+            unsupported(
+                "needs a cluster: set engine.cluster, e.g. PARQUETFRAME_CLUSTER=df://scheduler:50050 \
+                 (scripts/cluster.sh starts one on this machine)",
+            )
+        })?;
+    address
+        .probe(PROBE_TIMEOUT)
+        .map_err(|why| unsupported(format!("cannot reach the cluster at {address}: {why}")))?;
+    Ok(address)
+}
+
+/// A DataFusion context on the cluster, or on this machine when no input
+/// has a stored file (nothing to distribute).
+async fn context(address: &ClusterAddress, local: bool) -> Result<SessionContext, Error> {
+    if local {
+        return Ok(SessionContext::new());
+    }
+    SessionContext::remote(&address.url())
+        .await
+        .map_err(|e| datafusion_error(&format!("connecting to the cluster at {address}"), e))
+}
+
+fn any_empty(resolved: &Resolved<'_>) -> bool {
+    scan::is_empty(&resolved.input) || resolved.joins.iter().any(any_empty)
+}
+
+/// Runs `resolved` on the cluster.
+pub(crate) fn collect(resolved: &Resolved<'_>, config: &EngineConfig) -> Result<DataFrame, Error> {
+    let address = cluster(config)?;
+    let local = any_empty(resolved);
+    let context_text = format!("running the query on the cluster at {address}");
+    let (schema, batches) = block_on(async {
+        let ctx = context(&address, local).await?;
+        let mut inputs = scan::Inputs::build(&ctx, resolved).await?;
+        let df = lower::plan(resolved, &mut inputs)?;
+        let schema: arrow::datatypes::SchemaRef = Arc::new(df.schema().as_arrow().clone());
+        let batches = df.collect().await.map_err(|e| datafusion_error(&context_text, e))?;
+        Ok((schema, batches))
+    })?;
+    // The executors' batches carry the schema they computed; names and
+    // types are the plan's.
+    let schema = batches.first().map_or(schema, |b| b.schema());
+    super::bridge::to_frame(&schema, &batches)
+}
+
+/// DataFusion's optimized logical plan of `resolved`, built on this machine
+/// (for `explain()`; no cluster needed).
+pub(crate) fn describe(resolved: &Resolved<'_>) -> Result<String, Error> {
+    block_on(async {
+        let ctx = SessionContext::new();
+        let mut inputs = scan::Inputs::build(&ctx, resolved).await?;
+        let df = lower::plan(resolved, &mut inputs)?;
+        let plan = df.into_optimized_plan().map_err(|e| datafusion_error("planning", e))?;
+        Ok(plan.display_indent().to_string())
+    })
+}

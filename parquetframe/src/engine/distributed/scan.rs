@@ -1,0 +1,161 @@
+//! A query's inputs as DataFusion frames over the same files the local
+//! engines read.
+//!
+//! An entity's live rows are its live data files minus the rows a newer
+//! file replaces or deletes. The local engines drop those by position; on
+//! the cluster each file with such rows is anti-joined with the keys of the
+//! newer files (data and delete files), which is the same rule
+//! (`storage::merge`) in relational form, so executors need nothing but
+//! the Parquet files.
+
+use std::collections::VecDeque;
+use std::path::Path;
+use std::sync::Arc;
+
+use arrow::datatypes::SchemaRef;
+use datafusion::common::JoinType;
+use datafusion::logical_expr::Expr as Df;
+use datafusion::prelude::{DataFrame, ParquetReadOptions, SessionContext};
+
+use super::super::plan::Resolved;
+use super::super::source::{EntitySource, Input, Kind};
+use super::lower::{datafusion_error, unqualified, unsupported};
+use crate::error::Error;
+use crate::storage::scan::LiveSet;
+
+/// Key column of newer files in the anti-join.
+const NEWER_KEY: &str = "__parquetframe_newer_key";
+
+/// The frames of a plan's inputs, in the order the lowering takes them:
+/// the source, then each join's side, depth first.
+pub(super) struct Inputs {
+    frames: VecDeque<DataFrame>,
+}
+
+impl Inputs {
+    pub async fn build(ctx: &SessionContext, resolved: &Resolved<'_>) -> Result<Self, Error> {
+        let mut order = Vec::new();
+        fn walk<'a>(r: &'a Resolved<'a>, out: &mut Vec<&'a Resolved<'a>>) {
+            out.push(r);
+            for j in &r.joins {
+                walk(j, out);
+            }
+        }
+        walk(resolved, &mut order);
+        let mut frames = VecDeque::with_capacity(order.len());
+        for r in order {
+            let needed = r.plan.needed_columns();
+            frames.push_back(frame(ctx, &r.input, needed.as_deref()).await?);
+        }
+        Ok(Self { frames })
+    }
+
+    pub fn next(&mut self) -> Result<DataFrame, Error> {
+        self.frames.pop_front().ok_or_else(|| datafusion_error("planning", "an input was not read"))
+    }
+}
+
+/// Whether an input has no stored file (nothing for executors to read).
+pub(super) fn is_empty(input: &Input) -> bool {
+    matches!(&input.kind, Kind::Entity { live, .. } if live.files.is_empty())
+}
+
+async fn frame(ctx: &SessionContext, input: &Input, needed: Option<&[String]>) -> Result<DataFrame, Error> {
+    if let Err(why) = input.cluster_readable() {
+        return Err(unsupported(format!("cannot run this query: {why}")));
+    }
+    match &input.kind {
+        Kind::Entity { source, live, .. } => entity(ctx, source, live, needed).await,
+        Kind::Files(f) => {
+            let paths: Vec<String> = f.files.iter().map(|p| path_text(p)).collect();
+            let df = ctx
+                .read_parquet(paths, ParquetReadOptions::default())
+                .await
+                .map_err(|e| datafusion_error(&format!("reading `{}`", f.path.display()), e))?;
+            let names: Vec<String> = df
+                .schema()
+                .fields()
+                .iter()
+                .map(|f| f.name().clone())
+                .filter(|n| needed.is_none_or(|c| c.contains(n)))
+                .collect();
+            unqualified(df, &names)
+        }
+        Kind::Frame(_) => Err(unsupported("cannot read an in-memory DataFrame")),
+    }
+}
+
+fn path_text(p: &Path) -> String {
+    p.to_string_lossy().into_owned()
+}
+
+async fn read(
+    ctx: &SessionContext,
+    paths: Vec<String>,
+    schema: &SchemaRef,
+    what: &str,
+) -> Result<DataFrame, Error> {
+    ctx.read_parquet(paths, ParquetReadOptions::default().schema(schema))
+        .await
+        .map_err(|e| datafusion_error(what, e))
+}
+
+fn column(name: &str) -> Df {
+    Df::Column(datafusion::common::Column::new_unqualified(name))
+}
+
+async fn entity(
+    ctx: &SessionContext,
+    source: &EntitySource,
+    live: &LiveSet,
+    needed: Option<&[String]>,
+) -> Result<DataFrame, Error> {
+    let what = format!("reading entity `{}`", source.name);
+    let schema = &source.schema;
+    let names: Vec<String> = schema
+        .fields()
+        .iter()
+        .map(|f| f.name().clone())
+        .filter(|n| needed.is_none_or(|c| c.contains(n)))
+        .collect();
+    if live.files.is_empty() {
+        let empty = arrow::record_batch::RecordBatch::new_empty(schema.clone());
+        let df = ctx.read_batch(empty).map_err(|e| datafusion_error(&what, e))?;
+        return unqualified(df, &names);
+    }
+    let key_index = schema.index_of(source.key).map_err(|e| datafusion_error(&what, e))?;
+    let key_schema: SchemaRef =
+        Arc::new(schema.project(&[key_index]).map_err(|e| datafusion_error(&what, e))?);
+    let clean: Vec<String> =
+        live.files.iter().filter(|f| f.dead.is_empty()).map(|f| path_text(&f.path)).collect();
+    let mut parts = Vec::new();
+    if !clean.is_empty() {
+        parts.push(unqualified(read(ctx, clean, schema, &what).await?, &names)?);
+    }
+    for file in live.files.iter().filter(|f| !f.dead.is_empty()) {
+        let mut newer: Option<DataFrame> = None;
+        let later = live.files.iter().chain(&live.deletes).filter(|f| f.seq > file.seq);
+        for other in later {
+            let keys = read(ctx, vec![path_text(&other.path)], &key_schema, &what)
+                .await?
+                .select(vec![column(source.key).alias(NEWER_KEY)])
+                .map_err(|e| datafusion_error(&what, e))?;
+            newer = Some(match newer {
+                Some(n) => n.union(keys).map_err(|e| datafusion_error(&what, e))?,
+                None => keys,
+            });
+        }
+        let data = read(ctx, vec![path_text(&file.path)], schema, &what).await?;
+        let data = match newer {
+            Some(keys) => data
+                .join_on(keys, JoinType::LeftAnti, [column(source.key).eq(column(NEWER_KEY))])
+                .map_err(|e| datafusion_error(&what, e))?,
+            // Dead rows with no newer file cannot be; read the file as is.
+            None => data,
+        };
+        parts.push(unqualified(data, &names)?);
+    }
+    let mut parts = parts.into_iter();
+    let first = parts.next().ok_or_else(|| datafusion_error(&what, "no files"))?;
+    parts.try_fold(first, |all, part| all.union(part).map_err(|e| datafusion_error(&what, e)))
+}

@@ -1,0 +1,167 @@
+//! `store.validate()` on the cluster: duplicate primary keys and orphan
+//! foreign keys as DataFusion queries (a group-by per entity, an anti-join
+//! per relation), so no key set has to fit on this machine. The report is
+//! the one the local check gives.
+
+use polars::prelude::{DataFrame, DataType as PlType};
+
+use super::super::expr::{Expr, col, len};
+use super::super::plan::{Join, JoinKind, Op, Plan};
+use super::super::source::{EntitySource, Source};
+use super::lower::datafusion_error;
+use crate::config::EngineConfig;
+use crate::error::Error;
+use crate::storage::{Store, StoredEntity};
+use crate::validate::keys::SAMPLES;
+use crate::validate::{EntityCheck, RelationCheck};
+
+/// One entity to check on the cluster.
+pub(crate) struct ClusterEntity<'a> {
+    pub name: &'a str,
+    pub primary_key: &'a str,
+    /// `None`: not in the store (no rows).
+    pub stored: Option<StoredEntity>,
+    /// (column, target, required)
+    pub relations: Vec<(&'a str, &'a str, bool)>,
+}
+
+fn source(store: &Store, e: &StoredEntity) -> Source {
+    Source::Entity(EntitySource::stored(e, store.clone()))
+}
+
+fn run(plan: &Plan, config: &EngineConfig) -> Result<DataFrame, Error> {
+    let resolved = plan.resolve()?;
+    super::collect(&resolved, config)
+}
+
+/// The first row of `column` as a count.
+fn count(df: &DataFrame, column: &str) -> Result<usize, Error> {
+    let c = df
+        .column(column)
+        .and_then(|c| c.cast(&PlType::UInt64))
+        .map_err(|e| datafusion_error("reading a count", e))?;
+    let v = c.u64().map_err(|e| datafusion_error("reading a count", e))?.get(0).unwrap_or(0);
+    usize::try_from(v).map_err(|e| datafusion_error("reading a count", e))
+}
+
+/// Up to `SAMPLES` values of `column`, formatted as the local check does.
+fn sample(df: &DataFrame, column: &str) -> Result<Vec<String>, Error> {
+    let frame = df.select([column]).map_err(|e| datafusion_error("reading a sample", e))?;
+    let batch = super::super::bridge::to_batch(&frame)?;
+    let array = batch.column(0);
+    Ok((0..array.len().min(SAMPLES))
+        .map(|i| crate::validate::keys::format_value(array.as_ref(), i))
+        .collect())
+}
+
+/// Rows and duplicate keys of each entity, and every relation whose target
+/// is among `entities`, on the cluster.
+pub(crate) fn check(
+    store: &Store,
+    entities: &[ClusterEntity<'_>],
+    config: &EngineConfig,
+) -> Result<(Vec<EntityCheck>, Vec<RelationCheck>), Error> {
+    let mut checks = Vec::with_capacity(entities.len());
+    for e in entities {
+        let Some(stored) = &e.stored else {
+            checks.push(EntityCheck {
+                entity: e.name.to_owned(),
+                rows: 0,
+                duplicate_keys: 0,
+                duplicate_sample: Vec::new(),
+            });
+            continue;
+        };
+        let rows =
+            count(&run(&Plan::new(source(store, stored)).push(Op::Select(vec![len()])), config)?, "len")?;
+        let repeated = run(
+            &Plan::new(source(store, stored))
+                .push(Op::Filter(col(e.primary_key).is_not_null()))
+                .push(Op::GroupBy { keys: vec![col(e.primary_key)], aggs: vec![len().alias("n")] })
+                .push(Op::Filter(col("n").gt(1))),
+            config,
+        )?;
+        let extra = repeated
+            .column("n")
+            .and_then(|c| c.cast(&PlType::UInt64))
+            .and_then(|c| c.as_materialized_series().sum::<u64>())
+            .map_err(|e| datafusion_error("counting duplicate keys", e))?;
+        checks.push(EntityCheck {
+            entity: e.name.to_owned(),
+            rows,
+            duplicate_keys: usize::try_from(extra).unwrap_or(usize::MAX).saturating_sub(repeated.height()),
+            duplicate_sample: sample(&repeated, e.primary_key)?,
+        });
+    }
+    let mut relations = Vec::new();
+    for e in entities {
+        for &(column, target, required) in &e.relations {
+            let Some(parent) = entities.iter().find(|p| p.name == target) else { continue };
+            let Some(child) = &e.stored else {
+                relations.push(RelationCheck {
+                    entity: e.name.to_owned(),
+                    column: column.to_owned(),
+                    target: target.to_owned(),
+                    required,
+                    rows: 0,
+                    orphans: 0,
+                    orphan_sample: Vec::new(),
+                    nulls: 0,
+                });
+                continue;
+            };
+            let totals = run(
+                &Plan::new(source(store, child))
+                    .push(Op::Select(vec![len().alias("rows"), col(column).count().alias("present")])),
+                config,
+            )?;
+            let rows = count(&totals, "rows")?;
+            let present = count(&totals, "present")?;
+            let orphans = orphans(store, child, column, parent)?;
+            let orphan_rows = count(&run(&orphans.clone().push(Op::Select(vec![len()])), config)?, "len")?;
+            let orphan_sample = if orphan_rows == 0 {
+                Vec::new()
+            } else {
+                let first = u64::try_from(SAMPLES).unwrap_or(5);
+                sample(&run(&orphans.push(Op::Slice { offset: 0, len: Some(first) }), config)?, column)?
+            };
+            relations.push(RelationCheck {
+                entity: e.name.to_owned(),
+                column: column.to_owned(),
+                target: target.to_owned(),
+                required,
+                rows,
+                orphans: orphan_rows,
+                orphan_sample,
+                nulls: rows.saturating_sub(present),
+            });
+        }
+    }
+    Ok((checks, relations))
+}
+
+/// The non-null foreign keys of `child` that name no live row of `parent`.
+fn orphans(
+    store: &Store,
+    child: &StoredEntity,
+    column: &str,
+    parent: &ClusterEntity<'_>,
+) -> Result<Plan, Error> {
+    let base = Plan::new(source(store, child))
+        .push(Op::Filter(col(column).is_not_null()))
+        .push(Op::Select(vec![col(column)]));
+    let Some(stored_parent) = &parent.stored else {
+        // No parent rows: every non-null key is an orphan.
+        return Ok(base);
+    };
+    let keys =
+        Plan::new(source(store, stored_parent)).push(Op::Select(vec![Expr::from(col(parent.primary_key))]));
+    Ok(base.push(Op::Join(Box::new(Join {
+        right: keys,
+        left_on: vec![column.to_owned()],
+        right_on: vec![parent.primary_key.to_owned()],
+        kind: JoinKind::Anti,
+        entities: None,
+        many_to_one: true,
+    }))))
+}

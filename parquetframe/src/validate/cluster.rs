@@ -1,0 +1,121 @@
+//! Whether `store.validate()` runs on the cluster (feature `distributed`),
+//! and running it there.
+
+use std::collections::BTreeSet;
+
+use super::{Checked, ValidationReport};
+use crate::config::{ClusterAddress, Config};
+use crate::engine::distributed::validate::{ClusterEntity, check};
+use crate::entity::Format;
+use crate::error::Error;
+use crate::storage::{Store, StoredEntity, catalog};
+
+/// Where validation runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Placement {
+    /// On the cluster when the key columns exceed
+    /// `engine.distributed_threshold_mb` and a cluster answers.
+    Auto,
+    /// On the cluster, or an error saying why not.
+    Cluster,
+}
+
+/// The report, computed on the cluster, or `None` to check here.
+pub(crate) fn validate(
+    store: &Store,
+    order: &[Checked<'_>],
+    catalog: &catalog::Catalog,
+    known: &BTreeSet<&str>,
+    unknown_entities: &[String],
+    config: &Config,
+    placement: Placement,
+) -> Result<Option<ValidationReport>, Error> {
+    let entities: Vec<ClusterEntity<'_>> = order
+        .iter()
+        .map(|e| {
+            let stored = if catalog.entities.contains_key(e.name) {
+                Some(StoredEntity::open(store, e.name)?)
+            } else {
+                None
+            };
+            Ok(ClusterEntity {
+                name: e.name,
+                primary_key: e.primary_key,
+                stored,
+                relations: e.relations.clone(),
+            })
+        })
+        .collect::<Result<_, Error>>()?;
+    if placement == Placement::Auto && !worth_it(store, &entities, config)? {
+        return Ok(None);
+    }
+    let address = crate::engine::distributed::cluster(&config.engine)?;
+    if let Some(avro) = entities.iter().filter_map(|e| e.stored.as_ref()).find(|e| e.format() == Format::Avro)
+    {
+        return Err(crate::error::QueryError::Unavailable {
+            engine: "distributed",
+            message: format!(
+                "cannot validate on the cluster: entity `{}` is stored as Avro, which Ballista's executors do not read",
+                avro.name()
+            ),
+        }
+        .into());
+    }
+    let (entity_checks, relations) = check(store, &entities, &config.engine)?;
+    let mut unknown_targets = Vec::new();
+    for e in order {
+        for &(column, target, _) in &e.relations {
+            if !known.contains(target) || !order.iter().any(|c| c.name == target) {
+                let missing = format!("{}.{column} -> {target}", e.name);
+                if !unknown_targets.contains(&missing) {
+                    unknown_targets.push(missing);
+                }
+            }
+        }
+    }
+    Ok(Some(ValidationReport {
+        entities: entity_checks,
+        relations,
+        unknown_entities: unknown_entities.to_vec(),
+        unknown_targets,
+        ran_on: Some(address.url()),
+    }))
+}
+
+/// Whether the key and foreign-key columns exceed the threshold and a
+/// Parquet-only store meets a configured, answering cluster.
+fn worth_it(store: &Store, entities: &[ClusterEntity<'_>], config: &Config) -> Result<bool, Error> {
+    let threshold = config.engine.distributed_threshold_mb.saturating_mul(1 << 20);
+    if ClusterAddress::parse(&config.engine.cluster).ok().flatten().is_none() {
+        return Ok(false);
+    }
+    let mut bytes = 0u64;
+    for e in entities {
+        let Some(stored) = &e.stored else { continue };
+        if stored.format() == Format::Avro {
+            return Ok(false);
+        }
+        let live = stored.live_files(store)?;
+        let columns: Vec<&str> =
+            std::iter::once(e.primary_key).chain(e.relations.iter().map(|r| r.0)).collect();
+        bytes += live
+            .column_bytes
+            .iter()
+            .filter(|(n, _)| columns.contains(&n.as_str()))
+            .map(|(_, b)| b)
+            .sum::<u64>();
+    }
+    if bytes <= threshold {
+        return Ok(false);
+    }
+    let answers = crate::engine::distributed::cluster(&config.engine).is_ok();
+    if !answers {
+        tracing::warn!(
+            target: "parquetframe::validate",
+            bytes,
+            cluster = %config.engine.cluster,
+            "the key columns exceed engine.distributed_threshold_mb but the cluster does not answer: validating here"
+        );
+    }
+    Ok(answers)
+}

@@ -1,0 +1,421 @@
+//! The distributed engine (feature `distributed`).
+//!
+//! Tests marked `#[ignore]` need a Ballista cluster; the project's script
+//! starts one on loopback (a scheduler, two executors), runs them, and
+//! stops it:
+//!
+//! ```text
+//! scripts/cluster.sh run cargo test --workspace --all-features --test distributed -- --include-ignored
+//! ```
+//!
+//! They are the engine-equivalence suite of the local engines (typed
+//! filters, predicates, sorting and paging, group-bys, joins along a
+//! relation, untyped files) run on `Engine::Distributed` and compared with
+//! the local engines' answers, over a store with upserts and deletes in
+//! several files. The others need no cluster: availability, explain, errors.
+
+use chrono::{DateTime, TimeZone, Utc};
+use parquetframe::engine::{Engine, EngineRegistry, JoinKind, col, len, lit};
+use parquetframe::polars::prelude::{DataFrame, SortMultipleOptions};
+use parquetframe::prelude::*;
+use parquetframe::{Error, QueryError, read};
+
+#[derive(Entity, Debug, Clone, PartialEq)]
+#[entity(storage_path = "users/", primary_key = "user_id")]
+pub struct User {
+    pub user_id: i64,
+    pub name: String,
+    pub email: Option<String>,
+    pub age: i32,
+    pub signup: DateTime<Utc>,
+}
+
+#[derive(Entity, Debug, Clone, PartialEq)]
+#[entity(storage_path = "orders/", primary_key = "order_id")]
+pub struct Order {
+    pub order_id: i64,
+    #[relation(User, inverse = "orders")]
+    pub user_id: i64,
+    pub amount: f64,
+}
+
+/// An Avro entity: the cluster's executors cannot read it.
+#[derive(Entity, Debug, Clone, PartialEq)]
+#[entity(storage_path = "notes/", primary_key = "id", format = "avro")]
+pub struct Note {
+    pub id: i64,
+    pub text: String,
+}
+
+const NAMES: [&str; 6] = ["Ada", "Alan", "Barbara", "Grace", "Anita", "Edsger"];
+
+fn user(i: i64) -> User {
+    User {
+        user_id: i,
+        name: format!("{} {i}", NAMES[(i % 6) as usize]),
+        email: (i % 3 != 0).then(|| format!("u{i}@example.org")),
+        age: 18 + (i * 7 % 50) as i32,
+        signup: Utc.timestamp_opt(1_600_000_000 + i * 86_400, 0).unwrap(),
+    }
+}
+
+/// The cluster the script started, if any.
+fn cluster() -> Option<String> {
+    std::env::var("PARQUETFRAME_CLUSTER").ok().filter(|s| !s.is_empty())
+}
+
+fn open(dir: &std::path::Path) -> Store {
+    let mut b = Store::builder().root(dir).isolated();
+    if let Some(address) = cluster() {
+        b = b.cluster(address);
+    }
+    b.open().unwrap()
+}
+
+/// Users in three files with upserts and deletes (rows masked by newer
+/// files), orders in two files, one order upserted; two orphan orders.
+fn store() -> (tempfile::TempDir, Store) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(dir.path());
+    store.save_all(&(1..=120).map(user).collect::<Vec<_>>()).unwrap();
+    let mut changed: Vec<User> = (100..=130).map(user).collect();
+    for u in &mut changed {
+        u.age += 1;
+    }
+    store.save_all(&changed).unwrap();
+    store.delete_all::<User>(&[5, 50, 125]).unwrap();
+    let orders: Vec<Order> = (1..=400)
+        .map(|i| Order { order_id: i, user_id: 1 + (i * 7 % 130), amount: (i % 17) as f64 * 2.5 })
+        .filter(|o| ![50, 125].contains(&o.user_id))
+        .collect();
+    store.save_all(&orders).unwrap();
+    store.save(&Order { order_id: 7, user_id: 2, amount: 99.5 }).unwrap();
+    (dir, store)
+}
+
+fn sorted(mut users: Vec<User>) -> Vec<User> {
+    users.sort_by_key(|u| u.user_id);
+    users
+}
+
+fn sort_frame(df: DataFrame, by: &[&str]) -> DataFrame {
+    df.sort(by.iter().map(|s| s.to_string()).collect::<Vec<_>>(), SortMultipleOptions::default()).unwrap()
+}
+
+/// The same frame from the cluster and from every local engine.
+fn agree(run: impl Fn(Engine) -> DataFrame, by: &[&str]) -> DataFrame {
+    let distributed = sort_frame(run(Engine::Distributed), by);
+    for engine in Engine::ALL {
+        let local = sort_frame(run(engine), by);
+        assert!(distributed.equals_missing(&local), "distributed vs {engine}:\n{distributed}\n{local}");
+    }
+    distributed
+}
+
+#[test]
+#[ignore = "needs a Ballista cluster: scripts/cluster.sh run cargo test ... -- --include-ignored"]
+fn typed_filters_sorting_and_paging_match_the_local_engines() {
+    let (_dir, store) = store();
+    let all = store.load_all::<User>().unwrap();
+    assert_eq!(all.len(), 127);
+    let q = || store.query::<User>().engine(Engine::Distributed);
+
+    let expected = sorted(all.iter().filter(|u| u.age > 30 && u.name.starts_with('A')).cloned().collect());
+    assert!(!expected.is_empty());
+    let filtered = q().filter(User::AGE.gt(30).and(User::NAME.starts_with("A")));
+    assert_eq!(sorted(filtered.fetch().unwrap()), expected);
+    assert_eq!(filtered.count().unwrap(), expected.len());
+    // Upserted rows come in their newest version, deleted ones not at all.
+    let ids: Vec<i64> = sorted(q().fetch().unwrap()).iter().map(|u| u.user_id).collect();
+    assert_eq!(ids, all.iter().map(|u| u.user_id).collect::<Vec<_>>());
+    assert_eq!(q().filter(User::USER_ID.eq(110)).fetch().unwrap(), vec![all[107].clone()]);
+
+    let no_email = sorted(q().filter(User::EMAIL.is_null()).fetch().unwrap());
+    assert_eq!(no_email, sorted(all.iter().filter(|u| u.email.is_none()).cloned().collect()));
+    let picked = sorted(q().filter(User::USER_ID.is_in([1i64, 2, 5, 77, 999])).fetch().unwrap());
+    assert_eq!(picked.iter().map(|u| u.user_id).collect::<Vec<_>>(), vec![1, 2, 77]);
+    let contains = q().filter(User::NAME.contains("rac").or(User::NAME.ends_with(" 7"))).count().unwrap();
+    assert_eq!(contains, all.iter().filter(|u| u.name.contains("rac") || u.name.ends_with(" 7")).count());
+    let since = Utc.timestamp_opt(1_600_000_000 + 100 * 86_400, 0).unwrap();
+    assert_eq!(
+        q().filter(User::SIGNUP.ge(since)).count().unwrap(),
+        all.iter().filter(|u| u.signup >= since).count()
+    );
+
+    let mut by_age = all.clone();
+    by_age.sort_by(|a, b| b.age.cmp(&a.age).then(a.user_id.cmp(&b.user_id)));
+    let page =
+        q().order_by(User::AGE.desc()).order_by(User::USER_ID.asc()).offset(3).limit(5).fetch().unwrap();
+    assert_eq!(page, by_age[3..8].to_vec());
+    let first = q().filter(User::AGE.lt(20)).order_by(User::USER_ID.asc()).first().unwrap();
+    assert_eq!(first.as_ref(), all.iter().filter(|u| u.age < 20).min_by_key(|u| u.user_id));
+    assert_eq!(q().filter(User::AGE.gt(1000)).first().unwrap(), None);
+}
+
+#[test]
+#[ignore = "needs a Ballista cluster: scripts/cluster.sh run cargo test ... -- --include-ignored"]
+fn group_bys_and_joins_match_the_local_engines() {
+    let (_dir, store) = store();
+    agree(
+        |engine| {
+            store
+                .query::<User>()
+                .engine(engine)
+                .filter(User::AGE.ge(0))
+                .group_by([User::AGE])
+                .agg([
+                    User::USER_ID.count().alias("n"),
+                    User::AGE.mean().alias("mean_age"),
+                    User::AGE.sum().alias("sum_age"),
+                    User::EMAIL.n_unique().alias("emails"),
+                    User::USER_ID.max().alias("last"),
+                ])
+                .unwrap()
+        },
+        &["age"],
+    );
+    // Along the relation Order -> User, and back.
+    let totals = agree(
+        |engine| {
+            store
+                .query::<Order>()
+                .join::<User>()
+                .unwrap()
+                .filter(User::AGE.ge(0))
+                .engine(engine)
+                .group_by([User::NAME])
+                .agg([Order::AMOUNT.sum().alias("total"), Order::ORDER_ID.count().alias("orders")])
+                .unwrap()
+        },
+        &["name"],
+    );
+    assert!(totals.height() > 100);
+    agree(
+        |engine| store.query::<User>().left_join::<Order>().unwrap().engine(engine).to_dataframe().unwrap(),
+        &["user_id", "order_id"],
+    );
+    let n = store
+        .query::<User>()
+        .join::<Order>()
+        .unwrap()
+        .filter(Order::AMOUNT.gt(10.0))
+        .engine(Engine::Distributed)
+        .count()
+        .unwrap();
+    let orders = store.load_all::<Order>().unwrap();
+    let users = store.load_all::<User>().unwrap();
+    let expected =
+        orders.iter().filter(|o| o.amount > 10.0 && users.iter().any(|u| u.user_id == o.user_id)).count();
+    assert_eq!(n, expected);
+    // A global aggregate and expressions over aggregates.
+    agree(
+        |engine| {
+            store
+                .query::<Order>()
+                .engine(engine)
+                .proxy()
+                .select([
+                    col("amount").sum().alias("total"),
+                    (col("amount").sum() / len()).alias("per_order"),
+                    len().alias("n"),
+                ])
+                .collect()
+                .unwrap()
+        },
+        &["total"],
+    );
+}
+
+#[test]
+#[ignore = "needs a Ballista cluster: scripts/cluster.sh run cargo test ... -- --include-ignored"]
+fn untyped_files_and_joins_match_the_local_engines() {
+    let (dir, store) = store();
+    let users = dir.path().join("export-users.parquet");
+    let orders = dir.path().join("export-orders.parquet");
+    User::write_file(&users, &store.load_all::<User>().unwrap()).unwrap();
+    Order::write_file(&orders, &store.load_all::<Order>().unwrap()).unwrap();
+    agree(
+        |engine| {
+            read(&users)
+                .unwrap()
+                .engine(engine)
+                .filter(col("age").gt(25).and(col("email").is_not_null()))
+                .with_column((col("age") * lit(2)).alias("double"))
+                .with_column((col("age") / lit(4)).alias("quarter"))
+                .group_by([col("age")])
+                .agg([col("double").sum().alias("total"), col("quarter").mean().alias("q"), len().alias("n")])
+                .collect()
+                .unwrap()
+        },
+        &["age"],
+    );
+    // A join of two files: `user_id` merges, `amount` stays, a clash gets `_right`.
+    agree(
+        |engine| {
+            read(&orders)
+                .unwrap()
+                .engine(engine)
+                .with_column(col("amount").alias("age"))
+                .join(read(&users).unwrap(), ["user_id"], ["user_id"], JoinKind::Inner)
+                .select([col("order_id"), col("user_id"), col("age"), col("age_right"), col("name")])
+                .collect()
+                .unwrap()
+        },
+        &["order_id"],
+    );
+    for kind in [JoinKind::Left, JoinKind::Semi, JoinKind::Anti, JoinKind::Full] {
+        agree(
+            |engine| {
+                read(&users)
+                    .unwrap()
+                    .engine(engine)
+                    .filter(col("user_id").lt(40))
+                    .join(
+                        read(&orders).unwrap().filter(col("amount").gt(30.0)),
+                        ["user_id"],
+                        ["user_id"],
+                        kind,
+                    )
+                    .collect()
+                    .unwrap()
+            },
+            &["user_id"],
+        );
+    }
+}
+
+#[test]
+#[ignore = "needs a Ballista cluster: scripts/cluster.sh run cargo test ... -- --include-ignored"]
+fn auto_selection_validation_and_empty_entities_on_the_cluster() {
+    let (dir, store) = store();
+    // Above the (lowered) threshold, with a cluster that answers: auto picks it.
+    let low = Store::builder()
+        .root(dir.path())
+        .isolated()
+        .cluster(cluster().unwrap())
+        .distributed_threshold_mb(0)
+        .open()
+        .unwrap();
+    let explained = low.query::<User>().filter(User::AGE.gt(30)).explain().unwrap();
+    assert_eq!(explained.engine(), Engine::Distributed, "{explained}");
+    let text = explained.to_string();
+    assert!(text.contains("engine: distributed (auto)"), "{text}");
+    assert!(text.contains("answers: run there"), "{text}");
+    assert!(text.contains("DataFusion plan:"), "{text}");
+    assert_eq!(
+        low.query::<User>().filter(User::AGE.gt(30)).count().unwrap(),
+        store.query::<User>().filter(User::AGE.gt(30)).count().unwrap()
+    );
+    let registry = EngineRegistry::with_config(&low.config().unwrap().engine);
+    assert!(registry.get(Engine::Distributed).unwrap().available, "{registry:?}");
+
+    // Validation: the same report here and on the cluster (two orphan orders: users 5 and... deleted).
+    let here = store.validate().unwrap();
+    assert_eq!(here.ran_on, None);
+    let there = store.validate_on_cluster().unwrap();
+    assert_eq!(there.ran_on.as_deref(), cluster().as_deref());
+    assert_eq!(there.entities, here.entities);
+    assert_eq!(there.relations.len(), here.relations.len());
+    for (a, b) in there.relations.iter().zip(&here.relations) {
+        assert_eq!((a.rows, a.orphans, a.nulls), (b.rows, b.orphans, b.nulls), "{a:?} {b:?}");
+        let (mut sa, mut sb) = (a.orphan_sample.clone(), b.orphan_sample.clone());
+        sa.sort();
+        sb.sort();
+        assert_eq!(sa.len(), sb.len());
+    }
+    assert!(here.orphans() > 0);
+    // Auto: above the threshold, validation goes to the cluster.
+    assert_eq!(low.validate().unwrap().ran_on.as_deref(), cluster().as_deref());
+    assert_eq!(store.validate_catalog_on_cluster().unwrap().orphans(), here.orphans());
+
+    // An entity never saved has no rows on the cluster either.
+    let empty = tempfile::tempdir().unwrap();
+    let empty = open(empty.path());
+    assert_eq!(empty.query::<User>().engine(Engine::Distributed).fetch().unwrap(), vec![]);
+    assert_eq!(empty.query::<User>().engine(Engine::Distributed).count().unwrap(), 0);
+
+    // Avro: a clear error when asked for, and auto runs it here, saying why.
+    low.save_all(&[Note { id: 1, text: "a".into() }]).unwrap();
+    let err = low.query::<Note>().engine(Engine::Distributed).fetch().unwrap_err();
+    assert!(err.to_string().contains("entity `Note` is stored as Avro"), "{err}");
+    let explained = low.query::<Note>().explain().unwrap();
+    assert_ne!(explained.engine(), Engine::Distributed);
+    assert!(explained.to_string().contains("stored as Avro"), "{explained}");
+    assert_eq!(low.query::<Note>().count().unwrap(), 1);
+}
+
+#[test]
+fn without_a_cluster_the_engine_is_unavailable_and_says_why() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::builder().root(dir.path()).isolated().open().unwrap();
+    store.save_all(&(1..=10).map(user).collect::<Vec<_>>()).unwrap();
+    let registry = EngineRegistry::with_config(&store.config().unwrap().engine);
+    let info = registry.get(Engine::Distributed).unwrap();
+    assert!(!info.available);
+    assert!(info.capabilities.distributed);
+    assert!(info.unavailable_because.as_deref().unwrap().contains("engine.cluster"), "{info:?}");
+    assert_eq!(registry.available().map(|e| e.engine).collect::<Vec<_>>(), Engine::ALL.to_vec());
+
+    let err = store.query::<User>().engine(Engine::Distributed).fetch().unwrap_err();
+    assert!(matches!(err, Error::Query(QueryError::Unavailable { engine: "distributed", .. })), "{err:?}");
+    assert!(err.to_string().contains("PARQUETFRAME_CLUSTER=df://"), "{err}");
+
+    // A configured cluster that does not answer (a closed port).
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let down = Store::builder()
+        .root(dir.path())
+        .isolated()
+        .cluster(format!("df://127.0.0.1:{port}"))
+        .distributed_threshold_mb(0)
+        .open()
+        .unwrap();
+    let registry = EngineRegistry::with_config(&down.config().unwrap().engine);
+    let why = registry.get(Engine::Distributed).unwrap().unavailable_because.clone().unwrap();
+    assert!(why.contains(&format!("df://127.0.0.1:{port} does not answer")), "{why}");
+    let err = down.query::<User>().engine(Engine::Distributed).count().unwrap_err();
+    assert!(err.to_string().contains("cannot reach the cluster"), "{err}");
+    // Auto selection runs it here and explain says why.
+    let explained = down.query::<User>().explain().unwrap();
+    assert_ne!(explained.engine(), Engine::Distributed);
+    assert!(explained.to_string().contains("does not answer"), "{explained}");
+    assert_eq!(down.query::<User>().count().unwrap(), 10);
+    // Validation too: here, whatever the threshold says.
+    assert_eq!(down.validate().unwrap().ran_on, None);
+    assert!(down.validate_on_cluster().unwrap_err().to_string().contains("cannot reach the cluster"));
+
+    // A bad address is a configuration error naming its source.
+    let bad = Store::builder().root(dir.path()).isolated().cluster("http://x:1").open();
+    let err = bad.err().expect("a bad cluster address");
+    assert!(err.to_string().contains("engine.cluster"), "{err}");
+    assert!(err.to_string().contains("df://"), "{err}");
+}
+
+#[test]
+fn explain_shows_the_datafusion_plan_without_a_cluster() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::builder().root(dir.path()).isolated().open().unwrap();
+    store.save_all(&(1..=50).map(user).collect::<Vec<_>>()).unwrap();
+    store.save_all(&[user(3)]).unwrap();
+    let explained = store
+        .query::<User>()
+        .engine(Engine::Distributed)
+        .filter(User::AGE.gt(30))
+        .group_by([User::AGE])
+        .proxy([User::USER_ID.count().alias("n")])
+        .explain()
+        .unwrap();
+    let text = explained.to_string();
+    for needle in [
+        "engine: distributed (override: .engine(Engine::Distributed) on the query)",
+        "executor: DataFusion on the Ballista cluster",
+        "DataFusion plan:",
+        // The upserted row's older version is removed by an anti-join on the key.
+        "LeftAnti Join",
+        "Aggregate: groupBy=[[",
+    ] {
+        assert!(text.contains(needle), "missing {needle:?} in\n{text}");
+    }
+}

@@ -1,0 +1,89 @@
+//! An executor stopped in the middle of a distributed query: what the user
+//! gets. Needs the cluster of `scripts/cluster.sh run` (which sets
+//! `PF_CLUSTER_DIR`, so the test can stop an executor), and runs last,
+//! since the cluster has one executor fewer afterwards.
+
+use std::time::{Duration, Instant};
+
+use parquetframe::engine::Engine;
+use parquetframe::polars::prelude::{DataFrame, SortMultipleOptions};
+use parquetframe::prelude::*;
+
+#[derive(Entity, Debug, Clone, PartialEq)]
+#[entity(storage_path = "events/", primary_key = "id")]
+pub struct Event {
+    pub id: i64,
+    pub kind: i64,
+    pub value: f64,
+}
+
+fn query(store: &Store, engine: Engine) -> parquetframe::Result<DataFrame> {
+    store
+        .query::<Event>()
+        .engine(engine)
+        .filter(Event::VALUE.ge(0.0))
+        .group_by([Event::KIND])
+        .agg([Event::VALUE.sum().alias("total"), Event::ID.count().alias("n")])
+        .map(|df| df.sort(["kind"], SortMultipleOptions::default()).unwrap())
+}
+
+#[test]
+#[ignore = "needs a Ballista cluster: scripts/cluster.sh run cargo test ... -- --include-ignored"]
+fn an_executor_lost_mid_query_gives_a_result_or_a_clear_error() {
+    let address = std::env::var("PARQUETFRAME_CLUSTER").expect("PARQUETFRAME_CLUSTER");
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::builder().root(dir.path()).isolated().cluster(address.clone()).open().unwrap();
+    // Several files, so the scan has tasks on both executors.
+    for part in 0..8i64 {
+        let rows: Vec<Event> = (0..250_000)
+            .map(|i| {
+                let id = part * 1_000_000 + i;
+                Event { id, kind: id % 97, value: (id % 1000) as f64 / 10.0 }
+            })
+            .collect();
+        store.save_all(&rows).unwrap();
+    }
+    let expected = query(&store, Engine::Streaming).unwrap();
+
+    let started = Instant::now();
+    let running = {
+        let store = store.clone();
+        std::thread::spawn(move || query(&store, Engine::Distributed))
+    };
+    // Let the job reach the executors, then stop one of them.
+    std::thread::sleep(Duration::from_millis(700));
+    let killed = std::process::Command::new("bash")
+        .args(["scripts/cluster.sh", "kill-executor", "1"])
+        .status()
+        .expect("scripts/cluster.sh");
+    assert!(killed.success());
+    let outcome = running.join().expect("the query thread panicked");
+    let took = started.elapsed();
+    match &outcome {
+        Ok(df) => {
+            println!("an executor was lost mid-query; the cluster retried: correct result in {took:?}");
+            assert!(df.equals_missing(&expected), "{df}\n{expected}");
+        }
+        Err(e) => {
+            let text = e.to_string();
+            println!("an executor was lost mid-query; error after {took:?}: {text}");
+            assert!(text.contains(&address), "the error names the cluster: {text}");
+        }
+    }
+    // The remaining executor takes the next query, once the scheduler has
+    // noticed the loss (a few heartbeats).
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        match query(&store, Engine::Distributed) {
+            Ok(df) => {
+                assert!(df.equals_missing(&expected), "{df}\n{expected}");
+                break;
+            }
+            Err(e) if Instant::now() < deadline => {
+                println!("retrying after: {e}");
+                std::thread::sleep(Duration::from_secs(2));
+            }
+            Err(e) => panic!("the cluster did not recover: {e}"),
+        }
+    }
+}
