@@ -11,22 +11,32 @@
 #
 # Environment: PF_CLUSTER_DIR (state, logs and executor work dirs; default
 # $TMPDIR/parquetframe-cluster), PF_CLUSTER_PORT (scheduler port, default
-# 50150; executors take the next ports), CARGO_TARGET_DIR (shared build).
+# 50150; executors take the next ports), PF_CLUSTER_POLICY (pull-staged or
+# push-staged), PF_CLUSTER_PROFILE (debug or release), CARGO_TARGET_DIR.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 DIR="${PF_CLUSTER_DIR:-${TMPDIR:-/tmp}/parquetframe-cluster}"
 PORT="${PF_CLUSTER_PORT:-50150}"
+# Executors pull tasks: after an executor is lost, the tasks it held are
+# taken by the others.
+POLICY="${PF_CLUSTER_POLICY:-pull-staged}"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-${HOME:-/tmp}/.cache/parquetframe-target}"
-BIN="$CARGO_TARGET_DIR/debug"
+# PF_CLUSTER_PROFILE=release builds and runs optimized binaries (benchmarks).
+PROFILE="${PF_CLUSTER_PROFILE:-debug}"
+BIN="$CARGO_TARGET_DIR/$PROFILE"
 
 log() { printf 'cluster: %s\n' "$*" >&2; }
 
 build() {
   # The same features as the README's test command, so the libraries
   # compiled for the tests are reused.
-  log "building pframe-scheduler and pframe-executor"
-  cargo build --workspace --all-features --bins --quiet
+  log "building pframe-scheduler and pframe-executor ($PROFILE)"
+  if [ "$PROFILE" = release ]; then
+    cargo build --release --workspace --all-features --bins --quiet
+  else
+    cargo build --workspace --all-features --bins --quiet
+  fi
 }
 
 open_port() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
@@ -54,6 +64,7 @@ start() {
   # Short heartbeats and timeouts: a lost executor is noticed in seconds.
   RUST_LOG="${RUST_LOG:-info}" "$BIN/pframe-scheduler" --bind-host 127.0.0.1 --external-host 127.0.0.1 \
     --bind-port "$PORT" --executor-timeout-seconds 6 --expire-dead-executor-interval-seconds 2 \
+    --scheduler-policy "$POLICY" \
     >"$DIR/scheduler.log" 2>&1 &
   echo $! >"$DIR/scheduler.pid"
   wait_port "$PORT" scheduler "$DIR/scheduler.pid"
@@ -63,6 +74,7 @@ start() {
     RUST_LOG="${RUST_LOG:-info}" "$BIN/pframe-executor" --scheduler-host 127.0.0.1 --scheduler-port "$PORT" \
       --bind-host 127.0.0.1 --external-host 127.0.0.1 --bind-port "$flight" --bind-grpc-port "$grpc" \
       --work-dir "$DIR/executor-$i" --vcores 1 --executor-heartbeat-interval-seconds 2 \
+      --task-scheduling-policy "$POLICY" \
       >"$DIR/executor-$i.log" 2>&1 &
     echo $! >"$DIR/executor-$i.pid"
     wait_port "$flight" "executor $i" "$DIR/executor-$i.pid"

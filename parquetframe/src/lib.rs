@@ -202,6 +202,11 @@ pub struct DocsAvro;
 #[doc = include_str!("../../docs/configuration.md")]
 pub struct DocsConfiguration;
 
+/// The code examples in `docs/engines.md` compile as doc tests.
+#[cfg(all(doctest, feature = "distributed"))]
+#[doc = include_str!("../../docs/engines.md")]
+pub struct DocsEngines;
+
 /// The walkthrough in `docs/getting-started.md` compiles and runs as a doc test.
 #[cfg(all(doctest, feature = "query"))]
 #[doc = include_str!("../../docs/getting-started.md")]

@@ -192,6 +192,13 @@ fn validate_and_graph_from_the_catalog_with_exit_codes() {
     let out = pframe(dir.path()).args(["validate", "--root", "missing"]).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("not a parquetframe store"));
+    // On the cluster, with none configured: an error that says what to set.
+    let out = pframe(dir.path()).args(["validate", "--root", "good", "--on-cluster"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    let why =
+        if cfg!(feature = "distributed") { "PARQUETFRAME_CLUSTER=df://" } else { "feature `distributed`" };
+    assert!(err.contains(why), "{err}");
 
     // Tracing: the operation's span with its figures, and the profile's stage tree.
     let out = pframe(dir.path())

@@ -83,6 +83,11 @@ pub const KEYS: &[KeyInfo] = &[
         "auto: inputs above this size (MiB, after projection) run on the cluster when one is reachable",
     ),
     key(
+        "engine.cluster_timeout_s",
+        "PARQUETFRAME_CLUSTER_TIMEOUT_S",
+        "seconds a query on the cluster may run before it fails; 0 = no limit",
+    ),
+    key(
         "performance.threads",
         "PARQUETFRAME_THREADS",
         "threads for parquetframe's parallel work; 0 = one per core",

@@ -130,6 +130,9 @@ pub struct EngineConfig {
     /// projection, exceed this many MiB (and a cluster is configured and
     /// reachable).
     pub distributed_threshold_mb: u64,
+    /// Seconds a query on the cluster may take before it fails with an
+    /// error (a job can stall when executors are lost); 0: no limit.
+    pub cluster_timeout_s: u64,
 }
 
 impl Default for EngineConfig {
@@ -143,6 +146,7 @@ impl Default for EngineConfig {
             cluster: String::new(),
             // The ADR's distributed tier starts at 100 GB.
             distributed_threshold_mb: 100 * 1024,
+            cluster_timeout_s: 3600,
         }
     }
 }

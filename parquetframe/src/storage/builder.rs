@@ -65,6 +65,13 @@ impl StoreBuilder {
         self
     }
 
+    /// Seconds a query on the cluster may run before it fails
+    /// (`engine.cluster_timeout_s`; 0: no limit).
+    pub fn cluster_timeout_s(mut self, seconds: u64) -> Self {
+        self.overrides.set("engine.cluster_timeout_s", seconds);
+        self
+    }
+
     /// The memory engine's size threshold in MiB (`engine.memory_threshold_mb`).
     pub fn memory_threshold_mb(mut self, mib: u64) -> Self {
         self.overrides.set("engine.memory_threshold_mb", mib);

@@ -116,6 +116,9 @@ impl fmt::Display for ValidationReport {
             1 => writeln!(f, "validation: 1 problem")?,
             n => writeln!(f, "validation: {n} problems")?,
         }
+        if let Some(cluster) = &self.ran_on {
+            writeln!(f, "checked on the cluster at {cluster}")?;
+        }
         let mut rows = vec![vec!["entity".into(), "rows".into(), "duplicate keys".into(), "status".into()]];
         for e in &self.entities {
             let status = if e.duplicate_keys == 0 {

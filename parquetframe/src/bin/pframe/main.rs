@@ -86,6 +86,11 @@ enum Command {
         /// The store root (default: the configured `store.root`).
         #[arg(long)]
         root: Option<PathBuf>,
+        /// Check on the cluster (`engine.cluster`) whatever the sizes; by
+        /// default key columns above `engine.distributed_threshold_mb` go
+        /// there when it answers. Needs the feature `distributed`.
+        #[arg(long)]
+        on_cluster: bool,
     },
     /// Draw the entity graph of a store.
     Graph {
@@ -174,7 +179,7 @@ fn main() -> ExitCode {
             commands::query::query(&out, &path, filter.as_deref(), &select, limit, &engine, explain)
         }
         Command::Sql { query, root } => commands::query::sql(&out, root, &query),
-        Command::Validate { root } => commands::validate::run(&out, root),
+        Command::Validate { root, on_cluster } => commands::validate::run(&out, root, on_cluster),
         Command::Graph { root, format } => commands::graph::run(&out, root, format),
         Command::Convert { input, output, codec } => commands::convert::run(&out, &input, &output, &codec),
         Command::Compact { entities, root } => commands::compact::run(&out, root, &entities),

@@ -14,6 +14,7 @@ mod scan;
 pub(crate) mod validate;
 
 use std::sync::{Arc, LazyLock};
+use std::time::Duration;
 
 use ballista::prelude::SessionContextExt;
 use datafusion::prelude::SessionContext;
@@ -82,13 +83,28 @@ pub(crate) fn collect(resolved: &Resolved<'_>, config: &EngineConfig) -> Result<
     let address = cluster(config)?;
     let local = any_empty(resolved);
     let context_text = format!("running the query on the cluster at {address}");
-    let (schema, batches) = block_on(async {
+    let job = async {
         let ctx = context(&address, local).await?;
         let mut inputs = scan::Inputs::build(&ctx, resolved).await?;
         let df = lower::plan(resolved, &mut inputs)?;
         let schema: arrow::datatypes::SchemaRef = Arc::new(df.schema().as_arrow().clone());
         let batches = df.collect().await.map_err(|e| datafusion_error(&context_text, e))?;
         Ok((schema, batches))
+    };
+    let limit = config.cluster_timeout_s;
+    let (schema, batches) = block_on(async {
+        if limit == 0 {
+            return job.await;
+        }
+        tokio::time::timeout(Duration::from_secs(limit), job).await.unwrap_or_else(|_| {
+            Err(datafusion_error(
+                &context_text,
+                format!(
+                    "no result within {limit} s (engine.cluster_timeout_s); a job can stall when executors are \
+                     lost: the scheduler's log says which stage waits"
+                ),
+            ))
+        })
     })?;
     // The executors' batches carry the schema they computed; names and
     // types are the plan's.

@@ -5,7 +5,7 @@
 
 use polars::prelude::{DataFrame, DataType as PlType};
 
-use super::super::expr::{Expr, col, len};
+use super::super::expr::{col, len};
 use super::super::plan::{Join, JoinKind, Op, Plan};
 use super::super::source::{EntitySource, Source};
 use super::lower::datafusion_error;
@@ -154,8 +154,7 @@ fn orphans(
         // No parent rows: every non-null key is an orphan.
         return Ok(base);
     };
-    let keys =
-        Plan::new(source(store, stored_parent)).push(Op::Select(vec![Expr::from(col(parent.primary_key))]));
+    let keys = Plan::new(source(store, stored_parent)).push(Op::Select(vec![col(parent.primary_key)]));
     Ok(base.push(Op::Join(Box::new(Join {
         right: keys,
         left_on: vec![column.to_owned()],

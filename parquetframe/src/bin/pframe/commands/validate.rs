@@ -6,9 +6,13 @@ use serde_json::json;
 use crate::output::Output;
 use crate::{Outcome, target};
 
-pub fn run(out: &Output, root: Option<std::path::PathBuf>) -> parquetframe::Result<Outcome> {
+pub fn run(
+    out: &Output,
+    root: Option<std::path::PathBuf>,
+    on_cluster: bool,
+) -> parquetframe::Result<Outcome> {
     let store = target::store(root)?;
-    let report = store.validate_catalog()?;
+    let report = if on_cluster { on_the_cluster(&store)? } else { store.validate_catalog()? };
     if out.json {
         let entities: Vec<_> = report
             .entities
@@ -31,9 +35,24 @@ pub fn run(out: &Output, root: Option<std::path::PathBuf>) -> parquetframe::Resu
             "unknown_entities": report.unknown_entities,
             "unknown_targets": report.unknown_targets,
             "problems": report.problems(),
+            "ran_on": report.ran_on,
         }));
     } else {
         out.print(&report);
     }
     Ok(if report.is_ok() { Outcome::Ok } else { Outcome::Invalid })
+}
+
+#[cfg(feature = "distributed")]
+fn on_the_cluster(store: &parquetframe::Store) -> parquetframe::Result<parquetframe::ValidationReport> {
+    store.validate_catalog_on_cluster()
+}
+
+#[cfg(not(feature = "distributed"))]
+fn on_the_cluster(_: &parquetframe::Store) -> parquetframe::Result<parquetframe::ValidationReport> {
+    Err(parquetframe::QueryError::Unavailable {
+        engine: "distributed",
+        message: "is not in this build of pframe: build it with the cargo feature `distributed`".into(),
+    }
+    .into())
 }

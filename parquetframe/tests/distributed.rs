@@ -388,9 +388,36 @@ fn without_a_cluster_the_engine_is_unavailable_and_says_why() {
 
     // A bad address is a configuration error naming its source.
     let bad = Store::builder().root(dir.path()).isolated().cluster("http://x:1").open();
-    let err = bad.err().expect("a bad cluster address");
+    let Err(err) = bad else { panic!("a bad cluster address opened a store") };
     assert!(err.to_string().contains("engine.cluster"), "{err}");
     assert!(err.to_string().contains("df://"), "{err}");
+}
+
+/// A scheduler that accepts connections and never answers: the query fails
+/// after `engine.cluster_timeout_s` instead of waiting for ever.
+#[test]
+fn a_cluster_that_never_answers_times_out() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for stream in listener.incoming() {
+            held.push(stream);
+        }
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::builder()
+        .root(dir.path())
+        .isolated()
+        .cluster(format!("df://127.0.0.1:{port}"))
+        .cluster_timeout_s(1)
+        .open()
+        .unwrap();
+    store.save_all(&(1..=10).map(user).collect::<Vec<_>>()).unwrap();
+    let err = store.query::<User>().engine(Engine::Distributed).count().unwrap_err();
+    let text = err.to_string();
+    assert!(text.contains(&format!("df://127.0.0.1:{port}")), "{text}");
+    assert!(text.contains("no result within 1 s (engine.cluster_timeout_s)"), "{text}");
 }
 
 #[test]

@@ -17,6 +17,22 @@ pub struct Event {
     pub value: f64,
 }
 
+/// The same groups and counts, and sums equal up to the order of float additions.
+fn same(a: &DataFrame, b: &DataFrame) -> bool {
+    let column = |df: &DataFrame, name: &str| df.column(name).unwrap().as_materialized_series().clone();
+    let (ta, tb) = (column(a, "total"), column(b, "total"));
+    let close = ta
+        .f64()
+        .unwrap()
+        .into_no_null_iter()
+        .zip(tb.f64().unwrap().into_no_null_iter())
+        .all(|(x, y)| (x - y).abs() <= 1e-9 * x.abs().max(1.0));
+    a.height() == b.height()
+        && column(a, "kind") == column(b, "kind")
+        && column(a, "n") == column(b, "n")
+        && close
+}
+
 fn query(store: &Store, engine: Engine) -> parquetframe::Result<DataFrame> {
     store
         .query::<Event>()
@@ -32,7 +48,15 @@ fn query(store: &Store, engine: Engine) -> parquetframe::Result<DataFrame> {
 fn an_executor_lost_mid_query_gives_a_result_or_a_clear_error() {
     let address = std::env::var("PARQUETFRAME_CLUSTER").expect("PARQUETFRAME_CLUSTER");
     let dir = tempfile::tempdir().unwrap();
-    let store = Store::builder().root(dir.path()).isolated().cluster(address.clone()).open().unwrap();
+    // A job can stall after an executor is lost (Ballista 55 sometimes
+    // loses track of the rolled-back stage): the timeout turns that into an error.
+    let store = Store::builder()
+        .root(dir.path())
+        .isolated()
+        .cluster(address.clone())
+        .cluster_timeout_s(60)
+        .open()
+        .unwrap();
     // Several files, so the scan has tasks on both executors.
     for part in 0..8i64 {
         let rows: Vec<Event> = (0..250_000)
@@ -53,7 +77,7 @@ fn an_executor_lost_mid_query_gives_a_result_or_a_clear_error() {
     // Let the job reach the executors, then stop one of them.
     std::thread::sleep(Duration::from_millis(700));
     let killed = std::process::Command::new("bash")
-        .args(["scripts/cluster.sh", "kill-executor", "1"])
+        .args([concat!(env!("CARGO_MANIFEST_DIR"), "/../scripts/cluster.sh"), "kill-executor", "1"])
         .status()
         .expect("scripts/cluster.sh");
     assert!(killed.success());
@@ -62,7 +86,7 @@ fn an_executor_lost_mid_query_gives_a_result_or_a_clear_error() {
     match &outcome {
         Ok(df) => {
             println!("an executor was lost mid-query; the cluster retried: correct result in {took:?}");
-            assert!(df.equals_missing(&expected), "{df}\n{expected}");
+            assert!(same(df, &expected), "{df}\n{expected}");
         }
         Err(e) => {
             let text = e.to_string();
@@ -76,7 +100,7 @@ fn an_executor_lost_mid_query_gives_a_result_or_a_clear_error() {
     loop {
         match query(&store, Engine::Distributed) {
             Ok(df) => {
-                assert!(df.equals_missing(&expected), "{df}\n{expected}");
+                assert!(same(&df, &expected), "{df}\n{expected}");
                 break;
             }
             Err(e) if Instant::now() < deadline => {
