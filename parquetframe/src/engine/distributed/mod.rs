@@ -16,8 +16,9 @@ pub(crate) mod validate;
 use std::sync::{Arc, LazyLock};
 use std::time::Duration;
 
-use ballista::prelude::SessionContextExt;
-use datafusion::prelude::SessionContext;
+use ballista::prelude::{SessionConfigExt, SessionContextExt};
+use datafusion::execution::SessionStateBuilder;
+use datafusion::prelude::{SessionConfig, SessionContext};
 use polars::prelude::DataFrame;
 
 use super::heuristics::PROBE_TIMEOUT;
@@ -69,7 +70,12 @@ async fn context(address: &ClusterAddress, local: bool) -> Result<SessionContext
     if local {
         return Ok(SessionContext::new());
     }
-    SessionContext::remote(&address.url())
+    // Ballista 55's adaptive planner (its default) loses track of a stage it
+    // rolled back when an executor dies, and the job stalls; the static
+    // planner re-runs the lost tasks on the executors left.
+    let config = SessionConfig::new_with_ballista().with_ballista_adaptive_query_planner(false);
+    let state = SessionStateBuilder::new().with_config(config).with_default_features().build();
+    SessionContext::remote_with_state(&address.url(), state)
         .await
         .map_err(|e| datafusion_error(&format!("connecting to the cluster at {address}"), e))
 }
@@ -83,12 +89,26 @@ pub(crate) fn collect(resolved: &Resolved<'_>, config: &EngineConfig) -> Result<
     let address = cluster(config)?;
     let local = any_empty(resolved);
     let context_text = format!("running the query on the cluster at {address}");
-    let job = async {
+    let attempt = || async {
         let ctx = context(&address, local).await?;
         let mut inputs = scan::Inputs::build(&ctx, resolved).await?;
         let df = lower::plan(resolved, &mut inputs)?;
         let schema: arrow::datatypes::SchemaRef = Arc::new(df.schema().as_arrow().clone());
-        let batches = df.collect().await.map_err(|e| datafusion_error(&context_text, e))?;
+        Ok::<_, Error>((schema, df.collect().await))
+    };
+    let job = async {
+        let (schema, mut result) = attempt().await?;
+        // A query reads and never writes, so running it again is safe. The
+        // scheduler re-runs tasks lost with an executor, but results the
+        // client was about to fetch from it are gone: one more run on the
+        // executors left.
+        if let Err(e) = &result
+            && lost_executor(e)
+        {
+            tracing::warn!(cluster = %address, error = %e, "an executor was lost; running the query again");
+            result = attempt().await?.1;
+        }
+        let batches = result.map_err(|e| datafusion_error(&context_text, e))?;
         Ok((schema, batches))
     };
     let limit = config.cluster_timeout_s;
@@ -112,6 +132,13 @@ pub(crate) fn collect(resolved: &Resolved<'_>, config: &EngineConfig) -> Result<
     super::bridge::to_frame(&schema, &batches)
 }
 
+/// Ballista's error for a connection to an executor (or the scheduler)
+/// that is gone; it reaches the client as text inside DataFusion's error.
+fn lost_executor(e: &datafusion::error::DataFusionError) -> bool {
+    let text = e.to_string();
+    text.contains("GrpcConnectionError") || text.contains("Error connecting to Ballista")
+}
+
 /// DataFusion's optimized logical plan of `resolved`, built on this machine
 /// (for `explain()`; no cluster needed).
 pub(crate) fn describe(resolved: &Resolved<'_>) -> Result<String, Error> {
@@ -122,4 +149,25 @@ pub(crate) fn describe(resolved: &Resolved<'_>) -> Result<String, Error> {
         let plan = df.into_optimized_plan().map_err(|e| datafusion_error("planning", e))?;
         Ok(plan.display_indent().to_string())
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use datafusion::error::DataFusionError;
+
+    use super::lost_executor;
+
+    #[test]
+    fn a_lost_executor_is_told_from_other_errors() {
+        // As Ballista 55's client reports a partition it cannot fetch
+        // (`DataFusionError::Execution(format!("{e:?}"))` of its error).
+        let lost = DataFusionError::Execution(
+            "GrpcConnectionError(\"Error connecting to Ballista scheduler or executor at \
+             http://127.0.0.1:50151: tonic::transport::Error(Transport, ConnectError(...))\")"
+                .into(),
+        );
+        assert!(lost_executor(&lost));
+        assert!(!lost_executor(&DataFusionError::Plan("no field named amount".into())));
+        assert!(!lost_executor(&DataFusionError::Execution("Job 3F2 failed: division by zero".into())));
+    }
 }
