@@ -160,18 +160,14 @@ impl Input {
     }
 
     /// Whether the distributed engine's executors can read this input:
-    /// Parquet files they reach by path. `Err` says why not.
+    /// an entity's files (Parquet or Avro) or Parquet files, which they
+    /// reach by path. `Err` says why not.
     pub fn cluster_readable(&self) -> Result<(), String> {
         match &self.kind {
-            Kind::Entity { source, live, .. } if live_format(live) == Format::Avro => Err(format!(
-                "entity `{}` is stored as Avro, which Ballista's executors do not read (compact it into \
-                 a Parquet entity, or query it here)",
-                source.name
-            )),
             Kind::Entity { .. } => Ok(()),
             Kind::Files(f) if f.format == super::FileFormat::Parquet => Ok(()),
             Kind::Files(f) => Err(format!(
-                "`{}` is {}, and the distributed engine reads Parquet files only",
+                "`{}` is {}, and the distributed engine reads Parquet files and Avro entities only",
                 f.path.display(),
                 f.format
             )),

@@ -500,8 +500,8 @@ impl Store {
     }
 
     /// [`validate`](Self::validate) on the cluster whatever the sizes: an
-    /// error says why when no cluster is configured or answers, or an
-    /// entity is stored as Avro (feature `distributed`).
+    /// error says why when no cluster is configured or answers (feature
+    /// `distributed`).
     #[cfg(feature = "distributed")]
     pub fn validate_on_cluster(&self) -> Result<ValidationReport, Error> {
         crate::validate::validate(self, crate::validate::Placement::Cluster)

@@ -6,7 +6,6 @@ use std::collections::BTreeSet;
 use super::{Checked, ValidationReport};
 use crate::config::{ClusterAddress, Config};
 use crate::engine::distributed::validate::{ClusterEntity, check};
-use crate::entity::Format;
 use crate::error::Error;
 use crate::storage::{Store, StoredEntity, catalog};
 
@@ -50,17 +49,6 @@ pub(crate) fn validate(
         return Ok(None);
     }
     let address = crate::engine::distributed::cluster(&config.engine)?;
-    if let Some(avro) = entities.iter().filter_map(|e| e.stored.as_ref()).find(|e| e.format() == Format::Avro)
-    {
-        return Err(crate::error::QueryError::Unavailable {
-            engine: "distributed",
-            message: format!(
-                "cannot validate on the cluster: entity `{}` is stored as Avro, which Ballista's executors do not read",
-                avro.name()
-            ),
-        }
-        .into());
-    }
     let (entity_checks, relations) = check(store, &entities, &config.engine)?;
     let mut unknown_targets = Vec::new();
     for e in order {
@@ -92,9 +80,6 @@ fn worth_it(store: &Store, entities: &[ClusterEntity<'_>], config: &Config) -> R
     let mut bytes = 0u64;
     for e in entities {
         let Some(stored) = &e.stored else { continue };
-        if stored.format() == Format::Avro {
-            return Ok(false);
-        }
         let live = stored.live_files(store)?;
         let columns: Vec<&str> =
             std::iter::once(e.primary_key).chain(e.relations.iter().map(|r| r.0)).collect();

@@ -1,7 +1,7 @@
 //! `Engine::Distributed` (feature `distributed`): the plan, translated to
 //! Apache DataFusion, runs on a Ballista cluster whose executors read the
-//! same Parquet files (a shared file system: paths are the same on the
-//! client and on every executor).
+//! same Parquet and Avro files (a shared file system: paths are the same on
+//! the client and on every executor).
 //!
 //! The client side is Ballista's `SessionContext::remote`: it ships the
 //! logical plan to the scheduler, which splits it into stages for the

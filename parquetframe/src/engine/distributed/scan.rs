@@ -6,7 +6,7 @@
 //! the cluster each file with such rows is anti-joined with the keys of the
 //! newer files (data and delete files), which is the same rule
 //! (`storage::merge`) in relational form, so executors need nothing but
-//! the Parquet files.
+//! the data files (Parquet, or Avro read by arrow-avro on the executors).
 
 use std::collections::VecDeque;
 use std::path::Path;
@@ -15,7 +15,7 @@ use std::sync::Arc;
 use arrow::datatypes::SchemaRef;
 use datafusion::common::JoinType;
 use datafusion::logical_expr::Expr as Df;
-use datafusion::prelude::{DataFrame, ParquetReadOptions, SessionContext};
+use datafusion::prelude::{AvroReadOptions, DataFrame, ParquetReadOptions, SessionContext};
 
 use super::super::plan::Resolved;
 use super::super::source::{EntitySource, Input, Kind};
@@ -89,15 +89,58 @@ fn path_text(p: &Path) -> String {
     p.to_string_lossy().into_owned()
 }
 
+/// The rows of `paths` with the columns of `schema`, in its order. Parquet
+/// files are read with that schema; Avro files as arrow-avro reads them,
+/// each column cast to the entity's type where the two differ (a timestamp
+/// zone spelled `+00:00`, an unsigned integer stored as `long`).
 async fn read(
     ctx: &SessionContext,
     paths: Vec<String>,
     schema: &SchemaRef,
     what: &str,
 ) -> Result<DataFrame, Error> {
-    ctx.read_parquet(paths, ParquetReadOptions::default().schema(schema))
-        .await
-        .map_err(|e| datafusion_error(what, e))
+    let (avro, parquet): (Vec<String>, Vec<String>) = paths.into_iter().partition(|p| p.ends_with(".avro"));
+    let mut parts = Vec::with_capacity(2);
+    if !parquet.is_empty() {
+        let df = ctx
+            .read_parquet(parquet, ParquetReadOptions::default().schema(schema))
+            .await
+            .map_err(|e| datafusion_error(what, e))?;
+        parts.push(df);
+    }
+    if !avro.is_empty() {
+        let df =
+            ctx.read_avro(avro, AvroReadOptions::default()).await.map_err(|e| datafusion_error(what, e))?;
+        parts.push(as_schema(df, schema, what)?);
+    }
+    let mut parts = parts.into_iter();
+    let first = parts.next().ok_or_else(|| datafusion_error(what, "no files"))?;
+    parts.try_fold(first, |all, part| all.union(part).map_err(|e| datafusion_error(what, e)))
+}
+
+/// `df`'s columns named by `schema`, cast to its types.
+fn as_schema(df: DataFrame, schema: &SchemaRef, what: &str) -> Result<DataFrame, Error> {
+    let mut columns = Vec::with_capacity(schema.fields().len());
+    for field in schema.fields() {
+        let name = field.name();
+        let Ok(found) = df.schema().field_with_unqualified_name(name) else {
+            return Err(datafusion_error(what, format!("the Avro files have no column `{name}`")));
+        };
+        let expr = if found.data_type() == field.data_type() {
+            column(name)
+        } else if datafusion::arrow::compute::can_cast_types(found.data_type(), field.data_type()) {
+            datafusion::logical_expr::cast(column(name), field.data_type().clone())
+        } else {
+            return Err(unsupported(format!(
+                "cannot run this query: column `{name}` is {} in the Avro files as the cluster reads them, \
+                 and {} in the entity",
+                found.data_type(),
+                field.data_type()
+            )));
+        };
+        columns.push(expr.alias(name));
+    }
+    df.select(columns).map_err(|e| datafusion_error(what, e))
 }
 
 fn column(name: &str) -> Df {
