@@ -13,8 +13,8 @@ use std::path::Path;
 use std::sync::Arc;
 
 use arrow::datatypes::SchemaRef;
-use datafusion::common::JoinType;
-use datafusion::logical_expr::Expr as Df;
+use datafusion::common::{JoinType, TableReference};
+use datafusion::logical_expr::{Expr as Df, LogicalPlan, TableScanBuilder};
 use datafusion::prelude::{AvroReadOptions, DataFrame, ParquetReadOptions, SessionContext};
 
 use super::super::plan::Resolved;
@@ -68,10 +68,16 @@ async fn frame(ctx: &SessionContext, input: &Input, needed: Option<&[String]>) -
         Kind::Entity { source, live, .. } => entity(ctx, source, live, needed).await,
         Kind::Files(f) => {
             let paths: Vec<String> = f.files.iter().map(|p| path_text(p)).collect();
+            let what = format!("reading `{}`", f.path.display());
             let df = ctx
                 .read_parquet(paths, ParquetReadOptions::default())
                 .await
-                .map_err(|e| datafusion_error(&format!("reading `{}`", f.path.display()), e))?;
+                .map_err(|e| datafusion_error(&what, e))?;
+            let name = f
+                .path
+                .file_name()
+                .map_or_else(|| f.path.display().to_string(), |n| n.to_string_lossy().into_owned());
+            let df = named(ctx, df, &name, &what)?;
             let names: Vec<String> = df
                 .schema()
                 .fields()
@@ -97,6 +103,7 @@ async fn read(
     ctx: &SessionContext,
     paths: Vec<String>,
     schema: &SchemaRef,
+    name: &str,
     what: &str,
 ) -> Result<DataFrame, Error> {
     let (avro, parquet): (Vec<String>, Vec<String>) = paths.into_iter().partition(|p| p.ends_with(".avro"));
@@ -106,7 +113,7 @@ async fn read(
             .read_parquet(parquet, ParquetReadOptions::default().schema(schema))
             .await
             .map_err(|e| datafusion_error(what, e))?;
-        parts.push(df);
+        parts.push(named(ctx, df, name, what)?);
     }
     if !avro.is_empty() {
         let df =
@@ -116,6 +123,23 @@ async fn read(
     let mut parts = parts.into_iter();
     let first = parts.next().ok_or_else(|| datafusion_error(what, "no files"))?;
     parts.try_fold(first, |all, part| all.union(part).map_err(|e| datafusion_error(what, e)))
+}
+
+/// `df`, a file scan, under `name` instead of DataFusion's `?table?`, so
+/// that plans (explain, the scheduler's log) say which entity and file
+/// each scan reads.
+fn named(ctx: &SessionContext, df: DataFrame, name: &str, what: &str) -> Result<DataFrame, Error> {
+    let LogicalPlan::TableScan(scan) = df.into_unoptimized_plan() else {
+        return Err(datafusion_error(what, "a file scan was expected"));
+    };
+    let scan = TableScanBuilder::new(TableReference::bare(name), scan.source)
+        .with_projection(scan.projection)
+        .with_filters(scan.filters)
+        .with_fetch(scan.fetch)
+        .with_statistics_requests(scan.statistics_requests)
+        .build()
+        .map_err(|e| datafusion_error(what, e))?;
+    Ok(DataFrame::new(ctx.state(), LogicalPlan::TableScan(scan)))
 }
 
 /// `df`'s columns named by `schema`, cast to its types.
@@ -141,6 +165,11 @@ fn as_schema(df: DataFrame, schema: &SchemaRef, what: &str) -> Result<DataFrame,
         columns.push(expr.alias(name));
     }
     df.select(columns).map_err(|e| datafusion_error(what, e))
+}
+
+/// The scan name of one file of an entity: its name and commit.
+fn file_name(source: &EntitySource, seq: u64) -> String {
+    format!("{}@{seq}", source.name)
 }
 
 fn column(name: &str) -> Df {
@@ -173,22 +202,24 @@ async fn entity(
         live.files.iter().filter(|f| f.dead.is_empty()).map(|f| path_text(&f.path)).collect();
     let mut parts = Vec::new();
     if !clean.is_empty() {
-        parts.push(unqualified(read(ctx, clean, schema, &what).await?, &names)?);
+        parts.push(unqualified(read(ctx, clean, schema, source.name, &what).await?, &names)?);
     }
     for file in live.files.iter().filter(|f| !f.dead.is_empty()) {
         let mut newer: Option<DataFrame> = None;
         let later = live.files.iter().chain(&live.deletes).filter(|f| f.seq > file.seq);
         for other in later {
-            let keys = read(ctx, vec![path_text(&other.path)], &key_schema, &what)
-                .await?
-                .select(vec![column(source.key).alias(NEWER_KEY)])
-                .map_err(|e| datafusion_error(&what, e))?;
+            let keys =
+                read(ctx, vec![path_text(&other.path)], &key_schema, &file_name(source, other.seq), &what)
+                    .await?
+                    .select(vec![column(source.key).alias(NEWER_KEY)])
+                    .map_err(|e| datafusion_error(&what, e))?;
             newer = Some(match newer {
                 Some(n) => n.union(keys).map_err(|e| datafusion_error(&what, e))?,
                 None => keys,
             });
         }
-        let data = read(ctx, vec![path_text(&file.path)], schema, &what).await?;
+        let data =
+            read(ctx, vec![path_text(&file.path)], schema, &file_name(source, file.seq), &what).await?;
         let data = match newer {
             Some(keys) => data
                 .join_on(keys, JoinType::LeftAnti, [column(source.key).eq(column(NEWER_KEY))])
