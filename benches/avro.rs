@@ -9,7 +9,7 @@
 //! file atomically and durably, so the peers do the same work.
 //!
 //! `cargo bench --bench avro` (sizes: `BENCH_ROWS=1000000,10000000`; rounds:
-//! `BENCH_ROUNDS`, 5; fastavro
+//! `BENCH_ROUNDS`, 9; `BENCH_SAMPLES=1` prints every round; fastavro
 //! from `BENCH_PYTHON`, else the venv of `scripts/python-env.sh`).
 
 mod support;
@@ -27,7 +27,7 @@ use parquet::file::properties::WriterProperties;
 use parquetframe::avro::Codec;
 use parquetframe::prelude::*;
 use support::data::{BenchUser, users};
-use support::{Measured, compare, python, report, sizes};
+use support::{Measured, compare, compare_prepared, python, report, sizes};
 
 const ROW_GROUP: usize = 128 * 1024;
 
@@ -54,18 +54,31 @@ fn main() {
     let schema = BenchUser::avro_schema();
     for n in sizes(&[1_000_000, 10_000_000]) {
         let rows = users(n);
-        // Five rounds for the Rust writers and readers at every size: at 10M
-        // rows one sample swung 2x with the kernel's page allocation in tmpfs.
-        // fastavro, 40 s a pass at 10M and far from its target, runs once there.
-        let rounds = support::env("BENCH_ROUNDS", 5);
-        let python_rounds = if n >= 5_000_000 { 1 } else { rounds };
+        // Nine rounds for the Rust writers and readers at every size: at 10M
+        // rows the same write took 0.22 to 1.4 s with the memory the VM's host
+        // hands back to tmpfs. fastavro, 40 s a pass at 10M and far from its
+        // target, runs once there and five times at 1M.
+        let rounds = support::env("BENCH_ROUNDS", 9);
+        let python_rounds = if n >= 5_000_000 { 1 } else { 5 };
         let ours = dir.join("ours.avro");
         let serde_file = dir.join("serde.avro");
         let parquet_file = dir.join("ref.parquet");
         let props = || WriterProperties::builder().set_max_row_group_row_count(Some(ROW_GROUP)).build();
 
-        let mut write = compare(
+        // Every writer writes a new file: its previous one is removed, untimed,
+        // right before. Otherwise `File::create` truncates and reuses the pages
+        // of the old file while `write_file`'s atomic replace needs new ones, and
+        // on this VM (free page reporting) pages freed seconds ago come back
+        // from the host at 0.2 to 1.2 s per 560 MB: a cost of the machine that
+        // fell on one writer only.
+        let outputs = [ours.clone(), serde_file.clone(), parquet_file.clone()];
+        let mut write = compare_prepared(
             rounds,
+            &mut |i| {
+                if let Some(p) = outputs.get(i) {
+                    let _ = std::fs::remove_file(p);
+                }
+            },
             &mut [
                 (
                     "parquetframe write_file (Avro)",
@@ -138,8 +151,8 @@ fn main() {
         );
         assert_eq!(BenchUser::read_file(&serde_file).unwrap(), rows, "both Avro writers wrote the same rows");
         if let Some((r, w)) = python.as_deref().and_then(|p| fastavro(p, &ours, python_rounds)) {
-            write.push(Measured { name: "fastavro writer (Python)", median: w });
-            read.push(Measured { name: "fastavro reader (Python)", median: r });
+            write.push(Measured::external("fastavro writer (Python)", w));
+            read.push(Measured::external("fastavro reader (Python)", r));
         } else {
             println!("fastavro: not available (set BENCH_PYTHON)");
         }

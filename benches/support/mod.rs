@@ -12,6 +12,34 @@ use std::time::{Duration, Instant};
 pub struct Measured {
     pub name: &'static str,
     pub median: Duration,
+    /// The fastest round, when the harness timed the rounds itself.
+    pub fastest: Option<Duration>,
+    /// Median CPU time of a round, user and system (all threads of the process).
+    pub cpu: Option<(Duration, Duration)>,
+}
+
+impl Measured {
+    /// A median measured elsewhere (e.g. inside a Python peer).
+    #[allow(dead_code)] // only the benchmarks with Python peers use it
+    pub fn external(name: &'static str, median: Duration) -> Self {
+        Self { name, median, fastest: None, cpu: None }
+    }
+}
+
+/// User and system CPU time the process has used so far.
+fn cpu_times() -> (Duration, Duration) {
+    // SAFETY: getrusage only writes the struct it is given.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    if unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut usage) } != 0 {
+        return (Duration::ZERO, Duration::ZERO);
+    }
+    let time = |t: libc::timeval| Duration::new(t.tv_sec as u64, t.tv_usec as u32 * 1000);
+    (time(usage.ru_utime), time(usage.ru_stime))
+}
+
+fn median(mut t: Vec<Duration>) -> Duration {
+    t.sort();
+    t.get(t.len() / 2).copied().unwrap_or_default()
 }
 
 /// A named implementation to measure.
@@ -19,25 +47,58 @@ pub type Candidate<'a> = (&'static str, Box<dyn FnMut() + 'a>);
 
 /// Measures every candidate in round-robin rounds (after one warm-up round), so
 /// that all of them run under the same allocator and page-cache conditions, and
-/// returns each one's median.
+/// returns each one's median. Each round starts one candidate later than the
+/// last, so that none always runs right after the same other one.
+/// `BENCH_SAMPLES=1` prints every round's time.
 pub fn compare(rounds: usize, candidates: &mut [Candidate<'_>]) -> Vec<Measured> {
-    for (_, f) in candidates.iter_mut() {
+    compare_prepared(rounds, &mut |_| {}, candidates)
+}
+
+/// [`compare`] with `prepare(i)` run, untimed, right before every call of
+/// candidate `i` (e.g. to remove the file it is about to write).
+#[allow(dead_code)] // only the benchmarks that write files use it
+pub fn compare_prepared(
+    rounds: usize,
+    prepare: &mut dyn FnMut(usize),
+    candidates: &mut [Candidate<'_>],
+) -> Vec<Measured> {
+    let n = candidates.len();
+    for (i, (_, f)) in candidates.iter_mut().enumerate() {
+        prepare(i);
         f();
     }
-    let mut times: Vec<Vec<Duration>> = vec![Vec::with_capacity(rounds); candidates.len()];
-    for _ in 0..rounds {
-        for (i, (_, f)) in candidates.iter_mut().enumerate() {
+    let mut wall: Vec<Vec<Duration>> = vec![Vec::with_capacity(rounds); n];
+    let mut user = wall.clone();
+    let mut sys = wall.clone();
+    for round in 0..rounds {
+        for i in (0..n).map(|k| (k + round) % n) {
+            let Some((_, f)) = candidates.get_mut(i) else { continue };
+            prepare(i);
+            let (u0, s0) = cpu_times();
             let start = Instant::now();
             f();
-            times[i].push(start.elapsed());
+            let elapsed = start.elapsed();
+            let (u1, s1) = cpu_times();
+            wall[i].push(elapsed);
+            user[i].push(u1.saturating_sub(u0));
+            sys[i].push(s1.saturating_sub(s0));
         }
     }
+    let samples = std::env::var_os("BENCH_SAMPLES").is_some();
     candidates
         .iter()
-        .zip(times)
-        .map(|((name, _), mut t)| {
-            t.sort();
-            Measured { name, median: t[t.len() / 2] }
+        .zip(wall.into_iter().zip(user.into_iter().zip(sys)))
+        .map(|((name, _), (t, (u, s)))| {
+            if samples {
+                let ms: Vec<String> = t.iter().map(|d| format!("{:.0}", d.as_secs_f64() * 1e3)).collect();
+                println!("{name}: {} ms", ms.join(", "));
+            }
+            Measured {
+                name,
+                fastest: t.iter().min().copied(),
+                median: median(t),
+                cpu: Some((median(u), median(s))),
+            }
         })
         .collect()
 }
@@ -45,16 +106,26 @@ pub fn compare(rounds: usize, candidates: &mut [Candidate<'_>]) -> Vec<Measured>
 /// Prints one case: every implementation with rows/s and its ratio to each baseline.
 pub fn report(case: &str, rows: usize, results: &[Measured], baselines: &[&str]) {
     println!("\n### {case} ({rows} rows)\n");
-    let mut header = String::from("| implementation | median | rows/s |");
-    let mut rule = String::from("|---|---:|---:|");
+    let mut header = String::from("| implementation | median | fastest | CPU user / sys | rows/s |");
+    let mut rule = String::from("|---|---:|---:|---:|---:|");
     for b in baselines {
         header.push_str(&format!(" ÷ {b} |"));
         rule.push_str("---:|");
     }
     println!("{header}\n{rule}");
+    let ms = |d: Duration| format!("{:.1} ms", d.as_secs_f64() * 1e3);
     for r in results {
         let secs = r.median.as_secs_f64();
-        let mut line = format!("| {} | {:.1} ms | {:.1} M |", r.name, secs * 1e3, rows as f64 / secs / 1e6);
+        let fastest = r.fastest.map_or("–".into(), ms);
+        let cpu = r.cpu.map_or("–".into(), |(u, s)| {
+            format!("{:.0} / {:.0} ms", u.as_secs_f64() * 1e3, s.as_secs_f64() * 1e3)
+        });
+        let mut line = format!(
+            "| {} | {} | {fastest} | {cpu} | {:.1} M |",
+            r.name,
+            ms(r.median),
+            rows as f64 / secs / 1e6
+        );
         for b in baselines {
             match results.iter().find(|x| x.name == *b) {
                 Some(base) => line.push_str(&format!(" {:.2}x |", secs / base.median.as_secs_f64())),

@@ -146,7 +146,7 @@ fn main() {
     if let Some(py) = python() {
         for (name, median, count) in python_peers(&py, &orders_glob, &users_glob, rounds) {
             assert_eq!(count, expected, "{name} counted {count} orphans");
-            results.push(Measured { name, median });
+            results.push(Measured::external(name, median));
         }
     }
     report(

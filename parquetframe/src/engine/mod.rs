@@ -99,10 +99,7 @@ impl Engine {
     /// Whether this build has the engine (`Distributed` needs the feature
     /// `distributed`).
     pub const fn compiled(self) -> bool {
-        match self {
-            Engine::Distributed => cfg!(feature = "distributed"),
-            _ => true,
-        }
+        !matches!(self, Engine::Distributed) || cfg!(feature = "distributed")
     }
 }
 

@@ -30,7 +30,9 @@ pub(crate) struct EntitySource {
     /// `None`: the default store, opened when the query runs.
     pub store: Option<Store>,
     pub name: &'static str,
-    /// The primary-key column (newer files replace rows by it).
+    /// The primary-key column (newer files replace rows by it); the cluster's
+    /// merge-on-read needs it, the local engines get live rows from `live`.
+    #[cfg_attr(not(feature = "distributed"), allow(dead_code))]
     pub key: &'static str,
     pub schema: SchemaRef,
     pub live: Arc<LiveFn>,
