@@ -56,7 +56,6 @@ pub fn compare(rounds: usize, candidates: &mut [Candidate<'_>]) -> Vec<Measured>
 
 /// [`compare`] with `prepare(i)` run, untimed, right before every call of
 /// candidate `i` (e.g. to remove the file it is about to write).
-#[allow(dead_code)] // only the benchmarks that write files use it
 pub fn compare_prepared(
     rounds: usize,
     prepare: &mut dyn FnMut(usize),

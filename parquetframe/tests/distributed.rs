@@ -528,4 +528,8 @@ fn explain_shows_the_datafusion_plan_without_a_cluster() {
     ] {
         assert!(text.contains(needle), "missing {needle:?} in\n{text}");
     }
+    // Avro scans are named too.
+    store.save_all(&(1..=5).map(note).collect::<Vec<_>>()).unwrap();
+    let text = store.query::<Note>().engine(Engine::Distributed).explain().unwrap().to_string();
+    assert!(text.contains("TableScan: Note projection="), "missing the named Avro scan in\n{text}");
 }

@@ -118,7 +118,7 @@ async fn read(
     if !avro.is_empty() {
         let df =
             ctx.read_avro(avro, AvroReadOptions::default()).await.map_err(|e| datafusion_error(what, e))?;
-        parts.push(as_schema(df, schema, what)?);
+        parts.push(as_schema(named(ctx, df, name, what)?, schema, what)?);
     }
     let mut parts = parts.into_iter();
     let first = parts.next().ok_or_else(|| datafusion_error(what, "no files"))?;
