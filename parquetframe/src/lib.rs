@@ -35,8 +35,11 @@
 //!   (feature `cli`), which reads stores from their catalog alone
 //!   ([`StoredEntity`]); see `docs/configuration.md` and `docs/cli.md`.
 //!
-//! The distributed engine is not in this release yet; see the README's
-//! status table.
+//! - the distributed engine (feature `distributed`): the same plans and
+//!   `store.validate()` on an Apache DataFusion Ballista cluster; see
+//!   `docs/engines.md`.
+//!
+//! `ARCHITECTURE.md` describes how the crate is laid out in floors.
 //!
 //! ```
 //! use parquetframe::prelude::*;
@@ -82,38 +85,62 @@
 
 #![warn(missing_docs)]
 
-pub mod avro;
+// The floors, from the ground up: a module imports only its own floor or
+// lower ones (ARCHITECTURE.md; `tests/floors.rs` checks it).
+//  1 the ground
 pub mod column;
+pub mod error;
+pub mod io;
+mod threads;
+//  2 Avro container files and codecs, untyped
+pub mod avro;
+//  3 configuration (owns Format and FkCheck)
 pub mod config;
-pub mod convert;
+//  4 progress, memory monitor, tracing
+pub mod ux;
+//  5 one trait impl per field type
+pub mod types;
+//  6 trait Record and the struct <-> Arrow drivers
+pub mod record;
+pub mod record_batch;
+//  7 trait Entity, relations, the entities linked into the program
+pub mod entity;
+//  8 the schema graph
+pub mod graph;
+//  9 Parquet and Avro files, typed or untyped
+pub mod formats;
+// 10 the store
+pub mod storage;
+// 11 the query plan and its engines
 #[cfg(feature = "query")]
 pub mod engine;
-pub mod entity;
-pub mod error;
-pub mod files;
-pub mod graph;
-pub mod record;
-pub mod registry;
-pub mod storage;
-mod threads;
-pub mod types;
-pub mod ux;
+// 12 foreign-key validation
 pub mod validate;
+// 13 the facade: active-record methods, this file, the pframe binary
+mod active_record;
 
+pub use active_record::ActiveRecord;
 pub use column::Col;
 #[cfg(feature = "query")]
 pub use engine::{
     DataFrameProxy, Engine, EngineHeuristics, EngineRegistry, Explanation, Expr, FileFormat, JoinKind, Query,
     col, lit, read,
 };
-pub use entity::{Entity, Format};
+pub use entity::{Entity, EntityInfo, ForeignKey, Format, OnDelete, Relation};
 pub use error::{Error, QueryError, RelationError, Result};
 pub use graph::{SchemaGraph, schema_graph};
 pub use record::Record;
-pub use registry::{EntityInfo, ForeignKey, OnDelete, Relation};
 pub use storage::{Store, StoreBuilder, StoreOptions, StoredEntity};
 pub use types::{Column, FieldOptions, Key, ListItem};
 pub use validate::{FkCheck, ValidationReport};
+
+/// Every entity and relation linked into the program: the older path of
+/// [`entity::linked`] and [`entity::relation`], kept working.
+pub mod registry {
+    pub use crate::entity::linked::*;
+    pub use crate::entity::relation::*;
+    pub use crate::storage::erased::Columns;
+}
 
 /// The polars crate the query engines use (feature `query`): its
 /// `DataFrame` and `LazyFrame` are what queries return.
@@ -132,6 +159,16 @@ pub mod __private {
     pub use arrow;
     pub use inventory;
     pub use serde_json;
+
+    pub use crate::entity::linked::EntityInfo;
+    pub use crate::storage::erased::EntityOps;
+
+    /// What generated code registers for entity `T`: its description (entity
+    /// floor) and the store's operations on it (storage floor), built by one
+    /// call so that a type error in `T` is reported once.
+    pub const fn registration<T: crate::Entity>(rust_type: &'static str) -> (EntityInfo, EntityOps) {
+        (EntityInfo::of::<T>(rust_type), EntityOps::of::<T>(rust_type))
+    }
 
     /// Whether `names` holds `name` (a `const fn`, for compile-time relation checks).
     pub const fn contains(names: &[&str], name: &str) -> bool {
@@ -164,13 +201,13 @@ pub mod __private {
 
 /// Everything an application needs: `use parquetframe::prelude::*;`.
 pub mod prelude {
+    pub use crate::active_record::ActiveRecord;
     pub use crate::column::Col;
     #[cfg(feature = "query")]
     pub use crate::engine::{DataFrameProxy, Engine, Expr, JoinKind, Query, col, lit};
-    pub use crate::entity::{Entity, Format};
+    pub use crate::entity::{Entity, Format, OnDelete};
     pub use crate::error::{Error, Result};
     pub use crate::record::Record;
-    pub use crate::registry::OnDelete;
     pub use crate::storage::Store;
     pub use crate::types::{Column, Key};
     pub use crate::validate::ValidationReport;

@@ -50,9 +50,9 @@ pub fn expand(model: &Model<'_>, variants: &[VariantModel<'_>]) -> TokenStream {
 
             fn avro_type(
                 _: &::parquetframe::FieldOptions,
-                names: &mut ::parquetframe::types::avro::AvroNames,
+                names: &mut ::parquetframe::types::avro_schema::AvroNames,
             ) -> ::parquetframe::__private::serde_json::Value {
-                ::parquetframe::types::avro::enumeration(
+                ::parquetframe::types::avro_schema::enumeration(
                     names,
                     #avro_name,
                     #doc,

@@ -52,8 +52,8 @@ pub fn expand(model: &Model<'_>, fields: &[FieldModel<'_>]) -> TokenStream {
         let field_doc = &f.doc;
         let aliases = &f.aliases;
         avro_fields.push(quote_spanned! {span=>
-            ::parquetframe::types::avro::with_aliases(
-                ::parquetframe::types::avro::field(#column, <#ty as ::parquetframe::Column>::avro_type(&#opt, names), #field_doc),
+            ::parquetframe::types::avro_schema::with_aliases(
+                ::parquetframe::types::avro_schema::field(#column, <#ty as ::parquetframe::Column>::avro_type(&#opt, names), #field_doc),
                 &[#(#aliases),*],
             )
         });
@@ -157,9 +157,9 @@ pub fn expand(model: &Model<'_>, fields: &[FieldModel<'_>]) -> TokenStream {
 
                 fn avro_type(
                     _: &::parquetframe::FieldOptions,
-                    names: &mut ::parquetframe::types::avro::AvroNames,
+                    names: &mut ::parquetframe::types::avro_schema::AvroNames,
                 ) -> ::parquetframe::__private::serde_json::Value {
-                    ::parquetframe::types::avro::record(names, #avro_name, #doc, |names| ::std::vec![#(#avro_fields),*])
+                    ::parquetframe::types::avro_schema::record(names, #avro_name, #doc, |names| ::std::vec![#(#avro_fields),*])
                 }
 
                 fn builder(capacity: usize, _: &::parquetframe::FieldOptions) -> __Builder {
@@ -192,9 +192,9 @@ pub fn expand(model: &Model<'_>, fields: &[FieldModel<'_>]) -> TokenStream {
                     array: &::parquetframe::__private::arrow::array::ArrayRef,
                     opts: &::parquetframe::FieldOptions,
                 ) -> ::core::result::Result<__Reader, ::parquetframe::types::BindError> {
-                    let array = ::parquetframe::types::record::struct_array(array, &<Self as ::parquetframe::Column>::data_type(opts))?;
+                    let array = ::parquetframe::types::struct_column::struct_array(array, &<Self as ::parquetframe::Column>::data_type(opts))?;
                     let nulls = ::parquetframe::__private::arrow::array::Array::nulls(&array).cloned();
-                    <Self as ::parquetframe::Record>::bind_columns(::parquetframe::types::record::Columns::of_struct(&array), nulls)
+                    <Self as ::parquetframe::Record>::bind_columns(::parquetframe::types::struct_column::Columns::of_struct(&array), nulls)
                 }
             }
 
@@ -226,7 +226,7 @@ pub fn expand(model: &Model<'_>, fields: &[FieldModel<'_>]) -> TokenStream {
                 fn finish(&mut self) -> ::parquetframe::__private::arrow::array::ArrayRef {
                     let arrays = self.finish_columns();
                     let len = ::core::mem::take(&mut self.__len);
-                    ::parquetframe::types::record::finish_struct(
+                    ::parquetframe::types::struct_column::finish_struct(
                         <#ident as ::parquetframe::Record>::arrow_schema().fields(),
                         arrays,
                         self.__nulls.finish(),
@@ -239,12 +239,12 @@ pub fn expand(model: &Model<'_>, fields: &[FieldModel<'_>]) -> TokenStream {
             impl ::parquetframe::types::ColumnReader<#ident> for __Reader where #(#bounds,)* {
                 #[inline]
                 fn is_null(&self, index: usize) -> bool {
-                    ::parquetframe::types::record::is_null(&self.__nulls, index)
+                    ::parquetframe::types::struct_column::is_null(&self.__nulls, index)
                 }
 
                 #[inline]
                 fn read(&self, index: usize) -> ::core::result::Result<#ident, ::parquetframe::types::ReadError> {
-                    if ::parquetframe::types::record::is_null(&self.__nulls, index) {
+                    if ::parquetframe::types::struct_column::is_null(&self.__nulls, index) {
                         return ::core::result::Result::Err(::parquetframe::types::ReadError::null());
                     }
                     ::core::result::Result::Ok(#ident { #(#inits,)* })
@@ -270,7 +270,23 @@ pub fn expand(model: &Model<'_>, fields: &[FieldModel<'_>]) -> TokenStream {
                 fn avro_schema() -> &'static ::parquetframe::__private::apache_avro::Schema {
                     static SCHEMA: ::std::sync::OnceLock<::parquetframe::__private::apache_avro::Schema> =
                         ::std::sync::OnceLock::new();
-                    SCHEMA.get_or_init(|| ::parquetframe::types::avro::parse_generated::<Self>())
+                    SCHEMA.get_or_init(|| ::parquetframe::types::avro_schema::parse_generated(<Self as ::parquetframe::Record>::RECORD_NAME, &<Self as ::parquetframe::Record>::avro_schema_json()))
+                }
+
+                // Files are read and written on a higher floor of the runtime
+                // crate than the trait; the generated impl connects the two.
+                fn read_file(
+                    path: impl ::core::convert::AsRef<::std::path::Path>,
+                ) -> ::parquetframe::Result<::std::vec::Vec<Self>> {
+                    ::parquetframe::formats::record_files::read::<Self>(path.as_ref())
+                }
+
+                fn write_file_with(
+                    path: impl ::core::convert::AsRef<::std::path::Path>,
+                    rows: &[Self],
+                    codec: ::parquetframe::avro::Codec,
+                ) -> ::parquetframe::Result<()> {
+                    ::parquetframe::formats::record_files::write::<Self>(path.as_ref(), rows, codec)
                 }
 
                 fn build_columns(
@@ -290,7 +306,7 @@ pub fn expand(model: &Model<'_>, fields: &[FieldModel<'_>]) -> TokenStream {
                 }
 
                 fn bind_columns(
-                    columns: ::parquetframe::types::record::Columns<'_>,
+                    columns: ::parquetframe::types::struct_column::Columns<'_>,
                     nulls: ::core::option::Option<::parquetframe::__private::arrow::buffer::NullBuffer>,
                 ) -> ::core::result::Result<__Reader, ::parquetframe::types::BindError> {
                     ::core::result::Result::Ok(__Reader {

@@ -45,7 +45,7 @@ pub fn entity_items(model: &Model<'_>, fields: &[FieldModel<'_>]) -> TokenStream
         let member = f.ident;
         let column = &f.column;
         quote! {
-            #i => ::parquetframe::convert::value_column::<#ty>(
+            #i => ::parquetframe::record_batch::value_column::<#ty>(
                 <#ident as ::parquetframe::Entity>::ENTITY_NAME,
                 #column,
                 rows.iter().map(|r| &r.#member),
@@ -77,10 +77,20 @@ pub fn entity_items(model: &Model<'_>, fields: &[FieldModel<'_>]) -> TokenStream
 pub fn items(model: &Model<'_>, fields: &[FieldModel<'_>]) -> TokenStream {
     let ident = model.ident;
     let type_name = ident.unraw().to_string();
+    // The description (entity floor) and the store's operations (storage
+    // floor) are registered side by side, so neither floor reaches the other;
+    // built by one call, so a type error in the entity is reported once.
     let mut out = quote! {
-        ::parquetframe::__private::inventory::submit! {
-            ::parquetframe::EntityInfo::of::<#ident>(::core::concat!(::core::module_path!(), "::", #type_name))
-        }
+        const _: () = {
+            const REGISTRATION: (
+                ::parquetframe::__private::EntityInfo,
+                ::parquetframe::__private::EntityOps,
+            ) = ::parquetframe::__private::registration::<#ident>(
+                ::core::concat!(::core::module_path!(), "::", #type_name),
+            );
+            ::parquetframe::__private::inventory::submit! { REGISTRATION.0 }
+            ::parquetframe::__private::inventory::submit! { REGISTRATION.1 }
+        };
     };
     for f in fields {
         let Some(r) = &f.relation else { continue };

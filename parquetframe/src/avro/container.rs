@@ -19,13 +19,10 @@ use rayon::prelude::*;
 
 use super::binary::{Input, put_bytes, put_long};
 use super::codec::{Codec, MAX_BLOCK_BYTES};
-use super::decode::{Plan, trailing_bytes};
+use super::decode::Plan;
 use super::encode::Encoder;
-use super::fill::fill_parallel;
 use crate::error::{Error, StorageError};
-use crate::record::Record;
-use crate::storage::io::io_error;
-use crate::types::{Column, FieldOptions, ReadErrorKind};
+use crate::io::io_error;
 
 /// The four bytes every Avro container file starts with.
 pub const MAGIC: [u8; 4] = *b"Obj\x01";
@@ -176,42 +173,13 @@ impl AvroFile {
         plan.decode(capacity, iter).map_err(|m| corrupt(&self.path, m))
     }
 
-    /// Decodes every row straight into values of `T`, for files whose writer
-    /// schema is `T`'s own (see [`Column::avro_decode`]): groups in parallel,
-    /// each into its place in the result.
-    pub(crate) fn read_direct<T: Column>(&self) -> Result<Vec<T>, Error> {
-        let sizes = self.group_rows();
-        let rows: usize = sizes.iter().sum();
-        let bytes: usize = self.blocks.iter().map(|b| b.size).sum();
-        if rows > bytes.saturating_mul(MAX_ROWS_PER_BYTE).max(GROUP_ROWS) {
-            // More rows than the data plausibly holds: reserve nothing on the
-            // file's word; each group grows as its rows decode.
-            let parts: Vec<Vec<T>> = (0..sizes.len())
-                .into_par_iter()
-                .map(|g| {
-                    let mut part = Vec::new();
-                    self.decode_group(g, |v| {
-                        part.push(v);
-                        Ok(())
-                    })?;
-                    Ok(part)
-                })
-                .collect::<Result<_, Error>>()?;
-            return Ok(parts.into_iter().flatten().collect());
-        }
-        let overflow = || corrupt(&self.path, "a group holds more rows than its blocks claim");
-        fill_parallel(
-            &sizes,
-            |g, filled| self.decode_group(g, |v| filled.push(v).map_err(|_| overflow())),
-            |g| corrupt(&self.path, format!("block group {g} holds fewer rows than its blocks claim")),
-        )
-    }
-
-    /// Decodes the rows of group `group` in order, handing each to `push`.
-    fn decode_group<T: Column>(
+    /// Hands each block of group `group` to `each`, in order: its index, the
+    /// block, and its decompressed datums. The typed path of the file-format
+    /// floor decodes rows from them; the buffers are this thread's, reused.
+    pub(crate) fn for_each_block(
         &self,
         group: usize,
-        mut push: impl FnMut(T) -> Result<(), Error>,
+        mut each: impl FnMut(usize, &Block, &[u8]) -> Result<(), Error>,
     ) -> Result<(), Error> {
         let range = self.groups.get(group).cloned().unwrap_or(0..0);
         let blocks = self.blocks.get(range.clone()).unwrap_or(&[]);
@@ -220,18 +188,26 @@ impl AvroFile {
             for (i, block) in blocks.iter().enumerate() {
                 let index = range.start + i;
                 let data = self.read_block(&mut file, index, block, raw, plain)?;
-                let mut input = Input::new(data);
-                for row in 0..block.rows {
-                    let value = T::avro_decode(&mut input, &FieldOptions::DEFAULT)
-                        .map_err(|e| corrupt(&self.path, datum_error(index, row, e)))?;
-                    push(value)?;
-                }
-                if input.remaining() > 0 {
-                    return Err(corrupt(&self.path, trailing_bytes(index, block.rows, input.remaining())));
-                }
+                each(index, block, data)?;
             }
             Ok(())
         })
+    }
+
+    /// Whether the rows the blocks claim are plausible for the bytes they
+    /// hold, so that memory may be reserved on the file's word.
+    pub(crate) fn row_counts_plausible(&self) -> bool {
+        let rows: usize = self.blocks.iter().map(|b| b.rows).sum();
+        let bytes: usize = self.blocks.iter().map(|b| b.size).sum();
+        rows <= bytes.saturating_mul(MAX_ROWS_PER_BYTE).max(GROUP_ROWS)
+    }
+
+    /// Estimated bytes of the file's data once decoded: the block sizes
+    /// times a typical compression ratio (Avro records no decoded size).
+    pub fn decoded_bytes_estimate(&self) -> u64 {
+        let stored: u64 = self.blocks.iter().map(|b| b.size as u64).sum();
+        let ratio = if self.codec == Codec::Null { 1 } else { 3 };
+        stored.saturating_mul(ratio)
     }
 
     /// Reads block `index` into `raw` and returns its decompressed data
@@ -274,17 +250,6 @@ impl AvroFile {
         }
         Ok(decoded)
     }
-}
-
-/// "block B, row R, field `F`: what".
-#[cold]
-fn datum_error(block: usize, row: usize, e: crate::types::ReadError) -> String {
-    let (path, kind) = e.into_parts();
-    let what = match kind {
-        ReadErrorKind::Null => "unexpected null".to_owned(),
-        ReadErrorKind::Invalid(m) => m,
-    };
-    format!("block {block}, row {row}, field `{}`: {what}", crate::convert::column_path(&path))
 }
 
 thread_local! {
@@ -490,22 +455,6 @@ impl RowSource for Encoder<'_> {
     #[inline]
     fn write_row(&self, row: usize, out: &mut Vec<u8>) -> Result<(), RowError> {
         Ok(Encoder::write_row(self, row, out)?)
-    }
-}
-
-/// Rows of a record type, encoded directly by [`Column::avro_encode`].
-pub(crate) struct Direct<'a, T>(pub &'a [T]);
-
-impl<T: Record> RowSource for Direct<'_, T> {
-    fn len(&self) -> usize {
-        self.0.len()
-    }
-
-    #[inline]
-    fn write_row(&self, row: usize, out: &mut Vec<u8>) -> Result<(), RowError> {
-        let Some(value) = self.0.get(row) else { return Err(format!("row {row} out of range").into()) };
-        T::avro_encode(value, &FieldOptions::DEFAULT, out)
-            .map_err(|e| RowError::Value(Box::new(crate::convert::encode_error(T::RECORD_NAME, row, e))))
     }
 }
 

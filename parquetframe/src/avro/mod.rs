@@ -16,7 +16,7 @@ pub mod codec;
 pub mod container;
 pub(crate) mod decode;
 mod encode;
-mod fill;
+pub(crate) mod fill;
 mod names;
 
 pub use binary::Input;

@@ -11,6 +11,8 @@
 
 mod cluster;
 mod effective;
+mod fk_check;
+mod format;
 pub mod keys;
 mod layers;
 
@@ -22,6 +24,8 @@ use serde::{Deserialize, Serialize};
 use crate::error::{ConfigError, Error};
 pub use cluster::ClusterAddress;
 pub use effective::{Origin, Setting};
+pub use fk_check::FkCheck;
+pub use format::Format;
 pub use layers::Overrides;
 pub(crate) use layers::{Resolved, resolve};
 
@@ -36,7 +40,7 @@ pub struct StoreConfig {
     pub root: RelativePathBuf,
     /// The file format of entities that declare none (`parquet` or `avro`),
     /// when first saved in a store; afterwards the catalog keeps it.
-    pub format: crate::entity::Format,
+    pub format: Format,
     /// Rows per Parquet row group.
     pub row_group_size: usize,
     /// Compression of data files: `null`, `snappy`, `zstandard` (or `zstd`),
@@ -51,20 +55,20 @@ pub struct StoreConfig {
     pub keep_manifests: usize,
     /// When foreign keys are checked: `deferred` (only by `store.validate()`)
     /// or `on_save` (a save whose rows reference missing parents fails).
-    pub fk_check: crate::validate::FkCheck,
+    pub fk_check: FkCheck,
 }
 
 impl Default for StoreConfig {
     fn default() -> Self {
         Self {
             root: RelativePathBuf::from(PathBuf::from("data")),
-            format: crate::entity::Format::Parquet,
+            format: Format::Parquet,
             row_group_size: 128 * 1024,
             codec: "zstandard".into(),
             zstd_level: 1,
             compact_max_files: 16,
             keep_manifests: 10,
-            fk_check: crate::validate::FkCheck::Deferred,
+            fk_check: FkCheck::Deferred,
         }
     }
 }

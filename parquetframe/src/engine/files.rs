@@ -14,7 +14,7 @@ use polars::prelude::{
 
 use super::{bridge, polars_error};
 use crate::error::{Error, QueryError};
-use crate::storage::io::io_error;
+use crate::io::io_error;
 
 /// A format `parquetframe::read` understands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -70,11 +70,10 @@ impl FileFormat {
         let mut file = std::fs::File::open(path).map_err(io_error("opening", path))?;
         let n = file.read(&mut head).map_err(io_error("reading", path))?;
         let head = &head[..n];
-        if head.starts_with(b"PAR1") {
-            return Ok(FileFormat::Parquet);
-        }
-        if head.starts_with(&crate::avro::container::MAGIC) {
-            return Ok(FileFormat::Avro);
+        match crate::formats::by_magic(head) {
+            Some(crate::config::Format::Parquet) => return Ok(FileFormat::Parquet),
+            Some(crate::config::Format::Avro) => return Ok(FileFormat::Avro),
+            None => {}
         }
         if head.starts_with(b"ARROW1") {
             return Ok(FileFormat::Ipc);
@@ -154,7 +153,7 @@ impl FileSet {
                 let mut rows = 0u64;
                 let mut bytes: Vec<(String, u64)> = Vec::new();
                 for file in &self.files {
-                    let data = crate::storage::formats::parquet::DataFile::open(file)?;
+                    let data = crate::formats::parquet::DataFile::open(file)?;
                     rows += data.row_group_rows().iter().map(|r| *r as u64).sum::<u64>();
                     for f in data.schema().fields() {
                         let b = data.decoded_bytes(Some(&[f.name().as_str()]));
@@ -174,8 +173,7 @@ impl FileSet {
                 for file in &self.files {
                     let avro = crate::avro::AvroFile::open(file)?;
                     rows += avro.rows() as u64;
-                    let ratio = if avro.codec() == crate::avro::Codec::Null { 1 } else { 3 };
-                    stored += avro.blocks().iter().map(|b| b.size as u64).sum::<u64>() * ratio;
+                    stored += avro.decoded_bytes_estimate();
                     if names.is_empty() {
                         let schema = crate::avro::arrow::arrow_schema(avro.schema())
                             .map_err(|message| QueryError::Format { path: file.clone(), message })?;

@@ -1,13 +1,16 @@
 //! Queries and engines (feature `query`).
 //!
 //! One engine-neutral plan (a source and operations over [`Expr`]s)
-//! runs on one of three backends, all polars:
+//! runs on one of four engines: three on polars (`polars/` lowers the plan
+//! to a `LazyFrame`) and, with the feature `distributed`, DataFusion on a
+//! Ballista cluster (`distributed/` lowers the same plan):
 //!
 //! | engine | how | for |
 //! |---|---|---|
 //! | [`Engine::Memory`] | eager `DataFrame`, cached per committed snapshot | small data, repeated queries |
 //! | [`Engine::Lazy`] | `LazyFrame` over the files: projection and predicate pushdown, row-group pruning | data that fits after pruning |
 //! | [`Engine::Streaming`] | the polars streaming engine | larger than memory |
+//! | `Engine::Distributed` | DataFusion on a Ballista cluster (feature `distributed`) | beyond one machine |
 //!
 //! [`EngineHeuristics`] picks one per query from file metadata and the memory
 //! available, unless the query (`.engine(..)`), `PARQUETFRAME_ENGINE` or the
@@ -15,17 +18,16 @@
 //! from an entity (`User::query()`, `store.query::<User>()`), untyped ones
 //! from files ([`read`]). See `docs/queries.md`.
 
-mod bridge;
+pub(crate) mod bridge;
 mod cache;
-mod codes;
 #[cfg(feature = "distributed")]
 pub(crate) mod distributed;
 mod explain;
-mod expr;
+pub(crate) mod expr;
 mod files;
 mod heuristics;
 pub(crate) mod plan;
-mod preagg;
+pub(crate) mod polars;
 mod proxy;
 mod query;
 mod registry;
@@ -35,7 +37,7 @@ mod write;
 
 use std::fmt;
 
-use polars::prelude::{DataFrame, LazyFrame};
+use ::polars::prelude::{DataFrame, LazyFrame};
 
 pub use bridge::{to_batch as frame_to_batch, to_frame as batches_to_frame};
 pub use cache::clear as clear_cache;
@@ -196,7 +198,8 @@ fn choose(
     // orders of 2M users).
     settings.pre_aggregate = !(choice.engine == Engine::Streaming && choice.figures.memory_limit.is_some());
     let local = choice.engine != Engine::Distributed;
-    choice.figures.pre_aggregated = if settings.pre_aggregate && local { preagg::count(plan) } else { 0 };
+    choice.figures.pre_aggregated =
+        if settings.pre_aggregate && local { polars::preagg::count(plan) } else { 0 };
     tracing::debug!(
         target: "parquetframe::engine",
         engine = %choice.engine,
@@ -270,7 +273,7 @@ pub(crate) fn execute(plan: &Plan, requested: Option<Engine>) -> Result<DataFram
 pub(crate) fn lazy(plan: &Plan, requested: Option<Engine>) -> Result<LazyFrame, Error> {
     let (settings, resolved, choice) = choose(plan, requested, false)?;
     if choice.engine == Engine::Distributed {
-        return on_cluster(&resolved, &settings).map(polars::prelude::IntoLazy::lazy);
+        return on_cluster(&resolved, &settings).map(::polars::prelude::IntoLazy::lazy);
     }
     resolved.lazy(choice.engine, &settings)
 }
@@ -306,11 +309,11 @@ pub(crate) fn explain(plan: &Plan, requested: Option<Engine>) -> Result<Explanat
 /// through the streaming executor too (its group-by is morsel-parallel: 7x
 /// faster than the in-memory one on 10M rows here), except for such joins,
 /// where the in-memory hash join measured 1.5x faster.
-pub(crate) fn executor(engine: Engine, joins: usize) -> polars::prelude::Engine {
+pub(crate) fn executor(engine: Engine, joins: usize) -> ::polars::prelude::Engine {
     match engine {
-        Engine::Streaming => polars::prelude::Engine::Streaming,
-        Engine::Memory if joins == 0 => polars::prelude::Engine::Streaming,
-        Engine::Memory | Engine::Lazy | Engine::Distributed => polars::prelude::Engine::InMemory,
+        Engine::Streaming => ::polars::prelude::Engine::Streaming,
+        Engine::Memory if joins == 0 => ::polars::prelude::Engine::Streaming,
+        Engine::Memory | Engine::Lazy | Engine::Distributed => ::polars::prelude::Engine::InMemory,
     }
 }
 

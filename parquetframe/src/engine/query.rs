@@ -13,7 +13,7 @@ use super::typed::{Scope, TypedExpr, TypedSort};
 use super::{Engine, Explanation, polars_error};
 use crate::entity::Entity;
 use crate::error::{Error, QueryError};
-use crate::storage::Store;
+use crate::storage::{Store, StoredEntity};
 
 /// The rows of `A` joined with `B` along a relation: [`Query::join`].
 pub struct Joined<A, B>(PhantomData<fn() -> (A, B)>);
@@ -233,5 +233,22 @@ impl Store {
     /// A typed query over the live rows of `T` in this store.
     pub fn query<T: Entity>(&self) -> Query<T> {
         Query::new(Some(self.clone()))
+    }
+}
+
+/// Queries of entities read from the catalog alone.
+impl StoredEntity {
+    /// A query over its live rows, on the engine the heuristics pick.
+    ///
+    /// ```no_run
+    /// use parquetframe::{Store, StoredEntity, col};
+    ///
+    /// let store = Store::open("data")?;
+    /// let users = StoredEntity::open(&store, "User")?;
+    /// let adults = users.query(&store).filter(col("age").ge(18)).collect()?;
+    /// # Ok::<(), parquetframe::Error>(())
+    /// ```
+    pub fn query(&self, store: &Store) -> DataFrameProxy {
+        DataFrameProxy::from_plan(Plan::new(Source::Entity(EntitySource::stored(self, store.clone()))))
     }
 }

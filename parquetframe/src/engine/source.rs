@@ -2,27 +2,20 @@
 //!
 //! A source is resolved when the query runs: an entity to the live files of
 //! its newest committed snapshot, a path to its files. The resolved
-//! [`Input`] knows its size from metadata (for the heuristics) and gives a
-//! polars `LazyFrame` per engine: the memory engine's cached `DataFrame`, or
-//! a scan of the files (projection and predicates pushed into the Parquet
-//! reader, row groups pruned by statistics).
+//! [`Input`] knows its size from metadata (for the heuristics); each engine
+//! reads it its own way (`polars/scan.rs`, `distributed/scan.rs`).
 
 use std::sync::Arc;
 
 use arrow::datatypes::SchemaRef;
-use polars::prelude::{
-    DataFrame, IntoLazy, LazyFrame, PlRefPath, ScanArgsParquet, UnionArgs, col, concat, lit,
-};
+use polars::prelude::{DataFrame, IntoLazy, LazyFrame};
 
-use super::{Engine, bridge, cache, files::FileSet, polars_error};
+use super::{cache, files::FileSet};
 use crate::entity::{Entity, Format};
 use crate::error::Error;
-use crate::registry::Columns;
 use crate::storage::Store;
+use crate::storage::erased::Columns;
 use crate::storage::scan::LiveSet;
-
-/// Column that numbers a file's rows while dead ones are filtered out.
-const ROW: &str = "__parquetframe_row";
 
 /// An entity of a store, type-erased.
 #[derive(Clone)]
@@ -158,7 +151,8 @@ impl Input {
 
     /// The memory engine's dictionary of a coded string column (see `codes`).
     pub fn dictionary(&self, column: &str) -> Option<LazyFrame> {
-        cache::get(&super::codes::dictionary_key(&self.cache_key, column)).map(|d| d.as_ref().clone().lazy())
+        cache::get(&super::polars::codes::dictionary_key(&self.cache_key, column))
+            .map(|d| d.as_ref().clone().lazy())
     }
 
     /// Whether the distributed engine's executors can read this input:
@@ -184,67 +178,6 @@ impl Input {
             _ => cache::contains(&self.cache_key),
         }
     }
-
-    /// The input as a `LazyFrame` for `engine`; `columns` are the columns the
-    /// query reads (`None`: all), for readers polars does not project itself.
-    pub fn lazy(
-        &self,
-        engine: Engine,
-        columns: Option<&[String]>,
-        settings: &super::Settings,
-    ) -> Result<LazyFrame, Error> {
-        if let Kind::Frame(df) = &self.kind {
-            return Ok(df.as_ref().clone().lazy());
-        }
-        if engine == Engine::Memory {
-            if !settings.explain_only {
-                return Ok(self.frame(settings)?.as_ref().clone().lazy());
-            }
-            // explain() describes the plan without loading anything.
-            if let Some(df) = cache::get(&self.cache_key) {
-                return Ok(df.as_ref().clone().lazy());
-            }
-        }
-        match &self.kind {
-            Kind::Entity { store, source, live } => entity_scan(store, source, live, columns),
-            Kind::Files(f) => f.scan(columns),
-            Kind::Frame(_) => unreachable_frame(),
-        }
-    }
-
-    /// The whole input as a cached `DataFrame` (the memory engine).
-    fn frame(&self, settings: &super::Settings) -> Result<Arc<DataFrame>, Error> {
-        if let Some(df) = cache::get(&self.cache_key) {
-            return Ok(df);
-        }
-        settings.monitor.check(&format!("caching {} in memory", self.label), self.bytes(None))?;
-        let lf = match &self.kind {
-            Kind::Entity { store, source, live } => entity_scan(store, source, live, None)?,
-            Kind::Files(f) => f.scan(None)?,
-            Kind::Frame(df) => return Ok(df.clone()),
-        };
-        let mut df = lf.collect().map_err(|e| polars_error(&format!("reading {}", self.label), e))?;
-        // One chunk per row group would make every later join and group-by
-        // walk hundreds of chunks; the cached frame is read many times, so
-        // it is made contiguous once.
-        df.rechunk_mut_par();
-        let dictionaries = super::codes::add(&mut df)?;
-        let df = Arc::new(df);
-        cache::put(self.cache_key.clone(), df.clone(), settings.cache_bytes);
-        for (column, dictionary) in dictionaries {
-            let key = super::codes::dictionary_key(&self.cache_key, &column);
-            cache::put(key, Arc::new(dictionary), settings.cache_bytes);
-        }
-        Ok(df)
-    }
-}
-
-fn unreachable_frame() -> Result<LazyFrame, Error> {
-    Err(crate::error::QueryError::Engine {
-        context: "internal".into(),
-        message: "an in-memory frame reached the file scan".into(),
-    }
-    .into())
 }
 
 /// Avro when any live file is (the format of each file is its extension;
@@ -252,69 +185,4 @@ fn unreachable_frame() -> Result<LazyFrame, Error> {
 pub(crate) fn live_format(live: &LiveSet) -> Format {
     let avro = live.files.iter().any(|f| f.path.extension().is_some_and(|e| e == "avro"));
     if avro { Format::Avro } else { Format::Parquet }
-}
-
-/// The live rows of an entity as a `LazyFrame`.
-fn entity_scan(
-    store: &Store,
-    source: &EntitySource,
-    live: &LiveSet,
-    columns: Option<&[String]>,
-) -> Result<LazyFrame, Error> {
-    let context = || format!("scanning entity `{}`", source.name);
-    if live_format(live) == Format::Avro || live.files.is_empty() {
-        // polars has no Avro scan: our column reader decodes the projected
-        // columns of the live rows in parallel; the frame shares its buffers.
-        let names: Vec<&str> = source
-            .schema
-            .fields()
-            .iter()
-            .map(|f| f.name().as_str())
-            .filter(|n| columns.is_none_or(|c| c.iter().any(|x| x == n)))
-            .collect();
-        let schema = Arc::new(
-            source
-                .schema
-                .project(&names.iter().filter_map(|n| source.schema.index_of(n).ok()).collect::<Vec<_>>())
-                .map_err(|e| Error::Arrow { context: context(), source: e })?,
-        );
-        let data =
-            if live.files.is_empty() { vec![Vec::new(); names.len()] } else { (source.read)(store, &names)? };
-        return Ok(bridge::columns_to_frame(&schema, data)?.lazy());
-    }
-    let names: Vec<polars::prelude::Expr> =
-        source.schema.fields().iter().map(|f| col(f.name().as_str())).collect();
-    let args = || ScanArgsParquet { allow_missing_columns: true, ..ScanArgsParquet::default() };
-    let clean: Vec<PlRefPath> = live
-        .files
-        .iter()
-        .filter(|f| f.dead.is_empty())
-        .map(|f| PlRefPath::new(f.path.to_string_lossy().as_ref()))
-        .collect();
-    let mut parts = Vec::new();
-    if !clean.is_empty() {
-        let lf = LazyFrame::scan_parquet_files(polars_buffer::Buffer::from_iter(clean), args())
-            .map_err(|e| polars_error(&context(), e))?;
-        parts.push(lf.select(names.clone()));
-    }
-    for file in live.files.iter().filter(|f| !f.dead.is_empty()) {
-        // Row numbers are polars' index type; a file past its range cannot be masked here.
-        let positions: Vec<polars::prelude::IdxSize> = file
-            .dead
-            .iter()
-            .map(|&d| polars::prelude::IdxSize::try_from(d))
-            .collect::<Result<_, _>>()
-            .map_err(|_| polars_error(&context(), format!("`{}` has too many rows", file.path.display())))?;
-        let dead = <polars::prelude::Series as polars::prelude::NamedFrom<_, _>>::new(ROW.into(), positions);
-        let lf = LazyFrame::scan_parquet(PlRefPath::new(file.path.to_string_lossy().as_ref()), args())
-            .map_err(|e| polars_error(&context(), e))?
-            .with_row_index(ROW, None)
-            .filter(col(ROW).is_in(lit(dead).implode(false), false).not());
-        parts.push(lf.select(names.clone()));
-    }
-    if parts.len() == 1 {
-        return parts.pop().ok_or_else(|| polars_error(&context(), "no parts"));
-    }
-    concat(parts, UnionArgs { rechunk: false, ..UnionArgs::default() })
-        .map_err(|e| polars_error(&context(), e))
 }

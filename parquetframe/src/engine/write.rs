@@ -12,8 +12,8 @@ use serde_json::{Value, json};
 
 use super::bridge;
 use crate::error::Error;
-use crate::storage::formats::{WriteOptions, parquet as pq};
-use crate::storage::io;
+use crate::formats::{WriteOptions, parquet as pq};
+use crate::io;
 
 /// `frame` as one Parquet file compressed with `codec`. Returns the rows written.
 pub(crate) fn parquet(frame: &DataFrame, path: &Path, codec: crate::avro::Codec) -> Result<u64, Error> {

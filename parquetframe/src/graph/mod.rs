@@ -6,15 +6,15 @@
 mod draw;
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::fmt;
 
 use petgraph::algo::tarjan_scc;
 use petgraph::graph::{DiGraph, NodeIndex};
 use petgraph::visit::EdgeRef;
 
+use crate::entity::OnDelete;
+use crate::entity::Relation;
+use crate::entity::linked::{self, EntityInfo};
 use crate::error::{Error, RelationError};
-use crate::registry::{self, EntityInfo, OnDelete};
-use crate::storage::catalog::{Catalog, CatalogRelation};
 
 /// One column of an entity.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -60,75 +60,7 @@ pub struct RelationEdge {
     pub on_delete: OnDelete,
 }
 
-/// Something wrong with the entity graph.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum GraphProblem {
-    /// A relation names an entity that is not in the graph.
-    UnknownEntity {
-        /// The referencing entity.
-        entity: String,
-        /// Its foreign-key column.
-        column: String,
-        /// The unknown target.
-        target: String,
-    },
-    /// Required foreign keys form a cycle: no row of the cycle can be saved first.
-    RequiredCycle {
-        /// The relations of the cycle, as `Entity.column -> Target`.
-        relations: Vec<String>,
-    },
-    /// Two relations give the same inverse name to one target.
-    DuplicateInverse {
-        /// The target entity.
-        target: String,
-        /// The inverse name.
-        inverse: String,
-        /// The relations, as `Entity.column`.
-        relations: Vec<String>,
-    },
-    /// An inverse name equals a column of its target.
-    InverseIsColumn {
-        /// The target entity.
-        target: String,
-        /// The inverse name.
-        inverse: String,
-        /// The relation, as `Entity.column`.
-        relation: String,
-    },
-    /// Two entity types share a name.
-    DuplicateEntity {
-        /// The name.
-        name: String,
-    },
-}
-
-impl fmt::Display for GraphProblem {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            GraphProblem::UnknownEntity { entity, column, target } => {
-                write!(f, "relation `{entity}.{column}` references `{target}`, which is not a known entity")
-            }
-            GraphProblem::RequiredCycle { relations } => write!(
-                f,
-                "required foreign keys form a cycle ({}): no row can be saved first; make one of them an Option",
-                relations.join(", ")
-            ),
-            GraphProblem::DuplicateInverse { target, inverse, relations } => write!(
-                f,
-                "inverse name `{inverse}` on `{target}` is declared by {}; give each relation its own inverse",
-                relations.join(" and ")
-            ),
-            GraphProblem::InverseIsColumn { target, inverse, relation } => write!(
-                f,
-                "inverse name `{inverse}` of `{relation}` is also a column of `{target}`; choose another inverse"
-            ),
-            GraphProblem::DuplicateEntity { name } => {
-                write!(f, "two entity types are named `{name}`; rename one with #[entity(name = \"...\")]")
-            }
-        }
-    }
-}
+pub use crate::error::GraphProblem;
 
 /// The relationship graph of a set of entities (a petgraph [`DiGraph`]).
 ///
@@ -161,9 +93,36 @@ pub struct SchemaGraph {
     duplicates: Vec<String>,
 }
 
+/// A relation on its way into the graph: the edge's fields and the entity it
+/// references, from a linked entity or from a store's catalog.
+#[derive(Debug, Clone)]
+pub(crate) struct Link {
+    pub name: String,
+    pub column: String,
+    pub target: String,
+    pub target_key: String,
+    pub inverse: String,
+    pub required: bool,
+    pub on_delete: OnDelete,
+}
+
+impl From<&Relation> for Link {
+    fn from(r: &Relation) -> Self {
+        Self {
+            name: r.name.to_owned(),
+            column: r.column.to_owned(),
+            target: r.target.to_owned(),
+            target_key: r.target_key.to_owned(),
+            inverse: r.inverse.to_owned(),
+            required: r.required,
+            on_delete: r.on_delete,
+        }
+    }
+}
+
 /// The graph of every entity linked into the program.
 pub fn schema_graph() -> SchemaGraph {
-    SchemaGraph::from_entities(&registry::entities())
+    SchemaGraph::from_entities(&linked::entities())
 }
 
 impl SchemaGraph {
@@ -188,36 +147,13 @@ impl SchemaGraph {
                 columns,
                 known: true,
             };
-            (node, e.relations.iter().map(CatalogRelation::from).collect())
+            (node, e.relations.iter().map(Link::from).collect())
         });
         Self::build(nodes.collect())
     }
 
-    /// The graph a store's catalog describes (no Rust types needed).
-    pub fn from_catalog(catalog: &Catalog) -> Self {
-        let nodes = catalog.entities.values().map(|e| {
-            let columns = e
-                .arrow_schema
-                .iter()
-                .map(|f| ColumnInfo {
-                    name: f.name.clone(),
-                    data_type: f.data_type.clone(),
-                    nullable: f.nullable,
-                })
-                .collect();
-            let node = EntityNode {
-                name: e.name.clone(),
-                storage_path: e.path.clone(),
-                primary_key: e.primary_key.clone(),
-                columns,
-                known: true,
-            };
-            (node, e.relations.clone())
-        });
-        Self::build(nodes.collect())
-    }
-
-    fn build(mut entities: Vec<(EntityNode, Vec<CatalogRelation>)>) -> Self {
+    /// The graph of `entities`, each with the relations it declares.
+    pub(crate) fn build(mut entities: Vec<(EntityNode, Vec<Link>)>) -> Self {
         entities.sort_by(|a, b| a.0.name.cmp(&b.0.name));
         let mut graph = DiGraph::new();
         let mut index: BTreeMap<String, NodeIndex> = BTreeMap::new();

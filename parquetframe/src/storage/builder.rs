@@ -6,9 +6,9 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use super::{Store, StoreOptions, WriteOptions};
+use crate::config::FkCheck;
 use crate::config::{EngineSetting, Overrides, ProgressSetting};
 use crate::error::Error;
-use crate::validate::FkCheck;
 
 /// Builds a [`Store`] from configuration set in code.
 ///

@@ -10,11 +10,13 @@ use arrow::array::{Array, ArrayRef, RecordBatch, UInt32Array};
 use rayon::prelude::*;
 
 use super::Store;
+use super::erased::{self, Columns};
+use super::keys::{KeySet, SAMPLES, format_value};
 use super::scan::Opened;
 use crate::entity::Entity;
+use crate::entity::linked::{self, EntityInfo};
+use crate::entity::{OnDelete, Relation};
 use crate::error::{Error, RelationError};
-use crate::registry::{self, Columns, EntityInfo, OnDelete, Relation};
-use crate::validate::keys::{KeySet, SAMPLES, format_value};
 
 fn arrow_error(context: &str) -> impl Fn(arrow::error::ArrowError) -> Error + '_ {
     move |source| Error::Arrow { context: context.to_owned(), source }
@@ -73,12 +75,12 @@ fn planned_keys(planned: &[Planned], name: &str) -> Vec<ArrayRef> {
 /// Deletes `keys` of `T` after applying the `on_delete` policies of the
 /// relations that reference `T`, recursively. Returns the live `T` rows deleted.
 pub(crate) fn delete<T: Entity>(store: &Store, keys: &[T::Key]) -> Result<usize, Error> {
-    if registry::referencing(T::ENTITY_NAME).is_empty() {
+    if linked::referencing(T::ENTITY_NAME).is_empty() {
         return store.delete_keys::<T>(&keys.iter().collect::<Vec<_>>());
     }
     // Only live parents have children to look after: keys nobody stores are
     // dropped first (orphans referencing them are validate()'s business).
-    let asked = vec![crate::convert::key_column::<T>(keys.iter(), keys.len())?];
+    let asked = vec![crate::entity::key_column::<T>(keys.iter(), keys.len())?];
     let stored = super::scan::scan::<T>(store, &[T::PRIMARY_KEY])?.pop().unwrap_or_default();
     let root = select(&stored, &asked, &asked, true, (T::ENTITY_NAME, T::PRIMARY_KEY))?;
     if rows(&root) == 0 {
@@ -93,10 +95,12 @@ pub(crate) fn delete<T: Entity>(store: &Store, keys: &[T::Key]) -> Result<usize,
     let mut read: HashMap<(&'static str, &'static str), Columns> = HashMap::new();
     while let Some(index) = queue.pop_front() {
         let name = planned[index].name;
-        for (child, relation) in registry::referencing(name) {
+        for (child, relation) in linked::referencing(name) {
             let columns = match read.entry((child.name, relation.column)) {
                 Entry::Occupied(e) => e.into_mut(),
-                Entry::Vacant(e) => e.insert((child.scan)(store, &[child.primary_key, relation.column])?),
+                Entry::Vacant(e) => {
+                    e.insert(erased::ops(child)?.scan(store, &[child.primary_key, relation.column])?)
+                }
             };
             let [pk, fk] = columns.as_slice() else { continue };
             let parent_keys = planned[index].keys.clone();
@@ -145,11 +149,11 @@ pub(crate) fn delete<T: Entity>(store: &Store, keys: &[T::Key]) -> Result<usize,
     }
     // Children first: an interruption leaves parents without children, never orphans.
     for (child, relation, parent_keys) in &nulls {
-        (child.set_null)(store, relation.column, parent_keys)?;
+        erased::ops(child)?.set_null(store, relation.column, parent_keys)?;
     }
     for p in planned.iter().skip(1).rev() {
         if let Some(info) = p.info {
-            (info.delete_keys)(store, &p.keys)?;
+            erased::ops(info)?.delete_keys(store, &p.keys)?;
         }
     }
     store.delete_keys::<T>(&keys.iter().collect::<Vec<_>>())
@@ -157,7 +161,7 @@ pub(crate) fn delete<T: Entity>(store: &Store, keys: &[T::Key]) -> Result<usize,
 
 /// Deletes the rows of `T` whose primary keys are in `arrays` (no policies).
 pub(crate) fn delete_key_arrays<T: Entity>(store: &Store, arrays: &[ArrayRef]) -> Result<usize, Error> {
-    let keys = super::decode_keys::<T>(Path::new(T::STORAGE_PATH), arrays.to_vec())?;
+    let keys = super::live::decode_keys::<T>(Path::new(T::STORAGE_PATH), arrays.to_vec())?;
     store.delete_keys::<T>(&keys.iter().collect::<Vec<_>>())
 }
 

@@ -6,12 +6,13 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use super::io::{self, io_error};
 use super::layout::{CATALOG, META_DIR};
 use super::lock::WriterLock;
 use crate::entity::Entity;
+use crate::entity::{OnDelete, Relation};
 use crate::error::{Error, StorageError};
-use crate::registry::{OnDelete, Relation};
+use crate::graph::{ColumnInfo, EntityNode, Link, SchemaGraph};
+use crate::io::{self, io_error};
 
 /// One column as the catalog describes it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -161,4 +162,46 @@ pub fn register<T: Entity>(root: &Path, format: crate::entity::Format) -> Result
 
 fn same_path(a: &str, b: &str) -> bool {
     a.trim_end_matches('/') == b.trim_end_matches('/')
+}
+
+impl From<&CatalogRelation> for Link {
+    fn from(r: &CatalogRelation) -> Self {
+        Link {
+            name: r.name.clone(),
+            column: r.column.clone(),
+            target: r.target.clone(),
+            target_key: r.target_key.clone(),
+            inverse: r.inverse.clone(),
+            required: r.required,
+            on_delete: r.on_delete,
+        }
+    }
+}
+
+/// The graph of a store's catalog: defined here, beside the catalog, since
+/// the graph sits on a lower floor than the store.
+impl SchemaGraph {
+    /// The graph a store's catalog describes (no Rust types needed).
+    pub fn from_catalog(catalog: &Catalog) -> SchemaGraph {
+        let nodes = catalog.entities.values().map(|e| {
+            let columns = e
+                .arrow_schema
+                .iter()
+                .map(|f| ColumnInfo {
+                    name: f.name.clone(),
+                    data_type: f.data_type.clone(),
+                    nullable: f.nullable,
+                })
+                .collect();
+            let node = EntityNode {
+                name: e.name.clone(),
+                storage_path: e.path.clone(),
+                primary_key: e.primary_key.clone(),
+                columns,
+                known: true,
+            };
+            (node, e.relations.iter().map(Link::from).collect())
+        });
+        SchemaGraph::build(nodes.collect())
+    }
 }

@@ -27,7 +27,7 @@ pub const LOCK_FILE: &str = "_lock";
 /// entity directory: the commit sequence, a unique suffix, the format's extension.
 pub fn data_file_name(kind: super::manifest::FileKind, seq: u64, format: crate::entity::Format) -> String {
     let prefix = if kind == super::manifest::FileKind::Data { "part" } else { "del" };
-    format!("{DATA_DIR}/{prefix}-{seq:012}-{}.{}", super::io::unique_suffix(), format.extension())
+    format!("{DATA_DIR}/{prefix}-{seq:012}-{}.{}", crate::io::unique_suffix(), format.extension())
 }
 
 /// The paths of one entity's storage.

@@ -4,8 +4,8 @@
 use std::fs::File;
 use std::path::Path;
 
-use super::io::io_error;
 use crate::error::Error;
+use crate::io::io_error;
 
 /// An exclusive lock, released when dropped (or when the process dies).
 #[derive(Debug)]

@@ -9,8 +9,8 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use super::io::{self, io_error};
 use crate::error::{Error, StorageError};
+use crate::io::{self, io_error};
 
 /// The manifest format written by this version of parquetframe.
 pub const FORMAT_VERSION: u32 = 1;

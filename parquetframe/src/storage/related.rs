@@ -16,10 +16,14 @@ use foldhash::fast::FixedState;
 use rayon::prelude::*;
 
 use super::scan::Opened;
-use super::{Store, in_file, manifest, missing_path};
+use super::{Store, manifest};
 use crate::entity::Entity;
 use crate::error::Error;
+use crate::io::{in_file, missing_path};
 use crate::types::{ColumnReader, FieldOptions, Key};
+use crate::ux::trace::Operation;
+use tracing::field::Empty;
+use tracing::info_span;
 
 /// Positions of the rows holding each key of one column, in one snapshot.
 struct Index<K> {
@@ -134,7 +138,7 @@ fn index<C: Entity, K: Key>(
                 let reader = K::reader(&array, &FieldOptions::DEFAULT).map_err(|e| {
                     in_file(
                         data.path(),
-                        crate::convert::bind_error(C::ENTITY_NAME, e.within(&format!(".{column}"))),
+                        crate::record_batch::bind_error(C::ENTITY_NAME, e.within(&format!(".{column}"))),
                     )
                 })?;
                 for i in 0..array.len() {
@@ -143,7 +147,7 @@ fn index<C: Entity, K: Key>(
                         let key = reader.read(i).map_err(|e| {
                             in_file(
                                 data.path(),
-                                crate::convert::read_error(
+                                crate::record_batch::read_error(
                                     C::ENTITY_NAME,
                                     row + i,
                                     e.within(&format!(".{column}")),
@@ -264,4 +268,30 @@ fn lookup<C: Entity, K: Key>(index: &Index<K>, key: &K) -> Result<Vec<C>, Error>
         groups.iter().map(read).collect::<Result<_, Error>>()?
     };
     Ok(parts.into_iter().flatten().collect())
+}
+
+impl Store {
+    /// The live rows of `C` whose foreign key `column` equals `key`: what the
+    /// generated inverse navigation (`user.orders_in(&store)`) calls.
+    ///
+    /// The first call builds an index of the column (one scan of the key
+    /// column) kept for the process; later calls on the same snapshot look
+    /// the key up and read only the row groups holding its rows.
+    pub fn referencing<C: Entity, K: crate::types::Key>(
+        &self,
+        column: &'static str,
+        key: &K,
+    ) -> Result<Vec<C>, Error> {
+        let op = Operation::start(info_span!(
+            "referencing",
+            entity = C::ENTITY_NAME,
+            column,
+            rows = Empty,
+            duration_ms = Empty
+        ));
+        let _entered = op.span().enter();
+        let rows = referencing::<C, K>(self, column, key)?;
+        op.record("rows", rows.len());
+        Ok(rows)
+    }
 }

@@ -12,15 +12,16 @@ use arrow::row::{RowConverter, SortField};
 use rayon::prelude::*;
 
 use super::catalog::{self, CatalogEntry};
-use super::formats::{self, DataFile, Schemas, Target};
+use super::erased::Columns;
 use super::layout::{self, EntityPaths};
+use super::live::needs_merge;
 use super::manifest::{FileEntry, FileKind, Manifest};
 use super::merge::{self, FileKeys};
 use super::scan::{self, LiveSet, Masks, View};
-use super::{Compaction, Store, needs_merge};
+use super::{Compaction, Store};
 use crate::entity::Format;
 use crate::error::{Error, StorageError};
-use crate::registry::Columns;
+use crate::formats::{self, DataFile, Schemas, Target};
 use crate::ux::progress::Progress;
 
 /// An entity of a store, described by the store's catalog.
@@ -90,24 +91,6 @@ impl StoredEntity {
     /// Its Arrow schema (as the catalog's Avro schema maps to Arrow).
     pub fn arrow_schema(&self) -> arrow::datatypes::SchemaRef {
         self.target.arrow.clone()
-    }
-
-    /// A query over its live rows, on the engine the heuristics pick.
-    ///
-    /// ```no_run
-    /// use parquetframe::{Store, StoredEntity, col};
-    ///
-    /// let store = Store::open("data")?;
-    /// let users = StoredEntity::open(&store, "User")?;
-    /// let adults = users.query(&store).filter(col("age").ge(18)).collect()?;
-    /// # Ok::<(), parquetframe::Error>(())
-    /// ```
-    #[cfg(feature = "query")]
-    pub fn query(&self, store: &Store) -> crate::DataFrameProxy {
-        use crate::engine::source::{EntitySource, Source};
-        crate::DataFrameProxy::from_plan(crate::engine::plan::Plan::new(Source::Entity(
-            EntitySource::stored(self, store.clone()),
-        )))
     }
 
     /// Its file format.

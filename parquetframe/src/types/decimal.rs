@@ -79,7 +79,7 @@ impl Column for Decimal {
         DataType::Decimal128(p, s)
     }
 
-    fn avro_type(opts: &FieldOptions, _: &mut super::avro::AvroNames) -> serde_json::Value {
+    fn avro_type(opts: &FieldOptions, _: &mut super::avro_schema::AvroNames) -> serde_json::Value {
         let (p, s) = precision_scale(opts);
         serde_json::json!({"type": "bytes", "logicalType": "decimal", "precision": p, "scale": s})
     }

@@ -51,7 +51,7 @@ impl<T: ListItem> Column for Vec<T> {
         DataType::List(item_field::<T>(opts))
     }
 
-    fn avro_type(opts: &FieldOptions, names: &mut super::avro::AvroNames) -> serde_json::Value {
+    fn avro_type(opts: &FieldOptions, names: &mut super::avro_schema::AvroNames) -> serde_json::Value {
         serde_json::json!({"type": "array", "items": T::avro_type(opts, names)})
     }
 

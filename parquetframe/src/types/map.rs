@@ -71,7 +71,7 @@ pub fn map_type<K: Column, V: Column>(opts: &FieldOptions) -> DataType {
 /// Avro map when keys are strings, else an array of `{key, value}` records.
 fn map_avro_schema<K: Column, V: Column>(
     opts: &FieldOptions,
-    names: &mut super::avro::AvroNames,
+    names: &mut super::avro_schema::AvroNames,
 ) -> serde_json::Value {
     let key = K::avro_type(opts, names);
     let value = V::avro_type(opts, names);
@@ -81,7 +81,7 @@ fn map_avro_schema<K: Column, V: Column>(
     let name = names.fresh("KeyValue");
     serde_json::json!({"type": "array", "items": {"type": "record", "name": name, "fields": [
         {"name": "key", "type": key},
-        super::avro::field("value", value, ""),
+        super::avro_schema::field("value", value, ""),
     ]}})
 }
 
@@ -221,7 +221,7 @@ impl<K: Key, V: Column, S: BuildHasher + Default + Send + Sync + 'static> Column
         map_type::<K, V>(opts)
     }
 
-    fn avro_type(opts: &FieldOptions, names: &mut super::avro::AvroNames) -> serde_json::Value {
+    fn avro_type(opts: &FieldOptions, names: &mut super::avro_schema::AvroNames) -> serde_json::Value {
         map_avro_schema::<K, V>(opts, names)
     }
 
@@ -286,7 +286,7 @@ impl<K: Key, V: Column> Column for BTreeMap<K, V> {
         map_type::<K, V>(opts)
     }
 
-    fn avro_type(opts: &FieldOptions, names: &mut super::avro::AvroNames) -> serde_json::Value {
+    fn avro_type(opts: &FieldOptions, names: &mut super::avro_schema::AvroNames) -> serde_json::Value {
         map_avro_schema::<K, V>(opts, names)
     }
 

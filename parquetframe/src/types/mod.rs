@@ -13,7 +13,7 @@
 //! [`option`], [`list`], [`map`], [`enums`], [`record`], and behind cargo
 //! features `uuid` and `decimal`.
 
-pub mod avro;
+pub mod avro_schema;
 pub mod coerce;
 #[cfg(feature = "decimal")]
 pub mod decimal;
@@ -23,8 +23,8 @@ pub mod list;
 pub mod map;
 pub mod option;
 pub mod primitive;
-pub mod record;
 pub mod string;
+pub mod struct_column;
 pub mod temporal;
 #[cfg(feature = "uuid")]
 pub mod uuid;
@@ -80,9 +80,9 @@ pub trait Column: Sized + Send + Sync + 'static {
     /// The Arrow type of the column.
     fn data_type(opts: &FieldOptions) -> DataType;
 
-    /// The Avro type of the column (see [`avro`] for the mapping). Named types
+    /// The Avro type of the column (see [`avro_schema`] for the mapping). Named types
     /// already in `names` are referred to by name.
-    fn avro_type(opts: &FieldOptions, names: &mut avro::AvroNames) -> serde_json::Value;
+    fn avro_type(opts: &FieldOptions, names: &mut avro_schema::AvroNames) -> serde_json::Value;
 
     /// Field metadata, e.g. the `arrow.uuid` extension name.
     fn metadata() -> HashMap<String, String> {

@@ -25,8 +25,8 @@ impl<T: Column> Column for Option<T> {
         T::data_type(opts)
     }
 
-    fn avro_type(opts: &FieldOptions, names: &mut super::avro::AvroNames) -> serde_json::Value {
-        super::avro::nullable(T::avro_type(opts, names))
+    fn avro_type(opts: &FieldOptions, names: &mut super::avro_schema::AvroNames) -> serde_json::Value {
+        super::avro_schema::nullable(T::avro_type(opts, names))
     }
 
     fn metadata() -> HashMap<String, String> {

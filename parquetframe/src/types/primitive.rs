@@ -149,7 +149,7 @@ macro_rules! primitive_column {
                 <$arrow as ArrowPrimitiveType>::DATA_TYPE
             }
 
-            fn avro_type(_: &FieldOptions, _: &mut super::avro::AvroNames) -> serde_json::Value {
+            fn avro_type(_: &FieldOptions, _: &mut super::avro_schema::AvroNames) -> serde_json::Value {
                 $avro
             }
 
@@ -238,7 +238,7 @@ impl Column for bool {
         DataType::Boolean
     }
 
-    fn avro_type(_: &FieldOptions, _: &mut super::avro::AvroNames) -> serde_json::Value {
+    fn avro_type(_: &FieldOptions, _: &mut super::avro_schema::AvroNames) -> serde_json::Value {
         serde_json::json!("boolean")
     }
 

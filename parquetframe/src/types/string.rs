@@ -119,7 +119,7 @@ impl Column for String {
         DataType::Utf8
     }
 
-    fn avro_type(_: &FieldOptions, _: &mut super::avro::AvroNames) -> serde_json::Value {
+    fn avro_type(_: &FieldOptions, _: &mut super::avro_schema::AvroNames) -> serde_json::Value {
         serde_json::json!("string")
     }
 
@@ -252,7 +252,7 @@ impl Column for Vec<u8> {
         DataType::Binary
     }
 
-    fn avro_type(_: &FieldOptions, _: &mut super::avro::AvroNames) -> serde_json::Value {
+    fn avro_type(_: &FieldOptions, _: &mut super::avro_schema::AvroNames) -> serde_json::Value {
         serde_json::json!("bytes")
     }
 

@@ -260,7 +260,7 @@ impl Column for DateTime<Utc> {
         DataType::Timestamp(TimeUnit::Microsecond, Some(UTC.into()))
     }
 
-    fn avro_type(_: &FieldOptions, _: &mut super::avro::AvroNames) -> serde_json::Value {
+    fn avro_type(_: &FieldOptions, _: &mut super::avro_schema::AvroNames) -> serde_json::Value {
         serde_json::json!({"type": "long", "logicalType": "timestamp-micros"})
     }
 
@@ -324,7 +324,7 @@ impl Column for NaiveDateTime {
         DataType::Timestamp(TimeUnit::Microsecond, None)
     }
 
-    fn avro_type(_: &FieldOptions, _: &mut super::avro::AvroNames) -> serde_json::Value {
+    fn avro_type(_: &FieldOptions, _: &mut super::avro_schema::AvroNames) -> serde_json::Value {
         serde_json::json!({"type": "long", "logicalType": "local-timestamp-micros"})
     }
 
@@ -390,7 +390,7 @@ impl Column for TimeDelta {
         DataType::Duration(TimeUnit::Microsecond)
     }
 
-    fn avro_type(_: &FieldOptions, _: &mut super::avro::AvroNames) -> serde_json::Value {
+    fn avro_type(_: &FieldOptions, _: &mut super::avro_schema::AvroNames) -> serde_json::Value {
         // Avro's own duration (months, days, milliseconds) would lose microseconds.
         serde_json::json!({"type": "long", "parquetframe.unit": "duration-micros"})
     }
@@ -465,7 +465,7 @@ impl Column for NaiveDate {
         DataType::Date32
     }
 
-    fn avro_type(_: &FieldOptions, _: &mut super::avro::AvroNames) -> serde_json::Value {
+    fn avro_type(_: &FieldOptions, _: &mut super::avro_schema::AvroNames) -> serde_json::Value {
         serde_json::json!({"type": "int", "logicalType": "date"})
     }
 
@@ -552,7 +552,7 @@ impl Column for NaiveTime {
         DataType::Time64(TimeUnit::Microsecond)
     }
 
-    fn avro_type(_: &FieldOptions, _: &mut super::avro::AvroNames) -> serde_json::Value {
+    fn avro_type(_: &FieldOptions, _: &mut super::avro_schema::AvroNames) -> serde_json::Value {
         serde_json::json!({"type": "long", "logicalType": "time-micros"})
     }
 

@@ -36,7 +36,7 @@ impl Column for Uuid {
         DataType::FixedSizeBinary(16)
     }
 
-    fn avro_type(_: &FieldOptions, _: &mut super::avro::AvroNames) -> serde_json::Value {
+    fn avro_type(_: &FieldOptions, _: &mut super::avro_schema::AvroNames) -> serde_json::Value {
         serde_json::json!({"type": "string", "logicalType": "uuid"})
     }
 

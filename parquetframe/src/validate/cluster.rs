@@ -3,9 +3,9 @@
 
 use std::collections::BTreeSet;
 
+use super::on_cluster::{ClusterEntity, check};
 use super::{Checked, ValidationReport};
 use crate::config::{ClusterAddress, Config};
-use crate::engine::distributed::validate::{ClusterEntity, check};
 use crate::error::Error;
 use crate::storage::{Store, StoredEntity, catalog};
 

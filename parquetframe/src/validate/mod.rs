@@ -7,47 +7,73 @@
 
 #[cfg(feature = "distributed")]
 pub(crate) mod cluster;
-pub(crate) mod keys;
+#[cfg(feature = "distributed")]
+mod on_cluster;
 mod report;
 
 use std::collections::{BTreeSet, HashMap};
 
 use arrow::array::ArrayRef;
 
+pub use crate::config::FkCheck;
 pub use report::{EntityCheck, RelationCheck, ValidationReport};
 
-use crate::entity::Entity;
-use crate::error::{Error, RelationError};
+use crate::entity::linked::{self, EntityInfo};
+use crate::error::Error;
 use crate::graph::SchemaGraph;
-use crate::registry::Columns;
-use crate::registry::{self, EntityInfo};
+use crate::storage::erased::{self, Columns};
+use crate::storage::keys::{KeySet, probe_all};
 use crate::storage::{Store, StoredEntity, catalog};
 use crate::ux::progress::Progress;
 use crate::ux::trace::Operation;
-use keys::{KeySet, probe_all};
 use tracing::field::Empty;
 
-/// When foreign keys are checked.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum FkCheck {
-    /// Only by [`Store::validate`] (the default): saves never read other entities.
-    #[default]
-    Deferred,
-    /// Every save checks that the foreign keys of its rows name live parents,
-    /// and fails before writing anything when one does not.
-    OnSave,
-}
+/// Validation, called on a store: the methods live with the validation they
+/// run, on the floor above the store.
+impl Store {
+    /// Checks foreign-key integrity: for every relation of every entity linked
+    /// into the program, the rows whose key names no live parent (orphans,
+    /// with sample keys), null keys in required relations, and duplicate
+    /// primary keys. Reads key columns only, in parallel; builds no structs.
+    ///
+    /// ```no_run
+    /// # let store = parquetframe::Store::open("data")?;
+    /// let report = store.validate()?;
+    /// if !report.is_ok() {
+    ///     eprintln!("{report}");
+    /// }
+    /// # Ok::<(), parquetframe::Error>(())
+    /// ```
+    ///
+    /// With the feature `distributed` and a cluster configured
+    /// (`engine.cluster`), key columns larger than
+    /// `engine.distributed_threshold_mb` are checked on the cluster instead
+    /// (a group-by per entity, an anti-join per relation); the report says
+    /// where it ran ([`ValidationReport::ran_on`]).
+    pub fn validate(&self) -> Result<ValidationReport, Error> {
+        validate(self, Placement::Auto)
+    }
 
-impl std::str::FromStr for FkCheck {
-    type Err = String;
+    /// [`validate`](Self::validate) from the catalog alone: every relation
+    /// the catalog records, without the Rust types being linked (what
+    /// `pframe validate` runs). Entities that are in no catalog are unknown.
+    pub fn validate_catalog(&self) -> Result<ValidationReport, Error> {
+        validate_catalog(self, Placement::Auto)
+    }
 
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s {
-            "deferred" => Ok(FkCheck::Deferred),
-            "on_save" => Ok(FkCheck::OnSave),
-            other => Err(format!("unknown fk_check `{other}`: expected \"deferred\" or \"on_save\"")),
-        }
+    /// [`validate`](Self::validate) on the cluster whatever the sizes: an
+    /// error says why when no cluster is configured or answers (feature
+    /// `distributed`).
+    #[cfg(feature = "distributed")]
+    pub fn validate_on_cluster(&self) -> Result<ValidationReport, Error> {
+        validate(self, Placement::Cluster)
+    }
+
+    /// [`validate_catalog`](Self::validate_catalog) on the cluster (see
+    /// [`validate_on_cluster`](Self::validate_on_cluster)).
+    #[cfg(feature = "distributed")]
+    pub fn validate_catalog_on_cluster(&self) -> Result<ValidationReport, Error> {
+        validate_catalog(self, Placement::Cluster)
     }
 }
 
@@ -70,7 +96,7 @@ pub(crate) struct Checked<'a> {
 /// Validates every relation of the entities linked into the program that the
 /// store holds (and the entities they reference).
 pub(crate) fn validate(store: &Store, placement: Placement) -> Result<ValidationReport, Error> {
-    let linked = registry::entities();
+    let linked = linked::entities();
     let graph = SchemaGraph::from_entities(&linked);
     let order: Vec<&'static EntityInfo> = match graph.topological_order() {
         Ok(names) => names.iter().filter_map(|n| linked.iter().find(|e| e.name == *n).copied()).collect(),
@@ -89,7 +115,7 @@ pub(crate) fn validate(store: &Store, placement: Placement) -> Result<Validation
             name: e.name,
             primary_key: e.primary_key,
             relations: e.relations.iter().map(|r| (r.column, r.target, r.required)).collect(),
-            scan: Box::new(e.scan),
+            scan: Box::new(move |store: &Store, columns: &[&str]| erased::ops(e)?.scan(store, columns)),
         })
         .collect();
     let known: BTreeSet<&str> =
@@ -242,33 +268,4 @@ fn check_keys(
     op.record("relations", relations.len());
     op.record("orphans", relations.iter().map(|r| r.orphans).sum::<usize>());
     Ok(ValidationReport { entities, relations, unknown_entities, unknown_targets, ran_on: None })
-}
-
-/// With `fk_check = "on_save"`: fails when a foreign key of `rows` names no
-/// live parent (rows of `rows` count as parents of a self relation).
-pub(crate) fn check_parents<T: Entity>(store: &Store, rows: &[T]) -> Result<(), Error> {
-    for (index, relation) in T::RELATIONS.iter().enumerate() {
-        let fk = T::foreign_key_column(index, rows)?;
-        let parent = registry::entity(relation.target).ok_or_else(|| RelationError::NotLinked {
-            entity: relation.target.to_owned(),
-            context: format!("target of `{}.{}`", T::ENTITY_NAME, relation.column),
-        })?;
-        let mut keys = single((parent.scan)(store, &[parent.primary_key])?);
-        if relation.target == T::ENTITY_NAME {
-            keys.push(crate::convert::key_column::<T>(rows.iter().map(|r| r.key()), rows.len())?);
-        }
-        let built = KeySet::build(&keys).map_err(|u| u.error(parent.name, parent.primary_key))?;
-        let probe = probe_all(&built.set, &[fk]).map_err(|u| u.error(T::ENTITY_NAME, relation.column))?;
-        if probe.missing > 0 {
-            return Err(RelationError::MissingParents {
-                entity: T::ENTITY_NAME,
-                column: relation.column,
-                target: relation.target,
-                missing: probe.missing,
-                sample: probe.sample,
-            }
-            .into());
-        }
-    }
-    Ok(())
 }

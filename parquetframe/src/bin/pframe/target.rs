@@ -26,8 +26,7 @@ pub fn resolve(path: &Path) -> Result<Target> {
         return Ok(Target::Store(open_store(path)?));
     }
     if path.is_dir() && path.join(MANIFEST_DIR).is_dir() {
-        let absolute =
-            std::fs::canonicalize(path).map_err(parquetframe::storage::io::io_error("resolving", path))?;
+        let absolute = std::fs::canonicalize(path).map_err(parquetframe::io::io_error("resolving", path))?;
         if let Some(root) = absolute.ancestors().skip(1).find(|d| is_store(d)) {
             let store = open_store(root)?;
             let relative =

@@ -27,7 +27,7 @@ pub(super) fn unsupported(what: impl Into<String>) -> Error {
     QueryError::Unavailable { engine: "distributed", message: what.into() }.into()
 }
 
-pub(super) fn datafusion_error(context: &str, e: impl std::fmt::Display) -> Error {
+pub(crate) fn datafusion_error(context: &str, e: impl std::fmt::Display) -> Error {
     QueryError::Engine { context: context.to_owned(), message: e.to_string() }.into()
 }
 

@@ -10,8 +10,8 @@
 //! callers inside another tokio runtime work too.
 
 mod lower;
+
 mod scan;
-pub(crate) mod validate;
 
 use std::sync::{Arc, LazyLock};
 use std::time::Duration;
@@ -25,7 +25,8 @@ use super::heuristics::PROBE_TIMEOUT;
 use super::plan::Resolved;
 use crate::config::{ClusterAddress, EngineConfig};
 use crate::error::Error;
-use lower::{datafusion_error, unsupported};
+pub(crate) use lower::datafusion_error;
+use lower::unsupported;
 
 /// The runtime of the Ballista client (gRPC and result streams).
 static RUNTIME: LazyLock<Result<tokio::runtime::Runtime, String>> = LazyLock::new(|| {

@@ -57,8 +57,7 @@ fn facts(files: &[PathBuf]) -> parquetframe::Result<Facts> {
                     }
                 }
                 if f.schema.is_none() {
-                    f.schema =
-                        Some(parquetframe::storage::formats::parquet::DataFile::open(path)?.schema().clone());
+                    f.schema = Some(parquetframe::formats::parquet::DataFile::open(path)?.schema().clone());
                 }
             }
             FileFormat::Avro => {

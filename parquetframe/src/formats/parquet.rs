@@ -24,7 +24,7 @@ use rayon::prelude::*;
 
 use crate::avro::Codec;
 use crate::error::{Error, StorageError};
-use crate::storage::io::io_error;
+use crate::io::io_error;
 
 pub use super::WriteOptions;
 

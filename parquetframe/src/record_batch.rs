@@ -87,11 +87,3 @@ pub fn value_column<'a, C: crate::types::Column + 'a>(
     }
     Ok(ColumnBuilder::<C>::finish(&mut builder))
 }
-
-/// The primary keys `keys` of entity `T` as an Arrow array.
-pub fn key_column<'a, T: crate::Entity>(
-    keys: impl Iterator<Item = &'a T::Key>,
-    len: usize,
-) -> Result<ArrayRef> {
-    value_column::<T::Key>(T::ENTITY_NAME, T::PRIMARY_KEY, keys, len)
-}

@@ -93,3 +93,23 @@ pub fn write_via_temp<R>(path: &Path, write: impl FnOnce(&Path) -> Result<R, Err
     }
     written
 }
+
+/// `e` with the file it came from, unless it already names one.
+pub fn in_file(path: &Path, e: Error) -> Error {
+    match e {
+        Error::Storage(_) | Error::InFile { .. } | Error::Resolution { .. } => e,
+        other => Error::InFile { path: path.to_path_buf(), source: Box::new(other) },
+    }
+}
+
+/// The path of a file that was not found, if that is what `e` is.
+pub fn missing_path(e: &Error) -> Option<PathBuf> {
+    match e {
+        Error::Storage(StorageError::Io { path, source, .. })
+            if source.kind() == std::io::ErrorKind::NotFound =>
+        {
+            Some(path.clone())
+        }
+        _ => None,
+    }
+}

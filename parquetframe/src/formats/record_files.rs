@@ -1,19 +1,21 @@
 //! Standalone files: any Parquet or Avro file read as records of a type, and
-//! rows written as one file. The store's data files use the same readers and
-//! writers.
+//! rows written as one file: what [`Record::read_file`] and
+//! [`Record::write_file`] run (the derive connects them). The store's data
+//! files use the same readers and writers.
 
 use std::path::Path;
 
 use rayon::prelude::*;
 
-use crate::avro::container::{ContainerWriter, Direct};
+use super::direct::{Direct, read_direct};
+use super::{Schemas, Target, WriteOptions};
+use crate::avro::container::ContainerWriter;
 use crate::avro::decode::Plan;
 use crate::avro::{AvroFile, Codec};
-use crate::entity::Format;
+use crate::config::Format;
 use crate::error::{Error, Result};
+use crate::io;
 use crate::record::Record;
-use crate::storage::formats::{self, Schemas, Target, WriteOptions};
-use crate::storage::io;
 
 /// Every row of the Parquet or Avro file at `path` as `T` (see [`Record::read_file`]).
 pub fn read<T: Record>(path: &Path) -> Result<Vec<T>> {
@@ -31,10 +33,10 @@ pub fn read<T: Record>(path: &Path) -> Result<Vec<T>> {
 }
 
 fn read_rows<T: Record>(path: &Path) -> Result<Vec<T>> {
-    let in_file = |e| crate::storage::in_file(path, e);
-    let parts: Vec<Vec<T>> = match formats::sniff(path)? {
+    let in_file = |e| crate::io::in_file(path, e);
+    let parts: Vec<Vec<T>> = match super::sniff(path)? {
         Format::Parquet => {
-            let data = formats::parquet::DataFile::open(path)?;
+            let data = super::parquet::DataFile::open(path)?;
             (0..data.row_group_rows().len())
                 .into_par_iter()
                 .map(|rg| {
@@ -49,7 +51,7 @@ fn read_rows<T: Record>(path: &Path) -> Result<Vec<T>> {
         Format::Avro => {
             let file = AvroFile::open(path)?;
             if writer_schema_is::<T>(&file) {
-                return file.read_direct::<T>();
+                return read_direct::<T>(&file);
             }
             let target = Target::of::<T>();
             let plan = Plan::new(file.schema(), target.avro, &target.arrow, None).map_err(|message| {
@@ -113,10 +115,7 @@ pub fn write<T: Record>(path: &Path, rows: &[T], codec: Codec) -> Result<()> {
         duration_ms = tracing::field::Empty
     ));
     let _entered = op.span().enter();
-    let format = match path.extension().and_then(|e| e.to_str()) {
-        Some("avro") => Format::Avro,
-        _ => Format::Parquet,
-    };
+    let format = super::by_extension(path).unwrap_or(Format::Parquet);
     let options = WriteOptions { codec, ..WriteOptions::default() };
     let chunk = options.row_group_size.max(1);
     io::write_via_temp(path, |tmp| match format {
@@ -124,7 +123,7 @@ pub fn write<T: Record>(path: &Path, rows: &[T], codec: Codec) -> Result<()> {
         Format::Avro => write_avro_direct(tmp, rows, codec),
         Format::Parquet => {
             let batches = rows.chunks(chunk).map(T::to_record_batch);
-            formats::write(format, tmp, &Schemas::of::<T>(), &options, batches)
+            super::write(format, tmp, &Schemas::of::<T>(), &options, batches)
         }
     })
     .map(|_| ())

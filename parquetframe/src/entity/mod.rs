@@ -1,62 +1,17 @@
-//! The `Entity` trait: a record with an identity and a place in a store.
+//! The `Entity` trait: a record with an identity and a place in a store;
+//! the relations entities declare, and every entity linked into the program.
 
-use std::fmt;
-use std::str::FromStr;
+pub mod linked;
+pub mod relation;
 
 use arrow::array::ArrayRef;
 
+pub use crate::config::Format;
 use crate::error::Result;
 use crate::record::Record;
-use crate::registry::Relation;
-use crate::storage::Store;
 use crate::types::Key;
-
-/// The file format an entity is stored in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Format {
-    /// Apache Parquet (the default).
-    #[default]
-    Parquet,
-    /// Apache Avro object container files.
-    Avro,
-}
-
-impl Format {
-    /// The lower-case name used in attributes and configuration.
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Format::Parquet => "parquet",
-            Format::Avro => "avro",
-        }
-    }
-
-    /// The file extension of data files in this format.
-    pub const fn extension(self) -> &'static str {
-        match self {
-            Format::Parquet => "parquet",
-            Format::Avro => "avro",
-        }
-    }
-}
-
-impl fmt::Display for Format {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for Format {
-    type Err = String;
-
-    fn from_str(s: &str) -> std::result::Result<Self, Self::Err> {
-        match s {
-            "parquet" => Ok(Format::Parquet),
-            "avro" => Ok(Format::Avro),
-            other => Err(format!("unknown format `{other}`: expected `parquet` or `avro`")),
-        }
-    }
-}
+pub use linked::EntityInfo;
+pub use relation::{ForeignKey, OnDelete, Relation};
 
 /// A persistent record: stored under [`STORAGE_PATH`](Self::STORAGE_PATH) of a
 /// store, identified by its primary key.
@@ -128,46 +83,9 @@ pub trait Entity: Record {
 
     /// The primary key of this row.
     fn key(&self) -> &Self::Key;
+}
 
-    /// Every live row, from the default store ([`Store::open_default`]).
-    fn load_all() -> Result<Vec<Self>> {
-        Store::open_default()?.load_all::<Self>()
-    }
-
-    /// Upserts `rows` into the default store.
-    fn save_all(rows: &[Self]) -> Result<()> {
-        Store::open_default()?.save_all(rows)
-    }
-
-    /// Upserts this row into the default store.
-    fn save(&self) -> Result<()> {
-        Store::open_default()?.save(self)
-    }
-
-    /// The row with `key` in the default store, if any.
-    fn find(key: &Self::Key) -> Result<Option<Self>> {
-        Store::open_default()?.find::<Self>(key)
-    }
-
-    /// Deletes the row with `key` from the default store; `false` when there was none.
-    fn delete(key: &Self::Key) -> Result<bool> {
-        Store::open_default()?.delete::<Self>(key)
-    }
-
-    /// Deletes the rows with `keys` from the default store; returns how many were live.
-    fn delete_all(keys: &[Self::Key]) -> Result<usize> {
-        Store::open_default()?.delete_all::<Self>(keys)
-    }
-
-    /// The number of live rows in the default store.
-    fn count() -> Result<usize> {
-        Store::open_default()?.count::<Self>()
-    }
-
-    /// A typed query over the live rows on the default store (opened when
-    /// the query runs). Feature `query`.
-    #[cfg(feature = "query")]
-    fn query() -> crate::engine::Query<Self> {
-        crate::engine::Query::new(None)
-    }
+/// The primary keys `keys` of entity `T` as an Arrow array.
+pub fn key_column<'a, T: Entity>(keys: impl Iterator<Item = &'a T::Key>, len: usize) -> Result<ArrayRef> {
+    crate::record_batch::value_column::<T::Key>(T::ENTITY_NAME, T::PRIMARY_KEY, keys, len)
 }

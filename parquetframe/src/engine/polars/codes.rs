@@ -16,9 +16,10 @@ use polars::prelude::{
     self as pl, DataFrame, DataType, IntoColumn, JoinArgs, JoinType, LazyFrame, NamedFrom, Series,
 };
 
-use super::expr::Node;
-use super::plan::{Names, Op, lower_all};
-use super::polars_error;
+use super::lower::{Names, lower_all};
+use crate::engine::expr::Node;
+use crate::engine::plan::Op;
+use crate::engine::polars_error;
 use crate::error::Error;
 
 /// Prefix of the hidden code columns.
@@ -126,8 +127,8 @@ pub(crate) fn group_by_at(
 /// group-by orders them (keys, then aggregates).
 pub(crate) fn group_by(
     lf: LazyFrame,
-    keys: &[super::expr::Expr],
-    aggs: &[super::expr::Expr],
+    keys: &[crate::engine::expr::Expr],
+    aggs: &[crate::engine::expr::Expr],
     names: &Names,
     dictionaries: Vec<LazyFrame>,
 ) -> Result<LazyFrame, Error> {

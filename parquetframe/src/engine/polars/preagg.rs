@@ -10,8 +10,9 @@
 
 use polars::prelude::{self as pl, DataType};
 
-use super::expr::{AggOp, Node};
-use super::plan::{Join, JoinKind, Names, Op};
+use super::lower::Names;
+use crate::engine::expr::{AggOp, Node};
+use crate::engine::plan::{Join, JoinKind, Op};
 use crate::error::Error;
 
 /// Columns that carry partial aggregates through the join.
@@ -109,7 +110,7 @@ impl PreAggregation {
 }
 
 /// Joins of `plan` (and of the plans it joins) that aggregate first.
-pub(crate) fn count(plan: &super::plan::Plan) -> usize {
+pub(crate) fn count(plan: &crate::engine::plan::Plan) -> usize {
     let mut n = 0;
     let mut ops = plan.ops.iter().peekable();
     while let Some(op) = ops.next() {
@@ -123,7 +124,7 @@ pub(crate) fn count(plan: &super::plan::Plan) -> usize {
 /// The group keys of the final group-by, lowered after the join.
 pub(crate) fn final_keys(next: Option<&Op>, names: &Names) -> Result<Vec<pl::Expr>, Error> {
     match next {
-        Some(Op::GroupBy { keys, .. }) => super::plan::lower_all(keys, names),
+        Some(Op::GroupBy { keys, .. }) => super::lower::lower_all(keys, names),
         _ => Ok(Vec::new()),
     }
 }

@@ -1,10 +1,13 @@
-//! File formats of data files. Only the format differs between entities; the
-//! commit protocol, merging and compaction are shared. Each file's format is
-//! told by its extension, so an entity whose format changed keeps reading its
-//! older files.
+//! Parquet and Avro files, read and written for a record type or untyped:
+//! the store's data files ([`DataFile`], [`write`]) and standalone files
+//! (what [`Record::read_file`] and [`Record::write_file`] run). Each
+//! file's format is told by its extension, else by its first bytes, so an
+//! entity whose format changed keeps reading its older files.
 
 pub mod avro;
+pub(crate) mod direct;
 pub mod parquet;
+pub mod record_files;
 
 use std::path::Path;
 
@@ -12,7 +15,7 @@ use arrow::array::{ArrayRef, RecordBatch};
 use arrow::datatypes::SchemaRef;
 
 use crate::avro::Codec;
-use crate::entity::Format;
+use crate::config::Format;
 use crate::error::Error;
 use crate::record::Record;
 
@@ -53,32 +56,51 @@ impl Target {
 
 /// The format of `path`: by extension for store files, else by magic bytes.
 pub fn format_of(path: &Path) -> Result<Format, Error> {
-    match path.extension().and_then(|e| e.to_str()) {
-        Some("avro") => return Ok(Format::Avro),
-        Some("parquet") => return Ok(Format::Parquet),
-        _ => {}
+    match by_extension(path) {
+        Some(format) => Ok(format),
+        None => sniff(path),
     }
-    sniff(path)
+}
+
+/// The format its extension gives `path` (`.parquet`, `.avro`), if any.
+pub fn by_extension(path: &Path) -> Option<Format> {
+    match path.extension().and_then(|e| e.to_str()) {
+        Some("avro") => Some(Format::Avro),
+        Some("parquet") => Some(Format::Parquet),
+        _ => None,
+    }
+}
+
+/// The format whose magic bytes `head` starts with (`PAR1` or `Obj\x01`).
+/// The one place that tells Parquet from Avro by content: the store, the
+/// standalone readers and `parquetframe::read` all ask it.
+pub fn by_magic(head: &[u8]) -> Option<Format> {
+    if head.starts_with(b"PAR1") {
+        Some(Format::Parquet)
+    } else if head.starts_with(&crate::avro::container::MAGIC) {
+        Some(Format::Avro)
+    } else {
+        None
+    }
 }
 
 /// The format of `path` by its first bytes (`PAR1` or `Obj\x01`).
 pub fn sniff(path: &Path) -> Result<Format, Error> {
     use std::io::Read;
     let mut head = [0u8; 4];
-    let mut file = std::fs::File::open(path).map_err(crate::storage::io::io_error("opening", path))?;
-    let n = file.read(&mut head).map_err(crate::storage::io::io_error("reading", path))?;
-    match &head[..n] {
-        b"PAR1" => Ok(Format::Parquet),
-        m if m == crate::avro::container::MAGIC => Ok(Format::Avro),
-        other => Err(crate::error::StorageError::Corrupt {
+    let mut file = std::fs::File::open(path).map_err(crate::io::io_error("opening", path))?;
+    let n = file.read(&mut head).map_err(crate::io::io_error("reading", path))?;
+    by_magic(&head[..n]).ok_or_else(|| {
+        crate::error::StorageError::Corrupt {
             path: path.to_path_buf(),
             message: format!(
-                "neither Parquet nor Avro: starts with {other:02x?} (Parquet files start with \"PAR1\", Avro \
-                 container files with \"Obj\\x01\")"
+                "neither Parquet nor Avro: starts with {:02x?} (Parquet files start with \"PAR1\", Avro \
+                 container files with \"Obj\\x01\")",
+                &head[..n]
             ),
         }
-        .into()),
-    }
+        .into()
+    })
 }
 
 /// An open data file of either format.
@@ -138,15 +160,12 @@ impl DataFile {
         match self {
             DataFile::Parquet(f) => f.decoded_bytes(columns),
             DataFile::Avro(f) => {
-                let file = f.file();
-                let stored: u64 = file.blocks().iter().map(|b| b.size as u64).sum();
-                let ratio = if file.codec() == crate::avro::Codec::Null { 1 } else { 3 };
                 let fields = match f.file().schema() {
                     apache_avro::Schema::Record(r) => r.fields.len().max(1) as u64,
                     _ => 1,
                 };
                 let share = columns.map_or(fields, |c| (c.len() as u64).min(fields));
-                stored.saturating_mul(ratio).saturating_mul(share) / fields
+                f.file().decoded_bytes_estimate().saturating_mul(share) / fields
             }
         }
     }

@@ -3,6 +3,9 @@
 use arrow::datatypes::DataType;
 use arrow::error::ArrowError;
 
+mod graph_problem;
+pub use graph_problem::GraphProblem;
+
 /// Result with [`enum@Error`] as the error type.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
@@ -358,6 +361,6 @@ pub enum RelationError {
     #[error("the entity graph is invalid:\n{}", problems.iter().map(|p| format!("  - {p}")).collect::<Vec<_>>().join("\n"))]
     Graph {
         /// Every problem found.
-        problems: Vec<crate::graph::GraphProblem>,
+        problems: Vec<GraphProblem>,
     },
 }

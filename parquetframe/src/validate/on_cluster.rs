@@ -5,15 +5,15 @@
 
 use polars::prelude::{DataFrame, DataType as PlType};
 
-use super::super::expr::{col, len};
-use super::super::plan::{Join, JoinKind, Op, Plan};
-use super::super::source::{EntitySource, Source};
-use super::lower::datafusion_error;
+use super::{EntityCheck, RelationCheck};
 use crate::config::EngineConfig;
+use crate::engine::distributed::datafusion_error;
+use crate::engine::expr::{col, len};
+use crate::engine::plan::{Join, JoinKind, Op, Plan};
+use crate::engine::source::{EntitySource, Source};
 use crate::error::Error;
+use crate::storage::keys::{SAMPLES, format_value};
 use crate::storage::{Store, StoredEntity};
-use crate::validate::keys::SAMPLES;
-use crate::validate::{EntityCheck, RelationCheck};
 
 /// One entity to check on the cluster.
 pub(crate) struct ClusterEntity<'a> {
@@ -31,7 +31,7 @@ fn source(store: &Store, e: &StoredEntity) -> Source {
 
 fn run(plan: &Plan, config: &EngineConfig) -> Result<DataFrame, Error> {
     let resolved = plan.resolve()?;
-    super::collect(&resolved, config)
+    crate::engine::distributed::collect(&resolved, config)
 }
 
 /// The first row of `column` as a count.
@@ -47,11 +47,9 @@ fn count(df: &DataFrame, column: &str) -> Result<usize, Error> {
 /// Up to `SAMPLES` values of `column`, formatted as the local check does.
 fn sample(df: &DataFrame, column: &str) -> Result<Vec<String>, Error> {
     let frame = df.select([column]).map_err(|e| datafusion_error("reading a sample", e))?;
-    let batch = super::super::bridge::to_batch(&frame)?;
+    let batch = crate::engine::bridge::to_batch(&frame)?;
     let array = batch.column(0);
-    Ok((0..array.len().min(SAMPLES))
-        .map(|i| crate::validate::keys::format_value(array.as_ref(), i))
-        .collect())
+    Ok((0..array.len().min(SAMPLES)).map(|i| format_value(array.as_ref(), i)).collect())
 }
 
 /// Rows and duplicate keys of each entity, and every relation whose target

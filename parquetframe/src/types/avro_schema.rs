@@ -247,15 +247,14 @@ pub fn parse(entity: &str, schema: &Value) -> Result<apache_avro::Schema, crate:
     })
 }
 
-/// Builds and parses `T`'s Avro schema, for the derive's cached `avro_schema()`.
-pub fn parse_generated<T: crate::Record>() -> apache_avro::Schema {
-    let json = T::avro_schema_json();
-    match apache_avro::Schema::parse(&json) {
+/// Parses the generated Avro schema `json` of record `record`, for the
+/// derive's cached `avro_schema()`.
+pub fn parse_generated(record: &str, json: &Value) -> apache_avro::Schema {
+    match apache_avro::Schema::parse(json) {
         Ok(schema) => schema,
         // The derive checks every name at compile time, so this is our bug.
         Err(e) => panic!(
-            "parquetframe bug: the generated Avro schema of `{}` does not parse: {e}; schema: {json}",
-            T::RECORD_NAME
+            "parquetframe bug: the generated Avro schema of `{record}` does not parse: {e}; schema: {json}"
         ),
     }
 }

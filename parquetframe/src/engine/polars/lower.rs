@@ -1,0 +1,260 @@
+//! The engine-neutral plan lowered to a polars `LazyFrame`: the input's
+//! scan, then each operation as polars expressions (the twin of
+//! `distributed/lower.rs`, which lowers the same plan to DataFusion).
+
+use polars::prelude::{self as pl, JoinArgs, JoinType, LazyFrame, NamedFrom, SortMultipleOptions};
+
+use super::codes;
+use super::preagg::{PreAggregation, final_keys};
+use crate::engine::expr::{AggOp, BinaryOp, Expr, Literal, Node, StrOp};
+pub(crate) use crate::engine::plan::Names;
+use crate::engine::plan::{JoinKind, Op, Resolved};
+use crate::engine::{Engine, Settings, polars_error};
+use crate::error::Error;
+
+impl Resolved<'_> {
+    /// The polars plan for `engine`.
+    pub fn lazy(&self, engine: Engine, settings: &Settings) -> Result<LazyFrame, Error> {
+        let needed = self.plan.needed_columns();
+        let mut lf = self.input.lazy(engine, needed.as_deref(), settings)?;
+        // The memory engine's cached frames carry hidden dictionary codes.
+        let coded = if engine == Engine::Memory { codes::coded(&mut lf)? } else { Vec::new() };
+        let mut group_by_codes = if coded.is_empty() {
+            None
+        } else {
+            codes::group_by_at(&self.plan.ops, &coded, |c| self.input.dictionary(c))
+        };
+        if group_by_codes.is_none() {
+            lf = codes::hide(lf, &coded);
+        }
+        let mut names = Names::default();
+        let mut joins = self.joins.iter();
+        let mut ops = self.plan.ops.iter().enumerate().peekable();
+        while let Some((i, op)) = ops.next() {
+            lf = match op {
+                Op::GroupBy { keys, aggs } if group_by_codes.as_ref().is_some_and(|(at, _)| *at == i) => {
+                    let dictionaries = group_by_codes.take().map(|(_, d)| d).unwrap_or_default();
+                    codes::group_by(lf, keys, aggs, &names, dictionaries)?
+                }
+                Op::Filter(e) => lf.filter(lower(e, &names)?),
+                Op::Select(es) => lf.select(lower_all(es, &names)?),
+                Op::WithColumns(es) => lf.with_columns(lower_all(es, &names)?),
+                Op::GroupBy { keys, aggs } => {
+                    lf.group_by(lower_all(keys, &names)?).agg(lower_all(aggs, &names)?)
+                }
+                Op::Sort(keys) => {
+                    let exprs = keys.iter().map(|k| lower(&k.expr, &names)).collect::<Result<Vec<_>, _>>()?;
+                    let options = SortMultipleOptions::default()
+                        .with_order_descending_multi(keys.iter().map(|k| k.descending))
+                        .with_nulls_last_multi(keys.iter().map(|k| k.nulls_last))
+                        .with_maintain_order(true);
+                    lf.sort_by_exprs(exprs, options)
+                }
+                Op::Slice { offset, len } => lf.slice(
+                    i64::try_from(*offset).unwrap_or(i64::MAX),
+                    len.map_or(pl::IdxSize::MAX, |l| pl::IdxSize::try_from(l).unwrap_or(pl::IdxSize::MAX)),
+                ),
+                Op::Join(j) => {
+                    let Some(right) = joins.next() else {
+                        return Err(polars_error("planning a join", "the joined input was not resolved"));
+                    };
+                    let mut rlf = right.lazy(engine, settings)?;
+                    let mut pre = None;
+                    if let Some((left_entity, right_entity)) = j.entities {
+                        let left_schema = lf.collect_schema().map_err(|e| polars_error("joining", e))?;
+                        if settings.pre_aggregate {
+                            pre = PreAggregation::plan(j, ops.peek().map(|(_, op)| *op));
+                        }
+                        if let Some(p) = &pre {
+                            lf = p.apply(lf);
+                        }
+                        let right_schema = rlf.collect_schema().map_err(|e| polars_error("joining", e))?;
+                        let mut old = Vec::new();
+                        let mut new = Vec::new();
+                        for name in right_schema.iter_names() {
+                            let name = name.to_string();
+                            let key = j.right_on.iter().position(|r| *r == name);
+                            if let Some(k) = key {
+                                // The right key is merged into the left key.
+                                names.map.insert((right_entity, name), j.left_on[k].clone());
+                            } else if left_schema.contains(&name) {
+                                let renamed = format!("{right_entity}.{name}");
+                                names.map.insert((right_entity, name.clone()), renamed.clone());
+                                old.push(name);
+                                new.push(renamed);
+                            }
+                        }
+                        for name in left_schema.iter_names() {
+                            names
+                                .map
+                                .entry((left_entity, name.to_string()))
+                                .or_insert_with(|| name.to_string());
+                        }
+                        if !old.is_empty() {
+                            rlf = rlf.rename(old, new, true);
+                        }
+                    }
+                    let how = match j.kind {
+                        JoinKind::Inner => JoinType::Inner,
+                        JoinKind::Left => JoinType::Left,
+                        JoinKind::Full => JoinType::Full,
+                        JoinKind::Semi => JoinType::Semi,
+                        JoinKind::Anti => JoinType::Anti,
+                    };
+                    let left_on: Vec<pl::Expr> = j.left_on.iter().map(|c| pl::col(c.as_str())).collect();
+                    let right_on: Vec<pl::Expr> = j.right_on.iter().map(|c| pl::col(c.as_str())).collect();
+                    let mut args = JoinArgs::new(how);
+                    if j.kind == JoinKind::Full {
+                        args = args.with_coalesce(pl::JoinCoalesce::CoalesceColumns);
+                    }
+                    let joined = lf.join(rlf, left_on, right_on, args);
+                    match pre {
+                        Some(p) => {
+                            let keys = final_keys(ops.next().map(|(_, op)| op), &names)?;
+                            joined.group_by(keys).agg(p.combined())
+                        }
+                        None => joined,
+                    }
+                }
+            };
+        }
+        Ok(lf)
+    }
+}
+
+pub(crate) fn lower_all(es: &[Expr], names: &Names) -> Result<Vec<pl::Expr>, Error> {
+    es.iter().map(|e| lower(e, names)).collect()
+}
+
+/// An expression as a polars expression.
+pub(crate) fn lower(e: &Expr, names: &Names) -> Result<pl::Expr, Error> {
+    lower_node(&e.0, names)
+}
+
+fn lower_node(n: &Node, names: &Names) -> Result<pl::Expr, Error> {
+    Ok(match n {
+        Node::Column { entity, name } => pl::col(names.resolve(*entity, name).as_str()),
+        Node::Literal(l) => literal(l),
+        Node::Binary { op, left, right } => {
+            let (l, r) = (lower_node(left, names)?, lower_node(right, names)?);
+            match op {
+                BinaryOp::Eq => l.eq(r),
+                BinaryOp::NotEq => l.neq(r),
+                BinaryOp::Gt => l.gt(r),
+                BinaryOp::GtEq => l.gt_eq(r),
+                BinaryOp::Lt => l.lt(r),
+                BinaryOp::LtEq => l.lt_eq(r),
+                BinaryOp::And => l.and(r),
+                BinaryOp::Or => l.or(r),
+                BinaryOp::Add => l + r,
+                BinaryOp::Sub => l - r,
+                BinaryOp::Mul => l * r,
+                BinaryOp::Div => l / r,
+            }
+        }
+        Node::Not(e) => lower_node(e, names)?.not(),
+        Node::IsNull { expr, negated: false } => lower_node(expr, names)?.is_null(),
+        Node::IsNull { expr, negated: true } => lower_node(expr, names)?.is_not_null(),
+        Node::IsIn { expr, values } => {
+            lower_node(expr, names)?.is_in(pl::lit(series(values)?).implode(false), false)
+        }
+        Node::Str { op, expr, pattern } => {
+            let e = lower_node(expr, names)?.str();
+            let p = pl::lit(pattern.as_str());
+            match op {
+                StrOp::StartsWith => e.starts_with(p),
+                StrOp::EndsWith => e.ends_with(p),
+                StrOp::Contains => e.contains_literal(p),
+            }
+        }
+        Node::Agg { op, expr } => {
+            let e = lower_node(expr, names)?;
+            match op {
+                AggOp::Sum => e.sum(),
+                AggOp::Mean => e.mean(),
+                AggOp::Min => e.min(),
+                AggOp::Max => e.max(),
+                AggOp::Count => e.count(),
+                AggOp::NUnique => e.n_unique(),
+                AggOp::First => e.first(),
+                AggOp::Last => e.last(),
+            }
+        }
+        Node::Len => pl::len(),
+        Node::Alias { expr, name } => lower_node(expr, names)?.alias(name.as_str()),
+    })
+}
+
+fn timestamp_type(utc: bool) -> pl::DataType {
+    pl::DataType::Datetime(pl::TimeUnit::Microseconds, utc.then_some(pl::TimeZone::UTC))
+}
+
+fn literal(l: &Literal) -> pl::Expr {
+    match l {
+        Literal::Null => pl::lit(pl::Null {}),
+        Literal::Bool(v) => pl::lit(*v),
+        Literal::Int(v) => pl::lit(*v),
+        Literal::UInt(v) => pl::lit(*v),
+        Literal::Float(v) => pl::lit(*v),
+        Literal::Str(v) => pl::lit(v.as_str()),
+        Literal::Date(d) => pl::lit(*d),
+        Literal::Timestamp { micros, utc } => pl::lit(*micros).cast(timestamp_type(*utc)),
+    }
+}
+
+/// The values of an `is_in` as one series.
+fn series(values: &[Literal]) -> Result<pl::Series, Error> {
+    let name = pl::PlSmallStr::from_static("values");
+    let first = values.iter().find(|v| **v != Literal::Null);
+    let mismatch = |what: &str| polars_error("building an is_in list", format!("mixed value types: {what}"));
+    macro_rules! collect {
+        ($variant:ident, $t:ty) => {
+            values
+                .iter()
+                .map(|v| match v {
+                    Literal::Null => Ok(None),
+                    Literal::$variant(x) => Ok(Some(x.clone() as $t)),
+                    other => Err(mismatch(&other.to_string())),
+                })
+                .collect::<Result<Vec<Option<$t>>, Error>>()?
+        };
+    }
+    Ok(match first {
+        None => pl::Series::new_null(name, values.len()),
+        Some(Literal::Bool(_)) => pl::Series::new(name, collect!(Bool, bool)),
+        Some(Literal::Int(_)) => pl::Series::new(name, collect!(Int, i64)),
+        Some(Literal::UInt(_)) => pl::Series::new(name, collect!(UInt, u64)),
+        Some(Literal::Float(_)) => pl::Series::new(name, collect!(Float, f64)),
+        Some(Literal::Str(_)) => pl::Series::new(name, collect!(Str, String)),
+        Some(Literal::Date(_)) => {
+            let days = values
+                .iter()
+                .map(|v| match v {
+                    Literal::Null => Ok(None),
+                    Literal::Date(d) => Ok(Some(
+                        i32::try_from((*d - chrono::NaiveDate::default()).num_days()).unwrap_or(i32::MAX),
+                    )),
+                    other => Err(mismatch(&other.to_string())),
+                })
+                .collect::<Result<Vec<Option<i32>>, Error>>()?;
+            pl::Series::new(name, days)
+                .cast(&pl::DataType::Date)
+                .map_err(|e| polars_error("building an is_in list", e))?
+        }
+        Some(Literal::Timestamp { utc, .. }) => {
+            let utc = *utc;
+            let micros = values
+                .iter()
+                .map(|v| match v {
+                    Literal::Null => Ok(None),
+                    Literal::Timestamp { micros, .. } => Ok(Some(*micros)),
+                    other => Err(mismatch(&other.to_string())),
+                })
+                .collect::<Result<Vec<Option<i64>>, Error>>()?;
+            pl::Series::new(name, micros)
+                .cast(&timestamp_type(utc))
+                .map_err(|e| polars_error("building an is_in list", e))?
+        }
+        Some(Literal::Null) => pl::Series::new_null(name, values.len()),
+    })
+}

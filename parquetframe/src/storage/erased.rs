@@ -1,0 +1,86 @@
+//! The store's operations on an entity without its Rust type: validation and
+//! `on_delete` policies reach the entities a relation names through them.
+//!
+//! `#[derive(Entity)]` registers one [`EntityOps`] per entity with
+//! [`inventory`], beside the entity's description
+//! ([`EntityInfo`](crate::entity::linked::EntityInfo)); the description stays
+//! on the entity floor, free of storage types, and the store keeps its own
+//! table of operations here.
+
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+use arrow::array::ArrayRef;
+
+use super::Store;
+use crate::entity::Entity;
+use crate::entity::linked::EntityInfo;
+use crate::error::{Error, StorageError};
+
+/// Live rows of an entity, projected onto some columns: per column, the
+/// chunks (aligned across columns).
+pub type Columns = Vec<Vec<ArrayRef>>;
+
+/// One entity's storage operations, callable without its Rust type.
+pub struct EntityOps {
+    /// The entity's name.
+    pub name: &'static str,
+    /// The Rust type (`module::Type`), as in its [`EntityInfo`].
+    pub rust_type: &'static str,
+    pub(crate) scan: fn(&Store, &[&str]) -> Result<Columns, Error>,
+    pub(crate) delete_keys: fn(&Store, &[ArrayRef]) -> Result<usize, Error>,
+    pub(crate) set_null: fn(&Store, &str, &[ArrayRef]) -> Result<usize, Error>,
+}
+
+impl EntityOps {
+    /// The operations of `T` (`rust_type` names it). Generated code calls this.
+    pub const fn of<T: Entity>(rust_type: &'static str) -> Self {
+        Self {
+            name: T::ENTITY_NAME,
+            rust_type,
+            scan: super::scan::scan::<T>,
+            delete_keys: super::cascade::delete_key_arrays::<T>,
+            set_null: super::cascade::set_null::<T>,
+        }
+    }
+
+    /// Columns `columns` of the entity's live rows in `store`.
+    pub fn scan(&self, store: &Store, columns: &[&str]) -> Result<Columns, Error> {
+        (self.scan)(store, columns)
+    }
+
+    /// Deletes the rows whose primary keys are in `keys` (no `on_delete` policies).
+    pub fn delete_keys(&self, store: &Store, keys: &[ArrayRef]) -> Result<usize, Error> {
+        (self.delete_keys)(store, keys)
+    }
+
+    /// Sets foreign key `column` to null in the rows referencing `parent_keys`.
+    pub fn set_null(&self, store: &Store, column: &str, parent_keys: &[ArrayRef]) -> Result<usize, Error> {
+        (self.set_null)(store, column, parent_keys)
+    }
+}
+
+impl std::fmt::Debug for EntityOps {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EntityOps").field("name", &self.name).field("rust_type", &self.rust_type).finish()
+    }
+}
+
+inventory::collect!(EntityOps);
+
+/// The operations of the linked entity `info` describes.
+pub fn ops(info: &EntityInfo) -> Result<&'static EntityOps, Error> {
+    static TABLE: OnceLock<HashMap<(&'static str, &'static str), &'static EntityOps>> = OnceLock::new();
+    let table = TABLE.get_or_init(|| {
+        inventory::iter::<EntityOps>.into_iter().map(|o| ((o.name, o.rust_type), o)).collect()
+    });
+    table.get(&(info.name, info.rust_type)).copied().ok_or_else(|| {
+        // Both are registered by the same derive, so this is a build mix-up.
+        StorageError::Catalog(format!(
+            "entity `{}` ({}) has no storage operations registered: derive it with #[derive(Entity)] \
+             from this version of parquetframe",
+            info.name, info.rust_type
+        ))
+        .into()
+    })
+}

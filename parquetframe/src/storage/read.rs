@@ -1,0 +1,152 @@
+//! Reads: every live row, one row by key, the count; each on the newest
+//! snapshot, retried once when a compaction removed a file under it.
+
+use rayon::prelude::*;
+use tracing::field::Empty;
+use tracing::{debug_span, info_span};
+
+use super::Store;
+use super::layout::EntityPaths;
+use super::live::{live_masks, locate};
+use super::manifest::{self, FileKind, Manifest};
+use super::scan;
+use crate::entity::Entity;
+use crate::error::{Error, StorageError};
+use crate::io::{in_file, missing_path};
+use crate::ux::progress::Progress;
+use crate::ux::trace::Operation;
+
+impl Store {
+    /// Runs `read` on the newest snapshot; if a file vanished under it (a
+    /// compaction finished meanwhile), once more on the then newest snapshot.
+    pub(crate) fn with_snapshot<T: Entity, R>(
+        &self,
+        read: impl Fn(&EntityPaths, &Manifest) -> Result<R, Error>,
+    ) -> Result<R, Error> {
+        self.with_snapshot_at(T::STORAGE_PATH, T::ENTITY_NAME, read)
+    }
+
+    /// [`with_snapshot`](Self::with_snapshot) of the entity `name` at `storage_path`.
+    pub(crate) fn with_snapshot_at<R>(
+        &self,
+        storage_path: &str,
+        name: &'static str,
+        read: impl Fn(&EntityPaths, &Manifest) -> Result<R, Error>,
+    ) -> Result<R, Error> {
+        let paths = EntityPaths::new(&self.root, storage_path)?;
+        let first = manifest::latest(&paths.manifests, name)?;
+        match read(&paths, &first) {
+            Err(e) if missing_path(&e).is_some() => {
+                let second = manifest::latest(&paths.manifests, name)?;
+                if second.version == first.version {
+                    let path = missing_path(&e).unwrap_or_default();
+                    return Err(
+                        StorageError::MissingDataFile { entity: name, path, version: first.version }.into()
+                    );
+                }
+                read(&paths, &second)
+            }
+            other => other,
+        }
+    }
+
+    /// Every live row of `T`, in storage order. Files and row groups are read
+    /// and converted in parallel.
+    pub fn load_all<T: Entity>(&self) -> Result<Vec<T>, Error> {
+        let op = Operation::start(info_span!(
+            "load_all",
+            entity = T::ENTITY_NAME,
+            rows = Empty,
+            files = Empty,
+            bytes = Empty,
+            threads = Empty,
+            duration_ms = Empty
+        ));
+        let _entered = op.span().enter();
+        let config = self.resolved()?;
+        let monitor = crate::ux::memory::MemoryMonitor::from_config(&config.config.engine);
+        crate::threads::run(config.config.performance.threads, op.span(), || {
+            self.with_snapshot::<T, _>(|paths, m| {
+                op.record("threads", rayon::current_num_threads());
+                let opened = debug_span!("open").in_scope(|| scan::Opened::new::<T>(paths, m, false))?;
+                let what = format!("load_all of `{}`", T::ENTITY_NAME);
+                let estimated = opened.estimated_bytes(std::mem::size_of::<T>());
+                op.record("files", opened.files.len());
+                op.record("bytes", estimated);
+                monitor.check(&what, estimated)?;
+                let total: usize = opened.units.iter().map(|u| u.live).sum();
+                let progress = Progress::new(&what, total as u64, config.config.ux.progress);
+                let _read = debug_span!("read").entered();
+                // The result is allocated once, at its exact size; row groups are read
+                // in waves of one per thread and appended, so beside the result only a
+                // few row groups are in memory at any time.
+                let mut out = Vec::with_capacity(total);
+                let wave = rayon::current_num_threads().max(1);
+                for chunk in opened.units.chunks(wave) {
+                    let parts: Vec<Vec<T>> =
+                        chunk.par_iter().map(|u| read_unit::<T>(&opened, u)).collect::<Result<_, Error>>()?;
+                    for part in parts {
+                        progress.inc(
+                            part.len() as u64,
+                            estimated
+                                .saturating_mul(part.len() as u64)
+                                .checked_div(total as u64)
+                                .unwrap_or(0),
+                        );
+                        out.extend(part);
+                    }
+                }
+                op.record("rows", out.len());
+                Ok(out)
+            })
+        })
+    }
+
+    /// The live row with primary key `key`, if any.
+    pub fn find<T: Entity>(&self, key: &T::Key) -> Result<Option<T>, Error> {
+        let op = Operation::start(info_span!("find", entity = T::ENTITY_NAME, duration_ms = Empty));
+        let _entered = op.span().enter();
+        self.with_snapshot::<T, _>(|paths, m| {
+            let Some((file, data, rg, offset)) = locate::<T>(paths, m, key)? else { return Ok(None) };
+            if file.kind == FileKind::Deletes {
+                return Ok(None);
+            }
+            for batch in data.read_row(rg, offset)? {
+                let mut rows = T::from_record_batch(&batch).map_err(|e| in_file(data.path(), e))?;
+                if let Some(found) = rows.pop() {
+                    return Ok(Some(found));
+                }
+            }
+            Ok(None)
+        })
+    }
+
+    /// The number of live rows of `T`.
+    pub fn count<T: Entity>(&self) -> Result<usize, Error> {
+        let op =
+            Operation::start(info_span!("count", entity = T::ENTITY_NAME, rows = Empty, duration_ms = Empty));
+        let _entered = op.span().enter();
+        self.with_snapshot::<T, _>(|paths, m| {
+            let masks = live_masks::<T>(paths, m)?;
+            let live =
+                m.files.iter().zip(&masks).filter(|(f, _)| f.kind == FileKind::Data).map(|(f, mask)| {
+                    mask.as_ref().map_or(usize::try_from(f.rows).unwrap_or(usize::MAX), |m| {
+                        m.iter().filter(|&&l| l).count()
+                    })
+                });
+            let rows: usize = live.sum();
+            op.record("rows", rows);
+            Ok(rows)
+        })
+    }
+}
+
+/// One row group of a data file, masked and converted.
+fn read_unit<T: Entity>(opened: &scan::Opened, unit: &scan::Unit) -> Result<Vec<T>, Error> {
+    let data = opened.data(unit)?;
+    let mut rows = Vec::with_capacity(unit.live);
+    for batch in data.read_row_group(unit.rg, opened.live(unit)?)? {
+        rows.extend(T::from_record_batch(&batch).map_err(|e| in_file(data.path(), e))?);
+    }
+    Ok(rows)
+}
