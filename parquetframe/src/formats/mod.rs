@@ -1,5 +1,5 @@
 //! Parquet and Avro files, read and written for a record type or untyped:
-//! the store's data files ([`DataFile`], [`write`]) and standalone files
+//! the store's data files ([`DataFile`], [`write()`]) and standalone files
 //! (what [`Record::read_file`] and [`Record::write_file`] run). Each
 //! file's format is told by its extension, else by its first bytes, so an
 //! entity whose format changed keeps reading its older files.

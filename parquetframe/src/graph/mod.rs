@@ -93,20 +93,28 @@ pub struct SchemaGraph {
     duplicates: Vec<String>,
 }
 
-/// A relation on its way into the graph: the edge's fields and the entity it
-/// references, from a linked entity or from a store's catalog.
-#[derive(Debug, Clone)]
-pub(crate) struct Link {
+/// A relation as data: owned and serializable. The graph is built from
+/// these, and a store's catalog records relations in this form
+/// ([`CatalogRelation`](crate::storage::catalog::CatalogRelation)).
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct RelationSpec {
+    /// Forward navigation name.
     pub name: String,
+    /// The foreign-key column.
     pub column: String,
+    /// The referenced entity.
     pub target: String,
+    /// The referenced entity's key column.
     pub target_key: String,
+    /// Inverse navigation name on the target.
     pub inverse: String,
+    /// Whether every row must reference a parent.
     pub required: bool,
+    /// `restrict`, `cascade` or `set_null`.
     pub on_delete: OnDelete,
 }
 
-impl From<&Relation> for Link {
+impl From<&Relation> for RelationSpec {
     fn from(r: &Relation) -> Self {
         Self {
             name: r.name.to_owned(),
@@ -147,13 +155,13 @@ impl SchemaGraph {
                 columns,
                 known: true,
             };
-            (node, e.relations.iter().map(Link::from).collect())
+            (node, e.relations.iter().map(RelationSpec::from).collect())
         });
         Self::build(nodes.collect())
     }
 
     /// The graph of `entities`, each with the relations it declares.
-    pub(crate) fn build(mut entities: Vec<(EntityNode, Vec<Link>)>) -> Self {
+    pub(crate) fn build(mut entities: Vec<(EntityNode, Vec<RelationSpec>)>) -> Self {
         entities.sort_by(|a, b| a.0.name.cmp(&b.0.name));
         let mut graph = DiGraph::new();
         let mut index: BTreeMap<String, NodeIndex> = BTreeMap::new();

@@ -9,9 +9,9 @@ use serde::{Deserialize, Serialize};
 use super::layout::{CATALOG, META_DIR};
 use super::lock::WriterLock;
 use crate::entity::Entity;
-use crate::entity::{OnDelete, Relation};
+
 use crate::error::{Error, StorageError};
-use crate::graph::{ColumnInfo, EntityNode, Link, SchemaGraph};
+use crate::graph::{ColumnInfo, EntityNode, SchemaGraph};
 use crate::io::{self, io_error};
 
 /// One column as the catalog describes it.
@@ -45,38 +45,9 @@ pub struct CatalogEntry {
     pub relations: Vec<CatalogRelation>,
 }
 
-/// One relation as the catalog describes it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct CatalogRelation {
-    /// Forward navigation name.
-    pub name: String,
-    /// The foreign-key column.
-    pub column: String,
-    /// The referenced entity.
-    pub target: String,
-    /// The referenced entity's key column.
-    pub target_key: String,
-    /// Inverse navigation name on the target.
-    pub inverse: String,
-    /// Whether every row must reference a parent.
-    pub required: bool,
-    /// `restrict`, `cascade` or `set_null`.
-    pub on_delete: OnDelete,
-}
-
-impl From<&Relation> for CatalogRelation {
-    fn from(r: &Relation) -> Self {
-        Self {
-            name: r.name.to_owned(),
-            column: r.column.to_owned(),
-            target: r.target.to_owned(),
-            target_key: r.target_key.to_owned(),
-            inverse: r.inverse.to_owned(),
-            required: r.required,
-            on_delete: r.on_delete,
-        }
-    }
-}
+/// One relation as the catalog describes it (the graph's own form of a
+/// relation, so that the catalog's graph needs no conversion).
+pub use crate::graph::RelationSpec as CatalogRelation;
 
 /// The catalog document.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -164,20 +135,6 @@ fn same_path(a: &str, b: &str) -> bool {
     a.trim_end_matches('/') == b.trim_end_matches('/')
 }
 
-impl From<&CatalogRelation> for Link {
-    fn from(r: &CatalogRelation) -> Self {
-        Link {
-            name: r.name.clone(),
-            column: r.column.clone(),
-            target: r.target.clone(),
-            target_key: r.target_key.clone(),
-            inverse: r.inverse.clone(),
-            required: r.required,
-            on_delete: r.on_delete,
-        }
-    }
-}
-
 /// The graph of a store's catalog: defined here, beside the catalog, since
 /// the graph sits on a lower floor than the store.
 impl SchemaGraph {
@@ -200,7 +157,7 @@ impl SchemaGraph {
                 columns,
                 known: true,
             };
-            (node, e.relations.iter().map(Link::from).collect())
+            (node, e.relations.clone())
         });
         SchemaGraph::build(nodes.collect())
     }

@@ -3,7 +3,7 @@
 //!
 //! `#[derive(Entity)]` registers one [`EntityOps`] per entity with
 //! [`inventory`], beside the entity's description
-//! ([`EntityInfo`](crate::entity::linked::EntityInfo)); the description stays
+//! ([`EntityInfo`]); the description stays
 //! on the entity floor, free of storage types, and the store keeps its own
 //! table of operations here.
 

@@ -14,7 +14,7 @@ pub struct StoreOptions {
     pub compact_max_files: usize,
     /// Manifest versions kept (older snapshots stay readable that long).
     pub keep_manifests: usize,
-    /// When foreign keys are checked (`deferred`: only by [`Store::validate`]).
+    /// When foreign keys are checked (`deferred`: only by [`Store::validate`](crate::Store::validate)).
     pub fk_check: FkCheck,
 }
 

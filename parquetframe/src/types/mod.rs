@@ -10,7 +10,7 @@
 //! the type's own.
 //!
 //! One file per family of types: [`primitive`], [`string`], [`temporal`],
-//! [`option`], [`list`], [`map`], [`enums`], [`record`], and behind cargo
+//! [`option`], [`list`], [`map`], [`enums`], [`struct_column`], and behind cargo
 //! features `uuid` and `decimal`.
 
 pub mod avro_schema;
