@@ -329,9 +329,9 @@ pub fn aliases(cx: &Ctxt, attrs: &FieldAttrs) {
     }
 }
 
-/// Methods every entity has (`Entity`'s, taking `self`): a navigation method
-/// of that name would shadow them.
-const RESERVED_METHODS: &[&str] = &["key", "save"];
+/// Methods every entity has, taking `self` (`Entity::key`, `ActiveRecord::save`):
+/// a navigation method of that name would shadow them.
+const RESERVED_METHODS: &[(&str, &str)] = &[("key", "Entity"), ("save", "ActiveRecord")];
 
 /// Whether `name` can be a method name (an identifier, not a keyword).
 fn method_name(cx: &Ctxt, name: &str, span: proc_macro2::Span, what: &str) -> bool {
@@ -342,8 +342,8 @@ fn method_name(cx: &Ctxt, name: &str, span: proc_macro2::Span, what: &str) -> bo
         );
         return false;
     }
-    if RESERVED_METHODS.contains(&name) {
-        cx.error_at(span, format!("{what} `{name}` would shadow `Entity::{name}`; choose another name"));
+    if let Some((_, owner)) = RESERVED_METHODS.iter().find(|(method, _)| *method == name) {
+        cx.error_at(span, format!("{what} `{name}` would shadow `{owner}::{name}`; choose another name"));
         return false;
     }
     true

@@ -71,11 +71,35 @@ pub fn join(dir: &Path, name: &str) -> PathBuf {
     dir.join(name)
 }
 
-/// Writes `path` through a temporary file beside it: `write` fills the
-/// temporary file, which is then renamed over `path`; on error it is removed
-/// and nothing at `path` changes. Write errors name `path`, not the
-/// temporary file. Returns what `write` returned.
+/// Writes `path` through a temporary file in the same directory (named
+/// uniquely, so concurrent writers never share one), then renames it over
+/// `path` and syncs the directory: readers see the old file or the new one,
+/// never a part, and the rename survives a crash once this returns. `write`
+/// must sync what it writes. On error the temporary file is removed and
+/// `path` is untouched; write errors name `path`, not the temporary file.
+/// Returns what `write` returned.
 pub fn write_via_temp<R>(path: &Path, write: impl FnOnce(&Path) -> Result<R, Error>) -> Result<R, Error> {
+    via_temp(path, write, |tmp, path| {
+        std::fs::rename(tmp, path).map_err(io_error("renaming a temporary file to", path))
+    })
+}
+
+/// [`write_via_temp`] that never replaces a file: the finished file is
+/// linked into place, which fails when `path` exists, even if another
+/// process created it meanwhile (an I/O error of kind `AlreadyExists`,
+/// naming `path`).
+pub fn write_new_via_temp<R>(path: &Path, write: impl FnOnce(&Path) -> Result<R, Error>) -> Result<R, Error> {
+    via_temp(path, write, |tmp, path| {
+        std::fs::hard_link(tmp, path).map_err(io_error("linking a temporary file to", path))?;
+        std::fs::remove_file(tmp).map_err(io_error("removing", tmp))
+    })
+}
+
+fn via_temp<R>(
+    path: &Path,
+    write: impl FnOnce(&Path) -> Result<R, Error>,
+    publish: impl FnOnce(&Path, &Path) -> Result<(), Error>,
+) -> Result<R, Error> {
     let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
     let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     let tmp = dir.join(format!(".{name}.{}.tmp", unique_suffix()));
@@ -85,7 +109,8 @@ pub fn write_via_temp<R>(path: &Path, write: impl FnOnce(&Path) -> Result<R, Err
             other => other,
         })
         .and_then(|r| {
-            std::fs::rename(&tmp, path).map_err(io_error("renaming a temporary file to", path))?;
+            publish(&tmp, path)?;
+            sync_dir(dir)?;
             Ok(r)
         });
     if written.is_err() {

@@ -134,6 +134,18 @@ pub use storage::{Store, StoreBuilder, StoreOptions, StoredEntity};
 pub use types::{Column, FieldOptions, Key, ListItem};
 pub use validate::{FkCheck, ValidationReport};
 
+/// Standalone files of records: the older path of [`formats::record_files`].
+#[doc(hidden)]
+pub use formats::record_files as files;
+
+/// The struct <-> Arrow drivers: the older path of [`record_batch`] (and
+/// [`entity::key_column`]).
+#[doc(hidden)]
+pub mod convert {
+    pub use crate::entity::key_column;
+    pub use crate::record_batch::*;
+}
+
 /// Every entity and relation linked into the program: the older path of
 /// [`entity::linked`] and [`entity::relation`], kept working.
 pub mod registry {

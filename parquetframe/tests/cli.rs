@@ -259,6 +259,42 @@ fn convert_between_formats_and_compact() {
 }
 
 #[test]
+fn convert_refuses_an_existing_output_without_force_and_leaves_no_temporary_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = store(&dir.path().join("lake"), false);
+    let expected = store.count::<User>().unwrap();
+    let out_dir = dir.path().join("out");
+    std::fs::create_dir(&out_dir).unwrap();
+    for ext in ["parquet", "avro", "csv", "ndjson", "arrow"] {
+        let out = out_dir.join(format!("users.{ext}"));
+        // A file of the user's that an older pframe used as its fixed temporary name.
+        let bystander = out_dir.join(format!("users.{ext}.tmp"));
+        std::fs::write(&bystander, b"mine").unwrap();
+        std::fs::write(&out, b"keep me").unwrap();
+        let refused = pframe(dir.path()).arg("convert").arg("lake/users").arg(&out).output().unwrap();
+        assert_eq!(refused.status.code(), Some(2), "{ext}");
+        let stderr = String::from_utf8_lossy(&refused.stderr);
+        assert!(stderr.contains("--force") && stderr.contains(&format!("users.{ext}")), "{ext}: {stderr}");
+        assert_eq!(std::fs::read(&out).unwrap(), b"keep me", "{ext}: the existing output changed");
+
+        text(pframe(dir.path()).arg("convert").arg("lake/users").arg(&out).arg("--force"));
+        let frame = parquetframe::read(&out).unwrap().collect().unwrap();
+        assert_eq!(frame.height(), expected, "{ext}");
+        assert_eq!(std::fs::read(&bystander).unwrap(), b"mine", "{ext}: a file beside the output changed");
+    }
+    // A conversion that fails leaves the directory as it was.
+    let before: Vec<_> = std::fs::read_dir(&out_dir).unwrap().map(|e| e.unwrap().file_name()).collect();
+    let failed =
+        pframe(dir.path()).arg("convert").arg("lake/missing").arg(out_dir.join("x.csv")).output().unwrap();
+    assert_eq!(failed.status.code(), Some(2));
+    let mut after: Vec<_> = std::fs::read_dir(&out_dir).unwrap().map(|e| e.unwrap().file_name()).collect();
+    let mut before = before;
+    before.sort();
+    after.sort();
+    assert_eq!(before, after, "no temporary file is left behind");
+}
+
+#[test]
 fn config_lists_every_key_with_its_origin() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("parquetframe.toml"), "[engine]\nmemory_limit_mb = 64\n").unwrap();

@@ -11,6 +11,7 @@ use super::relation::Relation;
 use crate::config::Format;
 
 /// One entity linked into the program: its names, schema and relations.
+#[non_exhaustive]
 pub struct EntityInfo {
     /// The entity's name.
     pub name: &'static str,

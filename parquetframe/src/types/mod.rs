@@ -14,6 +14,9 @@
 //! features `uuid` and `decimal`.
 
 pub mod avro_schema;
+/// The older path of [`avro_schema`].
+#[doc(hidden)]
+pub use avro_schema as avro;
 pub mod coerce;
 #[cfg(feature = "decimal")]
 pub mod decimal;
@@ -25,6 +28,9 @@ pub mod option;
 pub mod primitive;
 pub mod string;
 pub mod struct_column;
+/// The older path of [`struct_column`].
+#[doc(hidden)]
+pub use struct_column as record;
 pub mod temporal;
 #[cfg(feature = "uuid")]
 pub mod uuid;

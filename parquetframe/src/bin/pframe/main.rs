@@ -110,6 +110,9 @@ enum Command {
         /// Compression of Parquet and Avro output (null, snappy, zstandard; Avro also deflate).
         #[arg(long, default_value = "zstandard")]
         codec: String,
+        /// Replace the output file if it exists (refused otherwise).
+        #[arg(long)]
+        force: bool,
     },
     /// Rewrite entities' live rows into one file each.
     Compact {
@@ -181,7 +184,9 @@ fn main() -> ExitCode {
         Command::Sql { query, root } => commands::query::sql(&out, root, &query),
         Command::Validate { root, on_cluster } => commands::validate::run(&out, root, on_cluster),
         Command::Graph { root, format } => commands::graph::run(&out, root, format),
-        Command::Convert { input, output, codec } => commands::convert::run(&out, &input, &output, &codec),
+        Command::Convert { input, output, codec, force } => {
+            commands::convert::run(&out, &input, &output, &codec, force)
+        }
         Command::Compact { entities, root } => commands::compact::run(&out, root, &entities),
         Command::Config => commands::config::run(&out),
     };
