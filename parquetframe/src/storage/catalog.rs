@@ -9,7 +9,6 @@ use serde::{Deserialize, Serialize};
 use super::layout::{CATALOG, META_DIR};
 use super::lock::WriterLock;
 use crate::entity::Entity;
-
 use crate::error::{Error, StorageError};
 use crate::graph::{ColumnInfo, EntityNode, SchemaGraph};
 use crate::io::{self, io_error};

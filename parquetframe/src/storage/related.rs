@@ -14,6 +14,8 @@ use std::sync::{Arc, LazyLock, Mutex};
 
 use foldhash::fast::FixedState;
 use rayon::prelude::*;
+use tracing::field::Empty;
+use tracing::info_span;
 
 use super::scan::Opened;
 use super::{Store, manifest};
@@ -22,8 +24,6 @@ use crate::error::Error;
 use crate::io::{in_file, missing_path};
 use crate::types::{ColumnReader, FieldOptions, Key};
 use crate::ux::trace::Operation;
-use tracing::field::Empty;
-use tracing::info_span;
 
 /// Positions of the rows holding each key of one column, in one snapshot.
 struct Index<K> {

@@ -15,6 +15,11 @@ fn failed(path: &Path, e: impl std::fmt::Display) -> Error {
     QueryError::Format { path: path.to_path_buf(), message: e.to_string() }.into()
 }
 
+/// An output that is there already and not to be replaced.
+fn exists(output: &Path) -> Error {
+    failed(output, "the output exists already; pass --force to replace it")
+}
+
 /// The output extensions, each naming its format.
 const KNOWN: &[&str] = &["parquet", "pq", "avro", "csv", "ndjson", "jsonl", "arrow", "ipc", "feather"];
 
@@ -44,7 +49,7 @@ pub fn run(
         return Err(unknown_format(output, &extension));
     }
     if !force && output.exists() {
-        return Err(failed(output, "the output exists already; pass --force to replace it"));
+        return Err(exists(output));
     }
     let write = |tmp: &Path| -> parquetframe::Result<u64> {
         let proxy = target::resolve(input)?.proxy()?;
@@ -76,7 +81,7 @@ pub fn run(
             Error::Storage(StorageError::Io { source, .. })
                 if source.kind() == std::io::ErrorKind::AlreadyExists =>
             {
-                failed(output, "the output exists already; pass --force to replace it")
+                exists(output)
             }
             other => other,
         })?
