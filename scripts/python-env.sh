@@ -1,15 +1,28 @@
 #!/usr/bin/env bash
-# Creates (or reuses) the Python environment of the interop tests and prints
-# the path of its interpreter. Packages come from the package index
-# (pytz: DuckDB needs it to return time-zone-aware timestamps; backports.zstd and
-# cramjam: fastavro's zstandard and snappy codecs).
+# Creates (or reuses) a Python environment of the interop tests and prints
+# the path of its interpreter. Packages come from the package index.
+#
+#   scripts/python-env.sh         pyarrow, polars, DuckDB, fastavro (pytz: DuckDB
+#                                 needs it for time-zone-aware timestamps;
+#                                 backports.zstd and cramjam: fastavro's codecs)
+#   scripts/python-env.sh delta   the Delta engines: DuckDB 1.4.4 with its delta
+#                                 extension (duckdb-ext-delta matches 1.4.4 only,
+#                                 hence a second environment), polars, deltalake
 set -euo pipefail
-venv="${PF_VENV:-${HOME:-/tmp}/.cache/parquetframe-venv}"
 python="${PYTHON:-python3}"
+if [ "${1:-}" = delta ]; then
+  venv="${PF_DELTA_VENV:-${HOME:-/tmp}/.cache/parquetframe-delta-venv}"
+  check="import duckdb, duckdb_ext, polars, deltalake, pyarrow, pytz; assert duckdb.__version__ == '1.4.4'"
+  packages=("duckdb==1.4.4" duckdb-ext-delta polars deltalake pyarrow pytz)
+else
+  venv="${PF_VENV:-${HOME:-/tmp}/.cache/parquetframe-venv}"
+  check="import pyarrow, polars, duckdb, pytz, fastavro, backports.zstd, cramjam"
+  packages=(pyarrow polars duckdb pytz fastavro backports.zstd cramjam)
+fi
 if [ ! -x "$venv/bin/python" ]; then
   "$python" -m venv "$venv" >&2
 fi
-if ! "$venv/bin/python" -c "import pyarrow, polars, duckdb, pytz, fastavro, backports.zstd, cramjam" 2>/dev/null; then
-  "$venv/bin/python" -m pip install --quiet --disable-pip-version-check pyarrow polars duckdb pytz fastavro backports.zstd cramjam >&2
+if ! "$venv/bin/python" -c "$check" 2>/dev/null; then
+  "$venv/bin/python" -m pip install --quiet --disable-pip-version-check "${packages[@]}" >&2
 fi
 echo "$venv/bin/python"

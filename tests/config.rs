@@ -37,7 +37,7 @@ fn default_root_comes_from_the_nearest_config_file_then_the_environment_then_dat
     // From a subdirectory, the file two levels up applies; its relative root is
     // relative to the file.
     Note { id: 1, text: "a".into() }.save().unwrap();
-    assert!(project.join("lake/notes/_manifest").is_dir());
+    assert!(project.join("lake/notes/_delta_log").is_dir());
     assert_eq!(Note::find(&1).unwrap().map(|n| n.text), Some("a".into()));
     assert_eq!(Store::open_default().unwrap().options().write.row_group_size, 1000);
 

@@ -127,10 +127,11 @@ fn layers_origins_unknown_keys_and_bad_values() {
     // its first operation installs one (the application has none here).
     let store = Store::builder().root(dir.path().join("logs")).open().unwrap();
     store.save(&Note { id: 1 }).unwrap();
-    assert!(!tracing::dispatcher::has_been_set());
+    let subscriber = || tracing::dispatcher::get_default(|d| !d.is::<tracing::subscriber::NoSubscriber>());
+    assert!(!subscriber());
     set("PARQUETFRAME_LOG", Some("parquetframe=info"));
     store.save(&Note { id: 2 }).unwrap();
-    assert!(tracing::dispatcher::has_been_set());
+    assert!(subscriber());
     set("PARQUETFRAME_LOG", None);
 }
 

@@ -80,7 +80,7 @@ fn expected_json(users: &[User]) -> String {
 }
 
 #[test]
-fn python_readers_get_the_same_rows_from_the_live_files() {
+fn python_readers_get_the_live_rows_from_the_compacted_table() {
     let Some(python) = python() else { return };
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(dir.path()).unwrap();
@@ -105,8 +105,9 @@ fn python_readers_get_the_same_rows_from_the_live_files() {
         ]
     };
     let a = args(dir.path());
-    run(&python, &a.iter().map(|s| s.as_os_str()).collect::<Vec<_>>());
-    // After compaction the live set is one plain file with exactly these rows.
+    // Plain Parquet readers know nothing of deletion vectors: after
+    // compaction the table is one file holding exactly the live rows.
+    // (Delta engines read it at every step: `delta_engines_read_exactly_the_live_rows`.)
     store.compact::<User>().unwrap();
     assert_eq!(store.snapshot::<User>().unwrap().files.len(), 1);
     run(&python, &a.iter().map(|s| s.as_os_str()).collect::<Vec<_>>());
@@ -209,6 +210,9 @@ fn fastavro_reads_the_live_rows_of_an_avro_entity() {
     users.retain(|u| u.user_id != 7);
     let expected = dir.path().join("expected.json");
     std::fs::write(&expected, expected_json(&users)).unwrap();
+    // Avro tools read files without deletion vectors: compacted, the table is
+    // one file of exactly the live records.
+    store.compact::<AvroUser>().unwrap();
     let args =
         [script("check_store.py").into_os_string(), dir.path().into(), "AvroUser".into(), expected.into()];
     run(&python, &args.iter().map(|s| s.as_os_str()).collect::<Vec<_>>());
@@ -320,4 +324,88 @@ fn read_queries_files_of_python_clients_and_they_read_the_results() {
             sum.to_string().as_ref(),
         ],
     );
+}
+
+/// The interpreter of the second environment, with the Delta engines
+/// (`scripts/python-env.sh delta`: DuckDB 1.4.4 and its delta extension,
+/// polars, deltalake).
+fn delta_python() -> Option<PathBuf> {
+    let python = std::env::var_os("PF_DELTA_PYTHON").map(PathBuf::from);
+    if python.is_none() {
+        eprintln!("skipped: set PF_DELTA_PYTHON to the interpreter `scripts/python-env.sh delta` prints");
+    }
+    python
+}
+
+#[test]
+fn delta_engines_read_exactly_the_live_rows_after_each_write() {
+    let Some(python) = delta_python() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    let table = dir.path().join("users");
+    let expected = dir.path().join("expected.json");
+    let check = |users: &[User], step: &str| {
+        std::fs::write(&expected, expected_json(users)).unwrap();
+        println!("after {step}:");
+        let args = [
+            script("delta_readers.py").into_os_string(),
+            table.clone().into_os_string(),
+            "User".into(),
+            "user_id".into(),
+            expected.clone().into_os_string(),
+        ];
+        run(&python, &args.iter().map(|s| s.as_os_str()).collect::<Vec<_>>());
+    };
+    let mut users: Vec<User> = (0..300).map(|i| user(i, "v1")).collect();
+    store.save_all(&users).unwrap();
+    check(&users, "the first save");
+    // Upserts: one row at a time (inline deletion vectors) and many at once
+    // (a deletion-vector file).
+    for i in (0..300).step_by(37) {
+        users[i as usize] = user(i, "v2");
+        store.save(&users[i as usize]).unwrap();
+    }
+    let many: Vec<User> = (100..260).map(|i| user(i, "v3")).collect();
+    store.save_all(&many).unwrap();
+    for u in many {
+        let i = u.user_id as usize;
+        users[i] = u;
+    }
+    let dv_files = std::fs::read_dir(&table)
+        .unwrap()
+        .filter(|e| e.as_ref().unwrap().file_name().to_string_lossy().starts_with("deletion_vector_"))
+        .count();
+    assert!(dv_files >= 1, "the many-row upsert wrote its deletion vector to a file");
+    check(&users, "upserts");
+    let gone = [3i64, 99, 150, 250];
+    assert_eq!(store.delete_all::<User>(&gone).unwrap(), 4);
+    users.retain(|u| !gone.contains(&u.user_id));
+    check(&users, "deletes");
+    store.compact::<User>().unwrap();
+    check(&users, "compaction");
+}
+
+#[test]
+fn rows_appended_by_python_deltalake_load_through_the_entity() {
+    let Some(python) = delta_python() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    let mut users: Vec<User> = (0..50).map(|i| user(i, "rust")).collect();
+    store.save_all(&users).unwrap();
+    let appended: Vec<User> = (50..80).map(|i| user(i, "python")).collect();
+    let rows = dir.path().join("rows.json");
+    std::fs::write(&rows, expected_json(&appended)).unwrap();
+    let table = dir.path().join("users");
+    run(&python, &[script("delta_append.py").as_os_str(), table.as_os_str(), rows.as_os_str()]);
+    users.extend(appended);
+    let mut loaded = store.load_all::<User>().unwrap();
+    loaded.sort_by_key(|u| u.user_id);
+    assert_eq!(loaded, users);
+    assert_eq!(store.count::<User>().unwrap(), 80);
+    assert_eq!(store.find::<User>(&65).unwrap(), Some(user(65, "python")));
+    // And our upserts and deletes reach rows Python wrote.
+    store.save(&user(65, "rust-again")).unwrap();
+    assert!(store.delete::<User>(&70).unwrap());
+    assert_eq!(store.find::<User>(&65).unwrap(), Some(user(65, "rust-again")));
+    assert_eq!(store.count::<User>().unwrap(), 79);
 }

@@ -75,6 +75,8 @@ fn killed_writer_loses_no_committed_data_and_leaves_a_loadable_store() {
     let deadline = Instant::now() + Duration::from_secs(120);
     let mut trials = 0;
     let mut first = 0i64;
+    // Every commit acknowledged in any trial so far: a later kill must not lose it.
+    let mut all_acknowledged: Vec<i64> = Vec::new();
     while trials < 60 && Instant::now() < deadline {
         let mut proc = child(dir.path(), first, None).spawn().unwrap();
         let stdout = proc.stdout.take().unwrap();
@@ -87,7 +89,7 @@ fn killed_writer_loses_no_committed_data_and_leaves_a_loadable_store() {
                 }
             }
         });
-        std::thread::sleep(Duration::from_millis(20 + next(&mut rng) % 250));
+        std::thread::sleep(Duration::from_millis(40 + next(&mut rng) % 360));
         proc.kill().unwrap(); // SIGKILL
         proc.wait().unwrap();
         reader.join().unwrap();
@@ -104,8 +106,9 @@ fn killed_writer_loses_no_committed_data_and_leaves_a_loadable_store() {
             batches.values().all(|&n| n == ROWS_PER_COMMIT as usize),
             "a partial commit is visible: {batches:?}"
         );
-        // Every acknowledged commit is there.
-        for b in acknowledged.lock().unwrap().iter() {
+        // Every acknowledged commit is there, of this trial and all before.
+        all_acknowledged.extend(acknowledged.lock().unwrap().iter());
+        for b in &all_acknowledged {
             assert!(batches.contains_key(b), "acknowledged batch {b} was lost (trial {trials})");
         }
         assert_eq!(store.count::<Event>().unwrap(), rows.len());

@@ -74,7 +74,7 @@ fn catalog_entities_read_like_their_types() {
     let before_orders = store.load_all::<Order>().unwrap();
     let done = users.compact(&store).unwrap();
     assert_eq!((done.files_after, done.rows as usize), (1, before_users.len()));
-    assert!(done.files_before >= 3);
+    assert!(done.files_before >= 2, "deletes add no files, upserts do");
     assert_eq!(orders.compact(&store).unwrap().files_after, 1);
     assert_eq!(store.load_all::<User>().unwrap(), before_users);
     assert_eq!(store.load_all::<Order>().unwrap(), before_orders);

@@ -71,7 +71,8 @@ fn inspect_a_store_an_entity_and_a_file() {
     let v = json(pframe(dir.path()).args(["inspect", "lake"]));
     let users = v["entities"].as_array().unwrap().iter().find(|e| e["entity"] == "User").unwrap().clone();
     assert_eq!(users["live_rows"], 19);
-    assert_eq!(users["delete_files"], 1);
+    assert_eq!(users["files_with_deletion_vectors"], 1);
+    assert_eq!(users["table"], "delta");
     assert_eq!(users["format"], "parquet");
 
     let v = json(pframe(dir.path()).args(["inspect", "lake/orders"]));

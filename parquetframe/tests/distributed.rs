@@ -520,10 +520,10 @@ fn explain_shows_the_datafusion_plan_without_a_cluster() {
         "engine: distributed (override: .engine(Engine::Distributed) on the query)",
         "executor: DataFusion on the Ballista cluster",
         "DataFusion plan:",
-        // The upserted row's older version is removed by an anti-join on the key;
-        // scans are named after the entity and commit.
-        "LeftAnti Join: User@1.user_id = __parquetframe_newer_key",
-        "TableScan: User@2 projection=[user_id]",
+        // The upserted row's older version, marked in its file's deletion
+        // vector, is dropped by its key; scans are named after the entity and file.
+        "Filter: User@0.user_id != Int64(3)",
+        "TableScan: User@0 projection=[user_id, age]",
         "Aggregate: groupBy=[[",
     ] {
         assert!(text.contains(needle), "missing {needle:?} in\n{text}");

@@ -6,7 +6,6 @@ use std::path::Path;
 
 use chrono::{DateTime, Utc};
 use parquetframe::prelude::*;
-use parquetframe::storage::manifest::FileKind;
 use parquetframe::{Error, StoreOptions};
 
 /// The suite's entities, stored in `$format`.
@@ -170,10 +169,15 @@ fn upserts_and_deletes_do_not_rewrite_the_entity() {
     store.save(&user(5, "changed")).unwrap();
     store.delete::<User>(&6).unwrap();
     let files = store.snapshot::<User>().unwrap().files;
-    assert_eq!(files[0], first, "the big file is untouched");
-    assert_eq!(files.len(), 3);
-    assert_eq!((files[1].kind, files[1].rows), (FileKind::Data, 1));
-    assert_eq!((files[2].kind, files[2].rows), (FileKind::Deletes, 1));
+    assert_eq!(files.len(), 2, "the big file and the one saved row");
+    assert_eq!((&files[0].path, files[0].bytes, files[0].rows), (&first.path, first.bytes, 1000));
+    assert_eq!(files[0].deleted, 2, "the replaced and the deleted row are marked in its deletion vector");
+    assert_eq!((files[1].rows, files[1].deleted), (1, 0));
+    let on_disk = std::fs::metadata(dir.path().join("users").join(&first.path)).unwrap().len();
+    assert_eq!(on_disk, first.bytes, "the big file is untouched");
+    assert_eq!(store.count::<User>().unwrap(), 999);
+    assert_eq!(store.find::<User>(&5).unwrap(), Some(user(5, "changed")));
+    assert_eq!(store.find::<User>(&6).unwrap(), None);
 }
 
 #[test]
@@ -187,7 +191,7 @@ fn compaction_keeps_exactly_the_live_rows() {
     }
     let before = sorted(store.load_all::<User>().unwrap());
     let report = store.compact::<User>().unwrap();
-    assert_eq!(report.files_before, 11);
+    assert_eq!(report.files_before, 6, "deletes add no file");
     assert_eq!(report.files_after, 1);
     assert_eq!(report.rows, 95);
     assert_eq!(sorted(store.load_all::<User>().unwrap()), before);
@@ -196,17 +200,61 @@ fn compaction_keeps_exactly_the_live_rows() {
 }
 
 #[test]
-fn replaced_files_are_removed_once_no_kept_snapshot_lists_them() {
+fn older_versions_stay_readable_after_compaction() {
     let dir = temp();
-    let store =
-        Store::open_with(dir.path(), StoreOptions { keep_manifests: 1, ..StoreOptions::default() }).unwrap();
+    let store = Store::open(dir.path()).unwrap();
     store.save_all(&(0..10).map(|i| user(i, "u")).collect::<Vec<_>>()).unwrap();
+    let first = store.version::<User>().unwrap().unwrap();
     store.save(&user(1, "v2")).unwrap();
+    store.delete::<User>(&3).unwrap();
     store.compact::<User>().unwrap();
     store.save(&user(2, "v2")).unwrap();
-    let on_disk = std::fs::read_dir(dir.path().join("users/data")).unwrap().count();
-    assert_eq!(on_disk, 2, "the compacted file and the last save");
-    assert_eq!(store.count::<User>().unwrap(), 10);
+    assert_eq!(store.count::<User>().unwrap(), 9);
+    let old = sorted(store.load_version::<User>(first).unwrap());
+    assert_eq!(old, (0..10).map(|i| user(i, "u")).collect::<Vec<_>>(), "time travel reads the first save");
+    let history = store.history::<User>().unwrap();
+    let ops: Vec<&str> = history.iter().map(|c| c.operation.as_str()).collect();
+    assert_eq!(ops, ["CREATE TABLE", "WRITE", "WRITE", "DELETE", "OPTIMIZE", "WRITE"]);
+    assert_eq!((history[1].rows_added, history[2].rows_added, history[2].rows_removed), (10, 1, 1));
+    assert_eq!((history[3].rows_added, history[3].rows_removed), (0, 1));
+    assert_eq!(history.last().unwrap().version, store.version::<User>().unwrap().unwrap());
+}
+
+#[test]
+fn a_view_as_of_a_time_reads_the_versions_then_and_refuses_writes() {
+    let dir = temp();
+    let store = Store::open(dir.path()).unwrap();
+    let before = chrono::Utc::now();
+    std::thread::sleep(std::time::Duration::from_millis(5));
+    store.save_all(&(0..5).map(|i| user(i, "u")).collect::<Vec<_>>()).unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(5));
+    let middle = chrono::Utc::now();
+    std::thread::sleep(std::time::Duration::from_millis(5));
+    store.save(&user(1, "later")).unwrap();
+    store.delete::<User>(&2).unwrap();
+    let then = store.as_of(middle);
+    assert_eq!(then.count::<User>().unwrap(), 5);
+    assert_eq!(then.find::<User>(&1).unwrap(), Some(user(1, "u")));
+    assert_eq!(then.find::<User>(&2).unwrap(), Some(user(2, "u")));
+    assert_eq!(store.as_of(before).count::<User>().unwrap(), 0, "the table did not exist yet");
+    let err = then.save(&user(9, "x")).unwrap_err().to_string();
+    assert!(err.contains("read-only view") && err.contains("`User`"), "{err}");
+    assert_eq!(store.count::<User>().unwrap(), 4);
+}
+
+#[test]
+fn the_old_layout_is_refused_naming_the_directory_and_left_alone() {
+    let dir = temp();
+    let old = dir.path().join("users/_manifest");
+    std::fs::create_dir_all(&old).unwrap();
+    std::fs::write(old.join("00000000000000000001.json"), b"{}").unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    for err in [store.save(&user(1, "a")).unwrap_err(), store.load_all::<User>().unwrap_err()] {
+        let text = err.to_string();
+        assert!(text.contains("old parquetframe layout") && text.contains("users"), "{text}");
+    }
+    assert_eq!(std::fs::read(old.join("00000000000000000001.json")).unwrap(), b"{}");
+    assert!(!dir.path().join("users/_delta_log").exists(), "nothing was created");
 }
 
 #[test]
@@ -380,7 +428,7 @@ fn read_only_root_is_an_error_naming_the_path_and_loses_nothing() {
     store.save_all(&[user(1, "a")]).unwrap();
     let users = dir.path().join("users");
     let set = |mode| {
-        for d in [users.clone(), users.join("data"), users.join("_manifest")] {
+        for d in [users.clone(), users.join("data"), users.join("_delta_log")] {
             std::fs::set_permissions(&d, std::fs::Permissions::from_mode(mode)).unwrap();
         }
     };
@@ -398,18 +446,17 @@ fn read_only_root_is_an_error_naming_the_path_and_loses_nothing() {
 }
 
 #[test]
-fn leftovers_of_an_interrupted_commit_are_cleaned_by_the_next_writer() {
+fn leftovers_of_an_interrupted_commit_are_ignored() {
     let dir = temp();
     let store = Store::open(dir.path()).unwrap();
     store.save_all(&[user(1, "a")]).unwrap();
     let data = dir.path().join("users/data");
     std::fs::write(data.join("part-000000000099-crashed.parquet"), b"half a file").unwrap();
-    std::fs::write(dir.path().join("users/_manifest/.tmp-crashed"), b"{").unwrap();
+    std::fs::write(dir.path().join("users/_delta_log/.00000000000000000002.json.crashed.tmp"), b"{").unwrap();
     assert_eq!(store.load_all::<User>().unwrap().len(), 1, "readers ignore leftovers");
     store.save(&user(2, "b")).unwrap();
-    assert!(!data.join("part-000000000099-crashed.parquet").exists());
-    assert!(!dir.path().join("users/_manifest/.tmp-crashed").exists());
     assert_eq!(store.count::<User>().unwrap(), 2);
+    assert_eq!(store.load_all::<User>().unwrap().len(), 2);
 }
 
 #[test]
@@ -444,7 +491,7 @@ fn default_store_comes_from_the_environment() {
     assert_eq!(User::count().unwrap(), 2);
     assert!(User::delete(&8).unwrap());
     assert_eq!(User::load_all().unwrap(), vec![user(7, "env")]);
-    assert!(dir.path().join("users/_manifest").is_dir());
+    assert!(dir.path().join("users/_delta_log").is_dir());
 }
 
 #[test]
@@ -475,17 +522,17 @@ fn many_row_groups_round_trip_in_order() {
 }
 
 #[test]
-fn corrupt_manifest_is_an_error_naming_it_and_writers_do_not_clobber_it() {
+fn corrupt_commit_is_an_error_naming_the_log_and_writers_do_not_clobber_it() {
     let dir = temp();
     let store = Store::open(dir.path()).unwrap();
     store.save_all(&[user(1, "a")]).unwrap();
-    let manifest =
-        std::fs::read_dir(dir.path().join("users/_manifest")).unwrap().next().unwrap().unwrap().path();
+    let log = dir.path().join("users/_delta_log");
+    let manifest = log.join("00000000000000000001.json");
     std::fs::write(&manifest, b"{ not json").unwrap();
     let err = store.load_all::<User>().unwrap_err();
-    assert!(err.to_string().contains(&manifest.display().to_string()), "{err}");
+    assert!(err.to_string().contains(&log.display().to_string()), "{err}");
     let err = store.save(&user(2, "b")).unwrap_err();
-    assert!(err.to_string().contains(&manifest.display().to_string()), "{err}");
+    assert!(err.to_string().contains(&log.display().to_string()), "{err}");
     assert_eq!(std::fs::read(&manifest).unwrap(), b"{ not json", "left for a person to inspect");
 }
 

@@ -28,3 +28,36 @@ def require_equal(label, got, expected):
             break
     print(f"{label}{len(got)} rows, expected {len(expected)}")
     sys.exit(1)
+
+
+def delta_live_files(base):
+    """The data files of the newest version of the Delta table at `base`
+    (relative paths), replaying its log from the last checkpoint; exits when
+    one has a deletion vector (these readers read files whole: compact first)."""
+    import json
+    import os
+
+    import pyarrow.parquet as pq
+
+    log = os.path.join(base, "_delta_log")
+    files, start = {}, -1
+    last = os.path.join(log, "_last_checkpoint")
+    if os.path.exists(last):
+        start = json.load(open(last))["version"]
+        checkpoint = pq.read_table(os.path.join(log, f"{start:020}.checkpoint.parquet")).to_pylist()
+        for action in checkpoint:
+            if action.get("add"):
+                files[action["add"]["path"]] = action["add"]
+    for name in sorted(n for n in os.listdir(log) if n.endswith(".json") and n[:-5].isdigit()):
+        if int(name[:-5]) <= start:
+            continue
+        for line in open(os.path.join(log, name)):
+            action = json.loads(line)
+            if "add" in action:
+                files[action["add"]["path"]] = action["add"]
+            elif "remove" in action:
+                files.pop(action["remove"]["path"], None)
+    for add in files.values():
+        if add.get("deletionVector"):
+            sys.exit(f"{base}: {add['path']} has a deletion vector: compact before reading files whole")
+    return sorted(files)

@@ -1,10 +1,10 @@
 """Counts the orphans of every relation of a parquetframe store with DuckDB,
-from the catalog and the manifests alone (no Rust types): the rows of the live
+from the catalog and the tables' Delta logs alone (no Rust types): the rows of the live
 files whose foreign key names no live primary key of the target. Compares the
 counts with EXPECTED_JSON ({"Entity.column": orphans}).
 
-Every entity must have been compacted (one data file, no delete files), so
-the live rows are exactly the rows of the listed files.
+Every entity must have been compacted (no deletion vectors), so the live
+rows are exactly the rows of the listed files.
 
 usage: orphans.py ROOT EXPECTED_JSON
 """
@@ -14,16 +14,12 @@ import sys
 
 import duckdb
 
-from common import require_equal
+from common import delta_live_files, require_equal
 
 
 def live_files(root, meta):
     base = os.path.join(root, meta["path"])
-    manifests = sorted(n for n in os.listdir(os.path.join(base, "_manifest")) if n.endswith(".json"))
-    manifest = json.load(open(os.path.join(base, "_manifest", manifests[-1])))
-    kinds = {f["kind"] for f in manifest["files"]}
-    assert kinds <= {"data"}, f"{meta['name']}: compact first (found {kinds})"
-    return [os.path.join(base, f["path"]) for f in manifest["files"]]
+    return [os.path.join(base, f) for f in delta_live_files(base)]
 
 
 def main():

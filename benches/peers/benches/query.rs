@@ -322,7 +322,7 @@ fn main() {
         );
         // The live files of the snapshots (a glob would also see files a
         // compaction replaced and not yet removed).
-        let live = |root: &str, m: parquetframe::storage::manifest::Manifest| {
+        let live = |root: &str, m: parquetframe::storage::Snapshot| {
             m.files
                 .iter()
                 .map(|f| format!("{}/{root}/{}", dir.display(), f.path))

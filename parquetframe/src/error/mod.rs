@@ -175,7 +175,7 @@ pub enum StorageError {
     },
     /// A file the commit point lists is gone.
     #[error(
-        "entity `{entity}`: data file `{path}` is listed by the current commit (manifest version \
+        "entity `{entity}`: data file `{path}` is listed by the current commit (table version \
          {version}) but missing; the store was modified outside parquetframe"
     )]
     MissingDataFile {
@@ -183,7 +183,7 @@ pub enum StorageError {
         entity: &'static str,
         /// The missing file.
         path: std::path::PathBuf,
-        /// The manifest version that lists it.
+        /// The table version that lists it.
         version: u64,
     },
     /// The store root exists but is not a directory.

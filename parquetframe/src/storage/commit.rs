@@ -1,107 +1,255 @@
-//! The commit protocol: one write at a time per entity under its lock, the
-//! next manifest published atomically, automatic compaction when files pile
-//! up, and what interrupted commits left cleaned away.
+//! The commit protocol: a write is planned on the newest snapshot and
+//! committed as the next Delta log version with put-if-absent. When another
+//! writer committed first, the plan is thrown away (with the files it
+//! wrote) and made again on the newer snapshot, a bounded number of times.
+//! The OS writer lock only keeps this process's and its neighbours' writers
+//! from racing on local disk; correctness does not depend on it.
 
-use std::collections::HashSet;
+use std::collections::HashMap;
+use std::path::PathBuf;
 
+use deltalake_core::kernel::Action;
+use deltalake_core::protocol::{DeltaOperation, SaveMode};
+use roaring::RoaringTreemap;
 use tracing::debug_span;
 
-use super::layout::{self, EntityPaths};
+use super::layout::EntityPaths;
 use super::lock::WriterLock;
-use super::manifest::{self, Manifest};
+use super::table::dv::{self, DvFile};
+use super::table::history::METRICS_KEY;
+use super::table::snapshot::{FileEntry, Snapshot};
+use super::table::{Table, schema};
 use super::{Store, catalog};
 use crate::entity::Entity;
 use crate::error::{Error, StorageError};
 use crate::io;
 
+/// Attempts before a write gives up on a table other writers keep changing.
+const MAX_ATTEMPTS: u32 = 64;
+
+/// What a write does to the table, planned on one snapshot.
+pub(crate) struct Change {
+    /// The files of the next version.
+    pub files: Vec<FileEntry>,
+    /// Files this plan wrote: removed again if it does not commit.
+    pub written: Vec<PathBuf>,
+    /// The operation recorded in the log.
+    pub kind: ChangeKind,
+    /// Rows added and removed (for the history).
+    pub rows_added: u64,
+    /// See `rows_added`.
+    pub rows_removed: u64,
+}
+
+/// The operation a change is recorded as.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ChangeKind {
+    /// Rows appended or upserted.
+    Write,
+    /// Rows deleted.
+    Delete,
+    /// Files rewritten without changing the live rows.
+    Compact,
+}
+
+impl ChangeKind {
+    fn operation(self) -> DeltaOperation {
+        match self {
+            Self::Write => {
+                DeltaOperation::Write { mode: SaveMode::Append, partition_by: None, predicate: None }
+            }
+            Self::Delete => DeltaOperation::Delete { predicate: None },
+            Self::Compact => DeltaOperation::Optimize { predicate: None, target_size: 0 },
+        }
+    }
+}
+
+/// The Delta table properties that describe entity `T` to outside readers.
+pub(crate) fn entity_properties<T: Entity>(format: crate::entity::Format) -> HashMap<String, String> {
+    let relations: Vec<serde_json::Value> = T::RELATIONS
+        .iter()
+        .map(|r| {
+            serde_json::json!({
+                "column": r.column, "parent": r.target, "parentKey": r.target_key,
+                "inverse": r.inverse, "onDelete": format!("{:?}", r.on_delete).to_lowercase(),
+            })
+        })
+        .collect();
+    HashMap::from([
+        ("parquetframe.entity".to_owned(), T::ENTITY_NAME.to_owned()),
+        ("parquetframe.primaryKey".to_owned(), T::PRIMARY_KEY.to_owned()),
+        ("parquetframe.format".to_owned(), format.to_string()),
+        ("parquetframe.relations".to_owned(), serde_json::Value::Array(relations).to_string()),
+    ])
+}
+
 impl Store {
-    /// Runs one write under the entity's lock: registers `T` in the catalog,
-    /// cleans what interrupted commits left, applies `change` to the newest
-    /// manifest, publishes the result, and compacts when there are too many files.
+    /// Runs one write of `T`: registers it in the catalog, creates its table
+    /// when missing, plans `change` on the newest snapshot and commits it,
+    /// compacting when files pile up.
     pub(super) fn transact<T: Entity, R>(
         &self,
-        change: impl FnOnce(&EntityPaths, &Manifest) -> Result<(Option<Manifest>, R), Error>,
+        change: impl FnMut(&EntityPaths, &Snapshot) -> Result<(Option<Change>, R), Error>,
     ) -> Result<R, Error> {
         let paths = self.paths::<T>()?;
-        io::create_dir_all(&paths.data)?;
-        io::create_dir_all(&paths.manifests)?;
+        self.writable(T::ENTITY_NAME)?;
+        paths.refuse_old_layout()?;
+        let format = self.format_of::<T>()?;
         catalog::register::<T>(&self.root, self.options.format)?;
-        let merge = |paths: &EntityPaths, m: &Manifest, from: usize| self.merge_files::<T>(paths, m, from);
-        self.transact_at(&paths, T::ENTITY_NAME, merge, change)
+        let create = || -> Result<_, Error> {
+            Ok((schema::delta_columns(&T::arrow_schema(), T::ENTITY_NAME)?, entity_properties::<T>(format)))
+        };
+        let merge = |paths: &EntityPaths, m: &Snapshot, from: usize| self.merge_files::<T>(paths, m, from);
+        self.transact_at(&paths, T::ENTITY_NAME, create, merge, change)
     }
 
     /// [`transact`](Self::transact) of the entity `name` at `paths`, already
-    /// in the catalog; `merge` compacts files from a position on.
+    /// in the catalog; `create` gives the table's columns and properties,
+    /// `merge` compacts files from a position on.
     pub(crate) fn transact_at<R>(
         &self,
         paths: &EntityPaths,
         name: &str,
-        merge: impl Fn(&EntityPaths, &Manifest, usize) -> Result<Manifest, Error>,
-        change: impl FnOnce(&EntityPaths, &Manifest) -> Result<(Option<Manifest>, R), Error>,
+        create: impl Fn() -> Result<(Vec<deltalake_core::kernel::StructField>, HashMap<String, String>), Error>,
+        merge: impl Fn(&EntityPaths, &Snapshot, usize) -> Result<Change, Error>,
+        mut change: impl FnMut(&EntityPaths, &Snapshot) -> Result<(Option<Change>, R), Error>,
     ) -> Result<R, Error> {
+        self.writable(name)?;
+        paths.refuse_old_layout()?;
+        io::create_dir_all(&paths.data)?;
+        let table = Table::at(&paths.dir)?;
         let _lock = WriterLock::acquire(&paths.lock)?;
-        let current = manifest::latest(&paths.manifests, name)?;
-        clean_orphans(paths)?;
-        let (next, result) = change(paths, &current)?;
-        let Some(mut next) = next else { return Ok(result) };
-        next.version = current.version + 1;
-        if next.files.len() > self.options.compact_max_files {
-            let _compact = debug_span!("auto_compact", files = next.files.len()).entered();
-            let from = small_suffix(&next);
-            let mut merged = merge(paths, &next, from)?;
-            if merged.files.len() > self.options.compact_max_files && from > 0 {
-                // The small files did not shrink enough: merge everything.
-                merged = merge(paths, &next, 0)?;
+        if !table.exists() {
+            let (columns, properties) = create()?;
+            table.create(name, columns, properties)?;
+        }
+        for attempt in 0..MAX_ATTEMPTS {
+            let current = table.snapshot(name, None)?;
+            let (next, result) = change(paths, &current)?;
+            let Some(mut next) = next else { return Ok(result) };
+            if next.files.len() > self.options.compact_max_files {
+                let _compact = debug_span!("auto_compact", files = next.files.len()).entered();
+                let planned = Snapshot { files: next.files.clone(), ..current.clone() };
+                let from = small_suffix(&planned);
+                let mut merged = merge(paths, &planned, from)?;
+                if merged.files.len() > self.options.compact_max_files && from > 0 {
+                    // The small files did not shrink enough: merge everything.
+                    remove_written(&merged.written);
+                    merged = merge(paths, &planned, 0)?;
+                }
+                next.written.extend(merged.written);
+                next.files = merged.files;
             }
-            next = Manifest { version: next.version, ..merged };
+            let _commit = debug_span!("commit", base = current.version, attempt).entered();
+            if !next.written.is_empty() {
+                // The new files' directory entries reach the disk before the log names them.
+                io::sync_dir(&paths.data)?;
+            }
+            let actions = diff(&current.files, &next.files);
+            let metrics = HashMap::from([(
+                METRICS_KEY.to_owned(),
+                serde_json::json!({ "rowsAdded": next.rows_added, "rowsRemoved": next.rows_removed }),
+            )]);
+            match table.commit(&current, actions, next.kind.operation(), metrics) {
+                Ok(Some(_)) => {
+                    // Data files this plan wrote and then compacted away were never
+                    // part of any version: no reader can hold them.
+                    let unreferenced: Vec<PathBuf> = next
+                        .written
+                        .iter()
+                        .filter(|p| p.starts_with(&paths.data))
+                        .filter(|p| !next.files.iter().any(|f| paths.dir.join(&f.path) == **p))
+                        .cloned()
+                        .collect();
+                    remove_written(&unreferenced);
+                    return Ok(result);
+                }
+                Ok(None) => {
+                    // Another writer committed first: plan again on its version.
+                    remove_written(&next.written);
+                    std::thread::sleep(std::time::Duration::from_millis(u64::from(attempt.min(20)) * 5));
+                }
+                Err(e) => {
+                    remove_written(&next.written);
+                    return Err(e);
+                }
+            }
         }
-        let _commit = debug_span!("commit", version = next.version).entered();
-        if !manifest::publish(&paths.manifests, &next)? {
-            return Err(StorageError::Catalog(format!(
-                "entity `{name}`: manifest version {} was committed by another writer that ignored the lock",
-                next.version
-            ))
-            .into());
-        }
-        manifest::prune(&paths.manifests, self.options.keep_manifests)?;
-        Ok(result)
+        Err(StorageError::Catalog(format!(
+            "entity `{name}`: gave up after {MAX_ATTEMPTS} attempts: other writers committed to `{}` \
+             before each of them; nothing of this write was committed",
+            paths.dir.display()
+        ))
+        .into())
     }
 }
 
-/// Where automatic compaction starts: the newest files whose rows together are
-/// fewer than the file before them (size-tiered), at least two files.
-pub(super) fn small_suffix(m: &Manifest) -> usize {
+fn remove_written(files: &[PathBuf]) {
+    for f in files {
+        let _ = std::fs::remove_file(f);
+    }
+}
+
+/// The log actions turning `current`'s files into `next`'s: a file whose
+/// deletion vector changed is removed and added again with the new one.
+fn diff(current: &[FileEntry], next: &[FileEntry]) -> Vec<Action> {
+    let mut actions = Vec::new();
+    for old in current.iter().filter(|f| !next.iter().any(|n| n.same_version(f))) {
+        actions.push(Action::Remove(old.remove()));
+    }
+    for new in next.iter().filter(|f| !current.iter().any(|c| c.same_version(f))) {
+        actions.push(Action::Add(new.add()));
+    }
+    actions
+}
+
+/// `files` with the rows `marked` (per file, same order) added to their
+/// deletion vectors. Vectors too large for the log go into one new file
+/// in `paths.dir`, returned so it can be removed if the commit fails.
+pub(super) fn mark_deleted(
+    paths: &EntityPaths,
+    files: &[FileEntry],
+    marked: &[RoaringTreemap],
+) -> Result<(Vec<FileEntry>, Option<PathBuf>, u64), Error> {
+    let mut out = Vec::with_capacity(files.len());
+    let mut dv_file = DvFile::new();
+    let mut removed = 0;
+    for (file, new) in files.iter().zip(marked) {
+        if new.is_empty() {
+            out.push(file.clone());
+            continue;
+        }
+        let mut all = file.deleted_rows(&paths.dir)?;
+        let before = all.len();
+        all |= new;
+        removed += all.len() - before;
+        if all.len() >= file.rows {
+            continue; // every row deleted: the file leaves the table
+        }
+        let descriptor = if all.serialized_size() + 4 <= dv::INLINE_MAX_BYTES {
+            dv::inline(&all)?
+        } else {
+            dv_file.push(&all)?
+        };
+        out.push(file.with_dv(descriptor, all.len()));
+    }
+    let written = if dv_file.is_empty() { None } else { Some(dv_file.write(&paths.dir)?) };
+    Ok((out, written, removed))
+}
+
+/// Where automatic compaction starts: the newest files whose live rows
+/// together are fewer than the file before them (size-tiered), at least two files.
+pub(super) fn small_suffix(m: &Snapshot) -> usize {
     let n = m.files.len();
     let mut from = n.saturating_sub(1);
-    let mut rows = m.files.last().map_or(0, |f| f.rows);
+    let mut rows = m.files.last().map_or(0, FileEntry::live_rows);
     while from > 0 {
         let prev = &m.files[from - 1];
-        if prev.rows > rows && n - from >= 2 {
+        if prev.live_rows() > rows && n - from >= 2 {
             break;
         }
-        rows += prev.rows;
+        rows += prev.live_rows();
         from -= 1;
     }
     from
-}
-
-/// Removes what interrupted commits left: data files no retained manifest
-/// lists. Runs under the writer lock, so no commit is in progress.
-pub(super) fn clean_orphans(paths: &EntityPaths) -> Result<(), Error> {
-    let mut referenced: HashSet<String> = HashSet::new();
-    for v in manifest::versions(&paths.manifests)? {
-        match manifest::read(&paths.manifests, v) {
-            Ok(m) => referenced.extend(m.files.into_iter().map(|f| f.path)),
-            // A manifest we cannot read protects nothing, and deletes nothing either.
-            Err(_) => return Ok(()),
-        }
-    }
-    for name in io::list(&paths.data)? {
-        let ours = (name.starts_with("part-") || name.starts_with("del-"))
-            && (name.ends_with(".parquet") || name.ends_with(".avro"));
-        if ours && !referenced.contains(&format!("{}/{name}", layout::DATA_DIR)) {
-            io::remove_file(&paths.data.join(&name))?;
-        }
-    }
-    Ok(())
 }

@@ -1,18 +1,18 @@
-//! Compaction: the live rows of many files rewritten into one, on request
-//! (`store.compact`) or automatically inside a commit.
+//! Compaction: the live rows of many files rewritten into one, dropping
+//! their deletion vectors, on request (`store.compact`) or automatically
+//! inside a commit.
 
-use std::collections::HashSet;
 use std::path::PathBuf;
 
 use arrow::array::RecordBatch;
 use tracing::field::Empty;
 use tracing::info_span;
 
+use super::commit::{Change, ChangeKind};
 use super::layout::EntityPaths;
-use super::live::all_keys;
-use super::manifest::{FileKind, Manifest};
+use super::table::snapshot::Snapshot;
 use super::write::entity_schemas;
-use super::{Compaction, Store, merge};
+use super::{Compaction, Store};
 use crate::entity::Entity;
 use crate::error::Error;
 use crate::formats::{DataFile, Target};
@@ -44,40 +44,34 @@ impl Store {
     pub(super) fn compact_inner<T: Entity>(&self) -> Result<Compaction, Error> {
         self.transact::<T, _>(|paths, current| {
             let before = current.files.len();
-            if before <= 1 && !current.files.iter().any(|f| f.kind == FileKind::Deletes) {
+            if before <= 1 && current.files.iter().all(|f| f.deleted == 0) {
                 return Ok((
                     None,
-                    Compaction { files_before: before, files_after: before, rows: current.stored_rows() },
+                    Compaction { files_before: before, files_after: before, rows: current.live_rows() },
                 ));
             }
             let next = self.merge_files::<T>(paths, current, 0)?;
-            let report =
-                Compaction { files_before: before, files_after: next.files.len(), rows: next.stored_rows() };
+            let rows = next.files.iter().map(|f| f.rows).sum();
+            let report = Compaction { files_before: before, files_after: next.files.len(), rows };
             Ok((Some(next), report))
         })
     }
 
-    /// Merges the files from position `from` on (all when 0) into one data file
-    /// (plus, when older files remain, one delete file).
+    /// Merges the files from position `from` on (all when 0) into one data
+    /// file without deleted rows; the files before `from` stay as they are.
     pub(super) fn merge_files<T: Entity>(
         &self,
         paths: &EntityPaths,
-        current: &Manifest,
+        current: &Snapshot,
         from: usize,
-    ) -> Result<Manifest, Error> {
+    ) -> Result<Change, Error> {
         let (keep, merge) = current.files.split_at(from.min(current.files.len()));
-        let tail = Manifest { files: merge.to_vec(), ..current.clone() };
-        let keys = all_keys::<T>(paths, &tail)?;
-        let masks = merge::live_rows(&keys);
-        let seq = current.next_seq;
-        let mut batches: Vec<(PathBuf, Option<Vec<bool>>)> = Vec::new();
-        for (file, mask) in merge.iter().zip(masks.iter()) {
-            if file.kind == FileKind::Data {
-                batches.push((paths.dir.join(&file.path), mask.clone()));
-            }
-        }
+        let tail = Snapshot { files: merge.to_vec(), ..current.clone() };
+        let masks = tail.masks(&paths.dir)?;
+        let batches: Vec<(PathBuf, Option<Vec<bool>>)> =
+            merge.iter().zip(masks).map(|(file, mask)| (paths.dir.join(&file.path), mask)).collect();
         let what = format!("compaction of `{}`", T::ENTITY_NAME);
-        let progress = Progress::new(&what, tail.stored_rows(), self.resolved()?.config.ux.progress);
+        let progress = Progress::new(&what, tail.live_rows(), self.resolved()?.config.ux.progress);
         let chunks =
             batches.into_iter().flat_map(|(path, mask)| file_batches::<T>(path, mask)).inspect(|b| {
                 if let Ok(b) = b {
@@ -85,25 +79,14 @@ impl Store {
                 }
             });
         let mut files = keep.to_vec();
-        files.push(self.write_file::<T>(paths, FileKind::Data, seq, &entity_schemas::<T>(), chunks)?);
-        let mut next_seq = seq + 1;
-        if !keep.is_empty() {
-            // Deletes in the merged files must still hide rows in the older files.
-            let live = merge::live_keys(&keys, &masks);
-            let deleted: Vec<&T::Key> = keys
-                .iter()
-                .filter(|f| f.kind == FileKind::Deletes)
-                .flat_map(|f| f.keys.iter())
-                .filter(|k| !live.contains(k))
-                .collect::<HashSet<_>>()
-                .into_iter()
-                .collect();
-            if !deleted.is_empty() {
-                files.push(self.write_deletes::<T>(paths, next_seq, &deleted)?);
-                next_seq += 1;
-            }
+        let written = self.write_file::<T>(paths, &entity_schemas::<T>(), chunks)?;
+        let path = paths.dir.join(&written.path);
+        if written.rows > 0 {
+            files.push(written);
+        } else {
+            let _ = std::fs::remove_file(&path);
         }
-        Ok(Manifest { files, next_seq, ..current.clone() })
+        Ok(Change { files, written: vec![path], kind: ChangeKind::Compact, rows_added: 0, rows_removed: 0 })
     }
 }
 

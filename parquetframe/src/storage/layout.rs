@@ -3,9 +3,11 @@
 //! ```text
 //! <root>/_parquetframe/catalog.json   every entity: name, path, key, format, schema
 //! <root>/_parquetframe/catalog.lock   serialises catalog updates
-//! <root>/<storage_path>/_manifest/<version>.json   commit points (highest wins)
-//! <root>/<storage_path>/_lock         serialises writers of the entity
-//! <root>/<storage_path>/data/*.parquet|avro       immutable data and delete files
+//! <root>/<storage_path>/               the entity's Delta Lake table:
+//!     _delta_log/<version>.json          commits (and checkpoints)
+//!     data/part-*.parquet|avro           immutable data files
+//!     deletion_vector_*.bin              deletion vectors too large for the log
+//!     _lock                              serialises this machine's writers (a throughput aid)
 //! ```
 
 use std::path::{Component, Path, PathBuf};
@@ -16,27 +18,28 @@ use crate::error::{Error, StorageError};
 pub const META_DIR: &str = "_parquetframe";
 /// The catalog file name.
 pub const CATALOG: &str = "catalog.json";
-/// Manifests directory of an entity.
-pub const MANIFEST_DIR: &str = "_manifest";
 /// Data directory of an entity.
 pub const DATA_DIR: &str = "data";
 /// Writer lock file of an entity.
 pub const LOCK_FILE: &str = "_lock";
+/// The manifests directory of the layout before Delta tables (refused).
+pub const OLD_MANIFEST_DIR: &str = "_manifest";
 
-/// A new data file's name (`part-…`, or `del-…` for deletes) relative to the
-/// entity directory: the commit sequence, a unique suffix, the format's extension.
-pub fn data_file_name(kind: super::manifest::FileKind, seq: u64, format: crate::entity::Format) -> String {
-    let prefix = if kind == super::manifest::FileKind::Data { "part" } else { "del" };
-    format!("{DATA_DIR}/{prefix}-{seq:012}-{}.{}", crate::io::unique_suffix(), format.extension())
+/// A new data file's name relative to the entity directory: the time it was
+/// written (so names sort in write order), a unique suffix, the format's extension.
+pub fn data_file_name(format: crate::entity::Format) -> String {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or_default();
+    format!("{DATA_DIR}/part-{nanos:020}-{}.{}", crate::io::unique_suffix(), format.extension())
 }
 
 /// The paths of one entity's storage.
 #[derive(Debug, Clone)]
 pub struct EntityPaths {
-    /// `<root>/<storage_path>`.
+    /// `<root>/<storage_path>`: the Delta table.
     pub dir: PathBuf,
-    /// `<dir>/_manifest`.
-    pub manifests: PathBuf,
     /// `<dir>/data`.
     pub data: PathBuf,
     /// `<dir>/_lock`.
@@ -55,11 +58,21 @@ impl EntityPaths {
             .into());
         }
         let dir = root.join(relative);
-        Ok(Self {
-            manifests: dir.join(MANIFEST_DIR),
-            data: dir.join(DATA_DIR),
-            lock: dir.join(LOCK_FILE),
-            dir,
-        })
+        Ok(Self { data: dir.join(DATA_DIR), lock: dir.join(LOCK_FILE), dir })
+    }
+
+    /// An error when the directory holds the layout before Delta tables
+    /// (numbered JSON manifests); nothing in it is changed.
+    pub fn refuse_old_layout(&self) -> Result<(), Error> {
+        if self.dir.join(OLD_MANIFEST_DIR).is_dir() {
+            return Err(StorageError::Catalog(format!(
+                "`{}` is in the old parquetframe layout (a `{OLD_MANIFEST_DIR}/` directory of JSON manifests), \
+                 which this version does not read; entities are now Delta Lake tables. Load its rows with \
+                 parquetframe 0.1's layout and save them into a new store; nothing here was changed",
+                self.dir.display()
+            ))
+            .into());
+        }
+        Ok(())
     }
 }

@@ -1,71 +1,100 @@
-//! Which stored rows are live: a row is live unless a newer file holds its
-//! key (merge-on-read by sequence number); key columns are read for that.
+//! Which stored rows are live: every row its file's deletion vector does not
+//! mark. An upsert or delete marks the replaced rows, so a key has at most
+//! one live row; finding it reads key columns, pruned by statistics.
 
+use std::collections::HashSet;
 use std::path::Path;
 
 use rayon::prelude::*;
+use roaring::RoaringTreemap;
 
 use super::layout::EntityPaths;
-use super::manifest::{FileEntry, FileKind, Manifest};
-use super::merge::{self, FileKeys};
+use super::scan::Masks;
+use super::table::snapshot::{FileEntry, Snapshot};
 use crate::entity::Entity;
 use crate::error::Error;
 use crate::formats::{DataFile, Target};
 use crate::io::in_file;
 use crate::types::{Column, ColumnReader, FieldOptions};
 
-pub(super) fn needs_merge(m: &Manifest) -> bool {
-    m.files.len() > 1 || m.files.iter().any(|f| f.kind == FileKind::Deletes)
+/// The live masks of a snapshot's files (`None`: every row live).
+pub(crate) fn live_masks(paths: &EntityPaths, m: &Snapshot) -> Result<Masks, Error> {
+    m.masks(&paths.dir)
 }
 
-pub(super) fn live_masks<T: Entity>(
-    paths: &EntityPaths,
-    m: &Manifest,
-) -> Result<Vec<Option<Vec<bool>>>, Error> {
-    if !needs_merge(m) {
-        return Ok(vec![None; m.files.len()]);
-    }
-    let keys = all_keys::<T>(paths, m)?;
-    Ok(merge::live_rows(&keys))
-}
-
-pub(super) fn all_keys<T: Entity>(paths: &EntityPaths, m: &Manifest) -> Result<Vec<FileKeys<T::Key>>, Error> {
-    m.files.par_iter().map(|f| read_keys::<T>(&paths.dir.join(&f.path), f.kind, f.seq)).collect()
-}
-
-pub(super) fn key_is_live<T: Entity>(paths: &EntityPaths, m: &Manifest, key: &T::Key) -> Result<bool, Error> {
-    Ok(locate::<T>(paths, m, key)?.is_some_and(|(file, ..)| file.kind == FileKind::Data))
-}
-
-/// The newest file holding `key`, with the row group and the row within it.
-/// Row groups whose key statistics exclude `key` are skipped without reading.
+/// The file holding the live row with `key`, with the row group and the row
+/// within it. Row groups whose key statistics exclude `key` are skipped.
 pub(super) fn locate<'m, T: Entity>(
     paths: &EntityPaths,
-    m: &'m Manifest,
+    m: &'m Snapshot,
     key: &T::Key,
 ) -> Result<Option<(&'m FileEntry, DataFile, usize, usize)>, Error> {
-    let mut files: Vec<&FileEntry> = m.files.iter().collect();
-    files.sort_by_key(|f| std::cmp::Reverse(f.seq));
-    for file in files {
+    // Newest first: an upserted key is most often in a recent file.
+    for file in m.files.iter().rev().filter(|f| f.live_rows() > 0) {
         let path = paths.dir.join(&file.path);
         let data = DataFile::open_indexed(&path, &Target::of::<T>())?;
         let candidates = data.row_groups_may_contain(T::PRIMARY_KEY, key);
-        // Newest row group first: within a file the last row with a key wins.
-        for rg in (0..candidates.len()).rev().filter(|&rg| candidates[rg]) {
+        let mut deleted: Option<RoaringTreemap> = None;
+        let mut start = 0u64;
+        for (rg, rows) in data.row_group_rows().into_iter().enumerate() {
+            let first = start;
+            start += rows as u64;
+            if !candidates.get(rg).copied().unwrap_or(true) {
+                continue;
+            }
             let keys = decode_keys::<T>(&path, data.read_column(T::PRIMARY_KEY, Some(rg))?)?;
-            if let Some(offset) = keys.iter().rposition(|k| k == key) {
-                return Ok(Some((file, data, rg, offset)));
+            for offset in keys.iter().enumerate().filter(|(_, k)| *k == key).map(|(i, _)| i) {
+                let dead = match &deleted {
+                    Some(d) => d,
+                    None => deleted.insert(file.deleted_rows(&paths.dir)?),
+                };
+                if !dead.contains(first + offset as u64) {
+                    return Ok(Some((file, data, rg, offset)));
+                }
             }
         }
     }
     Ok(None)
 }
 
-/// The primary keys of one file (reads the key column only).
-pub(super) fn read_keys<T: Entity>(path: &Path, kind: FileKind, seq: u64) -> Result<FileKeys<T::Key>, Error> {
-    let data = DataFile::open(path, &Target::of::<T>())?;
-    let keys = decode_keys::<T>(path, data.read_column(T::PRIMARY_KEY, None)?)?;
-    Ok(FileKeys { kind, seq, keys })
+/// Per file of `m`, the positions of live rows whose key is in `keys`.
+pub(super) fn live_positions<T: Entity>(
+    paths: &EntityPaths,
+    m: &Snapshot,
+    keys: &[&T::Key],
+) -> Result<Vec<RoaringTreemap>, Error> {
+    let mut out = vec![RoaringTreemap::new(); m.files.len()];
+    if keys.len() <= 16 {
+        // A few keys: point lookups pruned by statistics.
+        for key in keys {
+            if let Some((file, data, rg, offset)) = locate::<T>(paths, m, key)? {
+                let index = m.files.iter().position(|f| f.path == file.path).unwrap_or(0);
+                let first: usize = data.row_group_rows().iter().take(rg).sum();
+                out[index].insert((first + offset) as u64);
+            }
+        }
+        return Ok(out);
+    }
+    // Many keys: one parallel pass over every file's key column.
+    let wanted: HashSet<&T::Key> = keys.iter().copied().collect();
+    m.files
+        .par_iter()
+        .map(|file| {
+            if file.live_rows() == 0 {
+                return Ok(RoaringTreemap::new());
+            }
+            let path = paths.dir.join(&file.path);
+            let data = DataFile::open(&path, &Target::of::<T>())?;
+            let stored = decode_keys::<T>(&path, data.read_column(T::PRIMARY_KEY, None)?)?;
+            let dead = file.deleted_rows(&paths.dir)?;
+            Ok(stored
+                .iter()
+                .enumerate()
+                .filter(|(i, k)| wanted.contains(k) && !dead.contains(*i as u64))
+                .map(|(i, _)| i as u64)
+                .collect())
+        })
+        .collect()
 }
 
 /// `T`'s primary keys out of key-column arrays read from `path`.

@@ -1,13 +1,15 @@
-//! The store: entities as Parquet or Avro files under a root directory, with
-//! atomic commits, upserts by primary key, deletes and compaction.
+//! The store: each entity a Delta Lake table under a root directory, with
+//! atomic commits, upserts by primary key and deletes as deletion vectors,
+//! history, time travel and compaction.
 //!
 //! One concept per file: opening a store and its options here and in
-//! `options.rs`; reads (`read.rs`) and which rows are live (`live.rs`);
-//! writes (`write.rs`) and the commit protocol (`commit.rs`); compaction
-//! (`compact.rs`); the catalog, relations (`related.rs`, `cascade.rs`,
-//! `fk_check.rs`) and the type-erased operations validation uses
-//! (`erased.rs`). See `docs/storage.md` for the layout, the commit protocol
-//! and why upserts are merge-on-read.
+//! `options.rs`; the Delta table layer (`table/`); reads (`read.rs`) and
+//! which rows are live (`live.rs`); writes (`write.rs`) and the commit
+//! protocol (`commit.rs`); compaction (`compact.rs`); history and time
+//! travel (`history.rs`); the catalog, relations (`related.rs`,
+//! `cascade.rs`, `fk_check.rs`) and the type-erased operations validation
+//! uses (`erased.rs`). See `docs/storage.md` for the layout and the commit
+//! protocol.
 
 mod builder;
 pub(crate) mod cascade;
@@ -16,18 +18,18 @@ mod commit;
 mod compact;
 pub mod erased;
 mod fk_check;
+mod history;
 pub(crate) mod keys;
 pub mod layout;
 mod live;
 pub mod lock;
-pub mod manifest;
-pub mod merge;
 mod options;
 mod read;
 pub(crate) mod related;
 mod save_set;
 pub(crate) mod scan;
 mod stored;
+pub mod table;
 mod write;
 
 use std::path::{Path, PathBuf};
@@ -35,10 +37,11 @@ use std::sync::Arc;
 
 pub use builder::StoreBuilder;
 use layout::EntityPaths;
-use manifest::Manifest;
 pub use options::{Compaction, StoreOptions};
 pub use save_set::SaveSet;
 pub use stored::StoredEntity;
+pub use table::history::Commit;
+pub use table::snapshot::{FileEntry, Snapshot};
 
 use crate::config::{Config, Overrides, Setting};
 use crate::entity::Entity;
@@ -70,6 +73,8 @@ pub struct Store {
     /// Configuration set in code; the rest comes from the layers when an
     /// operation runs.
     overrides: Arc<Overrides>,
+    /// Reads see each entity as of this time; writes are refused.
+    as_of: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 impl Store {
@@ -103,7 +108,7 @@ impl Store {
             return Err(StorageError::RootNotADirectory(root).into());
         }
         io::create_dir_all(&root.join(layout::META_DIR))?;
-        Ok(Self { root, options, overrides })
+        Ok(Self { root, options, overrides, as_of: None })
     }
 
     /// The configuration this store's operations use now: the layers under
@@ -146,8 +151,33 @@ impl Store {
         Ok(recorded.unwrap_or(self.options.format))
     }
 
-    /// The committed snapshot of `T` (its manifest).
-    pub fn snapshot<T: Entity>(&self) -> Result<Manifest, Error> {
-        manifest::latest(&self.paths::<T>()?.manifests, T::ENTITY_NAME)
+    /// The newest committed snapshot of `T`'s table.
+    pub fn snapshot<T: Entity>(&self) -> Result<Snapshot, Error> {
+        self.snapshot_at(T::STORAGE_PATH, T::ENTITY_NAME, None)
+    }
+
+    /// What reads of the entity `name` at `storage_path` see: its newest
+    /// snapshot, or for a store [`as_of`](Self::as_of) a time, its newest
+    /// version not after that time (empty when the table is younger).
+    pub(crate) fn read_snapshot(&self, storage_path: &str, name: &str) -> Result<Snapshot, Error> {
+        let Some(at) = self.as_of else { return self.snapshot_at(storage_path, name, None) };
+        let paths = EntityPaths::new(&self.root, storage_path)?;
+        match table::history::version_at(&paths.dir, at)? {
+            Some(version) => self.snapshot_at(storage_path, name, Some(version)),
+            None => Ok(Snapshot::empty(name)),
+        }
+    }
+
+    /// The snapshot of the entity `name` at `storage_path`, at `version`
+    /// (the newest when `None`).
+    pub(crate) fn snapshot_at(
+        &self,
+        storage_path: &str,
+        name: &str,
+        version: Option<u64>,
+    ) -> Result<Snapshot, Error> {
+        let paths = EntityPaths::new(&self.root, storage_path)?;
+        paths.refuse_old_layout()?;
+        table::Table::at(&paths.dir)?.snapshot(name, version)
     }
 }

@@ -7,9 +7,9 @@ use tracing::{debug_span, info_span};
 
 use super::Store;
 use super::layout::EntityPaths;
-use super::live::{live_masks, locate};
-use super::manifest::{self, FileKind, Manifest};
+use super::live::locate;
 use super::scan;
+use super::table::snapshot::Snapshot;
 use crate::entity::Entity;
 use crate::error::{Error, StorageError};
 use crate::io::{in_file, missing_path};
@@ -21,7 +21,7 @@ impl Store {
     /// compaction finished meanwhile), once more on the then newest snapshot.
     pub(crate) fn with_snapshot<T: Entity, R>(
         &self,
-        read: impl Fn(&EntityPaths, &Manifest) -> Result<R, Error>,
+        read: impl Fn(&EntityPaths, &Snapshot) -> Result<R, Error>,
     ) -> Result<R, Error> {
         self.with_snapshot_at(T::STORAGE_PATH, T::ENTITY_NAME, read)
     }
@@ -31,13 +31,13 @@ impl Store {
         &self,
         storage_path: &str,
         name: &'static str,
-        read: impl Fn(&EntityPaths, &Manifest) -> Result<R, Error>,
+        read: impl Fn(&EntityPaths, &Snapshot) -> Result<R, Error>,
     ) -> Result<R, Error> {
         let paths = EntityPaths::new(&self.root, storage_path)?;
-        let first = manifest::latest(&paths.manifests, name)?;
+        let first = self.read_snapshot(storage_path, name)?;
         match read(&paths, &first) {
             Err(e) if missing_path(&e).is_some() => {
-                let second = manifest::latest(&paths.manifests, name)?;
+                let second = self.read_snapshot(storage_path, name)?;
                 if second.version == first.version {
                     let path = missing_path(&e).unwrap_or_default();
                     return Err(
@@ -66,40 +66,67 @@ impl Store {
         let config = self.resolved()?;
         let monitor = crate::ux::memory::MemoryMonitor::from_config(&config.config.engine);
         crate::threads::run(config.config.performance.threads, op.span(), || {
-            self.with_snapshot::<T, _>(|paths, m| {
-                op.record("threads", rayon::current_num_threads());
-                let opened = debug_span!("open").in_scope(|| scan::Opened::new::<T>(paths, m, false))?;
-                let what = format!("load_all of `{}`", T::ENTITY_NAME);
-                let estimated = opened.estimated_bytes(std::mem::size_of::<T>());
-                op.record("files", opened.files.len());
-                op.record("bytes", estimated);
-                monitor.check(&what, estimated)?;
-                let total: usize = opened.units.iter().map(|u| u.live).sum();
-                let progress = Progress::new(&what, total as u64, config.config.ux.progress);
-                let _read = debug_span!("read").entered();
-                // The result is allocated once, at its exact size; row groups are read
-                // in waves of one per thread and appended, so beside the result only a
-                // few row groups are in memory at any time.
-                let mut out = Vec::with_capacity(total);
-                let wave = rayon::current_num_threads().max(1);
-                for chunk in opened.units.chunks(wave) {
-                    let parts: Vec<Vec<T>> =
-                        chunk.par_iter().map(|u| read_unit::<T>(&opened, u)).collect::<Result<_, Error>>()?;
-                    for part in parts {
-                        progress.inc(
-                            part.len() as u64,
-                            estimated
-                                .saturating_mul(part.len() as u64)
-                                .checked_div(total as u64)
-                                .unwrap_or(0),
-                        );
-                        out.extend(part);
-                    }
-                }
-                op.record("rows", out.len());
-                Ok(out)
-            })
+            self.with_snapshot::<T, _>(|paths, m| self.read_all::<T>(paths, m, &op, &config, &monitor))
         })
+    }
+
+    /// The live rows of `T` in snapshot `snapshot` (see [`load_version`](Self::load_version)).
+    pub(super) fn load_snapshot<T: Entity>(&self, snapshot: &Snapshot) -> Result<Vec<T>, Error> {
+        let op = Operation::start(info_span!(
+            "load_version",
+            entity = T::ENTITY_NAME,
+            version = snapshot.version,
+            rows = Empty,
+            files = Empty,
+            bytes = Empty,
+            threads = Empty,
+            duration_ms = Empty
+        ));
+        let _entered = op.span().enter();
+        let config = self.resolved()?;
+        let monitor = crate::ux::memory::MemoryMonitor::from_config(&config.config.engine);
+        let paths = EntityPaths::new(&self.root, T::STORAGE_PATH)?;
+        crate::threads::run(config.config.performance.threads, op.span(), || {
+            self.read_all::<T>(&paths, snapshot, &op, &config, &monitor)
+        })
+    }
+
+    fn read_all<T: Entity>(
+        &self,
+        paths: &EntityPaths,
+        m: &Snapshot,
+        op: &Operation,
+        config: &crate::config::Resolved,
+        monitor: &crate::ux::memory::MemoryMonitor,
+    ) -> Result<Vec<T>, Error> {
+        op.record("threads", rayon::current_num_threads());
+        let opened = debug_span!("open").in_scope(|| scan::Opened::new::<T>(paths, m, false))?;
+        let what = format!("load_all of `{}`", T::ENTITY_NAME);
+        let estimated = opened.estimated_bytes(std::mem::size_of::<T>());
+        op.record("files", opened.files.len());
+        op.record("bytes", estimated);
+        monitor.check(&what, estimated)?;
+        let total: usize = opened.units.iter().map(|u| u.live).sum();
+        let progress = Progress::new(&what, total as u64, config.config.ux.progress);
+        let _read = debug_span!("read").entered();
+        // The result is allocated once, at its exact size; row groups are read
+        // in waves of one per thread and appended, so beside the result only a
+        // few row groups are in memory at any time.
+        let mut out = Vec::with_capacity(total);
+        let wave = rayon::current_num_threads().max(1);
+        for chunk in opened.units.chunks(wave) {
+            let parts: Vec<Vec<T>> =
+                chunk.par_iter().map(|u| read_unit::<T>(&opened, u)).collect::<Result<_, Error>>()?;
+            for part in parts {
+                progress.inc(
+                    part.len() as u64,
+                    estimated.saturating_mul(part.len() as u64).checked_div(total as u64).unwrap_or(0),
+                );
+                out.extend(part);
+            }
+        }
+        op.record("rows", out.len());
+        Ok(out)
     }
 
     /// The live row with primary key `key`, if any.
@@ -107,10 +134,7 @@ impl Store {
         let op = Operation::start(info_span!("find", entity = T::ENTITY_NAME, duration_ms = Empty));
         let _entered = op.span().enter();
         self.with_snapshot::<T, _>(|paths, m| {
-            let Some((file, data, rg, offset)) = locate::<T>(paths, m, key)? else { return Ok(None) };
-            if file.kind == FileKind::Deletes {
-                return Ok(None);
-            }
+            let Some((_, data, rg, offset)) = locate::<T>(paths, m, key)? else { return Ok(None) };
             for batch in data.read_row(rg, offset)? {
                 let mut rows = T::from_record_batch(&batch).map_err(|e| in_file(data.path(), e))?;
                 if let Some(found) = rows.pop() {
@@ -126,15 +150,10 @@ impl Store {
         let op =
             Operation::start(info_span!("count", entity = T::ENTITY_NAME, rows = Empty, duration_ms = Empty));
         let _entered = op.span().enter();
-        self.with_snapshot::<T, _>(|paths, m| {
-            let masks = live_masks::<T>(paths, m)?;
-            let live =
-                m.files.iter().zip(&masks).filter(|(f, _)| f.kind == FileKind::Data).map(|(f, mask)| {
-                    mask.as_ref().map_or(usize::try_from(f.rows).unwrap_or(usize::MAX), |m| {
-                        m.iter().filter(|&&l| l).count()
-                    })
-                });
-            let rows: usize = live.sum();
+        self.with_snapshot::<T, _>(|_, m| {
+            // Each file's row count and its deletion vector's cardinality are
+            // in the log: no file is opened.
+            let rows = usize::try_from(m.live_rows()).unwrap_or(usize::MAX);
             op.record("rows", rows);
             Ok(rows)
         })

@@ -17,8 +17,8 @@ use rayon::prelude::*;
 use tracing::field::Empty;
 use tracing::info_span;
 
+use super::Store;
 use super::scan::Opened;
-use super::{Store, manifest};
 use crate::entity::Entity;
 use crate::error::Error;
 use crate::io::{in_file, missing_path};
@@ -114,7 +114,7 @@ fn index<C: Entity, K: Key>(
     rebuild: bool,
 ) -> Result<Arc<Index<K>>, Error> {
     let paths = store.paths::<C>()?;
-    let m = manifest::latest(&paths.manifests, C::ENTITY_NAME)?;
+    let m = store.read_snapshot(C::STORAGE_PATH, C::ENTITY_NAME)?;
     if !rebuild {
         let cached = cache().get_mut(cache_key).and_then(|(used, index)| {
             *used = tick();

@@ -11,7 +11,7 @@ use super::Store;
 use super::erased::Columns;
 use super::layout::EntityPaths;
 use super::live::live_masks;
-use super::manifest::{FileKind, Manifest};
+use super::table::snapshot::Snapshot;
 use crate::entity::Entity;
 use crate::error::{Error, StorageError};
 use crate::formats::{DataFile, Target};
@@ -38,7 +38,7 @@ pub(crate) struct Opened {
     pub units: Vec<Unit>,
 }
 
-/// The live masks of a snapshot's files (see `merge::live_rows`).
+/// The live masks of a snapshot's files, from their deletion vectors.
 pub(crate) type Masks = Vec<Option<Vec<bool>>>;
 
 /// What reading an entity's snapshot needs: from its Rust type, or from the
@@ -47,7 +47,7 @@ pub(crate) struct View<'a> {
     pub name: &'static str,
     pub storage_path: &'a str,
     pub target: Target,
-    pub masks: &'a (dyn Fn(&EntityPaths, &Manifest) -> Result<Masks, Error> + Sync),
+    pub key: &'a str,
 }
 
 impl View<'static> {
@@ -57,7 +57,7 @@ impl View<'static> {
             name: T::ENTITY_NAME,
             storage_path: T::STORAGE_PATH,
             target: Target::of::<T>(),
-            masks: &live_masks::<T>,
+            key: T::PRIMARY_KEY,
         }
     }
 }
@@ -65,18 +65,18 @@ impl View<'static> {
 impl Opened {
     /// Opens the data files of `m` (Parquet files with their page index when
     /// `indexed`, for row selections).
-    pub fn new<T: Entity>(paths: &EntityPaths, m: &Manifest, indexed: bool) -> Result<Self, Error> {
+    pub fn new<T: Entity>(paths: &EntityPaths, m: &Snapshot, indexed: bool) -> Result<Self, Error> {
         Self::open(&View::of::<T>(), paths, m, indexed)
     }
 
     /// [`new`](Self::new) for any view.
-    pub fn open(view: &View<'_>, paths: &EntityPaths, m: &Manifest, indexed: bool) -> Result<Self, Error> {
+    pub fn open(view: &View<'_>, paths: &EntityPaths, m: &Snapshot, indexed: bool) -> Result<Self, Error> {
         let target = &view.target;
-        let masks = (view.masks)(paths, m)?;
+        let masks = live_masks(paths, m)?;
         let mut units = Vec::new();
         let mut files = Vec::new();
         for (file, mask) in m.files.iter().zip(masks) {
-            if file.kind != FileKind::Data || mask.as_ref().is_some_and(|m| !m.contains(&true)) {
+            if file.live_rows() == 0 || mask.as_ref().is_some_and(|m| !m.contains(&true)) {
                 continue;
             }
             let path = paths.dir.join(&file.path);
@@ -245,25 +245,22 @@ pub(crate) fn scan_view(store: &Store, view: &View<'_>, columns: &[&str]) -> Res
 pub struct LiveFile {
     /// The file.
     pub path: std::path::PathBuf,
-    /// Positions of rows replaced or deleted by newer files, ascending.
+    /// Positions of rows its deletion vector marks (replaced or deleted), ascending.
     pub dead: Vec<u64>,
-    /// Commit sequence: rows of newer files (higher `seq`) replace rows
-    /// with the same key here.
-    pub seq: u64,
+    /// The primary keys of those rows, for engines that cannot filter by
+    /// position: within one file a key occurs once, so dropping these keys
+    /// drops exactly the dead rows.
+    pub dead_keys: Option<ArrayRef>,
 }
 
 /// The live files of a committed snapshot and what their metadata says of
 /// their size: what the query engines scan and estimate.
 #[derive(Debug, Clone)]
 pub struct LiveSet {
-    /// The manifest version (0: nothing committed, or not in the catalog).
+    /// The table version (0: nothing committed, or not in the catalog).
     pub version: u64,
-    /// Live data files, in commit order.
+    /// Data files with live rows, oldest first.
     pub files: Vec<LiveFile>,
-    /// Delete files (key column only), in commit order: each removes the
-    /// rows with its keys from older files. Engines that mask rows by
-    /// position (`dead`) need not read them.
-    pub deletes: Vec<LiveFile>,
     /// Live rows.
     pub rows: u64,
     /// Decoded bytes of the live rows per column, in schema order.
@@ -280,11 +277,14 @@ static LIVE_SETS: std::sync::LazyLock<std::sync::Mutex<std::collections::HashMap
 /// Snapshots whose live sets are kept; past that the map starts over.
 const LIVE_SETS_KEPT: usize = 256;
 
-fn live_set_key(paths: &EntityPaths, m: &Manifest) -> String {
+fn live_set_key(paths: &EntityPaths, m: &Snapshot) -> String {
     let mut key = format!("{}\0{}\0{}", paths.dir.display(), m.entity, m.version);
     for f in &m.files {
         key.push('\0');
         key.push_str(&f.path);
+        if let Some(dv) = &f.dv {
+            key.push_str(&format!("\0{}{:?}{}", dv.path_or_inline_dv, dv.offset, dv.cardinality));
+        }
     }
     key
 }
@@ -303,7 +303,6 @@ pub(crate) fn live_files_view(store: &Store, view: &View<'_>) -> Result<Arc<Live
     let empty = || LiveSet {
         version: 0,
         files: Vec::new(),
-        deletes: Vec::new(),
         rows: 0,
         column_bytes: names.iter().map(|n| ((*n).to_owned(), 0)).collect(),
     };
@@ -319,15 +318,6 @@ pub(crate) fn live_files_view(store: &Store, view: &View<'_>) -> Result<Arc<Live
         let opened = Opened::open(view, paths, m, false)?;
         let mut set = empty();
         set.version = m.version;
-        let seq_of = |path: &std::path::Path| {
-            m.files.iter().find(|f| paths.dir.join(&f.path) == path).map_or(0, |f| f.seq)
-        };
-        set.deletes = m
-            .files
-            .iter()
-            .filter(|f| f.kind == FileKind::Deletes)
-            .map(|f| LiveFile { path: paths.dir.join(&f.path), dead: Vec::new(), seq: f.seq })
-            .collect();
         for (i, (data, mask)) in opened.files.iter().enumerate() {
             let stored: u64 = opened.units.iter().filter(|u| u.file == i).map(|u| u.rows as u64).sum();
             let dead: Vec<u64> = mask
@@ -340,7 +330,8 @@ pub(crate) fn live_files_view(store: &Store, view: &View<'_>) -> Result<Arc<Live
                 *bytes += all.saturating_mul(live).checked_div(stored).unwrap_or(0);
             }
             set.rows += live;
-            set.files.push(LiveFile { path: data.path().to_path_buf(), dead, seq: seq_of(data.path()) });
+            let dead_keys = if dead.is_empty() { None } else { Some(dead_keys(data, view.key, &dead)?) };
+            set.files.push(LiveFile { path: data.path().to_path_buf(), dead, dead_keys });
         }
         let set = Arc::new(set);
         if let Ok(mut sets) = LIVE_SETS.lock() {
@@ -351,4 +342,15 @@ pub(crate) fn live_files_view(store: &Store, view: &View<'_>) -> Result<Arc<Live
         }
         Ok(set)
     })
+}
+
+/// The keys at positions `dead` of `data`'s key column `key`.
+fn dead_keys(data: &DataFile, key: &str, dead: &[u64]) -> Result<ArrayRef, Error> {
+    let chunks = data.read_column(key, None)?;
+    let refs: Vec<&dyn Array> = chunks.iter().map(|a| a.as_ref()).collect();
+    let all = arrow::compute::concat(&refs)
+        .map_err(|source| Error::Arrow { context: format!("reading `{}`", data.path().display()), source })?;
+    let indices = arrow::array::UInt64Array::from(dead.to_vec());
+    arrow::compute::take(all.as_ref(), &indices, None)
+        .map_err(|source| Error::Arrow { context: format!("reading `{}`", data.path().display()), source })
 }

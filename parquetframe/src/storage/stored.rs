@@ -1,27 +1,25 @@
 //! Entities known from a store's catalog alone, without their Rust types:
 //! what `pframe` and other tools read, query, validate and compact.
 //!
-//! Reads follow the same snapshots and merge-on-read rules as typed reads;
-//! keys are compared in arrow's row format, so any key type works.
+//! Reads follow the same snapshots and deletion vectors as typed reads.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, LazyLock, Mutex};
 
-use arrow::array::{ArrayRef, RecordBatch};
-use arrow::row::{RowConverter, SortField};
+use arrow::array::RecordBatch;
 use rayon::prelude::*;
 
 use super::catalog::{self, CatalogEntry};
+use super::commit::{Change, ChangeKind};
 use super::erased::Columns;
 use super::layout::{self, EntityPaths};
-use super::live::needs_merge;
-use super::manifest::{FileEntry, FileKind, Manifest};
-use super::merge::{self, FileKeys};
-use super::scan::{self, LiveSet, Masks, View};
+use super::scan::{self, LiveSet, View};
+use super::table::schema;
+use super::table::snapshot::{FileEntry, Snapshot};
 use super::{Compaction, Store};
 use crate::entity::Format;
 use crate::error::{Error, StorageError};
-use crate::formats::{self, DataFile, Schemas, Target};
+use crate::formats::{self, Schemas, Target};
 use crate::ux::progress::Progress;
 
 /// An entity of a store, described by the store's catalog.
@@ -103,22 +101,22 @@ impl StoredEntity {
         EntityPaths::new(store.root(), &self.entry.path)
     }
 
-    /// Its committed snapshot.
-    pub fn snapshot(&self, store: &Store) -> Result<Manifest, Error> {
-        super::manifest::latest(&self.paths(store)?.manifests, self.name)
+    /// Its snapshot as `store` reads it (the newest, or as of the store's time).
+    pub fn snapshot(&self, store: &Store) -> Result<Snapshot, Error> {
+        store.read_snapshot(&self.entry.path, self.name)
     }
 
-    fn masks(&self) -> impl Fn(&EntityPaths, &Manifest) -> Result<Masks, Error> + Sync + '_ {
-        |paths, m| row_masks(paths, m, &self.target, self.primary_key)
+    /// Its commits, oldest first.
+    pub fn history(&self, store: &Store) -> Result<Vec<super::Commit>, Error> {
+        store.history_at(&self.entry.path)
     }
 
     pub(crate) fn with_view<R>(&self, read: impl FnOnce(&View<'_>) -> R) -> R {
-        let masks = self.masks();
         read(&View {
             name: self.name,
             storage_path: &self.entry.path,
             target: self.target.clone(),
-            masks: &masks,
+            key: self.primary_key,
         })
     }
 
@@ -144,7 +142,7 @@ impl StoredEntity {
     fn live_batches(
         &self,
         paths: &EntityPaths,
-        m: &Manifest,
+        m: &Snapshot,
         progress: impl FnOnce(u64) -> Progress,
     ) -> Result<Vec<RecordBatch>, Error> {
         self.with_view(|view| {
@@ -186,12 +184,27 @@ impl StoredEntity {
 
     fn compact_files(&self, store: &Store) -> Result<Compaction, Error> {
         let paths = self.paths(store)?;
-        let full = |_: &EntityPaths, m: &Manifest, _: usize| Ok(m.clone());
-        store.transact_at(&paths, self.name, full, |paths, current| {
+        store.writable(self.name)?;
+        let unchanged = |m: &Snapshot| Change {
+            files: m.files.clone(),
+            written: Vec::new(),
+            kind: ChangeKind::Compact,
+            rows_added: 0,
+            rows_removed: 0,
+        };
+        let full = |_: &EntityPaths, m: &Snapshot, _: usize| Ok(unchanged(m));
+        let create = || -> Result<_, Error> {
+            let properties = std::collections::HashMap::from([
+                ("parquetframe.entity".to_owned(), self.name.to_owned()),
+                ("parquetframe.primaryKey".to_owned(), self.primary_key.to_owned()),
+            ]);
+            Ok((schema::delta_columns(&self.target.arrow, self.name)?, properties))
+        };
+        store.transact_at(&paths, self.name, create, full, |paths, current| {
             let before = current.files.len();
             let unchanged =
-                Compaction { files_before: before, files_after: before, rows: current.stored_rows() };
-            if before <= 1 && !current.files.iter().any(|f| f.kind == FileKind::Deletes) {
+                Compaction { files_before: before, files_after: before, rows: current.live_rows() };
+            if before <= 1 && current.files.iter().all(|f| f.deleted == 0) {
                 return Ok((None, unchanged));
             }
             let what = format!("compaction of `{}`", self.name);
@@ -210,23 +223,31 @@ impl StoredEntity {
                 ))
                 .into());
             }
-            let seq = current.next_seq;
-            let name = layout::data_file_name(FileKind::Data, seq, self.format);
+            let name = layout::data_file_name(self.format);
             let schemas = Schemas {
                 arrow,
                 avro: self.target.avro,
                 avro_json: self.avro_json.clone(),
                 key_column: Some(self.primary_key),
             };
+            let path = paths.dir.join(&name);
             let (rows, bytes) = formats::write(
                 self.format,
-                &paths.dir.join(&name),
+                &path,
                 &schemas,
                 &store.options().write,
                 batches.into_iter().map(Ok),
-            )?;
-            let entry = FileEntry { path: name, kind: FileKind::Data, seq, rows, bytes };
-            let next = Manifest { files: vec![entry], next_seq: seq + 1, ..current.clone() };
+            )
+            .inspect_err(|_| {
+                let _ = std::fs::remove_file(&path);
+            })?;
+            let next = Change {
+                files: vec![FileEntry::new(name, rows, bytes)],
+                written: vec![path],
+                kind: ChangeKind::Compact,
+                rows_added: 0,
+                rows_removed: 0,
+            };
             Ok((Some(next), Compaction { files_before: before, files_after: 1, rows }))
         })
     }
@@ -234,51 +255,6 @@ impl StoredEntity {
 
 fn column_list(schema: &arrow::datatypes::Schema) -> String {
     schema.fields().iter().map(|f| f.name().as_str()).collect::<Vec<_>>().join(", ")
-}
-
-/// Live masks from the key columns, compared in arrow's row format.
-fn row_masks(paths: &EntityPaths, m: &Manifest, target: &Target, key: &str) -> Result<Masks, Error> {
-    if !needs_merge(m) {
-        return Ok(vec![None; m.files.len()]);
-    }
-    let columns: Vec<ArrayRef> = m
-        .files
-        .par_iter()
-        .map(|f| {
-            let path = paths.dir.join(&f.path);
-            let chunks = DataFile::open(&path, target)?.read_column(key, None)?;
-            let refs: Vec<&dyn arrow::array::Array> = chunks.iter().map(|a| a.as_ref()).collect();
-            let arrow_error =
-                |source| Error::Arrow { context: format!("reading keys of `{}`", path.display()), source };
-            let whole = arrow::compute::concat(&refs).map_err(arrow_error)?;
-            // Delete files and older files may store the key with another width.
-            let wanted = target
-                .arrow
-                .field_with_name(key)
-                .map(|f| f.data_type().clone())
-                .unwrap_or(whole.data_type().clone());
-            arrow::compute::cast(&whole, &wanted).map_err(arrow_error)
-        })
-        .collect::<Result<_, Error>>()?;
-    let Some(first) = columns.first() else { return Ok(Vec::new()) };
-    let converter = RowConverter::new(vec![SortField::new(first.data_type().clone())]).map_err(|source| {
-        Error::Arrow { context: format!("comparing keys of `{}`", paths.dir.display()), source }
-    })?;
-    let rows = columns
-        .iter()
-        .map(|c| converter.convert_columns(std::slice::from_ref(c)))
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(|source| Error::Arrow {
-            context: format!("comparing keys of `{}`", paths.dir.display()),
-            source,
-        })?;
-    let files: Vec<FileKeys<arrow::row::Row<'_>>> = m
-        .files
-        .iter()
-        .zip(&rows)
-        .map(|(f, r)| FileKeys { kind: f.kind, seq: f.seq, keys: r.iter().collect() })
-        .collect();
-    Ok(merge::live_rows(&files))
 }
 
 static NAMES: LazyLock<Mutex<HashSet<&'static str>>> = LazyLock::new(Default::default);

@@ -1,5 +1,6 @@
-//! Writes: upserts by primary key and deletes, each a new data or delete
-//! file committed on its own (see `commit.rs`).
+//! Writes: an upsert writes its rows as one new data file and marks the rows
+//! they replace in their files' deletion vectors; a delete only marks rows.
+//! No write rewrites an existing data file. Each is one commit (`commit.rs`).
 
 use std::collections::HashSet;
 
@@ -8,15 +9,15 @@ use arrow::compute::filter_record_batch;
 use tracing::field::Empty;
 use tracing::{debug_span, info_span};
 
+use super::commit::{Change, ChangeKind, mark_deleted};
 use super::layout::{self, EntityPaths};
-use super::live::{all_keys, key_is_live};
-use super::manifest::{FileEntry, FileKind};
-use super::{SaveSet, Store, cascade, fk_check, merge};
+use super::live::live_positions;
+use super::table::snapshot::FileEntry;
+use super::{SaveSet, Store, cascade, fk_check};
 use crate::config::FkCheck;
 use crate::entity::Entity;
-use crate::error::{Error, StorageError};
+use crate::error::Error;
 use crate::formats::{self, Schemas, WriteOptions};
-use crate::types::{Column, FieldOptions};
 use crate::ux::progress::Progress;
 use crate::ux::trace::Operation;
 
@@ -26,21 +27,24 @@ impl Store {
         WriteOptions { codec: T::CODEC.unwrap_or(self.options.write.codec), ..self.options.write }
     }
 
-    /// Writes a new data file of `T` named after `kind` and `seq`; returns its
-    /// manifest entry.
+    /// Writes a new data file of `T`; returns its entry. The file is removed
+    /// again when writing fails.
     pub(super) fn write_file<T: Entity>(
         &self,
         paths: &EntityPaths,
-        kind: FileKind,
-        seq: u64,
         schemas: &Schemas<'_>,
         batches: impl Iterator<Item = Result<RecordBatch, Error>>,
     ) -> Result<FileEntry, Error> {
         let format = self.format_of::<T>()?;
-        let name = layout::data_file_name(kind, seq, format);
-        let (rows, bytes) =
-            formats::write(format, &paths.dir.join(&name), schemas, &self.write_options::<T>(), batches)?;
-        Ok(FileEntry { path: name, kind, seq, rows, bytes })
+        let name = layout::data_file_name(format);
+        let path = paths.dir.join(&name);
+        match formats::write(format, &path, schemas, &self.write_options::<T>(), batches) {
+            Ok((rows, bytes)) => Ok(FileEntry::new(name, rows, bytes)),
+            Err(e) => {
+                let _ = std::fs::remove_file(&path);
+                Err(e)
+            }
+        }
     }
 
     /// Saves `rows`: an upsert by primary key (a row replaces the stored row
@@ -68,11 +72,11 @@ impl Store {
         crate::threads::run(config.config.performance.threads, op.span(), || {
             self.transact::<T, _>(|paths, current| {
                 let _write = debug_span!("write").entered();
-                let seq = current.next_seq;
                 let chunk = self.options.write.row_group_size.max(1);
+                let last = last_occurrences::<T>(rows);
                 // Conversion runs on a second thread, a bounded channel ahead of the
-                // encoder, while this thread finds duplicate keys and writes: memory
-                // stays at a few row groups whatever the number of rows.
+                // encoder, while this thread writes: memory stays at a few row
+                // groups whatever the number of rows.
                 let entry = std::thread::scope(|scope| {
                     let (tx, rx) = std::sync::mpsc::sync_channel::<Result<RecordBatch, Error>>(2);
                     scope.spawn(move || {
@@ -82,7 +86,6 @@ impl Store {
                             }
                         }
                     });
-                    let last = last_occurrences::<T>(rows);
                     let batches = rx.into_iter().enumerate().map(|(i, batch)| {
                         let batch = batch?;
                         progress.inc(batch.num_rows() as u64, batch.get_array_memory_size() as u64);
@@ -94,14 +97,42 @@ impl Store {
                             }
                         }
                     });
-                    self.write_file::<T>(paths, FileKind::Data, seq, &entity_schemas::<T>(), batches)
+                    self.write_file::<T>(paths, &entity_schemas::<T>(), batches)
                 })?;
+                let new_file = paths.dir.join(&entry.path);
+                // The rows these replace: marked in their files' deletion vectors.
+                let replaced = match &last {
+                    None => live_positions::<T>(paths, current, &rows.iter().map(T::key).collect::<Vec<_>>()),
+                    Some(flags) => live_positions::<T>(
+                        paths,
+                        current,
+                        &rows
+                            .iter()
+                            .zip(flags)
+                            .filter(|(_, l)| **l)
+                            .map(|(r, _)| r.key())
+                            .collect::<Vec<_>>(),
+                    ),
+                };
+                let replaced = replaced.inspect_err(|_| {
+                    let _ = std::fs::remove_file(&new_file);
+                })?;
+                let (mut files, dv_file, removed) = mark_deleted(paths, &current.files, &replaced)
+                    .inspect_err(|_| {
+                        let _ = std::fs::remove_file(&new_file);
+                    })?;
                 op.record("files", 1);
                 op.record("bytes", entry.bytes);
-                let mut next = current.clone();
-                next.files.push(entry);
-                next.next_seq = seq + 1;
-                Ok((Some(next), ()))
+                let rows_added = entry.rows;
+                files.push(entry);
+                let change = Change {
+                    files,
+                    written: std::iter::once(new_file).chain(dv_file).collect(),
+                    kind: ChangeKind::Write,
+                    rows_added,
+                    rows_removed: removed,
+                };
+                Ok((Some(change), ()))
             })
         })
     }
@@ -152,47 +183,21 @@ impl Store {
     /// Deletes the live rows among `keys`, ignoring relations; returns how many there were.
     pub(crate) fn delete_keys<T: Entity>(&self, keys: &[&T::Key]) -> Result<usize, Error> {
         self.transact::<T, _>(|paths, current| {
-            let mut live = Vec::with_capacity(keys.len());
-            let mut seen = HashSet::with_capacity(keys.len());
-            // A few keys: point lookups; many (a cascade): one pass over the key columns.
-            let files = if keys.len() > 16 { all_keys::<T>(paths, current)? } else { Vec::new() };
-            let live_set = (keys.len() > 16).then(|| merge::live_keys(&files, &merge::live_rows(&files)));
-            for &key in keys {
-                let is_live = match &live_set {
-                    Some(set) => set.contains(key),
-                    None => key_is_live::<T>(paths, current, key)?,
-                };
-                if seen.insert(key) && is_live {
-                    live.push(key);
-                }
-            }
-            if live.is_empty() {
+            let marked = live_positions::<T>(paths, current, keys)?;
+            let live: u64 = marked.iter().map(|m| m.len()).sum();
+            if live == 0 {
                 return Ok((None, 0));
             }
-            let seq = current.next_seq;
-            let entry = self.write_deletes::<T>(paths, seq, &live)?;
-            let mut next = current.clone();
-            next.files.push(entry);
-            next.next_seq = seq + 1;
-            Ok((Some(next), live.len()))
+            let (files, dv_file, removed) = mark_deleted(paths, &current.files, &marked)?;
+            let change = Change {
+                files,
+                written: dv_file.into_iter().collect(),
+                kind: ChangeKind::Delete,
+                rows_added: 0,
+                rows_removed: removed,
+            };
+            Ok((Some(change), usize::try_from(live).unwrap_or(usize::MAX)))
         })
-    }
-
-    /// Writes a delete file (the key column only) holding `keys`, with sequence `seq`.
-    pub(super) fn write_deletes<T: Entity>(
-        &self,
-        paths: &EntityPaths,
-        seq: u64,
-        keys: &[&T::Key],
-    ) -> Result<FileEntry, Error> {
-        let field = <T::Key as Column>::field(T::PRIMARY_KEY, &FieldOptions::DEFAULT);
-        let schema = formats::parquet::key_schema(field);
-        let (avro, avro_json) = key_avro_schema::<T>()?;
-        let array = crate::entity::key_column::<T>(keys.iter().copied(), keys.len())?;
-        let batch = RecordBatch::try_new(schema.clone(), vec![array])
-            .map_err(|source| Error::Arrow { context: "building a delete file".into(), source })?;
-        let schemas = Schemas { arrow: schema, avro: &avro, avro_json, key_column: Some(T::PRIMARY_KEY) };
-        self.write_file::<T>(paths, FileKind::Deletes, seq, &schemas, std::iter::once(Ok(batch)))
     }
 }
 
@@ -224,17 +229,4 @@ pub(super) fn last_occurrences<T: Entity>(rows: &[T]) -> Option<Vec<bool>> {
 /// The schemas `T`'s data files are written with.
 pub(super) fn entity_schemas<T: Entity>() -> Schemas<'static> {
     Schemas { key_column: Some(T::PRIMARY_KEY), ..Schemas::of::<T>() }
-}
-
-/// The Avro schema of `T`'s delete files: `T`'s record with only the key field.
-pub(super) fn key_avro_schema<T: Entity>() -> Result<(apache_avro::Schema, String), Error> {
-    let mut json: serde_json::Value = serde_json::from_value(T::avro_schema_json())
-        .map_err(|e| StorageError::Catalog(format!("entity `{}`: Avro schema: {e}", T::ENTITY_NAME)))?;
-    if let Some(fields) = json.get_mut("fields").and_then(|f| f.as_array_mut()) {
-        fields.retain(|f| f.get("name").and_then(|n| n.as_str()) == Some(T::PRIMARY_KEY));
-    }
-    let text = json.to_string();
-    let schema = apache_avro::Schema::parse_str(&text)
-        .map_err(|e| StorageError::Catalog(format!("entity `{}`: key schema: {e}", T::ENTITY_NAME)))?;
-    Ok((schema, text))
 }

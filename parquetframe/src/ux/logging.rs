@@ -27,7 +27,7 @@ static INSTALLED: AtomicBool = AtomicBool::new(false);
 /// configured (file, variable) and no global subscriber exists. Operations
 /// call it on entry; after a subscriber exists it costs one atomic load.
 pub(crate) fn ensure() {
-    if INSTALLED.load(Ordering::Relaxed) || tracing::dispatcher::has_been_set() {
+    if INSTALLED.load(Ordering::Relaxed) || has_subscriber() {
         return;
     }
     let Ok(resolved) = crate::config::resolve(&Overrides::default()) else { return };
@@ -45,7 +45,14 @@ pub fn init_from_config() -> bool {
         Ok(c) => (c.ux.log_level, c.ux.profile),
         Err(_) => ("warn".to_owned(), false),
     };
-    !tracing::dispatcher::has_been_set() && install(&level, profile)
+    !has_subscriber() && install(&level, profile)
+}
+
+/// Whether this thread sees a subscriber (the global one, outside any
+/// scoped default). Not `dispatcher::has_been_set`: dependencies that set a
+/// scoped default for a moment (deltalake-core does) make that true forever.
+fn has_subscriber() -> bool {
+    tracing::dispatcher::get_default(|d| !d.is::<tracing::subscriber::NoSubscriber>())
 }
 
 fn install(level: &str, profile: bool) -> bool {

@@ -3,7 +3,8 @@
 
 use std::path::{Path, PathBuf};
 
-use parquetframe::storage::layout::{CATALOG, MANIFEST_DIR, META_DIR};
+use parquetframe::storage::layout::{CATALOG, META_DIR};
+use parquetframe::storage::table::LOG_DIR;
 use parquetframe::{DataFrameProxy, Error, Result, Store, StoredEntity};
 
 /// A resolved path.
@@ -25,7 +26,10 @@ pub fn resolve(path: &Path) -> Result<Target> {
     if path.is_dir() && is_store(path) {
         return Ok(Target::Store(open_store(path)?));
     }
-    if path.is_dir() && path.join(MANIFEST_DIR).is_dir() {
+    if path.is_dir()
+        && (path.join(LOG_DIR).is_dir()
+            || path.join(parquetframe::storage::layout::OLD_MANIFEST_DIR).is_dir())
+    {
         let absolute = std::fs::canonicalize(path).map_err(parquetframe::io::io_error("resolving", path))?;
         if let Some(root) = absolute.ancestors().skip(1).find(|d| is_store(d)) {
             let store = open_store(root)?;

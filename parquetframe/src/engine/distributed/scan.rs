@@ -1,19 +1,18 @@
 //! A query's inputs as DataFusion frames over the same files the local
 //! engines read.
 //!
-//! An entity's live rows are its live data files minus the rows a newer
-//! file replaces or deletes. The local engines drop those by position; on
-//! the cluster each file with such rows is anti-joined with the keys of the
-//! newer files (data and delete files), which is the same rule
-//! (`storage::merge`) in relational form, so executors need nothing but
-//! the data files (Parquet, or Avro read by arrow-avro on the executors).
+//! An entity's live rows are its data files minus the rows their deletion
+//! vectors mark. The local engines drop those by position; on the cluster
+//! each file with such rows is filtered on its dead rows' keys (a key occurs
+//! once per file, so this drops exactly those rows), sent with the plan, so
+//! executors need nothing but the data files (Parquet, or Avro read by
+//! arrow-avro on the executors).
 
 use std::collections::VecDeque;
 use std::path::Path;
-use std::sync::Arc;
 
 use arrow::datatypes::SchemaRef;
-use datafusion::common::{JoinType, TableReference};
+use datafusion::common::TableReference;
 use datafusion::logical_expr::{Expr as Df, LogicalPlan, TableScanBuilder};
 use datafusion::prelude::{AvroReadOptions, DataFrame, ParquetReadOptions, SessionContext};
 
@@ -22,9 +21,6 @@ use super::super::source::{EntitySource, Input, Kind};
 use super::lower::{datafusion_error, unqualified, unsupported};
 use crate::error::Error;
 use crate::storage::scan::LiveSet;
-
-/// Key column of newer files in the anti-join.
-const NEWER_KEY: &str = "__parquetframe_newer_key";
 
 /// The frames of a plan's inputs, in the order the lowering takes them:
 /// the source, then each join's side, depth first.
@@ -167,9 +163,9 @@ fn as_schema(df: DataFrame, schema: &SchemaRef, what: &str) -> Result<DataFrame,
     df.select(columns).map_err(|e| datafusion_error(what, e))
 }
 
-/// The scan name of one file of an entity: its name and commit.
-fn file_name(source: &EntitySource, seq: u64) -> String {
-    format!("{}@{seq}", source.name)
+/// The scan name of one file of an entity: its name and the file's position.
+fn file_name(source: &EntitySource, index: usize) -> String {
+    format!("{}@{index}", source.name)
 }
 
 fn column(name: &str) -> Df {
@@ -195,36 +191,28 @@ async fn entity(
         let df = ctx.read_batch(empty).map_err(|e| datafusion_error(&what, e))?;
         return unqualified(df, &names);
     }
-    let key_index = schema.index_of(source.key).map_err(|e| datafusion_error(&what, e))?;
-    let key_schema: SchemaRef =
-        Arc::new(schema.project(&[key_index]).map_err(|e| datafusion_error(&what, e))?);
     let clean: Vec<String> =
         live.files.iter().filter(|f| f.dead.is_empty()).map(|f| path_text(&f.path)).collect();
     let mut parts = Vec::new();
     if !clean.is_empty() {
         parts.push(unqualified(read(ctx, clean, schema, source.name, &what).await?, &names)?);
     }
-    for file in live.files.iter().filter(|f| !f.dead.is_empty()) {
-        let mut newer: Option<DataFrame> = None;
-        let later = live.files.iter().chain(&live.deletes).filter(|f| f.seq > file.seq);
-        for other in later {
-            let keys =
-                read(ctx, vec![path_text(&other.path)], &key_schema, &file_name(source, other.seq), &what)
-                    .await?
-                    .select(vec![column(source.key).alias(NEWER_KEY)])
+    // A file with rows its deletion vector marks: the cluster reads the file
+    // and drops those rows by their keys (a key occurs once per file).
+    for (i, file) in live.files.iter().enumerate().filter(|(_, f)| !f.dead.is_empty()) {
+        let data = read(ctx, vec![path_text(&file.path)], schema, &file_name(source, i), &what).await?;
+        let data = match &file.dead_keys {
+            Some(keys) => {
+                let values = (0..keys.len())
+                    .map(|row| {
+                        datafusion::scalar::ScalarValue::try_from_array(keys.as_ref(), row)
+                            .map(datafusion::logical_expr::lit)
+                    })
+                    .collect::<Result<Vec<_>, _>>()
                     .map_err(|e| datafusion_error(&what, e))?;
-            newer = Some(match newer {
-                Some(n) => n.union(keys).map_err(|e| datafusion_error(&what, e))?,
-                None => keys,
-            });
-        }
-        let data =
-            read(ctx, vec![path_text(&file.path)], schema, &file_name(source, file.seq), &what).await?;
-        let data = match newer {
-            Some(keys) => data
-                .join_on(keys, JoinType::LeftAnti, [column(source.key).eq(column(NEWER_KEY))])
-                .map_err(|e| datafusion_error(&what, e))?,
-            // Dead rows with no newer file cannot be; read the file as is.
+                data.filter(column(source.key).in_list(values, true))
+                    .map_err(|e| datafusion_error(&what, e))?
+            }
             None => data,
         };
         parts.push(unqualified(data, &names)?);

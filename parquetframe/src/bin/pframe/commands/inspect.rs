@@ -7,7 +7,6 @@ use std::path::{Path, PathBuf};
 use arrow::datatypes::SchemaRef;
 use parquet::file::reader::{FileReader, SerializedFileReader};
 use parquetframe::engine::FileFormat;
-use parquetframe::storage::manifest::FileKind;
 use parquetframe::{Error, QueryError, StoredEntity};
 use serde_json::{Value, json};
 
@@ -245,8 +244,7 @@ fn entity_summary(
     let snapshot = entity.snapshot(store)?;
     let live = entity.live_files(store)?;
     let dir = entity.paths(store)?.dir;
-    let data: Vec<PathBuf> =
-        snapshot.files.iter().filter(|f| f.kind == FileKind::Data).map(|f| dir.join(&f.path)).collect();
+    let data: Vec<PathBuf> = snapshot.files.iter().map(|f| dir.join(&f.path)).collect();
     let mut f = facts(&data)?;
     f.schema = Some(entity.arrow_schema());
     let summary = json!({
@@ -259,7 +257,8 @@ fn entity_summary(
         "live_rows": live.rows,
         "stored_rows": snapshot.stored_rows(),
         "data_files": data.len(),
-        "delete_files": snapshot.files.iter().filter(|f| f.kind == FileKind::Deletes).count(),
+        "files_with_deletion_vectors": snapshot.files.iter().filter(|f| f.deleted > 0).count(),
+        "table": "delta",
         "bytes": snapshot.files.iter().map(|f| f.bytes).sum::<u64>(),
         "row_groups": f.row_groups,
         "codecs": f.codecs,

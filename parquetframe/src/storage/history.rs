@@ -1,0 +1,66 @@
+//! History and time travel: the versions of an entity's table, and a
+//! read-only view of the store as of a time.
+
+use chrono::{DateTime, Utc};
+
+use super::Store;
+use super::table::history::{self, Commit};
+use super::table::snapshot::Snapshot;
+use crate::entity::Entity;
+use crate::error::{Error, StorageError};
+
+impl Store {
+    /// The commits of `T`'s table, oldest first: version, time, operation,
+    /// rows added and removed.
+    pub fn history<T: Entity>(&self) -> Result<Vec<Commit>, Error> {
+        self.history_at(T::STORAGE_PATH)
+    }
+
+    /// [`history`](Self::history) of the entity at `storage_path`.
+    pub fn history_at(&self, storage_path: &str) -> Result<Vec<Commit>, Error> {
+        let paths = super::layout::EntityPaths::new(&self.root, storage_path)?;
+        paths.refuse_old_layout()?;
+        history::versions(&paths.dir)?.into_iter().map(|v| history::read(&paths.dir, v)).collect()
+    }
+
+    /// The newest version of `T`'s table (`None` before its first write).
+    pub fn version<T: Entity>(&self) -> Result<Option<u64>, Error> {
+        let snapshot = self.read_snapshot(T::STORAGE_PATH, T::ENTITY_NAME)?;
+        Ok(snapshot.exists().then_some(snapshot.version))
+    }
+
+    /// `T`'s table at `version`.
+    pub fn snapshot_version<T: Entity>(&self, version: u64) -> Result<Snapshot, Error> {
+        self.snapshot_at(T::STORAGE_PATH, T::ENTITY_NAME, Some(version))
+    }
+
+    /// The live rows of `T` at table version `version`.
+    pub fn load_version<T: Entity>(&self, version: u64) -> Result<Vec<T>, Error> {
+        let snapshot = self.snapshot_version::<T>(version)?;
+        self.load_snapshot::<T>(&snapshot)
+    }
+
+    /// A read-only view of this store as of `at`: its `load_all`, `find`,
+    /// `count`, queries and validation read each entity at its newest
+    /// version committed at or before `at` (no rows when its table is
+    /// younger). Writes through it are an error.
+    pub fn as_of(&self, at: DateTime<Utc>) -> Store {
+        Store { as_of: Some(at), ..self.clone() }
+    }
+
+    /// The time this view reads as of, if it is one (see [`as_of`](Self::as_of)).
+    pub fn as_of_time(&self) -> Option<DateTime<Utc>> {
+        self.as_of
+    }
+
+    /// An error when this store is a view [`as_of`](Self::as_of) a time.
+    pub(crate) fn writable(&self, entity: &str) -> Result<(), Error> {
+        match self.as_of {
+            None => Ok(()),
+            Some(at) => Err(StorageError::Catalog(format!(
+                "entity `{entity}`: this store is a read-only view as of {at}; write through the store it came from"
+            ))
+            .into()),
+        }
+    }
+}

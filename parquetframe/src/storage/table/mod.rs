@@ -1,0 +1,297 @@
+//! An entity's storage as a Delta Lake table, through deltalake-core: the
+//! log (`_delta_log/`), snapshots, commits with put-if-absent, checkpoints.
+//!
+//! One concept per file: deletion vectors (`dv.rs`), the Delta schema
+//! (`schema.rs`), a snapshot and its files (`snapshot.rs`), the commit
+//! history (`history.rs`), the durable local object store (`local_fs.rs`),
+//! and the runtime deltalake-core's futures run on (`runtime.rs`).
+
+pub(crate) mod dv;
+pub mod history;
+mod local_fs;
+pub(crate) mod runtime;
+pub(crate) mod schema;
+pub mod snapshot;
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use deltalake_core::kernel::Action;
+use deltalake_core::kernel::transaction::{CommitBuilder, CommitProperties, TransactionError};
+use deltalake_core::logstore::LogStoreRef;
+use deltalake_core::protocol::{DeltaOperation, SaveMode};
+use deltalake_core::table::state::DeltaTableState;
+use deltalake_core::{DeltaTableBuilder, DeltaTableError};
+use snapshot::{FileEntry, Snapshot};
+
+use crate::error::{Error, StorageError};
+
+/// The log directory of a Delta table.
+pub const LOG_DIR: &str = "_delta_log";
+
+/// The newest log state read of each table, by directory.
+static STATES: std::sync::LazyLock<std::sync::Mutex<HashMap<PathBuf, DeltaTableState>>> =
+    std::sync::LazyLock::new(Default::default);
+
+/// Tables whose state is kept; past that the map starts over.
+const STATES_KEPT: usize = 64;
+
+/// A Delta table in a local directory.
+#[derive(Clone)]
+pub(crate) struct Table {
+    dir: PathBuf,
+    log_store: LogStoreRef,
+}
+
+/// Table properties this crate sets (beside the entity's own, see `create`).
+const PROPERTIES: [(&str, &str); 2] = [
+    ("delta.enableDeletionVectors", "true"),
+    // A checkpoint every 10 commits keeps the JSON a snapshot replays short.
+    ("delta.checkpointInterval", "10"),
+];
+
+fn delta_error(dir: &Path, op: &str, e: impl std::fmt::Display) -> Error {
+    StorageError::Corrupt { path: dir.join(LOG_DIR), message: format!("{op}: {e}") }.into()
+}
+
+impl Table {
+    /// The table in `dir` (which need not exist yet).
+    pub(crate) fn at(dir: &Path) -> Result<Self, Error> {
+        let absolute = std::path::absolute(dir).map_err(crate::io::io_error("resolving", dir))?;
+        let url = url::Url::from_directory_path(&absolute).map_err(|()| {
+            StorageError::Catalog(format!("`{}` cannot be a table location", absolute.display()))
+        })?;
+        let store = local_fs::SyncedLocalFs::new(Path::new("/"))?;
+        let log_store = DeltaTableBuilder::from_url(url.clone())
+            .and_then(|b| b.with_storage_backend(store, url).build_storage())
+            .map_err(|e| delta_error(dir, "opening the table", e))?;
+        Ok(Self { dir: absolute, log_store })
+    }
+
+    /// Whether a version has been committed.
+    pub(crate) fn exists(&self) -> bool {
+        crate::io::list(&self.dir.join(LOG_DIR))
+            .is_ok_and(|names| names.iter().any(|n| n.ends_with(".json") || n.ends_with(".parquet")))
+    }
+
+    /// The snapshot at `version` (the newest when `None`) of the entity `entity`.
+    pub(crate) fn snapshot(&self, entity: &str, version: Option<u64>) -> Result<Snapshot, Error> {
+        if !self.exists() {
+            return match version {
+                None | Some(0) => Ok(Snapshot::empty(entity)),
+                Some(v) => Err(StorageError::Catalog(format!(
+                    "entity `{entity}` has no version {v}: its table `{}` does not exist yet",
+                    self.dir.display()
+                ))
+                .into()),
+            };
+        }
+        let log_store = self.log_store.clone();
+        // The newest state is kept per table and brought up to date
+        // incrementally (a listing of the log when nothing changed); a
+        // pinned version is read as it is.
+        let cached = match version {
+            None => STATES.lock().ok().and_then(|states| states.get(&self.dir).cloned()),
+            Some(_) => None,
+        };
+        let state = runtime::block_on(async move {
+            match cached {
+                Some(mut state) => state.update(log_store.as_ref(), None).await.map(|()| state),
+                None => DeltaTableState::try_new(log_store.as_ref(), version).await,
+            }
+        })
+        .map_err(|e| delta_error(&self.dir, "reading the log", e))?
+        .map_err(|e| delta_error(&self.dir, "reading the log", e))?;
+        if version.is_none()
+            && let Ok(mut states) = STATES.lock()
+        {
+            if states.len() >= STATES_KEPT && !states.contains_key(&self.dir) {
+                states.clear();
+            }
+            states.insert(self.dir.clone(), state.clone());
+        }
+        self.snapshot_of(entity, state)
+    }
+
+    fn snapshot_of(&self, entity: &str, state: DeltaTableState) -> Result<Snapshot, Error> {
+        let mut files: Vec<FileEntry> = state
+            .log_data()
+            .iter()
+            .map(|f| {
+                let dv = f.deletion_vector_descriptor();
+                let rows = match f.num_records() {
+                    Some(n) => n as u64,
+                    None => self.count_rows(&f.path())?,
+                };
+                Ok(FileEntry {
+                    path: f.path().into_owned(),
+                    rows,
+                    deleted: dv.as_ref().map_or(0, |d| u64::try_from(d.cardinality).unwrap_or(0)),
+                    bytes: u64::try_from(f.size()).unwrap_or(0),
+                    modification_time: f.modification_time(),
+                    dv,
+                    stats: f.stats(),
+                })
+            })
+            .collect::<Result<_, Error>>()?;
+        files.sort_by(|a, b| a.modification_time.cmp(&b.modification_time).then_with(|| a.path.cmp(&b.path)));
+        Ok(Snapshot {
+            entity: entity.to_owned(),
+            version: state.version(),
+            files,
+            state: Some(Arc::new(state)),
+        })
+    }
+
+    /// Rows of a file added without statistics (by another writer).
+    fn count_rows(&self, path: &str) -> Result<u64, Error> {
+        let path = self.dir.join(path);
+        let file = std::fs::File::open(&path).map_err(crate::io::io_error("opening", &path))?;
+        let reader = parquet::file::reader::SerializedFileReader::new(file)
+            .map_err(|e| StorageError::Corrupt { path: path.clone(), message: e.to_string() })?;
+        use parquet::file::reader::FileReader;
+        Ok(u64::try_from(reader.metadata().file_metadata().num_rows()).unwrap_or(0))
+    }
+
+    /// Creates the table (version 0) with `columns` and `properties`, unless
+    /// another writer created it first.
+    pub(crate) fn create(
+        &self,
+        entity: &str,
+        columns: Vec<deltalake_core::kernel::StructField>,
+        properties: HashMap<String, String>,
+    ) -> Result<(), Error> {
+        let mut configuration: HashMap<String, Option<String>> =
+            PROPERTIES.iter().map(|(k, v)| ((*k).to_owned(), Some((*v).to_owned()))).collect();
+        configuration.extend(properties.into_iter().map(|(k, v)| (k, Some(v))));
+        // Reader 3 / writer 7 with exactly the features these tables use (the
+        // default protocol would drag in the legacy writer features).
+        let protocol: deltalake_core::kernel::Protocol = serde_json::from_value(serde_json::json!({
+            "minReaderVersion": 3,
+            "minWriterVersion": 7,
+            "readerFeatures": ["deletionVectors", "timestampNtz"],
+            "writerFeatures": ["deletionVectors", "timestampNtz"],
+        }))
+        .map_err(|e| delta_error(&self.dir, "creating the table's protocol", e))?;
+        let configuration: HashMap<String, String> =
+            configuration.into_iter().filter_map(|(k, v)| Some((k, v?))).collect();
+        let schema = deltalake_core::kernel::StructType::try_new(columns)
+            .map_err(|e| delta_error(&self.dir, "building the table schema", e))?;
+        let metadata = deltalake_core::kernel::new_metadata(&schema, Vec::<String>::new(), configuration)
+            .map_err(|e| delta_error(&self.dir, "building the table metadata", e))?;
+        let metadata = serde_json::to_value(&metadata)
+            .ok()
+            .and_then(|mut m| {
+                m["name"] = serde_json::Value::String(entity.to_owned());
+                serde_json::from_value::<deltalake_core::kernel::Metadata>(m).ok()
+            })
+            .unwrap_or(metadata);
+        let location = url::Url::from_directory_path(&self.dir)
+            .map_err(|()| delta_error(&self.dir, "creating", "not an absolute path"))?;
+        let operation = DeltaOperation::Create {
+            mode: SaveMode::ErrorIfExists,
+            location,
+            protocol: protocol.clone(),
+            metadata: metadata.clone(),
+        };
+        let actions = vec![Action::Protocol(protocol), Action::Metadata(metadata)];
+        let log_store = self.log_store.clone();
+        // Version 0 is published with put-if-absent like every commit: of two
+        // writers creating the table, one wins and the other finds it made.
+        let created = runtime::block_on(async move {
+            CommitBuilder::default().with_actions(actions).build(None, log_store, operation).await.map(|_| ())
+        })
+        .map_err(|e| delta_error(&self.dir, "creating", e))?;
+        match created {
+            Ok(()) => Ok(()),
+            Err(_) if self.exists() => Ok(()),
+            Err(e) => Err(delta_error(&self.dir, "creating the table", e)),
+        }
+    }
+
+    /// Commits `actions` as the version after `base`. `Ok(None)` when another
+    /// writer committed that version first: nothing was changed, and the
+    /// caller re-plans from the newer snapshot.
+    pub(crate) fn commit(
+        &self,
+        base: &Snapshot,
+        actions: Vec<Action>,
+        operation: DeltaOperation,
+        metrics: HashMap<String, serde_json::Value>,
+    ) -> Result<Option<u64>, Error> {
+        let Some(state) = base.state.clone() else {
+            return Err(StorageError::Catalog(format!(
+                "entity `{}`: committing before the table exists",
+                base.entity
+            ))
+            .into());
+        };
+        // No conflict resolution inside deltalake-core: a commit is valid only
+        // on the exact version it was planned on, so a concurrent commit makes
+        // this one fail and the caller re-plans (deletion vectors of shared
+        // files and duplicate keys are re-derived from the new snapshot).
+        let properties = CommitProperties::default()
+            .with_max_retries(0)
+            .with_create_checkpoint(true)
+            .with_cleanup_expired_logs(Some(false))
+            .with_metadata(metrics);
+        let log_store = self.log_store.clone();
+        let done = runtime::block_on(async move {
+            CommitBuilder::from(properties)
+                .with_actions(actions)
+                .build(Some(state.as_ref()), log_store, operation)
+                .await
+                .map(|c| c.version())
+        })
+        .map_err(|e| delta_error(&self.dir, "committing", e))?;
+        match done {
+            Ok(version) => Ok(Some(version)),
+            Err(DeltaTableError::Transaction { source: TransactionError::MaxCommitAttempts(_) })
+            | Err(DeltaTableError::VersionAlreadyExists(_)) => Ok(None),
+            Err(e) => Err(delta_error(&self.dir, "committing", e)),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn create_then_commit_a_file_with_a_deletion_vector() {
+        let dir = tempfile::tempdir().unwrap();
+        let table = Table::at(&dir.path().join("t")).unwrap();
+        let schema = arrow::datatypes::Schema::new(vec![
+            arrow::datatypes::Field::new("id", arrow::datatypes::DataType::Int64, false),
+            arrow::datatypes::Field::new("n", arrow::datatypes::DataType::UInt32, true),
+        ]);
+        table.create("T", schema::delta_columns(&schema, "T").unwrap(), HashMap::new()).unwrap();
+        let log = std::fs::read_to_string(dir.path().join("t/_delta_log/00000000000000000000.json")).unwrap();
+        assert!(!log.contains("invariants"), "{log}");
+        let empty = table.snapshot("T", None).unwrap();
+        assert!(empty.exists() && empty.files.is_empty());
+        let file = FileEntry::new("data/a.parquet".into(), 10, 100);
+        let dv: roaring::RoaringTreemap = [1u64, 3].into_iter().collect();
+        let with_dv = file.with_dv(dv::inline(&dv).unwrap(), 2);
+        let v = table.commit(
+            &empty,
+            vec![Action::Add(with_dv.add())],
+            DeltaOperation::Delete { predicate: None },
+            HashMap::new(),
+        );
+        assert_eq!(v.unwrap(), Some(1));
+        let now = table.snapshot("T", None).unwrap();
+        assert_eq!(now.files.len(), 1);
+        assert_eq!((now.files[0].rows, now.files[0].deleted), (10, 2));
+        assert_eq!(now.files[0].deleted_rows(dir.path().join("t").as_path()).unwrap(), dv);
+        // A commit planned on the old snapshot loses to the one above.
+        let lost = table.commit(
+            &empty,
+            vec![Action::Add(file.add())],
+            DeltaOperation::Delete { predicate: None },
+            HashMap::new(),
+        );
+        assert_eq!(lost.unwrap(), None);
+    }
+}

@@ -1,0 +1,155 @@
+//! One version of an entity's table: its data files, each with the rows its
+//! deletion vector marks deleted.
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::Arc;
+
+use deltalake_core::kernel::{Add, DeletionVectorDescriptor, Remove};
+use deltalake_core::table::state::DeltaTableState;
+use rayon::prelude::*;
+use roaring::RoaringTreemap;
+
+use super::dv;
+use crate::error::Error;
+
+/// One data file of a snapshot.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FileEntry {
+    /// Path relative to the table directory (`data/...`).
+    pub path: String,
+    /// Rows stored in the file.
+    pub rows: u64,
+    /// Of those, rows its deletion vector marks deleted.
+    pub deleted: u64,
+    /// Size in bytes.
+    pub bytes: u64,
+    /// When the file was written, in milliseconds since the epoch.
+    pub modification_time: i64,
+    /// Its deletion vector, if any row is deleted.
+    pub(crate) dv: Option<DeletionVectorDescriptor>,
+    /// Its statistics as Delta stores them (JSON).
+    pub(crate) stats: Option<String>,
+}
+
+impl FileEntry {
+    /// A new file of `rows` rows with no deleted rows.
+    pub(crate) fn new(path: String, rows: u64, bytes: u64) -> Self {
+        let modification_time = chrono::Utc::now().timestamp_millis();
+        let stats = Some(format!("{{\"numRecords\":{rows}}}"));
+        Self { path, rows, deleted: 0, bytes, modification_time, dv: None, stats }
+    }
+
+    /// Rows not deleted.
+    pub fn live_rows(&self) -> u64 {
+        self.rows.saturating_sub(self.deleted)
+    }
+
+    /// Whether its deletion vector (if any) is the same as `other`'s.
+    pub(crate) fn same_version(&self, other: &FileEntry) -> bool {
+        self.path == other.path && self.dv == other.dv
+    }
+
+    /// This file with `dv` as its deletion vector, marking `deleted` rows.
+    pub(crate) fn with_dv(&self, dv: DeletionVectorDescriptor, deleted: u64) -> Self {
+        Self { dv: Some(dv), deleted, ..self.clone() }
+    }
+
+    /// The rows its deletion vector marks; `table` is the table directory.
+    pub(crate) fn deleted_rows(&self, table: &Path) -> Result<RoaringTreemap, Error> {
+        match &self.dv {
+            None => Ok(RoaringTreemap::new()),
+            Some(d) => dv::read(d, table),
+        }
+    }
+
+    /// The log action adding this file (with its deletion vector).
+    pub(crate) fn add(&self) -> Add {
+        Add {
+            path: self.path.clone(),
+            partition_values: HashMap::new(),
+            size: i64::try_from(self.bytes).unwrap_or(i64::MAX),
+            modification_time: self.modification_time,
+            data_change: true,
+            stats: self.stats.clone(),
+            tags: None,
+            deletion_vector: self.dv.clone(),
+            base_row_id: None,
+            default_row_commit_version: None,
+            clustering_provider: None,
+        }
+    }
+
+    /// The log action removing this version of the file.
+    pub(crate) fn remove(&self) -> Remove {
+        Remove {
+            path: self.path.clone(),
+            data_change: true,
+            deletion_timestamp: Some(chrono::Utc::now().timestamp_millis()),
+            extended_file_metadata: Some(true),
+            partition_values: Some(HashMap::new()),
+            size: Some(i64::try_from(self.bytes).unwrap_or(i64::MAX)),
+            tags: None,
+            deletion_vector: self.dv.clone(),
+            base_row_id: None,
+            default_row_commit_version: None,
+        }
+    }
+}
+
+/// A committed version of one entity's table.
+#[derive(Debug, Clone)]
+pub struct Snapshot {
+    /// The entity's name.
+    pub entity: String,
+    /// The table version (0 before the first commit, and for the empty table
+    /// created by it).
+    pub version: u64,
+    /// Data files, oldest first (file names start with their write time).
+    pub files: Vec<FileEntry>,
+    /// The log state this snapshot was read from (what a commit builds on);
+    /// `None` before the table exists.
+    pub(crate) state: Option<Arc<DeltaTableState>>,
+}
+
+impl Snapshot {
+    /// The state before the table exists.
+    pub fn empty(entity: &str) -> Self {
+        Self { entity: entity.to_owned(), version: 0, files: Vec::new(), state: None }
+    }
+
+    /// Rows stored in the data files, deleted ones included.
+    pub fn stored_rows(&self) -> u64 {
+        self.files.iter().map(|f| f.rows).sum()
+    }
+
+    /// Live rows.
+    pub fn live_rows(&self) -> u64 {
+        self.files.iter().map(FileEntry::live_rows).sum()
+    }
+
+    /// Whether the table exists (has a committed version).
+    pub fn exists(&self) -> bool {
+        self.state.is_some()
+    }
+
+    /// For each file: `None` when every row is live, else one live flag per
+    /// row. Deletion vectors are read in parallel; `table` is the table directory.
+    pub(crate) fn masks(&self, table: &Path) -> Result<Vec<Option<Vec<bool>>>, Error> {
+        self.files
+            .par_iter()
+            .map(|f| {
+                if f.dv.is_none() {
+                    return Ok(None);
+                }
+                let deleted = f.deleted_rows(table)?;
+                let rows = usize::try_from(f.rows).unwrap_or(usize::MAX);
+                let mut mask = vec![true; rows];
+                for row in deleted.iter().take_while(|&r| r < f.rows) {
+                    mask[row as usize] = false;
+                }
+                Ok(Some(mask))
+            })
+            .collect()
+    }
+}
