@@ -95,6 +95,10 @@ fn layers_origins_unknown_keys_and_bad_values() {
         "{err}"
     );
     assert!(err.contains(&file.display().to_string()), "{err}");
+    // A retired key points at what replaced it.
+    std::fs::write(&file, "[store]\nkeep_manifests = 5\n").unwrap();
+    let err = config::load().unwrap_err().to_string();
+    assert!(err.contains("did you mean `store.retention_hours`"), "{err}");
     std::fs::write(&file, "root = \"x\"\n").unwrap();
     let err = config::load().unwrap_err().to_string();
     assert!(err.contains("unknown configuration key `root`"), "{err}");

@@ -73,6 +73,9 @@ fn inspect_a_store_an_entity_and_a_file() {
     assert_eq!(users["live_rows"], 19);
     assert_eq!(users["files_with_deletion_vectors"], 1);
     assert_eq!(users["table"], "delta");
+    assert!(users["commits"].as_u64().unwrap() >= 3, "{users}");
+    assert_eq!(users["recent_commits"][0]["operation"], "DELETE");
+    assert!(users["readers"].as_str().unwrap().contains("Delta"));
     assert_eq!(users["format"], "parquet");
 
     let v = json(pframe(dir.path()).args(["inspect", "lake/orders"]));
@@ -313,4 +316,25 @@ fn config_lists_every_key_with_its_origin() {
     // Nothing on stderr when all is well (no progress bars off a terminal).
     let out = pframe(dir.path()).arg("config").output().unwrap();
     assert!(out.stderr.is_empty());
+}
+
+#[test]
+fn history_and_vacuum() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = store(&dir.path().join("lake"), false);
+    let v = json(pframe(dir.path()).args(["history", "User", "--root", "lake"]));
+    let ops: Vec<&str> = v.as_array().unwrap().iter().map(|c| c["operation"].as_str().unwrap()).collect();
+    assert_eq!(ops.first(), Some(&"CREATE TABLE"));
+    assert_eq!(ops.last(), Some(&"DELETE"));
+    let live = store.load_all::<User>().unwrap().len();
+    json(pframe(dir.path()).args(["compact", "User", "--root", "lake"]));
+    // Within the default retention nothing goes; with 0 hours the replaced files do.
+    let v = json(pframe(dir.path()).args(["vacuum", "--root", "lake"]));
+    assert!(v.as_array().unwrap().iter().all(|e| e["files_removed"].as_array().unwrap().is_empty()), "{v}");
+    let v = json(pframe(dir.path()).args(["vacuum", "User", "--retention-hours", "0", "--root", "lake"]));
+    assert!(!v[0]["files_removed"].as_array().unwrap().is_empty(), "{v}");
+    assert_eq!(store.load_all::<User>().unwrap().len(), live);
+    let err = pframe(dir.path()).args(["history", "Nope", "--root", "lake"]).output().unwrap();
+    assert_eq!(err.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&err.stderr).contains("Nope"));
 }

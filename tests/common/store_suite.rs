@@ -221,6 +221,32 @@ fn older_versions_stay_readable_after_compaction() {
 }
 
 #[test]
+fn vacuum_removes_only_files_older_than_the_retention_that_no_version_needs() {
+    let dir = temp();
+    let store = Store::open(dir.path()).unwrap();
+    store.save_all(&(0..100).map(|i| user(i, "u")).collect::<Vec<_>>()).unwrap();
+    let first = store.version::<User>().unwrap().unwrap();
+    store.save_all(&(0..60).map(|i| user(i, "v2")).collect::<Vec<_>>()).unwrap(); // a DV file
+    store.compact::<User>().unwrap();
+    let data = dir.path().join("users/data");
+    let count = |d: &std::path::Path, prefix: &str| {
+        std::fs::read_dir(d).unwrap().filter(|e| e.as_ref().unwrap().file_name().to_string_lossy().starts_with(prefix)).count()
+    };
+    assert_eq!(count(&data, "part-"), 3, "compaction leaves replaced files for older versions");
+    // Within the retention nothing goes: the first version still loads.
+    assert!(store.vacuum::<User>().unwrap().files_removed.is_empty());
+    assert_eq!(store.load_version::<User>(first).unwrap().len(), 100);
+    // A retention of zero: every file the newest version does not list goes.
+    let now = Store::open_with(dir.path(), StoreOptions { retention_hours: 0, ..StoreOptions::default() }).unwrap();
+    let removed = now.vacuum::<User>().unwrap().files_removed;
+    assert_eq!(removed.len(), 3, "two replaced data files and the deletion-vector file: {removed:?}");
+    assert_eq!((count(&data, "part-"), count(&dir.path().join("users"), "deletion_vector_")), (1, 0));
+    assert_eq!(sorted(store.load_all::<User>().unwrap()).len(), 100);
+    let err = store.load_version::<User>(first).unwrap_err().to_string();
+    assert!(err.contains("users/data/part-"), "a vacuumed version names its missing file: {err}");
+}
+
+#[test]
 fn a_view_as_of_a_time_reads_the_versions_then_and_refuses_writes() {
     let dir = temp();
     let store = Store::open(dir.path()).unwrap();

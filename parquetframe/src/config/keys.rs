@@ -45,7 +45,11 @@ pub const KEYS: &[KeyInfo] = &[
         "PARQUETFRAME_COMPACT_MAX_FILES",
         "above this many live files a commit compacts the newest small ones",
     ),
-    key("store.keep_manifests", "PARQUETFRAME_KEEP_MANIFESTS", "committed snapshots kept readable"),
+    key(
+        "store.retention_hours",
+        "PARQUETFRAME_RETENTION_HOURS",
+        "hours a replaced file stays for readers of older versions before vacuum removes it",
+    ),
     key("store.fk_check", "PARQUETFRAME_FK_CHECK", "when foreign keys are checked: deferred or on_save"),
     key(
         "engine.default",
@@ -110,6 +114,13 @@ pub fn info(key: &str) -> Option<&'static KeyInfo> {
     KEYS.iter().find(|k| k.key == key)
 }
 
+/// Keys of earlier versions and what replaced them.
+const RETIRED: [(&str, &str); 2] = [
+    // Entities are Delta tables: old versions stay readable for a time, not a count.
+    ("store.keep_manifests", "store.retention_hours"),
+    ("PARQUETFRAME_KEEP_MANIFESTS", "PARQUETFRAME_RETENTION_HOURS"),
+];
+
 /// The key an environment variable sets.
 pub fn by_env(var: &str) -> Option<&'static KeyInfo> {
     KEYS.iter().find(|k| k.env == var)
@@ -119,6 +130,9 @@ pub fn by_env(var: &str) -> Option<&'static KeyInfo> {
 /// edit distance at most a third of the name, or the same last segment in
 /// another section (`engine.cache_mb` → `performance.cache_mb`).
 pub fn suggest<'a>(unknown: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    if let Some((_, now)) = RETIRED.iter().find(|(old, _)| *old == unknown) {
+        return Some(now);
+    }
     let leaf = |k: &str| k.rsplit(['.', '_']).next().map(str::to_owned).unwrap_or_default();
     let unknown_last = unknown.rsplit('.').next().unwrap_or(unknown);
     let mut best: Option<(usize, &str)> = None;
@@ -149,6 +163,7 @@ mod tests {
         assert_eq!(suggest("engine.cache_mb", keys()), Some("performance.cache_mb"));
         assert_eq!(suggest("store.rooot", keys()), Some("store.root"));
         assert_eq!(suggest("totally.different", keys()), None);
+        assert_eq!(suggest("store.keep_manifests", keys()), Some("store.retention_hours"));
         let vars = || KEYS.iter().map(|k| k.env);
         assert_eq!(suggest("PARQUETFRAME_ENIGNE", vars()), Some("PARQUETFRAME_ENGINE"));
         assert!(KEYS.iter().all(|k| k.env.starts_with("PARQUETFRAME_") && k.key.contains('.')));

@@ -240,9 +240,6 @@ impl Config {
         if self.store.compact_max_files < 2 {
             return Err(("store.compact_max_files", "must be at least 2".into()));
         }
-        if self.store.keep_manifests == 0 {
-            return Err(("store.keep_manifests", "must be at least 1 (the newest snapshot)".into()));
-        }
         let fraction = self.engine.streaming_fraction;
         if !(fraction > 0.0 && fraction.is_finite()) {
             return Err(("engine.streaming_fraction", format!("{fraction} is not a positive fraction")));

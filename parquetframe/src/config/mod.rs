@@ -51,8 +51,9 @@ pub struct StoreConfig {
     pub zstd_level: i32,
     /// Above this many live files, a commit compacts the newest small files.
     pub compact_max_files: usize,
-    /// Committed snapshots (manifest versions) kept readable.
-    pub keep_manifests: usize,
+    /// Hours a file no longer in the newest version stays for readers of
+    /// older versions before vacuum removes it (Delta's default: 7 days).
+    pub retention_hours: u64,
     /// When foreign keys are checked: `deferred` (only by `store.validate()`)
     /// or `on_save` (a save whose rows reference missing parents fails).
     pub fk_check: FkCheck,
@@ -67,7 +68,7 @@ impl Default for StoreConfig {
             codec: "zstandard".into(),
             zstd_level: 1,
             compact_max_files: 16,
-            keep_manifests: 10,
+            retention_hours: 168,
             fk_check: FkCheck::Deferred,
         }
     }

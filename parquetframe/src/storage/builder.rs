@@ -135,7 +135,7 @@ impl StoreBuilder {
             write: WriteOptions { row_group_size: config.row_group_size, codec: config.codec()? },
             format: config.format,
             compact_max_files: config.compact_max_files,
-            keep_manifests: config.keep_manifests,
+            retention_hours: config.retention_hours,
             fk_check: config.fk_check,
         };
         Store::create(config.root_path(), options, Arc::new(self.overrides))

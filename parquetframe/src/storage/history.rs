@@ -53,6 +53,39 @@ impl Store {
         self.as_of
     }
 
+    /// Removes the files of `T`'s table that no version within the
+    /// retention (`store.retention_hours`, default 7 days) lists: replaced
+    /// data files, stale deletion-vector files, files of writes that never
+    /// committed. A reader holding a version younger than the retention
+    /// never finds its files gone.
+    pub fn vacuum<T: Entity>(&self) -> Result<super::Vacuum, Error> {
+        self.vacuum_at(T::STORAGE_PATH, T::ENTITY_NAME, self.options.retention_hours)
+    }
+
+    /// [`vacuum`](Self::vacuum) of the entity `name` at `storage_path` with
+    /// a retention of `retention_hours`.
+    pub fn vacuum_at(
+        &self,
+        storage_path: &str,
+        name: &str,
+        retention_hours: u64,
+    ) -> Result<super::Vacuum, Error> {
+        self.writable(name)?;
+        let paths = super::layout::EntityPaths::new(&self.root, storage_path)?;
+        paths.refuse_old_layout()?;
+        let op = crate::ux::trace::Operation::start(tracing::info_span!(
+            "vacuum",
+            entity = name,
+            files = tracing::field::Empty,
+            duration_ms = tracing::field::Empty
+        ));
+        let _entered = op.span().enter();
+        let _lock = super::lock::WriterLock::acquire(&paths.lock)?;
+        let files_removed = super::table::Table::at(&paths.dir)?.vacuum(retention_hours)?;
+        op.record("files", files_removed.len());
+        Ok(super::Vacuum { files_removed, retention_hours })
+    }
+
     /// An error when this store is a view [`as_of`](Self::as_of) a time.
     pub(crate) fn writable(&self, entity: &str) -> Result<(), Error> {
         match self.as_of {

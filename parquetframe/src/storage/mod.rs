@@ -37,7 +37,7 @@ use std::sync::Arc;
 
 pub use builder::StoreBuilder;
 use layout::EntityPaths;
-pub use options::{Compaction, StoreOptions};
+pub use options::{Compaction, StoreOptions, Vacuum};
 pub use save_set::SaveSet;
 pub use stored::StoredEntity;
 pub use table::history::Commit;

@@ -12,8 +12,9 @@ pub struct StoreOptions {
     pub format: crate::entity::Format,
     /// Above this many live files, a commit compacts the newest small files.
     pub compact_max_files: usize,
-    /// Manifest versions kept (older snapshots stay readable that long).
-    pub keep_manifests: usize,
+    /// Hours a file no longer in the newest version stays for readers of
+    /// older versions before [`Store::vacuum`](crate::Store::vacuum) removes it.
+    pub retention_hours: u64,
     /// When foreign keys are checked (`deferred`: only by [`Store::validate`](crate::Store::validate)).
     pub fk_check: FkCheck,
 }
@@ -24,7 +25,7 @@ impl Default for StoreOptions {
             write: WriteOptions::default(),
             format: crate::entity::Format::Parquet,
             compact_max_files: 16,
-            keep_manifests: 10,
+            retention_hours: 168,
             fk_check: FkCheck::Deferred,
         }
     }
@@ -39,4 +40,13 @@ pub struct Compaction {
     pub files_after: usize,
     /// Live rows written.
     pub rows: u64,
+}
+
+/// What a vacuum removed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Vacuum {
+    /// Files removed (paths relative to the table directory).
+    pub files_removed: Vec<String>,
+    /// The retention it kept, in hours.
+    pub retention_hours: u64,
 }

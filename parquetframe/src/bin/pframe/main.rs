@@ -1,4 +1,4 @@
-//! `pframe`: inspect, query, validate, draw, convert and compact Parquet and
+//! `pframe`: inspect, query, validate, draw, convert, compact, vacuum and show the history of Parquet and
 //! Avro files and parquetframe stores from the command line.
 //!
 //! Exit codes: 0 ok, 1 the data is invalid (e.g. orphans found), 2 an error.
@@ -122,6 +122,26 @@ enum Command {
         #[arg(long)]
         root: Option<PathBuf>,
     },
+    /// An entity's commits: version, time, operation, rows added and removed.
+    History {
+        /// The entity.
+        entity: String,
+        /// The store root (default: the configured `store.root`).
+        #[arg(long)]
+        root: Option<PathBuf>,
+    },
+    /// Remove files no version within the retention needs (replaced files,
+    /// stale deletion vectors, files of writes that never committed).
+    Vacuum {
+        /// Entities to vacuum (default: all).
+        entities: Vec<String>,
+        /// Keep files replaced less than this many hours ago (default: `store.retention_hours`, 168).
+        #[arg(long)]
+        retention_hours: Option<u64>,
+        /// The store root (default: the configured `store.root`).
+        #[arg(long)]
+        root: Option<PathBuf>,
+    },
     /// The effective configuration, each value with its origin.
     Config,
 }
@@ -188,6 +208,10 @@ fn main() -> ExitCode {
             commands::convert::run(&out, &input, &output, &codec, force)
         }
         Command::Compact { entities, root } => commands::compact::run(&out, root, &entities),
+        Command::History { entity, root } => commands::history::history(&out, root, &entity),
+        Command::Vacuum { entities, root, retention_hours } => {
+            commands::history::vacuum(&out, root, &entities, retention_hours)
+        }
         Command::Config => commands::config::run(&out),
     };
     match result {

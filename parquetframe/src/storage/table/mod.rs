@@ -210,6 +210,44 @@ impl Table {
         }
     }
 
+    /// Removes the files of this table that its newest version does not
+    /// list and that were replaced (or written and never committed) more than
+    /// `retention_hours` ago: data files, deletion-vector files. Returns
+    /// their paths relative to the table directory.
+    pub(crate) fn vacuum(&self, retention_hours: u64) -> Result<Vec<String>, Error> {
+        if !self.exists() {
+            return Ok(Vec::new());
+        }
+        let log_store = self.log_store.clone();
+        let hours = i64::try_from(retention_hours).unwrap_or(i64::MAX / 3_600_000);
+        let done = runtime::block_on(async move {
+            let mut table = deltalake_core::DeltaTable::new(log_store);
+            table.load().await?;
+            let (_, metrics) = table
+                .vacuum()
+                // Full: also files of commits that never landed (killed writers).
+                .with_mode(deltalake_core::operations::vacuum::VacuumMode::Full)
+                .with_retention_period(chrono::Duration::hours(hours))
+                .with_enforce_retention_duration(false)
+                .with_commit_properties(CommitProperties::default().with_create_checkpoint(false))
+                .await?;
+            Ok::<_, DeltaTableError>(metrics.files_deleted)
+        })
+        .map_err(|e| delta_error(&self.dir, "vacuum", e))?
+        .map_err(|e| delta_error(&self.dir, "vacuum", e))?;
+        // deltalake reports some files twice, once by absolute path: relative, once each.
+        let mut files: Vec<String> = done
+            .into_iter()
+            .map(|f| match Path::new(&f).strip_prefix(&self.dir) {
+                Ok(relative) => relative.display().to_string(),
+                Err(_) => f,
+            })
+            .collect();
+        files.sort_unstable();
+        files.dedup();
+        Ok(files)
+    }
+
     /// Commits `actions` as the version after `base`. `Ok(None)` when another
     /// writer committed that version first: nothing was changed, and the
     /// caller re-plans from the newer snapshot.

@@ -168,9 +168,22 @@ pub fn run(out: &Output, path: &Path) -> parquetframe::Result<crate::Outcome> {
             } else {
                 let rows = summary
                     .as_object()
-                    .map(|o| o.iter().map(|(k, v)| vec![k.clone(), plain(v)]).collect::<Vec<_>>())
+                    .map(|o| {
+                        o.iter()
+                            .filter(|(k, _)| *k != "recent_commits")
+                            .map(|(k, v)| vec![k.clone(), plain(v)])
+                            .collect::<Vec<_>>()
+                    })
                     .unwrap_or_default();
                 out.print(out.table(&["property", "value"], rows));
+                let commits = summary["recent_commits"].as_array().cloned().unwrap_or_default();
+                let rows = commits.iter().map(|c| {
+                    ["version", "timestamp", "operation", "rows_added", "rows_removed"]
+                        .iter()
+                        .map(|k| plain(&c[*k]))
+                        .collect::<Vec<_>>()
+                });
+                out.print(out.table(&["version", "time", "operation", "rows added", "rows removed"], rows));
                 print_schema(out, f.schema.as_ref());
                 if !entity.entry.relations.is_empty() {
                     let rows = entity.entry.relations.iter().map(|r| {
@@ -200,7 +213,7 @@ pub fn run(out: &Output, path: &Path) -> parquetframe::Result<crate::Outcome> {
                     "version",
                     "live rows",
                     "data files",
-                    "delete files",
+                    "files with deletion vectors",
                     "bytes",
                     "codec",
                 ];
@@ -212,7 +225,7 @@ pub fn run(out: &Output, path: &Path) -> parquetframe::Result<crate::Outcome> {
                         "version",
                         "live_rows",
                         "data_files",
-                        "delete_files",
+                        "files_with_deletion_vectors",
                         "bytes",
                         "codecs",
                     ]
@@ -247,6 +260,23 @@ fn entity_summary(
     let data: Vec<PathBuf> = snapshot.files.iter().map(|f| dir.join(&f.path)).collect();
     let mut f = facts(&data)?;
     f.schema = Some(entity.arrow_schema());
+    let history = entity.history(store)?;
+    let recent: Vec<Value> = history
+        .iter()
+        .rev()
+        .take(5)
+        .map(|c| {
+            json!({
+                "version": c.version, "timestamp": c.timestamp.to_rfc3339(), "operation": c.operation,
+                "rows_added": c.rows_added, "rows_removed": c.rows_removed,
+            })
+        })
+        .collect();
+    let readers = if entity.entry.format == "avro" {
+        "parquetframe and Avro tools (Delta engines read Parquet data files only: give the entity format = \"parquet\" for them)"
+    } else {
+        "any Delta Lake reader (DuckDB delta_scan, polars scan_delta, deltalake, Spark, Trino) and parquetframe"
+    };
     let summary = json!({
         "kind": "entity",
         "entity": entity.name(),
@@ -262,6 +292,9 @@ fn entity_summary(
         "bytes": snapshot.files.iter().map(|f| f.bytes).sum::<u64>(),
         "row_groups": f.row_groups,
         "codecs": f.codecs,
+        "commits": history.len(),
+        "recent_commits": recent,
+        "readers": readers,
     });
     Ok((summary, f))
 }
