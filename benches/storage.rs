@@ -354,6 +354,7 @@ fn main() {
         remove(&pd_file);
         if n == 1_000_000 {
             single_saves(&store, &rows);
+            deletion_vector_loads(&paths.dir, &rows);
         }
         drop(store);
         remove(&store_root);
@@ -375,7 +376,7 @@ fn single_saves(store: &Store, rows: &[BenchUser]) {
     latencies.sort();
     let mean = latencies.iter().sum::<std::time::Duration>() / latencies.len() as u32;
     let pct = |p: f64| latencies[((latencies.len() as f64 * p) as usize).min(latencies.len() - 1)];
-    println!("\n### 1000 single save() calls into a {}-row entity (merge-on-read)\n", rows.len());
+    println!("\n### 1000 single save() calls into a {}-row entity (upserts: deletion vectors)\n", rows.len());
     println!("| mean | p50 | p90 | p99 | max |\n|---:|---:|---:|---:|---:|");
     println!(
         "| {:.2} ms | {:.2} ms | {:.2} ms | {:.2} ms | {:.1} ms |",
@@ -401,10 +402,78 @@ fn single_saves(store: &Store, rows: &[BenchUser]) {
     report("load_all and compaction", rows.len(), &loads, &["load_all after compaction"]);
     println!(
         "\ncompaction of the {}-row entity: {:.0} ms. Copy-on-write would pay about this for every \
-         save() that touches the entity's one file, against the merge-on-read mean above.",
+         save() that touches the entity's one file, against the deletion-vector mean above.",
         rows.len(),
         compaction.as_secs_f64() * 1e3
     );
+}
+
+/// load_all of the same live rows with 0, 1 and 10 data files carrying
+/// deletion vectors; then what history and a time-travel read cost.
+fn deletion_vector_loads(dir: &Path, rows: &[BenchUser]) {
+    let n = rows.len();
+    let open = |name: &str| {
+        let root = dir.join(name);
+        remove(&root);
+        Store::open_with(&root, parquetframe::StoreOptions::default()).unwrap()
+    };
+    // One file, no deletion vector.
+    let plain = open("dv0");
+    plain.save_all(rows).unwrap();
+    // One file whose deletion vector marks 1000 rows (upserted into a second file).
+    let one = open("dv1");
+    one.save_all(rows).unwrap();
+    let upserts: Vec<BenchUser> = (0..1000).map(|i| rows[(i * 997) % n].clone()).collect();
+    one.save_all(&upserts).unwrap();
+    // Ten files, each with a deletion vector (100 rows of each upserted at once).
+    let ten = open("dv10");
+    for part in rows.chunks(n.div_ceil(10)) {
+        ten.save_all(part).unwrap();
+    }
+    let spread: Vec<BenchUser> = (0..1000).map(|i| rows[(i * (n / 1000) + 7) % n].clone()).collect();
+    ten.save_all(&spread).unwrap();
+    let with_dv =
+        |s: &Store| s.snapshot::<BenchUser>().unwrap().files.iter().filter(|f| f.deleted > 0).count();
+    assert_eq!((with_dv(&plain), with_dv(&one), with_dv(&ten)), (0, 1, 10));
+    let loads = compare(
+        3,
+        &mut [
+            (
+                "0 files with deletion vectors (1 file)",
+                Box::new(|| drop(plain.load_all::<BenchUser>().unwrap())),
+            ),
+            (
+                "1 file with a deletion vector (+1 file)",
+                Box::new(|| drop(one.load_all::<BenchUser>().unwrap())),
+            ),
+            (
+                "10 files with deletion vectors (+1 file)",
+                Box::new(|| drop(ten.load_all::<BenchUser>().unwrap())),
+            ),
+        ],
+    );
+    report("load_all and deletion vectors", n, &loads, &["0 files with deletion vectors (1 file)"]);
+    let time = |f: &mut dyn FnMut()| {
+        let start = Instant::now();
+        for _ in 0..20 {
+            f();
+        }
+        start.elapsed().as_secs_f64() * 1e3 / 20.0
+    };
+    let history = time(&mut || drop(ten.history::<BenchUser>().unwrap()));
+    let at = chrono::Utc::now();
+    let count_now = time(&mut || assert!(ten.count::<BenchUser>().unwrap() > 0));
+    let count_then = time(&mut || assert!(ten.as_of(at).count::<BenchUser>().unwrap() > 0));
+    let find_then = time(&mut || drop(ten.as_of(at).find::<BenchUser>(&7).unwrap()));
+    println!("\n### history and time travel ({} versions)\n", ten.history::<BenchUser>().unwrap().len());
+    println!("| operation | mean |\n|---|---:|");
+    println!("| store.history() | {history:.2} ms |");
+    println!("| count() now | {count_now:.2} ms |");
+    println!("| as_of(t).count() | {count_then:.2} ms |");
+    println!("| as_of(t).find() | {find_then:.2} ms |");
+    for name in ["dv0", "dv1", "dv10"] {
+        remove(&dir.join(name));
+    }
 }
 
 /// Latency of `find` on a single-file entity of `n` rows: row groups whose key

@@ -1,9 +1,14 @@
-//! Real processes: a writer killed with SIGKILL at random instants, and several
-//! writer processes committing at once. The test binary re-runs itself as the
-//! child process (selected by an environment variable).
+//! Real processes: a writer doing inserts, upserts, deletes and compactions
+//! killed with SIGKILL at random instants while readers run, and eight writer
+//! processes racing on the same keys without the OS writer lock. The test
+//! binary re-runs itself as the child process (selected by an environment
+//! variable).
 
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use parquetframe::prelude::*;
@@ -13,51 +18,59 @@ use parquetframe::prelude::*;
 pub struct Event {
     pub id: i64,
     pub batch: i64,
+    /// The operation that wrote the row: 0 for the insert, else the upsert's.
+    pub version: i64,
     pub payload: String,
 }
 
-const ROWS_PER_COMMIT: i64 = 20;
+const ROWS_PER_BATCH: i64 = 20;
 
-fn events(batch: i64) -> Vec<Event> {
-    (0..ROWS_PER_COMMIT)
+fn rows(batch: i64, version: i64) -> Vec<Event> {
+    (0..ROWS_PER_BATCH)
         .map(|i| Event {
-            id: batch * ROWS_PER_COMMIT + i,
+            id: batch * ROWS_PER_BATCH + i,
             batch,
-            payload: format!("batch {batch} row {i} {}", "x".repeat(40)),
+            version,
+            payload: format!("batch {batch} row {i} v{version} {}", "x".repeat(40)),
         })
         .collect()
 }
 
-/// Child mode: commit batches `first..first+count` (new keys each time), say
-/// `committed N` after each commit returns, and compact now and then.
+/// Operation `op` of the killed writer: `op % 4` 0 and 1 insert batch `op`,
+/// 2 upserts every row of batch `op - 2` (to version `op`), 3 deletes every
+/// row of batch `op - 2`. Every op is idempotent, so a trial that resumes at
+/// an op that had committed without its acknowledgement changes nothing.
+fn apply(store: &Store, op: i64) {
+    match op % 4 {
+        0 | 1 => store.save_all(&rows(op, 0)).unwrap(),
+        2 => store.save_all(&rows(op - 2, op)).unwrap(),
+        _ => {
+            let keys: Vec<i64> = rows(op - 2, 0).iter().map(|e| e.id).collect();
+            store.delete_all::<Event>(&keys).unwrap();
+        }
+    }
+    if op % 7 == 6 {
+        store.compact::<Event>().unwrap();
+    }
+}
+
+/// Child mode: run ops `first..`, saying `ack N` after each returns.
 #[test]
 fn child_writer() {
     let Ok(root) = std::env::var("PF_CHILD_ROOT") else { return };
     let first: i64 = std::env::var("PF_CHILD_FIRST").ok().and_then(|v| v.parse().ok()).unwrap_or(0);
-    let count: i64 = std::env::var("PF_CHILD_COUNT").ok().and_then(|v| v.parse().ok()).unwrap_or(i64::MAX);
     let store =
         Store::open_with(&root, parquetframe::StoreOptions { compact_max_files: 6, ..Default::default() })
             .unwrap();
-    for batch in first..first.saturating_add(count) {
-        store.save_all(&events(batch)).unwrap();
-        if batch % 9 == 4 {
-            store.compact::<Event>().unwrap();
-        }
-        println!("committed {batch}");
+    for op in first.. {
+        apply(&store, op);
+        println!("ack {op}");
     }
 }
 
-fn child(root: &std::path::Path, first: i64, count: Option<i64>) -> Command {
-    let mut cmd = Command::new(std::env::current_exe().unwrap());
-    cmd.args(["--exact", "child_writer", "--nocapture", "--test-threads", "1"])
-        .env("PF_CHILD_ROOT", root)
-        .env("PF_CHILD_FIRST", first.to_string())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null());
-    if let Some(count) = count {
-        cmd.env("PF_CHILD_COUNT", count.to_string());
-    }
-    cmd
+/// The number of an `ack N` line (libtest may have printed the test's name before it).
+fn ack(line: &str) -> Option<i64> {
+    line.split("ack ").nth(1)?.trim().parse().ok()
 }
 
 /// A small deterministic pseudo-random sequence (no dependency needed).
@@ -68,75 +81,203 @@ fn next(state: &mut u64) -> u64 {
     *state
 }
 
+/// Every batch's live rows are all its rows or none, of one version; no key twice.
+fn whole(rows: &[Event]) -> BTreeMap<i64, i64> {
+    let mut batches: BTreeMap<i64, Vec<&Event>> = BTreeMap::new();
+    for e in rows {
+        batches.entry(e.batch).or_default().push(e);
+    }
+    let ids: HashSet<i64> = rows.iter().map(|e| e.id).collect();
+    assert_eq!(ids.len(), rows.len(), "a key is live twice");
+    batches
+        .into_iter()
+        .map(|(b, es)| {
+            assert_eq!(es.len() as i64, ROWS_PER_BATCH, "batch {b} is partly visible");
+            assert!(es.iter().all(|e| e.version == es[0].version), "batch {b} mixes two commits");
+            (b, es[0].version)
+        })
+        .collect()
+}
+
+/// Checks the state against ops `0..=acked` applied and op `acked + 1` maybe.
+fn check(state: &BTreeMap<i64, i64>, acked: i64) {
+    let maybe = acked + 1;
+    for b in 0..=maybe {
+        let present = state.get(&b).copied();
+        let inserted = b <= acked;
+        let allowed: Vec<Option<i64>> = match b % 4 {
+            0 => {
+                let upsert = b + 2;
+                if !inserted {
+                    vec![None, Some(0)]
+                } else if upsert <= acked {
+                    vec![Some(upsert)]
+                } else if upsert == maybe {
+                    vec![Some(0), Some(upsert)]
+                } else {
+                    vec![Some(0)]
+                }
+            }
+            1 => {
+                let delete = b + 2;
+                if !inserted {
+                    vec![None, Some(0)]
+                } else if delete <= acked {
+                    vec![None]
+                } else if delete == maybe {
+                    vec![None, Some(0)]
+                } else {
+                    vec![Some(0)]
+                }
+            }
+            _ => vec![None],
+        };
+        assert!(
+            allowed.contains(&present),
+            "batch {b}: {present:?}, allowed {allowed:?} (acknowledged up to op {acked})"
+        );
+    }
+    assert!(state.keys().all(|&b| b <= maybe), "a batch no op wrote: {state:?}");
+}
+
 #[test]
-fn killed_writer_loses_no_committed_data_and_leaves_a_loadable_store() {
+fn killed_writers_lose_no_acknowledged_write_and_readers_see_whole_commits() {
     let dir = tempfile::tempdir().unwrap();
     let mut rng = 0x9e37_79b9_7f4a_7c15u64;
     let deadline = Instant::now() + Duration::from_secs(120);
     let mut trials = 0;
-    let mut first = 0i64;
-    // Every commit acknowledged in any trial so far: a later kill must not lose it.
-    let mut all_acknowledged: Vec<i64> = Vec::new();
+    // The highest op acknowledged in any trial: a later kill must not undo any of them.
+    let mut acked = -1i64;
+    let stop = Arc::new(AtomicBool::new(false));
+    let reads = Arc::new(Mutex::new(0usize));
+    // Readers run through every kill and check that each snapshot is whole.
+    let readers: Vec<_> = (0..2)
+        .map(|_| {
+            let (root, stop, reads) = (dir.path().to_path_buf(), stop.clone(), reads.clone());
+            std::thread::spawn(move || {
+                let store = Store::open(&root).unwrap();
+                while !stop.load(Ordering::Relaxed) {
+                    whole(&store.load_all::<Event>().expect("readers load during the kills"));
+                    *reads.lock().unwrap() += 1;
+                }
+            })
+        })
+        .collect();
     while trials < 60 && Instant::now() < deadline {
-        let mut proc = child(dir.path(), first, None).spawn().unwrap();
+        let mut proc = child(dir.path(), acked + 1).spawn().unwrap();
         let stdout = proc.stdout.take().unwrap();
-        let acknowledged = std::sync::Arc::new(std::sync::Mutex::new(Vec::<i64>::new()));
-        let ack = acknowledged.clone();
+        let last = Arc::new(Mutex::new(acked));
+        let seen = last.clone();
         let reader = std::thread::spawn(move || {
             for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                if let Some(n) = line.strip_prefix("committed ").and_then(|n| n.parse().ok()) {
-                    ack.lock().unwrap().push(n);
+                // libtest prints `test child_writer ... ` before the first ack.
+                if let Some(n) = ack(&line) {
+                    *seen.lock().unwrap() = n;
                 }
             }
         });
-        std::thread::sleep(Duration::from_millis(40 + next(&mut rng) % 360));
+        std::thread::sleep(Duration::from_millis(100 + next(&mut rng) % 500));
         proc.kill().unwrap(); // SIGKILL
         proc.wait().unwrap();
         reader.join().unwrap();
         trials += 1;
-
+        acked = *last.lock().unwrap();
         let store = Store::open(dir.path()).unwrap();
         let rows = store.load_all::<Event>().expect("the store loads after a kill");
-        let mut batches: std::collections::BTreeMap<i64, usize> = Default::default();
-        for e in &rows {
-            *batches.entry(e.batch).or_default() += 1;
-        }
-        // Every commit is whole: all its rows or none.
-        assert!(
-            batches.values().all(|&n| n == ROWS_PER_COMMIT as usize),
-            "a partial commit is visible: {batches:?}"
-        );
-        // Every acknowledged commit is there, of this trial and all before.
-        all_acknowledged.extend(acknowledged.lock().unwrap().iter());
-        for b in &all_acknowledged {
-            assert!(batches.contains_key(b), "acknowledged batch {b} was lost (trial {trials})");
-        }
+        check(&whole(&rows), acked);
         assert_eq!(store.count::<Event>().unwrap(), rows.len());
-        first = batches.keys().next_back().map_or(first, |b| b + 1).max(first);
     }
-    assert!(trials >= 50, "only {trials} trials within the time bound");
-    // The kills must land among commits, not before the first one.
-    assert!(first >= 2 * trials as i64, "only {first} commits in {trials} trials");
-    eprintln!("{trials} trials, {first} commits survived");
+    stop.store(true, Ordering::Relaxed);
+    for r in readers {
+        r.join().unwrap();
+    }
+    assert!(trials >= 40, "only {trials} trials within the time bound");
+    // The kills must land among ops of every kind, not before the first.
+    assert!(acked >= trials as i64, "only {} ops in {trials} trials", acked + 1);
+    eprintln!(
+        "{trials} trials, {} ops acknowledged, {} reads during the kills",
+        acked + 1,
+        reads.lock().unwrap()
+    );
+}
+
+fn child(root: &std::path::Path, first: i64) -> Command {
+    let mut cmd = Command::new(std::env::current_exe().unwrap());
+    cmd.args(["--exact", "child_writer", "--nocapture", "--test-threads", "1"])
+        .env("PF_CHILD_ROOT", root)
+        .env("PF_CHILD_FIRST", first.to_string())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit());
+    cmd
+}
+
+#[derive(Entity, Debug, Clone, PartialEq)]
+#[entity(storage_path = "accounts/", primary_key = "id")]
+pub struct Account {
+    pub id: i64,
+    pub writer: i64,
+    pub seq: i64,
+}
+
+/// Keys every racer updates.
+const SHARED: i64 = 16;
+
+/// Child mode: writer `w` commits `n` saves without the writer lock, each an
+/// update of a shared key and a row of its own, saying `ack SEQ` after each.
+#[test]
+fn child_racer() {
+    let Ok(root) = std::env::var("PF_RACE_ROOT") else { return };
+    let w: i64 = std::env::var("PF_RACE_WRITER").unwrap().parse().unwrap();
+    let n: i64 = std::env::var("PF_RACE_COUNT").unwrap().parse().unwrap();
+    let store = Store::builder().root(&root).writer_lock(false).open().unwrap();
+    for seq in 0..n {
+        let shared = Account { id: (w * 5 + seq) % SHARED, writer: w, seq };
+        let own = Account { id: 1_000_000 + w * 10_000 + seq, writer: w, seq };
+        store.save_all(&[shared, own]).unwrap();
+        println!("ack {seq}");
+    }
 }
 
 #[test]
-fn concurrent_writer_processes_lose_no_update() {
+fn eight_writer_processes_racing_on_the_same_keys_lose_no_update() {
     let dir = tempfile::tempdir().unwrap();
-    let writers = 4;
-    let per_writer = 12;
+    let (writers, per_writer) = (8i64, 10i64);
     let children: Vec<_> = (0..writers)
-        .map(|w| child(dir.path(), w * 1000, Some(per_writer)).stdout(Stdio::null()).spawn().unwrap())
+        .map(|w| {
+            Command::new(std::env::current_exe().unwrap())
+                .args(["--exact", "child_racer", "--nocapture", "--test-threads", "1"])
+                .env("PF_RACE_ROOT", dir.path())
+                .env("PF_RACE_WRITER", w.to_string())
+                .env("PF_RACE_COUNT", per_writer.to_string())
+                .stdout(Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
         .collect();
-    for mut c in children {
-        assert!(c.wait().unwrap().success());
+    let mut acked: HashMap<i64, i64> = HashMap::new();
+    for (w, c) in children.into_iter().enumerate() {
+        let out = c.wait_with_output().unwrap();
+        assert!(out.status.success(), "writer {w} failed");
+        let n = String::from_utf8_lossy(&out.stdout).lines().filter_map(ack).count();
+        acked.insert(w as i64, n as i64);
     }
     let store = Store::open(dir.path()).unwrap();
-    let rows = store.load_all::<Event>().unwrap();
-    assert_eq!(rows.len() as i64, writers * per_writer * ROWS_PER_COMMIT);
-    for w in 0..writers {
-        for b in 0..per_writer {
-            assert!(rows.iter().any(|e| e.batch == w * 1000 + b), "writer {w} batch {b} lost");
+    let rows = store.load_all::<Account>().unwrap();
+    let ids: HashSet<i64> = rows.iter().map(|a| a.id).collect();
+    assert_eq!(ids.len(), rows.len(), "a key was committed twice");
+    assert_eq!(rows.len() as i64, SHARED + writers * per_writer);
+    for (w, n) in &acked {
+        assert_eq!(*n, per_writer);
+        for seq in 0..*n {
+            let own = rows.iter().find(|a| a.id == 1_000_000 + w * 10_000 + seq);
+            assert_eq!(own.map(|a| (a.writer, a.seq)), Some((*w, seq)), "writer {w} save {seq} was lost");
         }
     }
+    // Each shared key holds one of the updates made to it.
+    for a in rows.iter().filter(|a| a.id < SHARED) {
+        assert_eq!((a.writer * 5 + a.seq) % SHARED, a.id, "key {} holds a row written for another key", a.id);
+    }
+    // One commit per save: none merged, none lost.
+    let writes = store.history::<Account>().unwrap().iter().filter(|c| c.operation == "WRITE").count() as i64;
+    assert_eq!(writes, writers * per_writer);
 }

@@ -173,6 +173,11 @@ fn directories_hold_one_format() {
     let text = err.to_string();
     assert!(matches!(err, Error::Query(QueryError::Format { .. })), "{err:?}");
     assert!(text.contains("mixes formats") && text.contains("c.avro"), "{text}");
+
+    // A Delta table's files hold replaced and deleted rows: refused, named.
+    std::fs::create_dir(dir.path().join("_delta_log")).unwrap();
+    let text = read(dir.path()).err().unwrap().to_string();
+    assert!(text.contains("Delta Lake table") && text.contains(&dir.path().display().to_string()), "{text}");
 }
 
 #[test]

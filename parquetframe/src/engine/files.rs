@@ -244,12 +244,22 @@ fn spread(names: &[String], total: u64) -> Vec<(String, u64)> {
 }
 
 /// The data files `path` names: itself, or for a directory every file below
-/// it (hidden `.` and `_` entries skipped: manifests, locks, temporary
-/// files), sorted.
+/// it (hidden `.` and `_` entries skipped: logs, locks, temporary files),
+/// sorted. A Delta table's directory is refused: its files also hold rows
+/// that later versions replaced or deleted.
 pub fn data_files(path: &Path) -> Result<Vec<PathBuf>, Error> {
     let meta = std::fs::metadata(path).map_err(io_error("reading", path))?;
     if !meta.is_dir() {
         return Ok(vec![path.to_path_buf()]);
+    }
+    if path.join(crate::storage::table::LOG_DIR).is_dir() {
+        return Err(crate::error::StorageError::Catalog(format!(
+            "`{}` is a Delta Lake table: its data files also hold replaced and deleted rows. Read an \
+             entity through its store (`store.load_all`, `StoredEntity`, `pframe inspect/head` of the \
+             entity directory), or the table with a Delta reader",
+            path.display()
+        ))
+        .into());
     }
     let mut files = Vec::new();
     list(path, &mut files)?;

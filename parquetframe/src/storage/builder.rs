@@ -30,6 +30,8 @@ use crate::error::Error;
 #[must_use]
 pub struct StoreBuilder {
     overrides: Overrides,
+    /// `Some(false)`: writers skip the OS lock (see [`writer_lock`](Self::writer_lock)).
+    writer_lock: Option<bool>,
 }
 
 impl StoreBuilder {
@@ -121,6 +123,16 @@ impl StoreBuilder {
         self
     }
 
+    /// Whether writers of an entity take the OS file lock on its `_lock`
+    /// file (default: yes). The lock only keeps writers on one machine from
+    /// racing; commits stay correct without it (a writer that loses a race
+    /// plans again on the newer version), so `false` is what stores shared by
+    /// several machines behave like, and what the race tests run.
+    pub fn writer_lock(mut self, on: bool) -> Self {
+        self.writer_lock = Some(on);
+        self
+    }
+
     /// Ignores `parquetframe.toml` and the `PARQUETFRAME_*` variables.
     pub fn isolated(mut self) -> Self {
         self.overrides.isolate();
@@ -137,6 +149,7 @@ impl StoreBuilder {
             compact_max_files: config.compact_max_files,
             retention_hours: config.retention_hours,
             fk_check: config.fk_check,
+            writer_lock: self.writer_lock.unwrap_or(true),
         };
         Store::create(config.root_path(), options, Arc::new(self.overrides))
     }

@@ -118,7 +118,7 @@ impl Store {
         paths.refuse_old_layout()?;
         io::create_dir_all(&paths.data)?;
         let table = Table::at(&paths.dir)?;
-        let _lock = WriterLock::acquire(&paths.lock)?;
+        let _lock = if self.options.writer_lock { Some(WriterLock::acquire(&paths.lock)?) } else { None };
         if !table.exists() {
             let (columns, properties) = create()?;
             table.create(name, columns, properties)?;
@@ -169,10 +169,9 @@ impl Store {
                     remove_written(&next.written);
                     std::thread::sleep(std::time::Duration::from_millis(u64::from(attempt.min(20)) * 5));
                 }
-                Err(e) => {
-                    remove_written(&next.written);
-                    return Err(e);
-                }
+                // Whether the log entry was written is unknown: the files stay
+                // (a vacuum removes them if no version lists them).
+                Err(e) => return Err(e),
             }
         }
         Err(StorageError::Catalog(format!(

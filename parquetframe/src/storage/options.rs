@@ -17,6 +17,9 @@ pub struct StoreOptions {
     pub retention_hours: u64,
     /// When foreign keys are checked (`deferred`: only by [`Store::validate`](crate::Store::validate)).
     pub fk_check: FkCheck,
+    /// Whether writers take the OS file lock of an entity (see
+    /// [`StoreBuilder::writer_lock`](crate::StoreBuilder::writer_lock)).
+    pub writer_lock: bool,
 }
 
 impl Default for StoreOptions {
@@ -27,6 +30,7 @@ impl Default for StoreOptions {
             compact_max_files: 16,
             retention_hours: 168,
             fk_check: FkCheck::Deferred,
+            writer_lock: true,
         }
     }
 }

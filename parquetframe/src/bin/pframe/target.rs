@@ -50,6 +50,15 @@ pub fn resolve(path: &Path) -> Result<Target> {
     Ok(Target::Files(path.to_path_buf()))
 }
 
+/// The entities `names` of `store`, or all of them when `names` is empty.
+pub fn entities(store: &Store, names: &[String]) -> Result<Vec<StoredEntity>> {
+    if names.is_empty() {
+        StoredEntity::all(store)
+    } else {
+        names.iter().map(|n| StoredEntity::open(store, n)).collect()
+    }
+}
+
 /// The store at `root`, or the configured default store.
 pub fn store(root: Option<PathBuf>) -> Result<Store> {
     let root = match root {

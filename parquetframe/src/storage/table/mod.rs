@@ -276,15 +276,25 @@ impl Table {
             .with_metadata(metrics);
         let log_store = self.log_store.clone();
         let done = runtime::block_on(async move {
-            CommitBuilder::from(properties)
+            let prepared = CommitBuilder::from(properties)
                 .with_actions(actions)
                 .build(Some(state.as_ref()), log_store, operation)
-                .await
-                .map(|c| c.version())
+                .into_prepared_commit_future()
+                .await?;
+            // Once this returns, the log entry is written: the commit stands
+            // whatever the hooks after it (checkpoint, new state) do.
+            let post = prepared.await?;
+            let version = post.version;
+            Ok::<_, DeltaTableError>((version, post.await.err()))
         })
         .map_err(|e| delta_error(&self.dir, "committing", e))?;
         match done {
-            Ok(version) => Ok(Some(version)),
+            Ok((version, hooks)) => {
+                if let Some(e) = hooks {
+                    tracing::warn!(table = %self.dir.display(), version, error = %e, "committed; writing its checkpoint failed");
+                }
+                Ok(Some(version))
+            }
             Err(DeltaTableError::Transaction { source: TransactionError::MaxCommitAttempts(_) })
             | Err(DeltaTableError::VersionAlreadyExists(_)) => Ok(None),
             Err(e) => Err(delta_error(&self.dir, "committing", e)),

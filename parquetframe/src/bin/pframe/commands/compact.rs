@@ -1,6 +1,5 @@
 //! `pframe compact`: one file per entity, replaced and deleted rows dropped.
 
-use parquetframe::StoredEntity;
 use serde_json::json;
 
 use crate::output::Output;
@@ -12,11 +11,7 @@ pub fn run(
     names: &[String],
 ) -> parquetframe::Result<Outcome> {
     let store = target::store(root)?;
-    let entities = if names.is_empty() {
-        StoredEntity::all(&store)?
-    } else {
-        names.iter().map(|n| StoredEntity::open(&store, n)).collect::<parquetframe::Result<_>>()?
-    };
+    let entities = target::entities(&store, names)?;
     let mut rows = Vec::new();
     for entity in &entities {
         let done = entity.compact(&store)?;

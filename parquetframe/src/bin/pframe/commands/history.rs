@@ -45,11 +45,7 @@ pub fn vacuum(
 ) -> parquetframe::Result<Outcome> {
     let store = target::store(root)?;
     let retention = retention_hours.unwrap_or(store.options().retention_hours);
-    let entities = if names.is_empty() {
-        StoredEntity::all(&store)?
-    } else {
-        names.iter().map(|n| StoredEntity::open(&store, n)).collect::<parquetframe::Result<_>>()?
-    };
+    let entities = target::entities(&store, names)?;
     let mut rows = Vec::new();
     for entity in &entities {
         let done = store.vacuum_at(&entity.entry.path, entity.name(), retention)?;
