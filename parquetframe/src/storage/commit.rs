@@ -122,6 +122,12 @@ impl Store {
         if !table.exists() {
             let (columns, properties) = create()?;
             table.create(name, columns, properties)?;
+            // The new directories' own entries reach the disk too, up to the root.
+            let mut dir = Some(paths.dir.as_path());
+            while let Some(d) = dir.filter(|d| d.starts_with(&self.root)) {
+                io::sync_dir(d)?;
+                dir = d.parent();
+            }
         }
         for attempt in 0..MAX_ATTEMPTS {
             let current = table.snapshot(name, None)?;

@@ -68,7 +68,8 @@ impl EntityPaths {
             return Err(StorageError::Catalog(format!(
                 "`{}` is in the old parquetframe layout (a `{OLD_MANIFEST_DIR}/` directory of JSON manifests), \
                  which this version does not read; entities are now Delta Lake tables. Load its rows with \
-                 parquetframe 0.1's layout and save them into a new store; nothing here was changed",
+                 the parquetframe release that wrote it and save them into a store of this one; \
+                 nothing here was changed",
                 self.dir.display()
             ))
             .into());

@@ -34,6 +34,10 @@ pub const LOG_DIR: &str = "_delta_log";
 static STATES: std::sync::LazyLock<std::sync::Mutex<HashMap<PathBuf, DeltaTableState>>> =
     std::sync::LazyLock::new(Default::default);
 
+/// The tables opened, by directory: a log store is made once.
+static TABLES: std::sync::LazyLock<std::sync::Mutex<HashMap<PathBuf, Table>>> =
+    std::sync::LazyLock::new(Default::default);
+
 /// Tables whose state is kept; past that the map starts over.
 const STATES_KEPT: usize = 64;
 
@@ -56,9 +60,25 @@ fn delta_error(dir: &Path, op: &str, e: impl std::fmt::Display) -> Error {
 }
 
 impl Table {
-    /// The table in `dir` (which need not exist yet).
+    /// The table in `dir` (which need not exist yet). Log stores are made
+    /// once per directory and process.
     pub(crate) fn at(dir: &Path) -> Result<Self, Error> {
         let absolute = std::path::absolute(dir).map_err(crate::io::io_error("resolving", dir))?;
+        if let Some(table) = TABLES.lock().ok().and_then(|t| t.get(&absolute).cloned()) {
+            return Ok(table);
+        }
+        let table = Self::open(absolute)?;
+        if let Ok(mut tables) = TABLES.lock() {
+            if tables.len() >= STATES_KEPT {
+                tables.clear();
+            }
+            tables.insert(table.dir.clone(), table.clone());
+        }
+        Ok(table)
+    }
+
+    fn open(absolute: PathBuf) -> Result<Self, Error> {
+        let dir = absolute.as_path();
         let url = url::Url::from_directory_path(&absolute).map_err(|()| {
             StorageError::Catalog(format!("`{}` cannot be a table location", absolute.display()))
         })?;
@@ -71,8 +91,13 @@ impl Table {
 
     /// Whether a version has been committed.
     pub(crate) fn exists(&self) -> bool {
-        crate::io::list(&self.dir.join(LOG_DIR))
-            .is_ok_and(|names| names.iter().any(|n| n.ends_with(".json") || n.ends_with(".parquet")))
+        let log = self.dir.join(LOG_DIR);
+        // Two lookups on the hot path; a listing only for logs whose first
+        // commit was cleaned up by another writer.
+        log.join(format!("{:020}.json", 0)).is_file()
+            || log.join("_last_checkpoint").is_file()
+            || crate::io::list(&log)
+                .is_ok_and(|names| names.iter().any(|n| n.ends_with(".json") || n.ends_with(".parquet")))
     }
 
     /// The snapshot at `version` (the newest when `None`) of the entity `entity`.
