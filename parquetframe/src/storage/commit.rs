@@ -131,6 +131,9 @@ impl Store {
         }
         for attempt in 0..MAX_ATTEMPTS {
             let current = table.snapshot(name, None)?;
+            if let Some(reason) = &current.unwritable {
+                return Err(StorageError::Catalog(format!("entity `{name}`: {reason}")).into());
+            }
             let (next, result) = change(paths, &current)?;
             let Some(mut next) = next else { return Ok(result) };
             if next.files.len() > self.options.compact_max_files {
@@ -156,7 +159,7 @@ impl Store {
                 METRICS_KEY.to_owned(),
                 serde_json::json!({ "rowsAdded": next.rows_added, "rowsRemoved": next.rows_removed }),
             )]);
-            match table.commit(&current, actions, next.kind.operation(), metrics) {
+            match table.commit(&current, actions, next.kind.operation(), metrics, &next.files) {
                 Ok(Some(_)) => {
                     // Data files this plan wrote and then compacted away were never
                     // part of any version: no reader can hold them.

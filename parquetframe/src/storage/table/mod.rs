@@ -15,11 +15,10 @@ pub mod snapshot;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
 use deltalake_core::kernel::Action;
-use deltalake_core::kernel::transaction::{CommitBuilder, CommitProperties, TransactionError};
-use deltalake_core::logstore::LogStoreRef;
+use deltalake_core::kernel::transaction::{CommitBuilder, CommitData, CommitProperties, TransactionError};
+use deltalake_core::logstore::{CommitOrBytes, LogStoreRef};
 use deltalake_core::protocol::{DeltaOperation, SaveMode};
 use deltalake_core::table::state::DeltaTableState;
 use deltalake_core::{DeltaTableBuilder, DeltaTableError};
@@ -47,6 +46,18 @@ pub(crate) struct Table {
     dir: PathBuf,
     log_store: LogStoreRef,
 }
+
+/// Snapshots this process committed or read last, by directory: valid while
+/// the log has no newer commit (one file lookup), so a writer's next
+/// operation needs no log replay.
+static SNAPSHOTS: std::sync::LazyLock<std::sync::Mutex<HashMap<PathBuf, Snapshot>>> =
+    std::sync::LazyLock::new(Default::default);
+
+/// A checkpoint every this many versions (Delta's `delta.checkpointInterval`).
+const CHECKPOINT_INTERVAL: u64 = 10;
+
+/// Writer features this crate implements (tables needing others are read, never written).
+const WRITER_FEATURES: [&str; 4] = ["deletionVectors", "timestampNtz", "appendOnly", "invariants"];
 
 /// Table properties this crate sets (beside the entity's own, see `create`).
 const PROPERTIES: [(&str, &str); 2] = [
@@ -112,6 +123,13 @@ impl Table {
                 .into()),
             };
         }
+        if version.is_none()
+            && let Some(mut cached) = SNAPSHOTS.lock().ok().and_then(|s| s.get(&self.dir).cloned())
+            && !self.dir.join(LOG_DIR).join(format!("{:020}.json", cached.version + 1)).exists()
+        {
+            cached.entity = entity.to_owned();
+            return Ok(cached);
+        }
         let log_store = self.log_store.clone();
         // The newest state is kept per table and brought up to date
         // incrementally (a listing of the log when nothing changed); a
@@ -136,7 +154,11 @@ impl Table {
             }
             states.insert(self.dir.clone(), state.clone());
         }
-        self.snapshot_of(entity, state)
+        let snapshot = self.snapshot_of(entity, state)?;
+        if version.is_none() {
+            remember(&self.dir, &snapshot);
+        }
+        Ok(snapshot)
     }
 
     fn snapshot_of(&self, entity: &str, state: DeltaTableState) -> Result<Snapshot, Error> {
@@ -161,12 +183,26 @@ impl Table {
             })
             .collect::<Result<_, Error>>()?;
         files.sort_by(|a, b| a.modification_time.cmp(&b.modification_time).then_with(|| a.path.cmp(&b.path)));
-        Ok(Snapshot {
-            entity: entity.to_owned(),
-            version: state.version(),
-            files,
-            state: Some(Arc::new(state)),
-        })
+        let protocol = state.protocol();
+        let missing: Vec<String> = match protocol.writer_features() {
+            Some(features) => features
+                .iter()
+                .map(|f| f.to_string())
+                .filter(|f| !WRITER_FEATURES.contains(&f.as_str()))
+                .collect(),
+            None if protocol.min_writer_version() > 2 => {
+                vec![format!("writer version {}", protocol.min_writer_version())]
+            }
+            None => Vec::new(),
+        };
+        let unwritable = (!missing.is_empty()).then(|| {
+            format!(
+                "the Delta table `{}` needs writer features this crate does not implement: {}; it can be read, not written",
+                self.dir.display(),
+                missing.join(", ")
+            )
+        });
+        Ok(Snapshot { entity: entity.to_owned(), version: state.version(), files, exists: true, unwritable })
     }
 
     /// Rows of a file added without statistics (by another writer).
@@ -273,56 +309,86 @@ impl Table {
         Ok(files)
     }
 
-    /// Commits `actions` as the version after `base`. `Ok(None)` when another
-    /// writer committed that version first: nothing was changed, and the
-    /// caller re-plans from the newer snapshot.
+    /// Commits `actions` as the version after `base`, whose files become
+    /// `next_files`. `Ok(None)` when another writer committed that version
+    /// first: nothing was changed, and the caller re-plans from the newer
+    /// snapshot.
+    ///
+    /// The entry is written directly with put-if-absent rather than through
+    /// deltalake-core's transaction (which lists the log, checks conflicts and
+    /// rebuilds the state after each commit): a commit here is valid only on
+    /// the exact version it was planned on, so there is nothing to resolve,
+    /// and the snapshot after it is known.
     pub(crate) fn commit(
         &self,
         base: &Snapshot,
         actions: Vec<Action>,
         operation: DeltaOperation,
         metrics: HashMap<String, serde_json::Value>,
+        next_files: &[FileEntry],
     ) -> Result<Option<u64>, Error> {
-        let Some(state) = base.state.clone() else {
+        if !base.exists {
             return Err(StorageError::Catalog(format!(
                 "entity `{}`: committing before the table exists",
                 base.entity
             ))
             .into());
-        };
-        // No conflict resolution inside deltalake-core: a commit is valid only
-        // on the exact version it was planned on, so a concurrent commit makes
-        // this one fail and the caller re-plans (deletion vectors of shared
-        // files and duplicate keys are re-derived from the new snapshot).
-        let properties = CommitProperties::default()
-            .with_max_retries(0)
-            .with_create_checkpoint(true)
-            .with_cleanup_expired_logs(Some(false))
-            .with_metadata(metrics);
+        }
+        if let Some(reason) = &base.unwritable {
+            return Err(StorageError::Catalog(format!("entity `{}`: {reason}", base.entity)).into());
+        }
+        let version = base.version + 1;
+        let bytes = CommitData::new(actions, operation, metrics, Vec::new())
+            .get_bytes()
+            .map_err(|e| delta_error(&self.dir, "serializing a commit", e))?;
         let log_store = self.log_store.clone();
-        let done = runtime::block_on(async move {
-            let prepared = CommitBuilder::from(properties)
-                .with_actions(actions)
-                .build(Some(state.as_ref()), log_store, operation)
-                .into_prepared_commit_future()
-                .await?;
-            // Once this returns, the log entry is written: the commit stands
-            // whatever the hooks after it (checkpoint, new state) do.
-            let post = prepared.await?;
-            let version = post.version;
-            Ok::<_, DeltaTableError>((version, post.await.err()))
+        let written = runtime::block_on(async move {
+            log_store.write_commit_entry(version, CommitOrBytes::LogBytes(bytes), Default::default()).await
         })
         .map_err(|e| delta_error(&self.dir, "committing", e))?;
-        match done {
-            Ok((version, hooks)) => {
-                if let Some(e) = hooks {
-                    tracing::warn!(table = %self.dir.display(), version, error = %e, "committed; writing its checkpoint failed");
-                }
-                Ok(Some(version))
+        match written {
+            Ok(()) => {}
+            Err(TransactionError::VersionAlreadyExists(_)) => return Ok(None),
+            Err(e) => return Err(delta_error(&self.dir, "committing", e)),
+        }
+        let after = Snapshot {
+            entity: base.entity.clone(),
+            version,
+            files: next_files.to_vec(),
+            exists: true,
+            unwritable: None,
+        };
+        remember(&self.dir, &after);
+        if version % CHECKPOINT_INTERVAL == 0 {
+            // The commit stands whatever happens here; readers replay the JSON.
+            if let Err(e) = self.checkpoint(version) {
+                tracing::warn!(table = %self.dir.display(), version, error = %e, "committed; writing its checkpoint failed");
             }
-            Err(DeltaTableError::Transaction { source: TransactionError::MaxCommitAttempts(_) })
-            | Err(DeltaTableError::VersionAlreadyExists(_)) => Ok(None),
-            Err(e) => Err(delta_error(&self.dir, "committing", e)),
+        }
+        Ok(Some(version))
+    }
+
+    /// Writes the checkpoint of `version`.
+    fn checkpoint(&self, version: u64) -> Result<(), Error> {
+        let log_store = self.log_store.clone();
+        runtime::block_on(async move {
+            let mut table = deltalake_core::DeltaTable::new(log_store);
+            table.load_version(version).await?;
+            deltalake_core::checkpoints::create_checkpoint(&table, None).await
+        })
+        .map_err(|e| delta_error(&self.dir, "checkpoint", e))?
+        .map_err(|e| delta_error(&self.dir, "checkpoint", e))
+    }
+}
+
+/// Keeps `snapshot` as the newest known of the table in `dir`.
+fn remember(dir: &Path, snapshot: &Snapshot) {
+    if let Ok(mut snapshots) = SNAPSHOTS.lock() {
+        if snapshots.len() >= STATES_KEPT && !snapshots.contains_key(dir) {
+            snapshots.clear();
+        }
+        if snapshots.get(dir).is_none_or(|s| s.version <= snapshot.version) {
+            snapshots.insert(dir.to_path_buf(), snapshot.clone());
         }
     }
 }
@@ -352,9 +418,13 @@ mod tests {
             vec![Action::Add(with_dv.add())],
             DeltaOperation::Delete { predicate: None },
             HashMap::new(),
+            std::slice::from_ref(&with_dv),
         );
         assert_eq!(v.unwrap(), Some(1));
         let now = table.snapshot("T", None).unwrap();
+        // What the log says (read by the kernel) is what the commit remembered.
+        let read = table.snapshot("T", Some(1)).unwrap();
+        assert_eq!((read.version, &read.files), (now.version, &now.files));
         assert_eq!(now.files.len(), 1);
         assert_eq!((now.files[0].rows, now.files[0].deleted), (10, 2));
         assert_eq!(now.files[0].deleted_rows(dir.path().join("t").as_path()).unwrap(), dv);
@@ -364,6 +434,7 @@ mod tests {
             vec![Action::Add(file.add())],
             DeltaOperation::Delete { predicate: None },
             HashMap::new(),
+            std::slice::from_ref(&file),
         );
         assert_eq!(lost.unwrap(), None);
     }

@@ -3,10 +3,8 @@
 
 use std::collections::HashMap;
 use std::path::Path;
-use std::sync::Arc;
 
 use deltalake_core::kernel::{Add, DeletionVectorDescriptor, Remove};
-use deltalake_core::table::state::DeltaTableState;
 use rayon::prelude::*;
 use roaring::RoaringTreemap;
 
@@ -107,15 +105,17 @@ pub struct Snapshot {
     pub version: u64,
     /// Data files, oldest first (file names start with their write time).
     pub files: Vec<FileEntry>,
-    /// The log state this snapshot was read from (what a commit builds on);
-    /// `None` before the table exists.
-    pub(crate) state: Option<Arc<DeltaTableState>>,
+    /// Whether the table exists (a version is committed).
+    pub(crate) exists: bool,
+    /// Why this crate must not write the table (a protocol feature it does
+    /// not implement), if so.
+    pub(crate) unwritable: Option<String>,
 }
 
 impl Snapshot {
     /// The state before the table exists.
     pub fn empty(entity: &str) -> Self {
-        Self { entity: entity.to_owned(), version: 0, files: Vec::new(), state: None }
+        Self { entity: entity.to_owned(), version: 0, files: Vec::new(), exists: false, unwritable: None }
     }
 
     /// Rows stored in the data files, deleted ones included.
@@ -130,7 +130,7 @@ impl Snapshot {
 
     /// Whether the table exists (has a committed version).
     pub fn exists(&self) -> bool {
-        self.state.is_some()
+        self.exists
     }
 
     /// For each file: `None` when every row is live, else one live flag per
