@@ -359,7 +359,7 @@ impl Table {
             unwritable: None,
         };
         remember(&self.dir, &after);
-        if version % CHECKPOINT_INTERVAL == 0 {
+        if version.is_multiple_of(CHECKPOINT_INTERVAL) {
             // The commit stands whatever happens here; readers replay the JSON.
             if let Err(e) = self.checkpoint(version) {
                 tracing::warn!(table = %self.dir.display(), version, error = %e, "committed; writing its checkpoint failed");
