@@ -147,7 +147,10 @@ Ada's orders total {total:.2}"
     store.save(&Order { order_id: 14, user_id: 42, amount: 1.0 })?;
     println!("\n{}", store.validate()?);
     println!("the entity graph (Mermaid):\n{}", parquetframe::schema_graph().to_mermaid());
-    println!("the files are plain Parquet and Avro: see {}", root.display());
+    println!(
+        "each entity is a Delta Lake table (Parquet or Avro data files, `_delta_log/`, deletion vectors): see {}",
+        root.display()
+    );
     Ok(())
 }
 
