@@ -32,6 +32,19 @@ pub struct Purchase {
     pub gift_for: Option<i64>,
 }
 
+/// Columns Delta Lake has no type for, stored as the exact Delta type.
+#[derive(Entity, Debug, Clone, PartialEq)]
+#[entity(storage_path = "readings/", primary_key = "id")]
+pub struct Reading {
+    pub id: u64,
+    pub small: u8,
+    pub wide: Option<u32>,
+    pub at: chrono::NaiveTime,
+    pub took: chrono::TimeDelta,
+    pub tag: uuid::Uuid,
+    pub counts: Vec<u64>,
+}
+
 fn python() -> Option<PathBuf> {
     let python = std::env::var_os("PF_PYTHON").map(PathBuf::from);
     if python.is_none() {
@@ -383,6 +396,54 @@ fn delta_engines_read_exactly_the_live_rows_after_each_write() {
     check(&users, "deletes");
     store.compact::<User>().unwrap();
     check(&users, "compaction");
+}
+
+#[test]
+fn delta_engines_read_unsigned_times_and_uuids_exactly() {
+    let Some(python) = delta_python() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    let reading = |i: u64, v: u64| Reading {
+        id: if i == 0 { u64::MAX } else { i * 1_000_003 },
+        small: 255 - v as u8,
+        wide: (!i.is_multiple_of(3)).then_some(u32::MAX - i as u32),
+        at: chrono::NaiveTime::from_num_seconds_from_midnight_opt(86_399 - i as u32, 999_999_000).unwrap(),
+        took: chrono::TimeDelta::microseconds(-(i as i64) * 1_234_567),
+        tag: uuid::Uuid::from_u128(u128::MAX - u128::from(i)),
+        counts: vec![u64::MAX, i, v],
+    };
+    let mut rows: Vec<Reading> = (0..30).map(|i| reading(i, 0)).collect();
+    store.save_all(&rows).unwrap();
+    rows[0] = reading(0, 1);
+    store.save(&rows[0]).unwrap();
+    assert!(store.delete::<Reading>(&(4 * 1_000_003)).unwrap());
+    rows.retain(|r| r.id != 4 * 1_000_003);
+    // What a Delta engine reads: the Delta types' values (times of day as
+    // nanoseconds since midnight, durations as microseconds, UUIDs as bytes).
+    let expected: Vec<serde_json::Value> = rows
+        .iter()
+        .map(|r| {
+            use chrono::Timelike;
+            serde_json::json!({
+                "id": r.id, "small": r.small, "wide": r.wide,
+                "at": i64::from(r.at.num_seconds_from_midnight()) * 1_000_000_000 + i64::from(r.at.nanosecond()),
+                "took": r.took.num_microseconds(), "tag": r.tag.simple().to_string(), "counts": r.counts,
+            })
+        })
+        .collect();
+    let path = dir.path().join("expected.json");
+    std::fs::write(&path, serde_json::to_string(&expected).unwrap()).unwrap();
+    let table = dir.path().join("readings");
+    run(
+        &python,
+        &[
+            script("delta_readers.py").as_os_str(),
+            table.as_os_str(),
+            "Reading".as_ref(),
+            "id".as_ref(),
+            path.as_os_str(),
+        ],
+    );
 }
 
 #[test]

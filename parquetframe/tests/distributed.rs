@@ -69,6 +69,32 @@ fn note(i: i64) -> Note {
     }
 }
 
+/// Columns Delta Lake has no type for: the files hold them as Delta types,
+/// which the executors read and cast back.
+#[derive(Entity, Debug, Clone, PartialEq)]
+#[entity(storage_path = "readings/", primary_key = "id")]
+pub struct Reading {
+    pub id: u64,
+    pub small: u8,
+    pub wide: Option<u32>,
+    pub at: chrono::NaiveTime,
+    pub took: chrono::TimeDelta,
+    pub tag: uuid::Uuid,
+    pub counts: Vec<u64>,
+}
+
+fn reading(i: u64, v: u64) -> Reading {
+    Reading {
+        id: if i == 0 { u64::MAX } else { i * 1_000_003 },
+        small: 255 - v as u8,
+        wide: (!i.is_multiple_of(3)).then_some(u32::MAX - i as u32),
+        at: chrono::NaiveTime::from_num_seconds_from_midnight_opt(86_399 - i as u32, 999_999_000).unwrap(),
+        took: chrono::TimeDelta::microseconds(-(i as i64) * 1_234_567),
+        tag: uuid::Uuid::from_u128(u128::MAX - u128::from(i)),
+        counts: vec![u64::MAX, i, v],
+    }
+}
+
 const NAMES: [&str; 6] = ["Ada", "Alan", "Barbara", "Grace", "Anita", "Edsger"];
 
 fn user(i: i64) -> User {
@@ -355,6 +381,40 @@ fn auto_selection_validation_and_empty_entities_on_the_cluster() {
     let empty = open(empty.path());
     assert_eq!(empty.query::<User>().engine(Engine::Distributed).fetch().unwrap(), vec![]);
     assert_eq!(empty.query::<User>().engine(Engine::Distributed).count().unwrap(), 0);
+}
+
+#[test]
+#[ignore = "needs a Ballista cluster: scripts/cluster.sh run cargo test ... -- --include-ignored"]
+fn unsigned_times_and_uuids_match_the_local_engines() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(dir.path());
+    store.save_all(&(0..60).map(|i| reading(i, 0)).collect::<Vec<_>>()).unwrap();
+    // The upsert and the delete leave rows the cluster drops by their u64 keys.
+    store.save_all(&[reading(0, 1), reading(9, 1)]).unwrap();
+    assert!(store.delete::<Reading>(&(4 * 1_000_003)).unwrap());
+    let mut all = store.load_all::<Reading>().unwrap();
+    all.sort_by_key(|r| r.id);
+    assert_eq!(all.len(), 59);
+    let mut there = store.query::<Reading>().engine(Engine::Distributed).fetch().unwrap();
+    there.sort_by_key(|r| r.id);
+    assert_eq!(there, all);
+    let top = store.query::<Reading>().engine(Engine::Distributed).filter(Reading::ID.gt(u64::MAX - 1));
+    assert_eq!(top.fetch().unwrap(), vec![reading(0, 1)]);
+    agree(
+        |engine| {
+            store
+                .query::<Reading>()
+                .engine(engine)
+                .group_by([Expr::from(Reading::SMALL)])
+                .agg([
+                    Reading::ID.max().alias("id"),
+                    Reading::AT.min().alias("at"),
+                    Reading::ID.count().alias("n"),
+                ])
+                .unwrap()
+        },
+        &["small"],
+    );
 }
 
 #[test]

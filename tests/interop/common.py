@@ -7,7 +7,14 @@ EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.timezone.utc)
 
 def normalise(value):
     """Datetimes as exact integer microseconds since the epoch (naive ones
-    taken as UTC), lists element-wise, everything else unchanged."""
+    taken as UTC), integral decimals as ints, bytes as hex, lists
+    element-wise, everything else unchanged."""
+    import decimal
+
+    if isinstance(value, decimal.Decimal) and value == value.to_integral_value():
+        return int(value)
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return bytes(value).hex()
     if isinstance(value, datetime.datetime):
         if value.tzinfo is None:
             value = value.replace(tzinfo=datetime.timezone.utc)

@@ -59,6 +59,12 @@ fn to_arrow_array(
     Ok(make_array(data))
 }
 
+/// The polars type a column of arrow-rs type `data_type` becomes.
+pub fn polars_type(data_type: &arrow::datatypes::DataType) -> Result<polars::prelude::DataType, Error> {
+    let empty = to_polars_array(&arrow::array::new_empty_array(data_type))?;
+    Ok(polars::prelude::DataType::from_arrow_dtype(empty.dtype()))
+}
+
 /// Record batches (one schema) as a polars `DataFrame`, column by column.
 pub fn to_frame(schema: &SchemaRef, batches: &[RecordBatch]) -> Result<DataFrame, Error> {
     let height = batches.iter().map(RecordBatch::num_rows).sum();

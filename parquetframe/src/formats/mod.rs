@@ -8,6 +8,7 @@ pub mod avro;
 pub(crate) mod direct;
 pub mod parquet;
 pub mod record_files;
+pub mod table_types;
 
 use std::path::Path;
 
@@ -115,7 +116,7 @@ impl DataFile {
     /// Opens `path` (format from its extension, else its magic bytes).
     pub fn open(path: &Path, target: &Target) -> Result<Self, Error> {
         Ok(match format_of(path)? {
-            Format::Parquet => DataFile::Parquet(parquet::DataFile::open(path)?),
+            Format::Parquet => DataFile::Parquet(parquet::DataFile::open(path)?.restoring(&target.arrow)),
             Format::Avro => DataFile::Avro(Box::new(avro::DataFile::open(path, target)?)),
         })
     }
@@ -123,7 +124,9 @@ impl DataFile {
     /// Opens `path` for point lookups (Parquet: with its page index).
     pub fn open_indexed(path: &Path, target: &Target) -> Result<Self, Error> {
         Ok(match format_of(path)? {
-            Format::Parquet => DataFile::Parquet(parquet::DataFile::open_indexed(path)?),
+            Format::Parquet => {
+                DataFile::Parquet(parquet::DataFile::open_indexed(path)?.restoring(&target.arrow))
+            }
             Format::Avro => DataFile::Avro(Box::new(avro::DataFile::open(path, target)?)),
         })
     }
@@ -228,6 +231,29 @@ pub fn write(
             crate::avro::container::write(path, schema.avro, &schema.avro_json, options.codec, &[], batches)
         }
     }
+}
+
+/// Writes a new data file of a store's table at `path`: as [`write()`], with
+/// Parquet columns in the types every Delta Lake reader reads
+/// ([`table_types`]); [`DataFile`] reads them back as the entity's types.
+pub fn write_table_file(
+    format: Format,
+    path: &Path,
+    schema: &Schemas<'_>,
+    options: &WriteOptions,
+    batches: impl Iterator<Item = Result<RecordBatch, Error>>,
+) -> Result<(u64, u64), Error> {
+    if format != Format::Parquet || !table_types::differs(&schema.arrow) {
+        return write(format, path, schema, options, batches);
+    }
+    let stored = table_types::table_schema(&schema.arrow);
+    let converted = batches.map(|batch| {
+        table_types::batch_to_table(&batch?, &stored).map_err(|source| Error::Arrow {
+            context: format!("converting rows for `{}` to the table's column types", path.display()),
+            source,
+        })
+    });
+    parquet::write(path, stored.clone(), schema.key_column, options, converted)
 }
 
 /// The schemas a file is written with.

@@ -149,6 +149,17 @@ pub fn write(
 pub struct DataFile {
     path: std::path::PathBuf,
     metadata: ArrowReaderMetadata,
+    /// Columns stored in their table type, read back as the entity's
+    /// (see [`DataFile::restoring`]).
+    restore: Option<Restore>,
+}
+
+/// The entity types of a file's table-typed columns.
+struct Restore {
+    /// The file's schema with the entity's types.
+    schema: SchemaRef,
+    /// Per file column: the entity type to cast to, if it is stored as another.
+    types: Vec<Option<arrow::datatypes::DataType>>,
 }
 
 impl DataFile {
@@ -166,7 +177,72 @@ impl DataFile {
     fn open_with(path: &Path, options: ArrowReaderOptions) -> Result<Self, Error> {
         let file = File::open(path).map_err(io_error("opening", path))?;
         let metadata = ArrowReaderMetadata::load(&file, options).map_err(corrupt(path))?;
-        Ok(Self { path: path.to_path_buf(), metadata })
+        Ok(Self { path: path.to_path_buf(), metadata, restore: None })
+    }
+
+    /// This file, reading the columns a table stores in another type
+    /// ([`super::table_types`]) as their types in `entity`. Columns the
+    /// entity lacks or already has in the file's type are read as they are.
+    pub fn restoring(mut self, entity: &arrow::datatypes::Schema) -> Self {
+        let file = self.metadata.schema();
+        let types: Vec<_> = file
+            .fields()
+            .iter()
+            .map(|f| {
+                let wanted = entity.field_with_name(f.name()).ok()?;
+                super::table_types::is_table_type_of(f.data_type(), wanted.data_type())
+                    .then(|| wanted.clone())
+            })
+            .collect();
+        if types.iter().any(Option::is_some) {
+            let fields: Vec<_> = file
+                .fields()
+                .iter()
+                .zip(&types)
+                .map(|(f, t)| match t {
+                    Some(t) => Arc::new(t.clone().with_nullable(f.is_nullable())),
+                    None => f.clone(),
+                })
+                .collect();
+            let types = types.into_iter().map(|t| t.map(|f| f.data_type().clone())).collect();
+            let schema =
+                Arc::new(arrow::datatypes::Schema::new_with_metadata(fields, file.metadata().clone()));
+            self.restore = Some(Restore { schema, types });
+        }
+        self
+    }
+
+    /// Column `index` of the file (`array`) in the entity's type.
+    fn restore_column(&self, index: usize, array: ArrayRef) -> Result<ArrayRef, Error> {
+        let Some(wanted) = self.restore.as_ref().and_then(|r| r.types.get(index)).and_then(Option::as_ref)
+        else {
+            return Ok(array);
+        };
+        super::table_types::restore(&array, wanted).map_err(|e| {
+            StorageError::Corrupt {
+                path: self.path.clone(),
+                message: format!(
+                    "column `{}` holds a value that is not a {wanted}: {e}",
+                    self.metadata.schema().field(index).name()
+                ),
+            }
+            .into()
+        })
+    }
+
+    /// A batch of every column, in the entity's types.
+    fn restore_batch(&self, batch: RecordBatch) -> Result<RecordBatch, Error> {
+        let Some(restore) = &self.restore else {
+            return Ok(batch);
+        };
+        let columns = batch
+            .columns()
+            .iter()
+            .enumerate()
+            .map(|(i, c)| self.restore_column(i, c.clone()))
+            .collect::<Result<Vec<_>, _>>()?;
+        RecordBatch::try_new(restore.schema.clone(), columns)
+            .map_err(|source| Error::Arrow { context: format!("reading `{}`", self.path.display()), source })
     }
 
     /// The file's path.
@@ -174,9 +250,9 @@ impl DataFile {
         &self.path
     }
 
-    /// The file's Arrow schema.
+    /// The file's Arrow schema (with the entity's types, see [`Self::restoring`]).
     pub fn schema(&self) -> &SchemaRef {
-        self.metadata.schema()
+        self.restore.as_ref().map_or(self.metadata.schema(), |r| &r.schema)
     }
 
     /// Rows in each row group.
@@ -227,12 +303,13 @@ impl DataFile {
         if let Some(rg) = row_group {
             builder = builder.with_row_groups(vec![rg]);
         }
-        let batches = self.collect(builder)?;
-        Ok(batches.iter().map(|b| b.column(0).clone()).collect())
+        let batches = self.collect_raw(builder)?;
+        batches.iter().map(|b| self.restore_column(index, b.column(0).clone())).collect()
     }
 
-    /// Builds the reader; its batches come with errors that name the file.
-    fn batches(
+    /// Builds the reader; its batches come with errors that name the file,
+    /// as the file stores them.
+    fn raw_batches(
         &self,
         builder: ParquetRecordBatchReaderBuilder<File>,
     ) -> Result<impl Iterator<Item = Result<RecordBatch, Error>> + '_, Error> {
@@ -241,6 +318,18 @@ impl DataFile {
             batch
                 .map_err(|e| StorageError::Corrupt { path: self.path.clone(), message: e.to_string() }.into())
         }))
+    }
+
+    /// Batches of every column, in the entity's types.
+    fn batches(
+        &self,
+        builder: ParquetRecordBatchReaderBuilder<File>,
+    ) -> Result<impl Iterator<Item = Result<RecordBatch, Error>> + '_, Error> {
+        Ok(self.raw_batches(builder)?.map(|b| b.and_then(|b| self.restore_batch(b))))
+    }
+
+    fn collect_raw(&self, builder: ParquetRecordBatchReaderBuilder<File>) -> Result<Vec<RecordBatch>, Error> {
+        self.raw_batches(builder)?.collect()
     }
 
     fn collect(&self, builder: ParquetRecordBatchReaderBuilder<File>) -> Result<Vec<RecordBatch>, Error> {
@@ -254,10 +343,16 @@ impl DataFile {
         let groups = self.metadata.metadata().row_groups();
         let all = vec![true; groups.len()];
         let parquet_schema = self.metadata.metadata().file_metadata().schema_descr();
-        let Ok(converter) = StatisticsConverter::try_new(column, self.schema(), parquet_schema) else {
+        let Ok(converter) = StatisticsConverter::try_new(column, self.metadata.schema(), parquet_schema)
+        else {
             return all;
         };
         let (Ok(mins), Ok(maxes)) = (converter.row_group_mins(groups), converter.row_group_maxes(groups))
+        else {
+            return all;
+        };
+        let index = self.metadata.schema().index_of(column).unwrap_or(usize::MAX);
+        let (Ok(mins), Ok(maxes)) = (self.restore_column(index, mins), self.restore_column(index, maxes))
         else {
             return all;
         };

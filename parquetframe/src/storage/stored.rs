@@ -231,7 +231,7 @@ impl StoredEntity {
                 key_column: Some(self.primary_key),
             };
             let path = paths.dir.join(&name);
-            let (rows, bytes) = formats::write(
+            let (rows, bytes) = formats::write_table_file(
                 self.format,
                 &path,
                 &schemas,

@@ -38,7 +38,7 @@ impl Store {
         let format = self.format_of::<T>()?;
         let name = layout::data_file_name(format);
         let path = paths.dir.join(&name);
-        match formats::write(format, &path, schemas, &self.write_options::<T>(), batches) {
+        match formats::write_table_file(format, &path, schemas, &self.write_options::<T>(), batches) {
             Ok((rows, bytes)) => Ok(FileEntry::new(name, rows, bytes)),
             Err(e) => {
                 let _ = std::fs::remove_file(&path);

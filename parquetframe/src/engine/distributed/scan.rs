@@ -105,11 +105,13 @@ async fn read(
     let (avro, parquet): (Vec<String>, Vec<String>) = paths.into_iter().partition(|p| p.ends_with(".avro"));
     let mut parts = Vec::with_capacity(2);
     if !parquet.is_empty() {
+        // The files hold some columns in Delta Lake's types (`formats::table_types`).
+        let stored = crate::formats::table_types::table_schema(schema);
         let df = ctx
-            .read_parquet(parquet, ParquetReadOptions::default().schema(schema))
+            .read_parquet(parquet, ParquetReadOptions::default().schema(&stored))
             .await
             .map_err(|e| datafusion_error(what, e))?;
-        parts.push(named(ctx, df, name, what)?);
+        parts.push(restored(named(ctx, df, name, what)?, schema, what)?);
     }
     if !avro.is_empty() {
         let df =
@@ -136,6 +138,30 @@ fn named(ctx: &SessionContext, df: DataFrame, name: &str, what: &str) -> Result<
         .build()
         .map_err(|e| datafusion_error(what, e))?;
     Ok(DataFrame::new(ctx.state(), LogicalPlan::TableScan(scan)))
+}
+
+/// `df`, read in the table types of `schema`'s columns, in `schema`'s types.
+fn restored(df: DataFrame, schema: &SchemaRef, what: &str) -> Result<DataFrame, Error> {
+    use crate::formats::table_types::{restore_via, table_type};
+    if !crate::formats::table_types::differs(schema) {
+        return Ok(df);
+    }
+    let columns: Vec<Df> = schema
+        .fields()
+        .iter()
+        .map(|field| {
+            let name = field.name();
+            if table_type(field.data_type()) == *field.data_type() {
+                return column(name);
+            }
+            let stored = match restore_via(field.data_type()) {
+                Some(via) => datafusion::logical_expr::cast(column(name), via),
+                None => column(name),
+            };
+            datafusion::logical_expr::cast(stored, field.data_type().clone()).alias(name)
+        })
+        .collect();
+    df.select(columns).map_err(|e| datafusion_error(what, e))
 }
 
 /// `df`'s columns named by `schema`, cast to its types.

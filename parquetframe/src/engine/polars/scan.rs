@@ -15,6 +15,7 @@ use crate::engine::source::{EntitySource, Input, Kind, live_format};
 use crate::engine::{Engine, Settings, bridge, cache, polars_error};
 use crate::entity::Format;
 use crate::error::Error;
+use crate::formats::table_types;
 use crate::storage::Store;
 use crate::storage::scan::LiveSet;
 
@@ -84,6 +85,18 @@ fn unreachable_frame() -> Result<LazyFrame, Error> {
     .into())
 }
 
+/// Column `field` of an entity's files in the entity's type: the files hold
+/// unsigned integers, times and durations in Delta Lake's types
+/// (`formats::table_types`); polars casts them back (a time of day is
+/// stored as nanoseconds, polars' own unit).
+fn restored(field: &arrow::datatypes::Field) -> Result<polars::prelude::Expr, Error> {
+    let name = field.name().as_str();
+    if table_types::table_type(field.data_type()) == *field.data_type() {
+        return Ok(col(name));
+    }
+    Ok(col(name).strict_cast(bridge::polars_type(field.data_type())?).alias(name))
+}
+
 /// The live rows of an entity as a `LazyFrame`.
 fn entity_scan(
     store: &Store,
@@ -113,7 +126,7 @@ fn entity_scan(
         return Ok(bridge::columns_to_frame(&schema, data)?.lazy());
     }
     let names: Vec<polars::prelude::Expr> =
-        source.schema.fields().iter().map(|f| col(f.name().as_str())).collect();
+        source.schema.fields().iter().map(|f| restored(f)).collect::<Result<_, _>>()?;
     let args = || ScanArgsParquet { allow_missing_columns: true, ..ScanArgsParquet::default() };
     let clean: Vec<PlRefPath> = live
         .files
