@@ -369,16 +369,16 @@ fn delta_engines_read_exactly_the_live_rows_after_each_write() {
         ];
         run(&python, &args.iter().map(|s| s.as_os_str()).collect::<Vec<_>>());
     };
-    let mut users: Vec<User> = (0..300).map(|i| user(i, "v1")).collect();
+    let mut users: Vec<User> = (0..3000).map(|i| user(i, "v1")).collect();
     store.save_all(&users).unwrap();
     check(&users, "the first save");
     // Upserts: one row at a time (inline deletion vectors) and many at once
-    // (a deletion-vector file).
+    // (2,500 rows: a vector past the 4 KiB inline limit, in a file).
     for i in (0..300).step_by(37) {
         users[i as usize] = user(i, "v2");
         store.save(&users[i as usize]).unwrap();
     }
-    let many: Vec<User> = (100..260).map(|i| user(i, "v3")).collect();
+    let many: Vec<User> = (100..2600).map(|i| user(i, "v3")).collect();
     store.save_all(&many).unwrap();
     for u in many {
         let i = u.user_id as usize;

@@ -224,9 +224,10 @@ fn older_versions_stay_readable_after_compaction() {
 fn vacuum_removes_only_files_older_than_the_retention_that_no_version_needs() {
     let dir = temp();
     let store = Store::open(dir.path()).unwrap();
-    store.save_all(&(0..100).map(|i| user(i, "u")).collect::<Vec<_>>()).unwrap();
+    store.save_all(&(0..3000).map(|i| user(i, "u")).collect::<Vec<_>>()).unwrap();
     let first = store.version::<User>().unwrap().unwrap();
-    store.save_all(&(0..60).map(|i| user(i, "v2")).collect::<Vec<_>>()).unwrap(); // a DV file
+    // 2,500 rows replaced: a deletion vector past the inline limit, in a file.
+    store.save_all(&(0..2500).map(|i| user(i, "v2")).collect::<Vec<_>>()).unwrap();
     store.compact::<User>().unwrap();
     let data = dir.path().join("users/data");
     let count = |d: &std::path::Path, prefix: &str| {
@@ -235,15 +236,56 @@ fn vacuum_removes_only_files_older_than_the_retention_that_no_version_needs() {
     assert_eq!(count(&data, "part-"), 3, "compaction leaves replaced files for older versions");
     // Within the retention nothing goes: the first version still loads.
     assert!(store.vacuum::<User>().unwrap().files_removed.is_empty());
-    assert_eq!(store.load_version::<User>(first).unwrap().len(), 100);
+    assert_eq!(store.load_version::<User>(first).unwrap().len(), 3000);
     // A retention of zero: every file the newest version does not list goes.
     let now = Store::open_with(dir.path(), StoreOptions { retention_hours: 0, ..StoreOptions::default() }).unwrap();
     let removed = now.vacuum::<User>().unwrap().files_removed;
     assert_eq!(removed.len(), 3, "two replaced data files and the deletion-vector file: {removed:?}");
     assert_eq!((count(&data, "part-"), count(&dir.path().join("users"), "deletion_vector_")), (1, 0));
-    assert_eq!(sorted(store.load_all::<User>().unwrap()).len(), 100);
+    assert_eq!(sorted(store.load_all::<User>().unwrap()).len(), 3000);
     let err = store.load_version::<User>(first).unwrap_err().to_string();
     assert!(err.contains("users/data/part-"), "a vacuumed version names its missing file: {err}");
+}
+
+#[test]
+fn upserts_find_keys_on_page_boundaries_of_a_large_row_group() {
+    // 20,000 rows: one row group of three 8K-row pages; the lookups read
+    // only the page whose statistics allow the key (Parquet).
+    let dir = temp();
+    let store = Store::open(dir.path()).unwrap();
+    store.save_all(&(0..20_000).map(|i| user(i, "u")).collect::<Vec<_>>()).unwrap();
+    let edges = [0i64, 8191, 8192, 16_383, 16_384, 19_999];
+    for &i in &edges {
+        store.save(&user(i, "v2")).unwrap();
+    }
+    assert!(store.delete::<User>(&8193).unwrap());
+    assert_eq!(store.count::<User>().unwrap(), 19_999);
+    for &i in &edges {
+        assert_eq!(store.find::<User>(&i).unwrap(), Some(user(i, "v2")));
+    }
+    assert_eq!(store.find::<User>(&8193).unwrap(), None);
+    let all = store.load_all::<User>().unwrap();
+    assert_eq!(all.len(), 19_999);
+    assert_eq!(all.iter().filter(|u| u.name == "v2").count(), edges.len());
+}
+
+#[test]
+fn every_tenth_version_gets_a_checkpoint_that_time_travel_reads() {
+    let dir = temp();
+    let store = Store::open(dir.path()).unwrap();
+    for i in 0..12 {
+        store.save(&user(i, "u")).unwrap();
+    }
+    assert_eq!(store.version::<User>().unwrap(), Some(12));
+    // Written in the background: the commit does not wait for it.
+    assert!(parquetframe::storage::table::wait_for_checkpoints(std::time::Duration::from_secs(60)));
+    let log = dir.path().join("users/_delta_log");
+    assert!(log.join("00000000000000000010.checkpoint.parquet").is_file());
+    let last: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(log.join("_last_checkpoint")).unwrap()).unwrap();
+    assert_eq!(last["version"], 10);
+    // Version 11 is read from the checkpoint and one JSON commit.
+    assert_eq!(sorted(store.load_version::<User>(11).unwrap()), (0..11).map(|i| user(i, "u")).collect::<Vec<_>>());
 }
 
 #[test]

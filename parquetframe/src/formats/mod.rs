@@ -182,6 +182,24 @@ impl DataFile {
         }
     }
 
+    /// Column `column` of `row_group` where its values may equal `key`: the
+    /// row ranges read (within the row group) and their values. Parquet reads
+    /// only the pages its page index allows; Avro the whole group.
+    pub fn read_key_pages<K: crate::types::Key>(
+        &self,
+        column: &str,
+        row_group: usize,
+        key: &K,
+    ) -> Result<(Vec<std::ops::Range<usize>>, Vec<ArrayRef>), Error> {
+        match self {
+            DataFile::Parquet(f) => f.read_key_pages(column, row_group, key),
+            DataFile::Avro(f) => {
+                let rows = f.row_group_rows().get(row_group).copied().unwrap_or(0);
+                Ok((std::iter::once(0..rows).collect(), f.read_column(column, Some(row_group))?))
+            }
+        }
+    }
+
     /// The single row `offset` of row group `row_group`.
     pub fn read_row(&self, row_group: usize, offset: usize) -> Result<Vec<RecordBatch>, Error> {
         match self {

@@ -145,6 +145,23 @@ pub fn write(
     Ok((rows, bytes))
 }
 
+/// Parsed footers (and page indexes) of the files opened last, by path and
+/// whether the page index was read: a point lookup opens the same large
+/// files again and again. An entry is used only while the file's size and
+/// modification time are those it was read at.
+#[allow(clippy::type_complexity)]
+static FOOTERS: std::sync::LazyLock<
+    std::sync::Mutex<
+        std::collections::HashMap<
+            (std::path::PathBuf, bool),
+            ((u64, Option<std::time::SystemTime>), ArrowReaderMetadata),
+        >,
+    >,
+> = std::sync::LazyLock::new(Default::default);
+
+/// Footers kept; past that the cache starts over.
+const FOOTERS_KEPT: usize = 256;
+
 /// An open data file: its parsed footer, shared by every row-group read.
 pub struct DataFile {
     path: std::path::PathBuf,
@@ -165,18 +182,40 @@ struct Restore {
 impl DataFile {
     /// Opens `path` and reads its footer.
     pub fn open(path: &Path) -> Result<Self, Error> {
-        Self::open_with(path, ArrowReaderOptions::new())
+        Self::open_with(path, ArrowReaderOptions::new(), false)
     }
 
     /// Opens `path` and reads its footer and page index, so that row
     /// selections skip whole pages (point lookups).
     pub fn open_indexed(path: &Path) -> Result<Self, Error> {
-        Self::open_with(path, ArrowReaderOptions::new().with_page_index_policy(PageIndexPolicy::Optional))
+        Self::open_with(
+            path,
+            ArrowReaderOptions::new().with_page_index_policy(PageIndexPolicy::Optional),
+            true,
+        )
     }
 
-    fn open_with(path: &Path, options: ArrowReaderOptions) -> Result<Self, Error> {
+    fn open_with(path: &Path, options: ArrowReaderOptions, indexed: bool) -> Result<Self, Error> {
         let file = File::open(path).map_err(io_error("opening", path))?;
-        let metadata = ArrowReaderMetadata::load(&file, options).map_err(corrupt(path))?;
+        let stamp = file.metadata().ok().map(|m| (m.len(), m.modified().ok()));
+        let key = (path.to_path_buf(), indexed);
+        let cached = FOOTERS
+            .lock()
+            .ok()
+            .and_then(|f| f.get(&key).filter(|(s, _)| Some(s) == stamp.as_ref()).map(|(_, m)| m.clone()));
+        let metadata = match cached {
+            Some(metadata) => metadata,
+            None => {
+                let metadata = ArrowReaderMetadata::load(&file, options).map_err(corrupt(path))?;
+                if let (Some(stamp), Ok(mut footers)) = (stamp, FOOTERS.lock()) {
+                    if footers.len() >= FOOTERS_KEPT {
+                        footers.clear();
+                    }
+                    footers.insert(key, (stamp, metadata.clone()));
+                }
+                metadata
+            }
+        };
         Ok(Self { path: path.to_path_buf(), metadata, restore: None })
     }
 
@@ -370,6 +409,95 @@ impl DataFile {
             .collect()
     }
 
+    /// Column `column` of row group `row_group`, read only in the pages whose
+    /// statistics (the page index, when the file was opened with it) allow
+    /// `key`; returns the row ranges (within the row group) read and the
+    /// values of those rows, in order. Without a page index: the whole row group.
+    pub fn read_key_pages<K: crate::types::Key>(
+        &self,
+        column: &str,
+        row_group: usize,
+        key: &K,
+    ) -> Result<(Vec<std::ops::Range<usize>>, Vec<ArrayRef>), Error> {
+        use parquet::arrow::arrow_reader::{RowSelection, RowSelector};
+        let rows = self.row_group_rows().get(row_group).copied().unwrap_or(0);
+        let Some(pages) = self.pages_may_contain(column, row_group, key) else {
+            return Ok((std::iter::once(0..rows).collect(), self.read_column(column, Some(row_group))?));
+        };
+        let mut ranges: Vec<std::ops::Range<usize>> = Vec::new();
+        let mut selectors = Vec::with_capacity(pages.len());
+        let mut start = 0usize;
+        for (len, keep) in pages {
+            if keep {
+                match ranges.last_mut() {
+                    Some(last) if last.end == start => last.end = start + len,
+                    _ => ranges.push(start..start + len),
+                }
+                selectors.push(RowSelector::select(len));
+            } else {
+                selectors.push(RowSelector::skip(len));
+            }
+            start += len;
+        }
+        if ranges.is_empty() {
+            return Ok((ranges, Vec::new()));
+        }
+        let index = self.metadata.schema().index_of(column).map_err(|_| StorageError::Corrupt {
+            path: self.path.clone(),
+            message: format!("has no column `{column}` (columns: {})", column_names(self.schema())),
+        })?;
+        let mask = ProjectionMask::roots(self.metadata.metadata().file_metadata().schema_descr(), [index]);
+        let builder = self
+            .builder()?
+            .with_projection(mask)
+            .with_row_groups(vec![row_group])
+            .with_row_selection(RowSelection::from(selectors))
+            .with_batch_size(DATA_PAGE_ROWS);
+        let batches = self.collect_raw(builder)?;
+        let arrays = batches
+            .iter()
+            .map(|b| self.restore_column(index, b.column(0).clone()))
+            .collect::<Result<_, _>>()?;
+        Ok((ranges, arrays))
+    }
+
+    /// Per data page of `column` in `row_group`: its rows and whether its
+    /// min/max allow `key`. `None` without a usable page index.
+    fn pages_may_contain<K: crate::types::Key>(
+        &self,
+        column: &str,
+        row_group: usize,
+        key: &K,
+    ) -> Option<Vec<(usize, bool)>> {
+        use crate::types::{ColumnReader, FieldOptions};
+        let meta = self.metadata.metadata();
+        let (column_index, offset_index) = (meta.column_index()?, meta.offset_index()?);
+        let converter =
+            StatisticsConverter::try_new(column, self.metadata.schema(), meta.file_metadata().schema_descr())
+                .ok()?;
+        let groups = [row_group];
+        let mins = converter.data_page_mins(column_index, offset_index, &groups).ok()?;
+        let maxes = converter.data_page_maxes(column_index, offset_index, &groups).ok()?;
+        let counts = converter.data_page_row_counts(offset_index, meta.row_groups(), &groups).ok()??;
+        let index = self.metadata.schema().index_of(column).ok()?;
+        let (mins, maxes) = (self.restore_column(index, mins).ok()?, self.restore_column(index, maxes).ok()?);
+        let lo = K::reader(&mins, &FieldOptions::DEFAULT).ok()?;
+        let hi = K::reader(&maxes, &FieldOptions::DEFAULT).ok()?;
+        let total: u64 = counts.values().iter().sum();
+        if counts.len() != mins.len() || total != self.row_group_rows().get(row_group).copied()? as u64 {
+            return None;
+        }
+        Some(
+            (0..counts.len())
+                .map(|i| {
+                    let below = !lo.is_null(i) && lo.read(i).is_ok_and(|min| key < &min);
+                    let above = !hi.is_null(i) && hi.read(i).is_ok_and(|max| key > &max);
+                    (usize::try_from(counts.value(i)).unwrap_or(0), !(below || above))
+                })
+                .collect(),
+        )
+    }
+
     /// The single row `offset` of row group `row_group`: the decoder skips the
     /// other rows instead of materialising them.
     pub fn read_row(&self, row_group: usize, offset: usize) -> Result<Vec<RecordBatch>, Error> {
@@ -460,4 +588,33 @@ fn chunk_decoded_bytes(chunk: &parquet::file::metadata::ColumnChunkMetaData) -> 
         Type::BYTE_ARRAY => return values.saturating_mul(16).saturating_add(pages),
     };
     pages.max(values.saturating_mul(width))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use arrow::array::{AsArray, Int64Array};
+    use arrow::datatypes::{DataType, Field, Int64Type, Schema};
+
+    #[test]
+    fn key_lookups_read_only_the_pages_whose_statistics_allow_the_key() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("keys.parquet");
+        let schema = Arc::new(Schema::new(vec![Field::new("id", DataType::Int64, false)]));
+        let batch =
+            RecordBatch::try_new(schema.clone(), vec![Arc::new(Int64Array::from_iter_values(0..20_000))])
+                .unwrap();
+        write(&path, schema, Some("id"), &WriteOptions::default(), std::iter::once(Ok(batch))).unwrap();
+        let file = DataFile::open_indexed(&path).unwrap();
+        assert_eq!(file.row_group_rows(), vec![20_000]);
+        let (ranges, arrays) = file.read_key_pages("id", 0, &8192i64).unwrap();
+        assert_eq!(ranges, vec![DATA_PAGE_ROWS..2 * DATA_PAGE_ROWS]);
+        let read: usize = arrays.iter().map(|a| a.len()).sum();
+        assert_eq!((read, arrays[0].as_primitive::<Int64Type>().value(0)), (DATA_PAGE_ROWS, 8192));
+        let (ranges, _) = file.read_key_pages("id", 0, &-1i64).unwrap();
+        assert!(ranges.is_empty());
+        // Without the page index: the whole row group.
+        let plain = DataFile::open(&path).unwrap();
+        assert_eq!(plain.read_key_pages("id", 0, &8192i64).unwrap().0, vec![0..20_000]);
+    }
 }

@@ -42,8 +42,11 @@ pub(super) fn locate<'m, T: Entity>(
             if !candidates.get(rg).copied().unwrap_or(true) {
                 continue;
             }
-            let keys = decode_keys::<T>(&path, data.read_column(T::PRIMARY_KEY, Some(rg))?)?;
-            for offset in keys.iter().enumerate().filter(|(_, k)| *k == key).map(|(i, _)| i) {
+            // Only the pages whose statistics allow the key are decoded.
+            let (ranges, arrays) = data.read_key_pages(T::PRIMARY_KEY, rg, key)?;
+            let keys = decode_keys::<T>(&path, arrays)?;
+            let offsets = ranges.into_iter().flatten();
+            for offset in keys.iter().zip(offsets).filter(|(k, _)| *k == key).map(|(_, o)| o) {
                 let dead = match &deleted {
                     Some(d) => d,
                     None => deleted.insert(file.deleted_rows(&paths.dir)?),

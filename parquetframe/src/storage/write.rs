@@ -47,6 +47,42 @@ impl Store {
         }
     }
 
+    /// Writes `rows` (those `last` flags, when given) as one new data file.
+    /// Conversion runs on a second thread, a bounded channel ahead of the
+    /// encoder, while this thread writes: memory stays at a few row groups
+    /// whatever the number of rows.
+    fn write_rows<T: Entity>(
+        &self,
+        paths: &EntityPaths,
+        rows: &[T],
+        chunk: usize,
+        last: Option<&[bool]>,
+        progress: &Progress,
+    ) -> Result<FileEntry, Error> {
+        std::thread::scope(|scope| {
+            let (tx, rx) = std::sync::mpsc::sync_channel::<Result<RecordBatch, Error>>(2);
+            scope.spawn(move || {
+                for part in rows.chunks(chunk) {
+                    if tx.send(T::to_record_batch(part)).is_err() {
+                        break; // the writer stopped on an error
+                    }
+                }
+            });
+            let batches = rx.into_iter().enumerate().map(|(i, batch)| {
+                let batch = batch?;
+                progress.inc(batch.num_rows() as u64, batch.get_array_memory_size() as u64);
+                match last {
+                    None => Ok(batch),
+                    Some(flags) => {
+                        let start = i * chunk;
+                        filter(&batch, flags.get(start..start + batch.num_rows()).unwrap_or(&[]))
+                    }
+                }
+            });
+            self.write_file::<T>(paths, &entity_schemas::<T>(), batches)
+        })
+    }
+
     /// Saves `rows`: an upsert by primary key (a row replaces the stored row
     /// with the same key; within `rows`, the last one with a key wins). One
     /// atomic commit; only the new rows are written.
@@ -74,53 +110,40 @@ impl Store {
                 let _write = debug_span!("write").entered();
                 let chunk = self.options.write.row_group_size.max(1);
                 let last = last_occurrences::<T>(rows);
-                // Conversion runs on a second thread, a bounded channel ahead of the
-                // encoder, while this thread writes: memory stays at a few row
-                // groups whatever the number of rows.
-                let entry = std::thread::scope(|scope| {
-                    let (tx, rx) = std::sync::mpsc::sync_channel::<Result<RecordBatch, Error>>(2);
-                    scope.spawn(move || {
-                        for part in rows.chunks(chunk) {
-                            if tx.send(T::to_record_batch(part)).is_err() {
-                                break; // the writer stopped on an error
-                            }
-                        }
-                    });
-                    let batches = rx.into_iter().enumerate().map(|(i, batch)| {
-                        let batch = batch?;
-                        progress.inc(batch.num_rows() as u64, batch.get_array_memory_size() as u64);
-                        match &last {
-                            None => Ok(batch),
-                            Some(flags) => {
-                                let start = i * chunk;
-                                filter(&batch, flags.get(start..start + batch.num_rows()).unwrap_or(&[]))
-                            }
-                        }
-                    });
-                    self.write_file::<T>(paths, &entity_schemas::<T>(), batches)
-                })?;
-                let new_file = paths.dir.join(&entry.path);
-                // The rows these replace: marked in their files' deletion vectors.
-                let replaced = match &last {
-                    None => live_positions::<T>(paths, current, &rows.iter().map(T::key).collect::<Vec<_>>()),
-                    Some(flags) => live_positions::<T>(
-                        paths,
-                        current,
-                        &rows
-                            .iter()
-                            .zip(flags)
-                            .filter(|(_, l)| **l)
-                            .map(|(r, _)| r.key())
-                            .collect::<Vec<_>>(),
-                    ),
+                let keys: Vec<&T::Key> = match &last {
+                    None => rows.iter().map(T::key).collect(),
+                    Some(flags) => {
+                        rows.iter().zip(flags).filter(|(_, l)| **l).map(|(r, _)| r.key()).collect()
+                    }
                 };
-                let replaced = replaced.inspect_err(|_| {
-                    let _ = std::fs::remove_file(&new_file);
-                })?;
-                let (mut files, dv_file, removed) = mark_deleted(paths, &current.files, &replaced)
-                    .inspect_err(|_| {
-                        let _ = std::fs::remove_file(&new_file);
-                    })?;
+                // The new file is written (and synced: mostly waiting on the
+                // disk) while the rows it replaces are found and marked.
+                let (entry, marked) = rayon::join(
+                    || {
+                        let _file = debug_span!(parent: op.span(), "write_file").entered();
+                        self.write_rows::<T>(paths, rows, chunk, last.as_deref(), &progress)
+                    },
+                    || {
+                        let _locate = debug_span!(parent: op.span(), "locate_replaced").entered();
+                        let replaced = live_positions::<T>(paths, current, &keys)?;
+                        mark_deleted(paths, &current.files, &replaced)
+                    },
+                );
+                let (entry, (mut files, dv_file, removed)) = match (entry, marked) {
+                    (Ok(entry), Ok(marked)) => (entry, marked),
+                    // One side failed: what the other wrote goes again.
+                    (Err(e), marked) => {
+                        if let Ok((_, Some(dv_file), _)) = marked {
+                            let _ = std::fs::remove_file(dv_file);
+                        }
+                        return Err(e);
+                    }
+                    (Ok(entry), Err(e)) => {
+                        let _ = std::fs::remove_file(paths.dir.join(&entry.path));
+                        return Err(e);
+                    }
+                };
+                let new_file = paths.dir.join(&entry.path);
                 op.record("files", 1);
                 op.record("bytes", entry.bytes);
                 let rows_added = entry.rows;

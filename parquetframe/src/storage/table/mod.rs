@@ -53,6 +53,23 @@ pub(crate) struct Table {
 static SNAPSHOTS: std::sync::LazyLock<std::sync::Mutex<HashMap<PathBuf, Snapshot>>> =
     std::sync::LazyLock::new(Default::default);
 
+/// Tables whose checkpoint is being written by a background thread.
+static CHECKPOINTING: std::sync::LazyLock<std::sync::Mutex<std::collections::HashSet<PathBuf>>> =
+    std::sync::LazyLock::new(Default::default);
+
+/// Waits until no checkpoint of this process is being written (at most `limit`).
+#[doc(hidden)]
+pub fn wait_for_checkpoints(limit: std::time::Duration) -> bool {
+    let start = std::time::Instant::now();
+    while CHECKPOINTING.lock().is_ok_and(|running| !running.is_empty()) {
+        if start.elapsed() > limit {
+            return false;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(2));
+    }
+    true
+}
+
 /// A checkpoint every this many versions (Delta's `delta.checkpointInterval`).
 const CHECKPOINT_INTERVAL: u64 = 10;
 
@@ -360,16 +377,41 @@ impl Table {
         };
         remember(&self.dir, &after);
         if version.is_multiple_of(CHECKPOINT_INTERVAL) {
-            // The commit stands whatever happens here; readers replay the JSON.
-            if let Err(e) = self.checkpoint(version) {
-                tracing::warn!(table = %self.dir.display(), version, error = %e, "committed; writing its checkpoint failed");
-            }
+            self.checkpoint_in_background(version);
         }
         Ok(Some(version))
     }
 
+    /// Writes the checkpoint of `version` on a thread of its own: the commit
+    /// stands without it (readers replay the JSON since the previous one),
+    /// so the writer does not wait for it (tens of milliseconds). One
+    /// checkpoint per table at a time; a process that exits first leaves
+    /// it to the next tenth commit. The checkpoint and `_last_checkpoint`
+    /// are each written whole (temporary file, rename), so an interrupted
+    /// one is absent, never torn.
+    fn checkpoint_in_background(&self, version: u64) {
+        if !CHECKPOINTING.lock().is_ok_and(|mut running| running.insert(self.dir.clone())) {
+            return;
+        }
+        let table = self.clone();
+        let spawned = std::thread::Builder::new().name("parquetframe-checkpoint".into()).spawn(move || {
+            if let Err(e) = table.checkpoint(version) {
+                tracing::warn!(table = %table.dir.display(), version, error = %e, "committed; writing its checkpoint failed");
+            }
+            if let Ok(mut running) = CHECKPOINTING.lock() {
+                running.remove(&table.dir);
+            }
+        });
+        if spawned.is_err()
+            && let Ok(mut running) = CHECKPOINTING.lock()
+        {
+            running.remove(&self.dir);
+        }
+    }
+
     /// Writes the checkpoint of `version`.
     fn checkpoint(&self, version: u64) -> Result<(), Error> {
+        let _span = tracing::debug_span!("checkpoint", version).entered();
         let log_store = self.log_store.clone();
         runtime::block_on(async move {
             let mut table = deltalake_core::DeltaTable::new(log_store);
