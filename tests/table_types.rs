@@ -156,3 +156,32 @@ fn a_foreign_value_out_of_range_is_an_error_naming_file_and_column() {
     let err = store.load_all::<Reading>().unwrap_err().to_string();
     assert!(err.contains("small") && err.contains(&file.display().to_string()), "{err}");
 }
+
+#[test]
+fn files_from_before_the_delta_types_load_and_are_upgraded_by_compaction() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    let rows: Vec<Reading> = (0..20).map(|i| reading(i, 0)).collect();
+    store.save_all(&rows).unwrap();
+    // The data file as the layer wrote it before: the entity's own types.
+    let table = dir.path().join("readings");
+    let file = table.join(&store.snapshot::<Reading>().unwrap().files[0].path);
+    let batch = Reading::to_record_batch(&rows).unwrap();
+    std::fs::remove_file(&file).unwrap();
+    let mut writer =
+        parquet::arrow::ArrowWriter::try_new(std::fs::File::create(&file).unwrap(), batch.schema(), None)
+            .unwrap();
+    writer.write(&batch).unwrap();
+    writer.close().unwrap();
+    // Loads and lookups read it as it is.
+    assert_eq!(sorted(store.load_all::<Reading>().unwrap()), sorted(rows.clone()));
+    assert_eq!(store.find::<Reading>(&u64::MAX).unwrap(), Some(reading(0, 0)));
+    // The engines refuse it, saying what to do.
+    let err = store.query::<Reading>().engine(Engine::Lazy).fetch().unwrap_err().to_string();
+    assert!(err.contains("compact") && err.contains("id"), "{err}");
+    // One compaction rewrites it in the Delta types; then every engine reads it.
+    store.compact::<Reading>().unwrap();
+    for engine in Engine::ALL {
+        assert_eq!(sorted(store.query::<Reading>().engine(engine).fetch().unwrap()), sorted(rows.clone()));
+    }
+}

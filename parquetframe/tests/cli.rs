@@ -326,6 +326,21 @@ fn history_and_vacuum() {
     let ops: Vec<&str> = v.as_array().unwrap().iter().map(|c| c["operation"].as_str().unwrap()).collect();
     assert_eq!(ops.first(), Some(&"CREATE TABLE"));
     assert_eq!(ops.last(), Some(&"DELETE"));
+    let versions = |args: &[&str]| -> Vec<u64> {
+        let mut all = vec!["history", "User", "--root", "lake"];
+        all.extend_from_slice(args);
+        json(pframe(dir.path()).args(all))
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["version"].as_u64().unwrap())
+            .collect()
+    };
+    let newest = v.as_array().unwrap().last().unwrap()["version"].as_u64().unwrap();
+    assert_eq!(versions(&["--from", "1", "--to", "2"]), vec![1, 2]);
+    assert_eq!(versions(&["--limit", "2"]), vec![newest - 1, newest]);
+    assert_eq!(versions(&["--to", "1", "--limit", "1"]), vec![1]);
+    assert!(versions(&["--from", "999"]).is_empty());
     let live = store.load_all::<User>().unwrap().len();
     json(pframe(dir.path()).args(["compact", "User", "--root", "lake"]));
     // Within the default retention nothing goes; with 0 hours the replaced files do.

@@ -104,7 +104,7 @@ pub fn sniff(path: &Path) -> Result<Format, Error> {
     })
 }
 
-/// An open data file of either format.
+/// An open data file of a store's table, of either format.
 pub enum DataFile {
     /// A Parquet file.
     Parquet(parquet::DataFile),
@@ -116,7 +116,9 @@ impl DataFile {
     /// Opens `path` (format from its extension, else its magic bytes).
     pub fn open(path: &Path, target: &Target) -> Result<Self, Error> {
         Ok(match format_of(path)? {
-            Format::Parquet => DataFile::Parquet(parquet::DataFile::open(path)?.restoring(&target.arrow)),
+            Format::Parquet => {
+                DataFile::Parquet(parquet::DataFile::open_table_file(path, false)?.restoring(&target.arrow))
+            }
             Format::Avro => DataFile::Avro(Box::new(avro::DataFile::open(path, target)?)),
         })
     }
@@ -125,7 +127,7 @@ impl DataFile {
     pub fn open_indexed(path: &Path, target: &Target) -> Result<Self, Error> {
         Ok(match format_of(path)? {
             Format::Parquet => {
-                DataFile::Parquet(parquet::DataFile::open_indexed(path)?.restoring(&target.arrow))
+                DataFile::Parquet(parquet::DataFile::open_table_file(path, true)?.restoring(&target.arrow))
             }
             Format::Avro => DataFile::Avro(Box::new(avro::DataFile::open(path, target)?)),
         })
@@ -136,6 +138,15 @@ impl DataFile {
         match self {
             DataFile::Parquet(f) => f.path(),
             DataFile::Avro(f) => f.path(),
+        }
+    }
+
+    /// Columns this file holds in the entity's types where tables now store
+    /// Delta types (Parquet files written before that; Avro: none).
+    pub fn legacy_columns(&self, entity: &arrow::datatypes::Schema) -> Vec<String> {
+        match self {
+            DataFile::Parquet(f) => f.legacy_columns(entity),
+            DataFile::Avro(_) => Vec::new(),
         }
     }
 

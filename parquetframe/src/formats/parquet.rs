@@ -145,8 +145,8 @@ pub fn write(
     Ok((rows, bytes))
 }
 
-/// Parsed footers (and page indexes) of the files opened last, by path and
-/// whether the page index was read: a point lookup opens the same large
+/// Parsed footers (and page indexes) of the table files opened last, by path
+/// and whether the page index was read: a point lookup opens the same large
 /// files again and again. An entry is used only while the file's size and
 /// modification time are those it was read at.
 #[allow(clippy::type_complexity)]
@@ -182,7 +182,7 @@ struct Restore {
 impl DataFile {
     /// Opens `path` and reads its footer.
     pub fn open(path: &Path) -> Result<Self, Error> {
-        Self::open_with(path, ArrowReaderOptions::new(), false)
+        Self::open_with(path, ArrowReaderOptions::new(), None)
     }
 
     /// Opens `path` and reads its footer and page index, so that row
@@ -191,12 +191,31 @@ impl DataFile {
         Self::open_with(
             path,
             ArrowReaderOptions::new().with_page_index_policy(PageIndexPolicy::Optional),
-            true,
+            None,
         )
     }
 
-    fn open_with(path: &Path, options: ArrowReaderOptions, indexed: bool) -> Result<Self, Error> {
+    /// Opens a data file of a store's table, whose footer (with its page
+    /// index when `indexed`) is parsed once per process: table files are
+    /// never rewritten under their name (each is new, with a unique name),
+    /// so the cache cannot serve a stale footer. Files outside a table
+    /// (which their owner may rewrite in place) use [`open`](Self::open).
+    pub fn open_table_file(path: &Path, indexed: bool) -> Result<Self, Error> {
+        let options = if indexed {
+            ArrowReaderOptions::new().with_page_index_policy(PageIndexPolicy::Optional)
+        } else {
+            ArrowReaderOptions::new()
+        };
+        Self::open_with(path, options, Some(indexed))
+    }
+
+    fn open_with(path: &Path, options: ArrowReaderOptions, cached: Option<bool>) -> Result<Self, Error> {
         let file = File::open(path).map_err(io_error("opening", path))?;
+        let Some(indexed) = cached else {
+            let metadata = ArrowReaderMetadata::load(&file, options).map_err(corrupt(path))?;
+            return Ok(Self { path: path.to_path_buf(), metadata, restore: None });
+        };
+        // The size and time still guard against a file replaced by hand.
         let stamp = file.metadata().ok().map(|m| (m.len(), m.modified().ok()));
         let key = (path.to_path_buf(), indexed);
         let cached = FOOTERS
@@ -249,6 +268,24 @@ impl DataFile {
             self.restore = Some(Restore { schema, types });
         }
         self
+    }
+
+    /// Columns of `entity` this file holds in the entity's own type where a
+    /// table now stores another (a file written before unsigned and time
+    /// columns were stored in Delta Lake's types).
+    pub fn legacy_columns(&self, entity: &arrow::datatypes::Schema) -> Vec<String> {
+        use super::table_types::table_type;
+        self.metadata
+            .schema()
+            .fields()
+            .iter()
+            .filter(|f| {
+                entity.field_with_name(f.name()).is_ok_and(|e| {
+                    e.data_type() == f.data_type() && table_type(e.data_type()) != *e.data_type()
+                })
+            })
+            .map(|f| f.name().clone())
+            .collect()
     }
 
     /// Column `index` of the file (`array`) in the entity's type.

@@ -104,7 +104,18 @@ pub fn batch_to_table(batch: &RecordBatch, schema: &SchemaRef) -> Result<RecordB
 /// Whether a file column of type `found` holds a column of entity type `entity`
 /// in its table type (and so is read back through [`restore`]).
 pub fn is_table_type_of(found: &DataType, entity: &DataType) -> bool {
-    found != entity && *found == table_type(entity)
+    if found == entity {
+        return false;
+    }
+    // Also a narrower unsigned field's table type: the field was widened
+    // since (u8 to u16, ...), which reads losslessly.
+    *found == table_type(entity)
+        || match entity {
+            DataType::UInt16 => matches!(found, DataType::Int16),
+            DataType::UInt32 => matches!(found, DataType::Int16 | DataType::Int32),
+            DataType::UInt64 => matches!(found, DataType::Int16 | DataType::Int32 | DataType::Int64),
+            _ => false,
+        }
 }
 
 /// The type a column of entity type `entity` is cast to first when read back
@@ -188,6 +199,16 @@ mod tests {
         );
         let stored = round_trip(Arc::new(pairs));
         assert!(matches!(stored.data_type(), DataType::List(_)));
+    }
+
+    #[test]
+    fn a_widened_unsigned_field_reads_its_narrower_table_type() {
+        let stored = to_table(&(Arc::new(UInt8Array::from(vec![0, 255])) as ArrayRef)).unwrap();
+        assert!(is_table_type_of(stored.data_type(), &DataType::UInt64));
+        let back = restore(&stored, &DataType::UInt64).unwrap();
+        assert_eq!(back.as_primitive::<UInt64Type>().values().to_vec(), vec![0, 255]);
+        // Narrowing is not widening: a u16's table type is not read as u8.
+        assert!(!is_table_type_of(&DataType::Int32, &DataType::UInt8));
     }
 
     #[test]

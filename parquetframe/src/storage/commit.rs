@@ -64,21 +64,23 @@ impl ChangeKind {
     }
 }
 
-/// The Delta table properties that describe entity `T` to outside readers.
-pub(crate) fn entity_properties<T: Entity>(format: crate::entity::Format) -> HashMap<String, String> {
-    let relations: Vec<serde_json::Value> = T::RELATIONS
+/// The Delta table properties that describe an entity (by its catalog
+/// entry) to outside readers: name, primary key, format and relations.
+pub(crate) fn entity_properties(entry: &catalog::CatalogEntry) -> HashMap<String, String> {
+    let relations: Vec<serde_json::Value> = entry
+        .relations
         .iter()
         .map(|r| {
             serde_json::json!({
                 "column": r.column, "parent": r.target, "parentKey": r.target_key,
-                "inverse": r.inverse, "onDelete": format!("{:?}", r.on_delete).to_lowercase(),
+                "inverse": r.inverse, "onDelete": r.on_delete.as_str(),
             })
         })
         .collect();
     HashMap::from([
-        ("parquetframe.entity".to_owned(), T::ENTITY_NAME.to_owned()),
-        ("parquetframe.primaryKey".to_owned(), T::PRIMARY_KEY.to_owned()),
-        ("parquetframe.format".to_owned(), format.to_string()),
+        ("parquetframe.entity".to_owned(), entry.name.clone()),
+        ("parquetframe.primaryKey".to_owned(), entry.primary_key.clone()),
+        ("parquetframe.format".to_owned(), entry.format.clone()),
         ("parquetframe.relations".to_owned(), serde_json::Value::Array(relations).to_string()),
     ])
 }
@@ -97,19 +99,25 @@ impl Store {
         let format = self.format_of::<T>()?;
         catalog::register::<T>(&self.root, self.options.format)?;
         let create = || -> Result<_, Error> {
-            Ok((schema::delta_columns(&T::arrow_schema(), T::ENTITY_NAME)?, entity_properties::<T>(format)))
+            let entry = catalog::CatalogEntry {
+                format: format.as_str().to_owned(),
+                ..catalog::CatalogEntry::of::<T>()
+            };
+            Ok((schema::delta_columns(&T::arrow_schema(), T::ENTITY_NAME)?, entity_properties(&entry)))
         };
         let merge = |paths: &EntityPaths, m: &Snapshot, from: usize| self.merge_files::<T>(paths, m, from);
-        self.transact_at(&paths, T::ENTITY_NAME, create, merge, change)
+        self.transact_at(&paths, T::ENTITY_NAME, &T::arrow_schema(), create, merge, change)
     }
 
     /// [`transact`](Self::transact) of the entity `name` at `paths`, already
-    /// in the catalog; `create` gives the table's columns and properties,
-    /// `merge` compacts files from a position on.
+    /// in the catalog, whose rows have `entity_schema`; `create` gives the
+    /// table's columns and properties, `merge` compacts files from a position on.
+    #[allow(clippy::too_many_arguments)]
     pub(crate) fn transact_at<R>(
         &self,
         paths: &EntityPaths,
         name: &str,
+        entity_schema: &arrow::datatypes::Schema,
         create: impl Fn() -> Result<(Vec<deltalake_core::kernel::StructField>, HashMap<String, String>), Error>,
         merge: impl Fn(&EntityPaths, &Snapshot, usize) -> Result<Change, Error>,
         mut change: impl FnMut(&EntityPaths, &Snapshot) -> Result<(Option<Change>, R), Error>,
@@ -134,6 +142,11 @@ impl Store {
             if let Some(reason) = &current.unwritable {
                 return Err(StorageError::Catalog(format!("entity `{name}`: {reason}")).into());
             }
+            // A struct that gained fields widens the table's schema in the same commit.
+            let evolved = match &current.table {
+                Some(meta) => schema::widened(meta, entity_schema, name)?,
+                None => None,
+            };
             let (next, result) = change(paths, &current)?;
             let Some(mut next) = next else { return Ok(result) };
             if next.files.len() > self.options.compact_max_files {
@@ -159,7 +172,24 @@ impl Store {
                 METRICS_KEY.to_owned(),
                 serde_json::json!({ "rowsAdded": next.rows_added, "rowsRemoved": next.rows_removed }),
             )]);
-            match table.commit(&current, actions, next.kind.operation(), metrics, &next.files) {
+            // A compaction that rewrote every file also brings the declared
+            // column types up to what the files now hold.
+            let rewrote_all = next.kind == ChangeKind::Compact
+                && next.files.iter().all(|f| next.written.contains(&paths.dir.join(&f.path)));
+            let evolved = match (&evolved, &current.table) {
+                (_, Some(meta)) if rewrote_all => {
+                    let base = evolved.clone().unwrap_or_else(|| meta.clone());
+                    match schema::retyped(&base, entity_schema, name) {
+                        Ok(retyped) => retyped.or(evolved),
+                        Err(e) => {
+                            remove_written(&next.written);
+                            return Err(e);
+                        }
+                    }
+                }
+                _ => evolved,
+            };
+            match table.commit(&current, evolved, actions, next.kind.operation(), metrics, &next.files) {
                 Ok(Some(_)) => {
                     // Data files this plan wrote and then compacted away were never
                     // part of any version: no reader can hold them.

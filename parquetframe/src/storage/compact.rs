@@ -44,7 +44,10 @@ impl Store {
     pub(super) fn compact_inner<T: Entity>(&self) -> Result<Compaction, Error> {
         self.transact::<T, _>(|paths, current| {
             let before = current.files.len();
-            if before <= 1 && current.files.iter().all(|f| f.deleted == 0) {
+            if before <= 1
+                && current.files.iter().all(|f| f.deleted == 0)
+                && !holds_legacy_types(paths, current, &Target::of::<T>())?
+            {
                 return Ok((
                     None,
                     Compaction { files_before: before, files_after: before, rows: current.live_rows() },
@@ -88,6 +91,23 @@ impl Store {
         }
         Ok(Change { files, written: vec![path], kind: ChangeKind::Compact, rows_added: 0, rows_removed: 0 })
     }
+}
+
+/// Whether a file of `current` holds columns in the types used before tables
+/// stored them as Delta types: a compaction then rewrites it even when
+/// nothing else would (see `formats::table_types`).
+pub(super) fn holds_legacy_types(
+    paths: &EntityPaths,
+    current: &Snapshot,
+    target: &Target,
+) -> Result<bool, Error> {
+    for file in &current.files {
+        let data = DataFile::open(&paths.dir.join(&file.path), target)?;
+        if !data.legacy_columns(&target.arrow).is_empty() {
+            return Ok(true);
+        }
+    }
+    Ok(false)
 }
 
 /// The batches of one data file's live rows, converted through `T` so that

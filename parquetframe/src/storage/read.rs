@@ -62,12 +62,7 @@ impl Store {
             threads = Empty,
             duration_ms = Empty
         ));
-        let _entered = op.span().enter();
-        let config = self.resolved()?;
-        let monitor = crate::ux::memory::MemoryMonitor::from_config(&config.config.engine);
-        crate::threads::run(config.config.performance.threads, op.span(), || {
-            self.with_snapshot::<T, _>(|paths, m| self.read_all::<T>(paths, m, &op, &config, &monitor))
-        })
+        self.load_rows::<T>(&op, None)
     }
 
     /// The live rows of `T` in snapshot `snapshot` (see [`load_version`](Self::load_version)).
@@ -82,12 +77,23 @@ impl Store {
             threads = Empty,
             duration_ms = Empty
         ));
+        self.load_rows::<T>(&op, Some(snapshot))
+    }
+
+    /// The live rows of `T` in `pinned`, else in the newest snapshot, under
+    /// `op` on the configured threads, watched by the memory monitor.
+    fn load_rows<T: Entity>(&self, op: &Operation, pinned: Option<&Snapshot>) -> Result<Vec<T>, Error> {
         let _entered = op.span().enter();
         let config = self.resolved()?;
         let monitor = crate::ux::memory::MemoryMonitor::from_config(&config.config.engine);
-        let paths = EntityPaths::new(&self.root, T::STORAGE_PATH)?;
-        crate::threads::run(config.config.performance.threads, op.span(), || {
-            self.read_all::<T>(&paths, snapshot, &op, &config, &monitor)
+        crate::threads::run(config.config.performance.threads, op.span(), || match pinned {
+            None => {
+                self.with_snapshot::<T, _>(|paths, m| self.read_all::<T>(paths, m, op, &config, &monitor))
+            }
+            Some(snapshot) => {
+                let paths = EntityPaths::new(&self.root, T::STORAGE_PATH)?;
+                self.read_all::<T>(&paths, snapshot, op, &config, &monitor)
+            }
         })
     }
 

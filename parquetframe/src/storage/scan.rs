@@ -319,6 +319,22 @@ pub(crate) fn live_files_view(store: &Store, view: &View<'_>) -> Result<Arc<Live
         let mut set = empty();
         set.version = m.version;
         for (i, (data, mask)) in opened.files.iter().enumerate() {
+            // The engines read files by their column types: a file from before
+            // the Delta types would mix two types in one column (polars
+            // refuses it; the cluster would misread times of day).
+            let legacy = data.legacy_columns(&schema);
+            if !legacy.is_empty() {
+                return Err(StorageError::Catalog(format!(
+                    "entity `{}`: `{}` holds column(s) {} in the types used before the table stored them as \
+                     Delta Lake types; compact the entity once (`store.compact`, `pframe compact {}`) before \
+                     querying it (loads and lookups read it as it is)",
+                    view.name,
+                    data.path().display(),
+                    legacy.join(", "),
+                    view.name
+                ))
+                .into());
+            }
             let stored: u64 = opened.units.iter().filter(|u| u.file == i).map(|u| u.rows as u64).sum();
             let dead: Vec<u64> = mask
                 .as_ref()

@@ -10,7 +10,7 @@ use arrow::array::RecordBatch;
 use rayon::prelude::*;
 
 use super::catalog::{self, CatalogEntry};
-use super::commit::{Change, ChangeKind};
+use super::commit::{Change, ChangeKind, entity_properties};
 use super::erased::Columns;
 use super::layout::{self, EntityPaths};
 use super::scan::{self, LiveSet, View};
@@ -194,17 +194,16 @@ impl StoredEntity {
         };
         let full = |_: &EntityPaths, m: &Snapshot, _: usize| Ok(unchanged(m));
         let create = || -> Result<_, Error> {
-            let properties = std::collections::HashMap::from([
-                ("parquetframe.entity".to_owned(), self.name.to_owned()),
-                ("parquetframe.primaryKey".to_owned(), self.primary_key.to_owned()),
-            ]);
-            Ok((schema::delta_columns(&self.target.arrow, self.name)?, properties))
+            Ok((schema::delta_columns(&self.target.arrow, self.name)?, entity_properties(&self.entry)))
         };
-        store.transact_at(&paths, self.name, create, full, |paths, current| {
+        store.transact_at(&paths, self.name, &self.target.arrow, create, full, |paths, current| {
             let before = current.files.len();
             let unchanged =
                 Compaction { files_before: before, files_after: before, rows: current.live_rows() };
-            if before <= 1 && current.files.iter().all(|f| f.deleted == 0) {
+            if before <= 1
+                && current.files.iter().all(|f| f.deleted == 0)
+                && !super::compact::holds_legacy_types(paths, current, &self.target)?
+            {
                 return Ok((None, unchanged));
             }
             let what = format!("compaction of `{}`", self.name);

@@ -129,6 +129,15 @@ enum Command {
         /// The store root (default: the configured `store.root`).
         #[arg(long)]
         root: Option<PathBuf>,
+        /// Only versions from this one on.
+        #[arg(long)]
+        from: Option<u64>,
+        /// Only versions up to this one.
+        #[arg(long)]
+        to: Option<u64>,
+        /// Only the newest N commits (after --from/--to).
+        #[arg(long)]
+        limit: Option<usize>,
     },
     /// Remove files no version within the retention needs (replaced files,
     /// stale deletion vectors, files of writes that never committed).
@@ -208,7 +217,9 @@ fn main() -> ExitCode {
             commands::convert::run(&out, &input, &output, &codec, force)
         }
         Command::Compact { entities, root } => commands::compact::run(&out, root, &entities),
-        Command::History { entity, root } => commands::history::history(&out, root, &entity),
+        Command::History { entity, root, from, to, limit } => {
+            commands::history::history(&out, root, &entity, commands::history::Range { from, to, limit })
+        }
         Command::Vacuum { entities, root, retention_hours } => {
             commands::history::vacuum(&out, root, &entities, retention_hours)
         }

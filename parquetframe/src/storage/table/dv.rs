@@ -106,7 +106,7 @@ impl DvFile {
     }
 }
 
-fn file_name(uuid: &[u8; 16]) -> String {
+pub(crate) fn file_name(uuid: &[u8; 16]) -> String {
     let h = |r: std::ops::Range<usize>| uuid[r].iter().map(|b| format!("{b:02x}")).collect::<String>();
     format!("deletion_vector_{}-{}-{}-{}-{}.bin", h(0..4), h(4..6), h(6..8), h(8..10), h(10..16))
 }

@@ -3,8 +3,9 @@
 //!
 //! One concept per file: deletion vectors (`dv.rs`), the Delta schema
 //! (`schema.rs`), a snapshot and its files (`snapshot.rs`), the commit
-//! history (`history.rs`), the durable local object store (`local_fs.rs`),
-//! and the runtime deltalake-core's futures run on (`runtime.rs`).
+//! history (`history.rs`), vacuum (`vacuum.rs`), the durable local object
+//! store (`local_fs.rs`), and the runtime deltalake-core's futures run on
+//! (`runtime.rs`).
 
 pub(crate) mod dv;
 pub mod history;
@@ -12,16 +13,17 @@ mod local_fs;
 pub(crate) mod runtime;
 pub(crate) mod schema;
 pub mod snapshot;
+mod vacuum;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
+use deltalake_core::DeltaTableBuilder;
 use deltalake_core::kernel::Action;
-use deltalake_core::kernel::transaction::{CommitBuilder, CommitData, CommitProperties, TransactionError};
+use deltalake_core::kernel::transaction::{CommitBuilder, CommitData, TransactionError};
 use deltalake_core::logstore::{CommitOrBytes, LogStoreRef};
 use deltalake_core::protocol::{DeltaOperation, SaveMode};
 use deltalake_core::table::state::DeltaTableState;
-use deltalake_core::{DeltaTableBuilder, DeltaTableError};
 use snapshot::{FileEntry, Snapshot};
 
 use crate::error::{Error, StorageError};
@@ -219,7 +221,18 @@ impl Table {
                 missing.join(", ")
             )
         });
-        Ok(Snapshot { entity: entity.to_owned(), version: state.version(), files, exists: true, unwritable })
+        let table = snapshot::TableMeta {
+            metadata: state.metadata().clone(),
+            schema: state.schema().as_ref().clone(),
+        };
+        Ok(Snapshot {
+            entity: entity.to_owned(),
+            version: state.version(),
+            files,
+            exists: true,
+            unwritable,
+            table: Some(std::sync::Arc::new(table)),
+        })
     }
 
     /// Rows of a file added without statistics (by another writer).
@@ -288,46 +301,19 @@ impl Table {
         }
     }
 
-    /// Removes the files of this table that its newest version does not
-    /// list and that were replaced (or written and never committed) more than
-    /// `retention_hours` ago: data files, deletion-vector files. Returns
-    /// their paths relative to the table directory.
-    pub(crate) fn vacuum(&self, retention_hours: u64) -> Result<Vec<String>, Error> {
+    /// Removes the files no version within `retention_hours` needs (see
+    /// `vacuum.rs`); returns their paths relative to the table directory.
+    pub(crate) fn vacuum(&self, entity: &str, retention_hours: u64) -> Result<Vec<String>, Error> {
         if !self.exists() {
             return Ok(Vec::new());
         }
-        let log_store = self.log_store.clone();
-        let hours = i64::try_from(retention_hours).unwrap_or(i64::MAX / 3_600_000);
-        let done = runtime::block_on(async move {
-            let mut table = deltalake_core::DeltaTable::new(log_store);
-            table.load().await?;
-            let (_, metrics) = table
-                .vacuum()
-                // Full: also files of commits that never landed (killed writers).
-                .with_mode(deltalake_core::operations::vacuum::VacuumMode::Full)
-                .with_retention_period(chrono::Duration::hours(hours))
-                .with_enforce_retention_duration(false)
-                .with_commit_properties(CommitProperties::default().with_create_checkpoint(false))
-                .await?;
-            Ok::<_, DeltaTableError>(metrics.files_deleted)
-        })
-        .map_err(|e| delta_error(&self.dir, "vacuum", e))?
-        .map_err(|e| delta_error(&self.dir, "vacuum", e))?;
-        // deltalake reports some files twice, once by absolute path: relative, once each.
-        let mut files: Vec<String> = done
-            .into_iter()
-            .map(|f| match Path::new(&f).strip_prefix(&self.dir) {
-                Ok(relative) => relative.display().to_string(),
-                Err(_) => f,
-            })
-            .collect();
-        files.sort_unstable();
-        files.dedup();
-        Ok(files)
+        let newest = self.snapshot(entity, None)?;
+        vacuum::sweep(&self.dir, &newest, retention_hours)
     }
 
     /// Commits `actions` as the version after `base`, whose files become
-    /// `next_files`. `Ok(None)` when another writer committed that version
+    /// `next_files`; with `evolved`, the table's metadata (a wider schema)
+    /// changes in the same version. `Ok(None)` when another writer committed that version
     /// first: nothing was changed, and the caller re-plans from the newer
     /// snapshot.
     ///
@@ -339,6 +325,7 @@ impl Table {
     pub(crate) fn commit(
         &self,
         base: &Snapshot,
+        evolved: Option<std::sync::Arc<snapshot::TableMeta>>,
         actions: Vec<Action>,
         operation: DeltaOperation,
         metrics: HashMap<String, serde_json::Value>,
@@ -355,6 +342,15 @@ impl Table {
             return Err(StorageError::Catalog(format!("entity `{}`: {reason}", base.entity)).into());
         }
         let version = base.version + 1;
+        // A commit that changes the schema carries the new metadata action.
+        let mut actions = actions;
+        let table = match evolved {
+            Some(meta) => {
+                actions.insert(0, Action::Metadata(meta.metadata.clone()));
+                Some(meta)
+            }
+            None => base.table.clone(),
+        };
         let bytes = CommitData::new(actions, operation, metrics, Vec::new())
             .get_bytes()
             .map_err(|e| delta_error(&self.dir, "serializing a commit", e))?;
@@ -374,12 +370,30 @@ impl Table {
             files: next_files.to_vec(),
             exists: true,
             unwritable: None,
+            table,
         };
         remember(&self.dir, &after);
         if version.is_multiple_of(CHECKPOINT_INTERVAL) {
-            self.checkpoint_in_background(version);
+            // Processes too short-lived for a background checkpoint to finish
+            // (one commit per CLI run) would otherwise never leave one: once
+            // the newest is three intervals behind, this commit waits for it.
+            let behind = version.saturating_sub(self.last_checkpoint().unwrap_or(0));
+            let running = CHECKPOINTING.lock().is_ok_and(|r| r.contains(&self.dir));
+            if behind >= 3 * CHECKPOINT_INTERVAL && !running {
+                if let Err(e) = self.checkpoint(version) {
+                    tracing::warn!(table = %self.dir.display(), version, error = %e, "committed; writing its checkpoint failed");
+                }
+            } else {
+                self.checkpoint_in_background(version);
+            }
         }
         Ok(Some(version))
+    }
+
+    /// The version of the newest checkpoint `_last_checkpoint` names, if any.
+    fn last_checkpoint(&self) -> Option<u64> {
+        let text = std::fs::read(self.dir.join(LOG_DIR).join("_last_checkpoint")).ok()?;
+        serde_json::from_slice::<serde_json::Value>(&text).ok()?.get("version")?.as_u64()
     }
 
     /// Writes the checkpoint of `version` on a thread of its own: the commit
@@ -457,6 +471,7 @@ mod tests {
         let with_dv = file.with_dv(dv::inline(&dv).unwrap(), 2);
         let v = table.commit(
             &empty,
+            None,
             vec![Action::Add(with_dv.add())],
             DeltaOperation::Delete { predicate: None },
             HashMap::new(),
@@ -473,6 +488,7 @@ mod tests {
         // A commit planned on the old snapshot loses to the one above.
         let lost = table.commit(
             &empty,
+            None,
             vec![Action::Add(file.add())],
             DeltaOperation::Delete { predicate: None },
             HashMap::new(),

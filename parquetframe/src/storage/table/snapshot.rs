@@ -110,12 +110,31 @@ pub struct Snapshot {
     /// Why this crate must not write the table (a protocol feature it does
     /// not implement), if so.
     pub(crate) unwritable: Option<String>,
+    /// The table's metadata action and its parsed schema (`None` before the
+    /// table exists).
+    pub(crate) table: Option<std::sync::Arc<TableMeta>>,
+}
+
+/// A table's metadata: what a commit that changes the schema rewrites.
+#[derive(Debug)]
+pub(crate) struct TableMeta {
+    /// The `metaData` action in force.
+    pub metadata: deltalake_core::kernel::Metadata,
+    /// Its schema.
+    pub schema: deltalake_core::kernel::StructType,
 }
 
 impl Snapshot {
     /// The state before the table exists.
     pub fn empty(entity: &str) -> Self {
-        Self { entity: entity.to_owned(), version: 0, files: Vec::new(), exists: false, unwritable: None }
+        Self {
+            entity: entity.to_owned(),
+            version: 0,
+            files: Vec::new(),
+            exists: false,
+            unwritable: None,
+            table: None,
+        }
     }
 
     /// Rows stored in the data files, deleted ones included.

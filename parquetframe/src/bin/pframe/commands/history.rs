@@ -7,10 +7,30 @@ use serde_json::json;
 use crate::output::Output;
 use crate::{Outcome, target};
 
-pub fn history(out: &Output, root: Option<std::path::PathBuf>, name: &str) -> parquetframe::Result<Outcome> {
+/// Which commits `pframe history` shows.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Range {
+    /// The first version shown.
+    pub from: Option<u64>,
+    /// The last version shown.
+    pub to: Option<u64>,
+    /// At most this many, the newest.
+    pub limit: Option<usize>,
+}
+
+pub fn history(
+    out: &Output,
+    root: Option<std::path::PathBuf>,
+    name: &str,
+    range: Range,
+) -> parquetframe::Result<Outcome> {
     let store = target::store(root)?;
     let entity = StoredEntity::open(&store, name)?;
-    let commits = entity.history(&store)?;
+    let mut commits = entity.history(&store)?;
+    commits.retain(|c| range.from.is_none_or(|f| c.version >= f) && range.to.is_none_or(|t| c.version <= t));
+    if let Some(limit) = range.limit {
+        commits.drain(..commits.len().saturating_sub(limit));
+    }
     if out.json {
         let rows: Vec<_> = commits
             .iter()

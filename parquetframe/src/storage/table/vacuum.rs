@@ -1,0 +1,175 @@
+//! Vacuum: removing the files of a table that no version within the
+//! retention needs.
+//!
+//! Our own sweep rather than deltalake-core's: its `full` mode judges a
+//! deletion-vector file by the file's age alone, so a vector written long ago
+//! and replaced a minute ago went, and the version of a minute ago with it.
+//! Here a file stays while the newest version lists it (as a data file or as
+//! a file's deletion vector) or a `remove` action newer than the retention
+//! names it; a file no action names at all (a killed writer's, or one a
+//! running writer has not committed yet) stays until it is older than the
+//! retention and [`ORPHAN_GRACE_HOURS`].
+
+use std::collections::HashSet;
+use std::path::Path;
+
+use deltalake_core::kernel::{DeletionVectorDescriptor, StorageType};
+use serde_json::Value;
+
+use super::snapshot::Snapshot;
+use super::{LOG_DIR, history};
+use crate::error::{Error, StorageError};
+use crate::io::{self, io_error};
+
+/// Files no version lists are removed only past this age (and the
+/// retention): long enough for any writer to commit the files it wrote.
+pub(crate) const ORPHAN_GRACE_HOURS: u64 = 1;
+
+/// Removes what no version within `retention_hours` needs from the table in
+/// `dir` whose newest version is `newest`; returns the removed files'
+/// paths relative to `dir`, sorted.
+pub(crate) fn sweep(dir: &Path, newest: &Snapshot, retention_hours: u64) -> Result<Vec<String>, Error> {
+    let now = chrono::Utc::now().timestamp_millis();
+    let hours_ms = |h: u64| i64::try_from(h.saturating_mul(3_600_000)).unwrap_or(i64::MAX);
+    let cutoff = now.saturating_sub(hours_ms(retention_hours));
+    let orphan_cutoff = now.saturating_sub(hours_ms(retention_hours.max(ORPHAN_GRACE_HOURS)));
+
+    let mut keep: HashSet<String> = HashSet::new();
+    for file in &newest.files {
+        keep.insert(file.path.clone());
+        keep.extend(file.dv.as_ref().and_then(dv_path));
+    }
+    // Every action in the log: what older versions listed, and when it was removed.
+    let mut expired: HashSet<String> = HashSet::new();
+    for version in history::versions(dir)? {
+        let path = dir.join(LOG_DIR).join(format!("{version:020}.json"));
+        let text = match std::fs::read_to_string(&path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+            Err(e) => return Err(io_error("reading commit", &path)(e)),
+        };
+        let actions: Vec<Value> = text
+            .lines()
+            .filter(|l| !l.trim().is_empty())
+            .map(|l| {
+                serde_json::from_str(l).map_err(|e| {
+                    Error::from(StorageError::Corrupt {
+                        path: path.clone(),
+                        message: format!("not a Delta commit: {e}"),
+                    })
+                })
+            })
+            .collect::<Result<_, _>>()?;
+        let committed =
+            actions.iter().find_map(|a| a.get("commitInfo")?.get("timestamp")?.as_i64()).unwrap_or(now);
+        for remove in actions.iter().filter_map(|a| a.get("remove")) {
+            let named = remove_paths(remove);
+            let when = remove.get("deletionTimestamp").and_then(Value::as_i64).unwrap_or(committed);
+            if when >= cutoff {
+                keep.extend(named);
+            } else {
+                expired.extend(named);
+            }
+        }
+    }
+    let mut removed = Vec::new();
+    let mut dirs = HashSet::new();
+    for relative in candidates(dir)? {
+        if keep.contains(&relative) {
+            continue;
+        }
+        let path = dir.join(&relative);
+        let old_enough = || {
+            std::fs::metadata(&path)
+                .and_then(|m| m.modified())
+                .ok()
+                .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+                .is_some_and(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX) < orphan_cutoff)
+        };
+        if expired.contains(&relative) || old_enough() {
+            match std::fs::remove_file(&path) {
+                Ok(()) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+                Err(e) => return Err(io_error("removing", &path)(e)),
+            }
+            if let Some(parent) = path.parent() {
+                dirs.insert(parent.to_path_buf());
+            }
+            removed.push(relative);
+        }
+    }
+    for d in dirs {
+        io::sync_dir(&d)?;
+    }
+    removed.sort_unstable();
+    Ok(removed)
+}
+
+/// The file a `remove` action names and its deletion vector's file, relative
+/// to the table.
+fn remove_paths(remove: &Value) -> Vec<String> {
+    let mut out = Vec::with_capacity(2);
+    if let Some(p) = remove.get("path").and_then(Value::as_str) {
+        out.push(unescape(p));
+    }
+    if let Some(dv) = remove
+        .get("deletionVector")
+        .filter(|d| !d.is_null())
+        .and_then(|d| serde_json::from_value::<DeletionVectorDescriptor>(d.clone()).ok())
+    {
+        out.extend(dv_path(&dv));
+    }
+    out
+}
+
+/// Paths in the log are URL-encoded (`%20` for a space).
+fn unescape(path: &str) -> String {
+    url::Url::parse(&format!("file:///{path}"))
+        .ok()
+        .and_then(|u| u.to_file_path().ok())
+        .and_then(|p| p.strip_prefix("/").ok().map(|r| r.display().to_string()))
+        .unwrap_or_else(|| path.to_owned())
+}
+
+/// The file of a deletion vector stored beside the table, relative to it.
+fn dv_path(dv: &DeletionVectorDescriptor) -> Option<String> {
+    if dv.storage_type != StorageType::UuidRelativePath {
+        return None;
+    }
+    let encoded = dv.path_or_inline_dv.as_bytes();
+    let split = encoded.len().checked_sub(20)?;
+    let uuid: [u8; 16] = z85::decode(&encoded[split..]).ok()?.try_into().ok()?;
+    let prefix = std::str::from_utf8(&encoded[..split]).ok()?;
+    let name = super::dv::file_name(&uuid);
+    Some(if prefix.is_empty() { name } else { format!("{prefix}/{name}") })
+}
+
+/// The data and deletion-vector files under the table directory, relative
+/// to it: not the log, nor hidden entries (`_`, `.`: the writer lock, temporary files).
+fn candidates(dir: &Path) -> Result<Vec<String>, Error> {
+    let mut out = Vec::new();
+    let mut pending = vec![std::path::PathBuf::new()];
+    while let Some(relative) = pending.pop() {
+        let here = dir.join(&relative);
+        let entries = match std::fs::read_dir(&here) {
+            Ok(e) => e,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+            Err(e) => return Err(io_error("listing", &here)(e)),
+        };
+        for entry in entries {
+            let entry = entry.map_err(io_error("listing", &here))?;
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if name.starts_with('_') || name.starts_with('.') {
+                continue;
+            }
+            let path = relative.join(&name);
+            let kind = entry.file_type().map_err(io_error("listing", &here))?;
+            if kind.is_dir() {
+                pending.push(path);
+            } else if name.ends_with(".parquet") || name.ends_with(".avro") || name.ends_with(".bin") {
+                out.push(path.display().to_string());
+            }
+        }
+    }
+    Ok(out)
+}
