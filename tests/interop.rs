@@ -373,7 +373,8 @@ fn delta_engines_read_exactly_the_live_rows_after_each_write() {
     store.save_all(&users).unwrap();
     check(&users, "the first save");
     // Upserts: one row at a time (inline deletion vectors) and many at once
-    // (2,500 rows: a vector past the 4 KiB inline limit, in a file).
+    // (2,500 rows: a vector past the 4 KiB inline limit, in a file); then a
+    // checkpoint.
     for i in (0..300).step_by(37) {
         users[i as usize] = user(i, "v2");
         store.save(&users[i as usize]).unwrap();
@@ -384,6 +385,8 @@ fn delta_engines_read_exactly_the_live_rows_after_each_write() {
         let i = u.user_id as usize;
         users[i] = u;
     }
+    // Readers start from a checkpoint from here on.
+    store.checkpoint::<User>().unwrap();
     let dv_files = std::fs::read_dir(&table)
         .unwrap()
         .filter(|e| e.as_ref().unwrap().file_name().to_string_lossy().starts_with("deletion_vector_"))

@@ -270,52 +270,29 @@ fn upserts_find_keys_on_page_boundaries_of_a_large_row_group() {
 }
 
 #[test]
-fn every_tenth_version_gets_a_checkpoint_that_time_travel_reads() {
+fn checkpoints_are_written_on_request_and_every_hundredth_version_and_time_travel_reads_them() {
     let dir = temp();
     let store = Store::open(dir.path()).unwrap();
-    for i in 0..12 {
+    assert_eq!(store.checkpoint::<User>().unwrap(), None, "no table yet");
+    for i in 0..3 {
         store.save(&user(i, "u")).unwrap();
     }
-    assert_eq!(store.version::<User>().unwrap(), Some(12));
-    // Written in the background: the commit does not wait for it.
-    assert!(parquetframe::storage::table::wait_for_checkpoints(std::time::Duration::from_secs(60)));
     let log = dir.path().join("users/_delta_log");
-    assert!(log.join("00000000000000000010.checkpoint.parquet").is_file());
+    assert_eq!(store.checkpoint::<User>().unwrap(), Some(3));
+    assert!(log.join("00000000000000000003.checkpoint.parquet").is_file());
+    for i in 3..101 {
+        store.save(&user(i, "u")).unwrap();
+    }
+    assert_eq!(store.version::<User>().unwrap(), Some(101));
+    // Version 100's is written in the background: the commit does not wait for it.
+    assert!(parquetframe::storage::table::wait_for_checkpoints(std::time::Duration::from_secs(60)));
+    assert!(log.join("00000000000000000100.checkpoint.parquet").is_file());
     let last: serde_json::Value =
         serde_json::from_slice(&std::fs::read(log.join("_last_checkpoint")).unwrap()).unwrap();
-    assert_eq!(last["version"], 10);
-    // Version 11 is read from the checkpoint and one JSON commit.
-    assert_eq!(sorted(store.load_version::<User>(11).unwrap()), (0..11).map(|i| user(i, "u")).collect::<Vec<_>>());
-}
-
-#[test]
-fn vacuum_keeps_an_old_deletion_vector_file_a_version_within_the_retention_needs() {
-    let dir = temp();
-    let store = Store::open(dir.path()).unwrap();
-    store.save_all(&(0..3000).map(|i| user(i, "u")).collect::<Vec<_>>()).unwrap();
-    store.save_all(&(0..2500).map(|i| user(i, "v2")).collect::<Vec<_>>()).unwrap(); // a DV file
-    let table = dir.path().join("users");
-    // Everything written 200 hours ago...
-    let long_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(200 * 3600);
-    let mut files = vec![];
-    for d in [table.clone(), table.join("data")] {
-        for e in std::fs::read_dir(&d).unwrap() {
-            let p = e.unwrap().path();
-            if p.is_file() {
-                files.push(p);
-            }
-        }
-    }
-    for p in &files {
-        std::fs::File::options().write(true).open(p).unwrap().set_modified(long_ago).unwrap();
-    }
-    let before = store.version::<User>().unwrap().unwrap();
-    // ...and replaced now: the vector file is no longer in the newest version.
-    store.save_all(&(0..2600).map(|i| user(i, "v3")).collect::<Vec<_>>()).unwrap();
-    let removed = store.vacuum::<User>().unwrap().files_removed;
-    assert!(removed.is_empty(), "the version of a moment ago still needs them: {removed:?}");
-    let old = store.load_version::<User>(before).unwrap();
-    assert_eq!(old.iter().filter(|u| u.name == "v2").count(), 2500);
+    assert_eq!(last["version"], 100);
+    // Versions are read from a checkpoint and the JSON commits after it.
+    assert_eq!(sorted(store.load_version::<User>(101).unwrap()), (0..101).map(|i| user(i, "u")).collect::<Vec<_>>());
+    assert_eq!(sorted(store.load_version::<User>(4).unwrap()), (0..4).map(|i| user(i, "u")).collect::<Vec<_>>());
 }
 
 #[test]

@@ -81,9 +81,48 @@ impl CatalogEntry {
     }
 }
 
+/// Identifies one written version of the catalog file: it is always
+/// replaced by a rename, so a new version is a new inode (size and time
+/// alone could repeat within the file system's clock tick).
+type Stamp = (u64, u64, Option<std::time::SystemTime>);
+
+fn stamp(path: &Path) -> Option<Stamp> {
+    let meta = std::fs::metadata(path).ok()?;
+    #[cfg(unix)]
+    let inode = std::os::unix::fs::MetadataExt::ino(&meta);
+    #[cfg(not(unix))]
+    let inode = return None; // no identity to trust: read every time
+    Some((inode, meta.len(), meta.modified().ok()))
+}
+
+/// Catalogs read, by file, with the version each was read at: a save asks
+/// for the catalog twice (its format, its registration), and it rarely changes.
+static READ: std::sync::LazyLock<
+    std::sync::Mutex<std::collections::HashMap<std::path::PathBuf, (Stamp, Catalog)>>,
+> = std::sync::LazyLock::new(Default::default);
+
 /// Reads the catalog of the store at `root` (empty when there is none yet).
 pub fn read(root: &Path) -> Result<Catalog, Error> {
     let path = root.join(META_DIR).join(CATALOG);
+    let stamp = stamp(&path);
+    if let Some(stamp) = stamp
+        && let Some(found) =
+            READ.lock().ok().and_then(|r| r.get(&path).filter(|(s, _)| *s == stamp).map(|(_, c)| c.clone()))
+    {
+        return Ok(found);
+    }
+    let catalog = read_file(&path)?;
+    if let (Some(stamp), Ok(mut read)) = (stamp, READ.lock()) {
+        if read.len() >= 64 {
+            read.clear();
+        }
+        read.insert(path, (stamp, catalog.clone()));
+    }
+    Ok(catalog)
+}
+
+fn read_file(path: &Path) -> Result<Catalog, Error> {
+    let path = path.to_path_buf();
     match std::fs::read(&path) {
         Ok(bytes) => serde_json::from_slice(&bytes)
             .map_err(|e| StorageError::Corrupt { path, message: format!("not a catalog: {e}") }.into()),

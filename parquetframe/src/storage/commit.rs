@@ -39,6 +39,9 @@ pub(crate) struct Change {
     pub rows_added: u64,
     /// See `rows_added`.
     pub rows_removed: u64,
+    /// Whether the data directory was synced after the files were written
+    /// (else the commit syncs it before the log names them).
+    pub data_synced: bool,
 }
 
 /// The operation a change is recorded as.
@@ -161,9 +164,10 @@ impl Store {
                 }
                 next.written.extend(merged.written);
                 next.files = merged.files;
+                next.data_synced = false;
             }
             let _commit = debug_span!("commit", base = current.version, attempt).entered();
-            if !next.written.is_empty() {
+            if !next.written.is_empty() && !next.data_synced {
                 // The new files' directory entries reach the disk before the log names them.
                 io::sync_dir(&paths.data)?;
             }

@@ -89,7 +89,14 @@ impl Store {
         } else {
             let _ = std::fs::remove_file(&path);
         }
-        Ok(Change { files, written: vec![path], kind: ChangeKind::Compact, rows_added: 0, rows_removed: 0 })
+        Ok(Change {
+            files,
+            written: vec![path],
+            kind: ChangeKind::Compact,
+            rows_added: 0,
+            rows_removed: 0,
+            data_synced: false,
+        })
     }
 }
 

@@ -53,6 +53,23 @@ impl Store {
         self.as_of
     }
 
+    /// Writes a checkpoint of the newest version of `T`'s table now (one is
+    /// also written, in the background, after every 100th commit): readers
+    /// then start from it instead of replaying the JSON commits since the
+    /// previous one. Returns the version checkpointed (`None`: no table yet).
+    pub fn checkpoint<T: Entity>(&self) -> Result<Option<u64>, Error> {
+        self.writable(T::ENTITY_NAME)?;
+        let paths = super::layout::EntityPaths::new(&self.root, T::STORAGE_PATH)?;
+        paths.refuse_old_layout()?;
+        let table = super::table::Table::at(&paths.dir)?;
+        let newest = table.snapshot(T::ENTITY_NAME, None)?;
+        if !newest.exists() {
+            return Ok(None);
+        }
+        table.checkpoint(newest.version)?;
+        Ok(Some(newest.version))
+    }
+
     /// Removes the files of `T`'s table that no version within the
     /// retention (`store.retention_hours`, default 7 days) lists: replaced
     /// data files, stale deletion-vector files, files of writes that never

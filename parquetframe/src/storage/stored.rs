@@ -191,6 +191,7 @@ impl StoredEntity {
             kind: ChangeKind::Compact,
             rows_added: 0,
             rows_removed: 0,
+            data_synced: false,
         };
         let full = |_: &EntityPaths, m: &Snapshot, _: usize| Ok(unchanged(m));
         let create = || -> Result<_, Error> {
@@ -246,6 +247,7 @@ impl StoredEntity {
                 kind: ChangeKind::Compact,
                 rows_added: 0,
                 rows_removed: 0,
+                data_synced: false,
             };
             Ok((Some(next), Compaction { files_before: before, files_after: 1, rows }))
         })

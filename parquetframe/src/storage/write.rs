@@ -59,6 +59,16 @@ impl Store {
         last: Option<&[bool]>,
         progress: &Progress,
     ) -> Result<FileEntry, Error> {
+        if rows.len() <= chunk {
+            // One batch: converted here (a thread would cost more than it saves).
+            let batch = T::to_record_batch(rows)?;
+            progress.inc(batch.num_rows() as u64, batch.get_array_memory_size() as u64);
+            let batch = match last {
+                None => batch,
+                Some(flags) => filter(&batch, flags)?,
+            };
+            return self.write_file::<T>(paths, &entity_schemas::<T>(), std::iter::once(Ok(batch)));
+        }
         std::thread::scope(|scope| {
             let (tx, rx) = std::sync::mpsc::sync_channel::<Result<RecordBatch, Error>>(2);
             scope.spawn(move || {
@@ -121,7 +131,13 @@ impl Store {
                 let (entry, marked) = rayon::join(
                     || {
                         let _file = debug_span!(parent: op.span(), "write_file").entered();
-                        self.write_rows::<T>(paths, rows, chunk, last.as_deref(), &progress)
+                        let entry = self.write_rows::<T>(paths, rows, chunk, last.as_deref(), &progress)?;
+                        // Its directory entry reaches the disk here, beside the
+                        // lookups, rather than on the commit's path.
+                        crate::io::sync_dir(&paths.data).inspect_err(|_| {
+                            let _ = std::fs::remove_file(paths.dir.join(&entry.path));
+                        })?;
+                        Ok(entry)
                     },
                     || {
                         let _locate = debug_span!(parent: op.span(), "locate_replaced").entered();
@@ -154,6 +170,7 @@ impl Store {
                     kind: ChangeKind::Write,
                     rows_added,
                     rows_removed: removed,
+                    data_synced: true,
                 };
                 Ok((Some(change), ()))
             })
@@ -218,6 +235,7 @@ impl Store {
                 kind: ChangeKind::Delete,
                 rows_added: 0,
                 rows_removed: removed,
+                data_synced: false,
             };
             Ok((Some(change), usize::try_from(live).unwrap_or(usize::MAX)))
         })

@@ -72,8 +72,13 @@ pub fn wait_for_checkpoints(limit: std::time::Duration) -> bool {
     true
 }
 
-/// A checkpoint every this many versions (Delta's `delta.checkpointInterval`).
-const CHECKPOINT_INTERVAL: u64 = 10;
+/// A checkpoint every this many versions (Delta's `delta.checkpointInterval`):
+/// delta-rs's default. A checkpoint costs tens of milliseconds of CPU
+/// (deltalake-core replays the log and writes the Parquet file); every 10
+/// versions, as Spark does, that is most of the CPU of a stream of one-row
+/// saves. Readers replay at most this many small JSON commits; this
+/// process's own writers replay none (they keep the snapshot they commit).
+const CHECKPOINT_INTERVAL: u64 = 100;
 
 /// Writer features this crate implements (tables needing others are read, never written).
 const WRITER_FEATURES: [&str; 4] = ["deletionVectors", "timestampNtz", "appendOnly", "invariants"];
@@ -81,8 +86,8 @@ const WRITER_FEATURES: [&str; 4] = ["deletionVectors", "timestampNtz", "appendOn
 /// Table properties this crate sets (beside the entity's own, see `create`).
 const PROPERTIES: [(&str, &str); 2] = [
     ("delta.enableDeletionVectors", "true"),
-    // A checkpoint every 10 commits keeps the JSON a snapshot replays short.
-    ("delta.checkpointInterval", "10"),
+    // Other writers honour it too (see CHECKPOINT_INTERVAL).
+    ("delta.checkpointInterval", "100"),
 ];
 
 fn delta_error(dir: &Path, op: &str, e: impl std::fmt::Display) -> Error {
@@ -376,10 +381,10 @@ impl Table {
         if version.is_multiple_of(CHECKPOINT_INTERVAL) {
             // Processes too short-lived for a background checkpoint to finish
             // (one commit per CLI run) would otherwise never leave one: once
-            // the newest is three intervals behind, this commit waits for it.
+            // the newest is two intervals behind, this commit waits for it.
             let behind = version.saturating_sub(self.last_checkpoint().unwrap_or(0));
             let running = CHECKPOINTING.lock().is_ok_and(|r| r.contains(&self.dir));
-            if behind >= 3 * CHECKPOINT_INTERVAL && !running {
+            if behind >= 2 * CHECKPOINT_INTERVAL && !running {
                 if let Err(e) = self.checkpoint(version) {
                     tracing::warn!(table = %self.dir.display(), version, error = %e, "committed; writing its checkpoint failed");
                 }
@@ -400,7 +405,7 @@ impl Table {
     /// stands without it (readers replay the JSON since the previous one),
     /// so the writer does not wait for it (tens of milliseconds). One
     /// checkpoint per table at a time; a process that exits first leaves
-    /// it to the next tenth commit. The checkpoint and `_last_checkpoint`
+    /// it to the next one due. The checkpoint and `_last_checkpoint`
     /// are each written whole (temporary file, rename), so an interrupted
     /// one is absent, never torn.
     fn checkpoint_in_background(&self, version: u64) {
@@ -424,7 +429,7 @@ impl Table {
     }
 
     /// Writes the checkpoint of `version`.
-    fn checkpoint(&self, version: u64) -> Result<(), Error> {
+    pub(crate) fn checkpoint(&self, version: u64) -> Result<(), Error> {
         let _span = tracing::debug_span!("checkpoint", version).entered();
         let log_store = self.log_store.clone();
         runtime::block_on(async move {
