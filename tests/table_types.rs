@@ -37,6 +37,15 @@ fn reading(i: u64, version: u8) -> Reading {
     }
 }
 
+/// Writes `batch` in place of the data file `file`, as another writer might.
+fn replace_file(file: &std::path::Path, batch: &arrow::array::RecordBatch) {
+    std::fs::remove_file(file).unwrap();
+    let out = std::fs::File::create(file).unwrap();
+    let mut writer = parquet::arrow::ArrowWriter::try_new(out, batch.schema(), None).unwrap();
+    writer.write(batch).unwrap();
+    writer.close().unwrap();
+}
+
 fn sorted(mut rows: Vec<Reading>) -> Vec<Reading> {
     rows.sort_by_key(|r| r.id);
     rows
@@ -146,12 +155,7 @@ fn a_foreign_value_out_of_range_is_an_error_naming_file_and_column() {
     columns[index] = Arc::new(arrow::array::Int16Array::from(vec![300i16]));
     let batch = arrow::array::RecordBatch::try_new(batch.schema(), columns).unwrap();
     let bytes = std::fs::metadata(&file).unwrap().len();
-    std::fs::remove_file(&file).unwrap();
-    let mut writer =
-        parquet::arrow::ArrowWriter::try_new(std::fs::File::create(&file).unwrap(), batch.schema(), None)
-            .unwrap();
-    writer.write(&batch).unwrap();
-    writer.close().unwrap();
+    replace_file(&file, &batch);
     assert_ne!(bytes, 0);
     let err = store.load_all::<Reading>().unwrap_err().to_string();
     assert!(err.contains("small") && err.contains(&file.display().to_string()), "{err}");
@@ -167,12 +171,7 @@ fn files_from_before_the_delta_types_load_and_are_upgraded_by_compaction() {
     let table = dir.path().join("readings");
     let file = table.join(&store.snapshot::<Reading>().unwrap().files[0].path);
     let batch = Reading::to_record_batch(&rows).unwrap();
-    std::fs::remove_file(&file).unwrap();
-    let mut writer =
-        parquet::arrow::ArrowWriter::try_new(std::fs::File::create(&file).unwrap(), batch.schema(), None)
-            .unwrap();
-    writer.write(&batch).unwrap();
-    writer.close().unwrap();
+    replace_file(&file, &batch);
     // Loads and lookups read it as it is.
     assert_eq!(sorted(store.load_all::<Reading>().unwrap()), sorted(rows.clone()));
     assert_eq!(store.find::<Reading>(&u64::MAX).unwrap(), Some(reading(0, 0)));

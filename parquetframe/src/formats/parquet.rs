@@ -367,14 +367,20 @@ impl DataFile {
         Ok(ParquetRecordBatchReaderBuilder::new_with_metadata(file, self.metadata.clone()))
     }
 
-    /// Column `name` (one projection read): of every row group, or of
-    /// `row_group` only.
-    pub fn read_column(&self, name: &str, row_group: Option<usize>) -> Result<Vec<ArrayRef>, Error> {
+    /// The position of column `name` and the projection reading only it; an
+    /// error naming the file and its columns when it has none.
+    fn projection(&self, name: &str) -> Result<(usize, ProjectionMask), Error> {
         let index = self.schema().index_of(name).map_err(|_| StorageError::Corrupt {
             path: self.path.clone(),
             message: format!("has no column `{name}` (columns: {})", column_names(self.schema())),
         })?;
-        let mask = ProjectionMask::roots(self.metadata.metadata().file_metadata().schema_descr(), [index]);
+        Ok((index, ProjectionMask::roots(self.metadata.metadata().file_metadata().schema_descr(), [index])))
+    }
+
+    /// Column `name` (one projection read): of every row group, or of
+    /// `row_group` only.
+    pub fn read_column(&self, name: &str, row_group: Option<usize>) -> Result<Vec<ArrayRef>, Error> {
+        let (index, mask) = self.projection(name)?;
         let mut builder = self.builder()?.with_projection(mask).with_batch_size(64 * 1024);
         if let Some(rg) = row_group {
             builder = builder.with_row_groups(vec![rg]);
@@ -415,7 +421,6 @@ impl DataFile {
     /// For each row group, whether its min/max statistics of column `column`
     /// allow a value equal to `key`. Missing or unreadable statistics allow it.
     pub fn row_groups_may_contain<K: crate::types::Key>(&self, column: &str, key: &K) -> Vec<bool> {
-        use crate::types::{ColumnReader, FieldOptions};
         let groups = self.metadata.metadata().row_groups();
         let all = vec![true; groups.len()];
         let parquet_schema = self.metadata.metadata().file_metadata().schema_descr();
@@ -427,23 +432,33 @@ impl DataFile {
         else {
             return all;
         };
-        let index = self.metadata.schema().index_of(column).unwrap_or(usize::MAX);
-        let (Ok(mins), Ok(maxes)) = (self.restore_column(index, mins), self.restore_column(index, maxes))
-        else {
-            return all;
-        };
-        let (Ok(lo), Ok(hi)) =
-            (K::reader(&mins, &FieldOptions::DEFAULT), K::reader(&maxes, &FieldOptions::DEFAULT))
-        else {
-            return all;
-        };
-        (0..groups.len())
-            .map(|i| {
-                let below = !lo.is_null(i) && lo.read(i).is_ok_and(|min| key < &min);
-                let above = !hi.is_null(i) && hi.read(i).is_ok_and(|max| key > &max);
-                !(below || above)
-            })
-            .collect()
+        self.may_contain(column, mins, maxes, key).unwrap_or(all)
+    }
+
+    /// For each min/max pair (statistics of `column`, as the file stores
+    /// them), whether it allows a value equal to `key`; a missing bound
+    /// allows it. `None` when the statistics cannot be read as `K`.
+    fn may_contain<K: crate::types::Key>(
+        &self,
+        column: &str,
+        mins: ArrayRef,
+        maxes: ArrayRef,
+        key: &K,
+    ) -> Option<Vec<bool>> {
+        use crate::types::{ColumnReader, FieldOptions};
+        let index = self.metadata.schema().index_of(column).ok()?;
+        let (mins, maxes) = (self.restore_column(index, mins).ok()?, self.restore_column(index, maxes).ok()?);
+        let lo = K::reader(&mins, &FieldOptions::DEFAULT).ok()?;
+        let hi = K::reader(&maxes, &FieldOptions::DEFAULT).ok()?;
+        Some(
+            (0..mins.len())
+                .map(|i| {
+                    let below = !lo.is_null(i) && lo.read(i).is_ok_and(|min| key < &min);
+                    let above = !hi.is_null(i) && hi.read(i).is_ok_and(|max| key > &max);
+                    !(below || above)
+                })
+                .collect(),
+        )
     }
 
     /// Column `column` of row group `row_group`, read only in the pages whose
@@ -479,11 +494,7 @@ impl DataFile {
         if ranges.is_empty() {
             return Ok((ranges, Vec::new()));
         }
-        let index = self.metadata.schema().index_of(column).map_err(|_| StorageError::Corrupt {
-            path: self.path.clone(),
-            message: format!("has no column `{column}` (columns: {})", column_names(self.schema())),
-        })?;
-        let mask = ProjectionMask::roots(self.metadata.metadata().file_metadata().schema_descr(), [index]);
+        let (index, mask) = self.projection(column)?;
         let builder = self
             .builder()?
             .with_projection(mask)
@@ -506,7 +517,6 @@ impl DataFile {
         row_group: usize,
         key: &K,
     ) -> Option<Vec<(usize, bool)>> {
-        use crate::types::{ColumnReader, FieldOptions};
         let meta = self.metadata.metadata();
         let (column_index, offset_index) = (meta.column_index()?, meta.offset_index()?);
         let converter =
@@ -516,23 +526,12 @@ impl DataFile {
         let mins = converter.data_page_mins(column_index, offset_index, &groups).ok()?;
         let maxes = converter.data_page_maxes(column_index, offset_index, &groups).ok()?;
         let counts = converter.data_page_row_counts(offset_index, meta.row_groups(), &groups).ok()??;
-        let index = self.metadata.schema().index_of(column).ok()?;
-        let (mins, maxes) = (self.restore_column(index, mins).ok()?, self.restore_column(index, maxes).ok()?);
-        let lo = K::reader(&mins, &FieldOptions::DEFAULT).ok()?;
-        let hi = K::reader(&maxes, &FieldOptions::DEFAULT).ok()?;
         let total: u64 = counts.values().iter().sum();
         if counts.len() != mins.len() || total != self.row_group_rows().get(row_group).copied()? as u64 {
             return None;
         }
-        Some(
-            (0..counts.len())
-                .map(|i| {
-                    let below = !lo.is_null(i) && lo.read(i).is_ok_and(|min| key < &min);
-                    let above = !hi.is_null(i) && hi.read(i).is_ok_and(|max| key > &max);
-                    (usize::try_from(counts.value(i)).unwrap_or(0), !(below || above))
-                })
-                .collect(),
-        )
+        let allowed = self.may_contain(column, mins, maxes, key)?;
+        Some(counts.values().iter().map(|&n| usize::try_from(n).unwrap_or(0)).zip(allowed).collect())
     }
 
     /// The single row `offset` of row group `row_group`: the decoder skips the

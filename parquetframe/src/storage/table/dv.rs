@@ -106,7 +106,7 @@ impl DvFile {
     }
 }
 
-pub(crate) fn file_name(uuid: &[u8; 16]) -> String {
+fn file_name(uuid: &[u8; 16]) -> String {
     let h = |r: std::ops::Range<usize>| uuid[r].iter().map(|b| format!("{b:02x}")).collect::<String>();
     format!("deletion_vector_{}-{}-{}-{}-{}.bin", h(0..4), h(4..6), h(6..8), h(8..10), h(10..16))
 }
@@ -128,6 +128,19 @@ fn random_uuid() -> [u8; 16] {
     out
 }
 
+/// The file of a vector stored beside the table (`u`: a prefix and a Z85
+/// UUID), relative to the table directory.
+pub(crate) fn relative_file(dv: &DeletionVectorDescriptor) -> Result<PathBuf, &'static str> {
+    let encoded = dv.path_or_inline_dv.as_bytes();
+    let split = encoded.len().checked_sub(20).ok_or("deletion vector path too short")?;
+    let uuid: [u8; 16] = z85::decode(&encoded[split..])
+        .ok()
+        .and_then(|b| b.try_into().ok())
+        .ok_or("deletion vector path is not a Z85 UUID")?;
+    let prefix = std::str::from_utf8(&encoded[..split]).unwrap_or_default();
+    Ok(Path::new(prefix).join(file_name(&uuid)))
+}
+
 /// Reads the rows a descriptor marks deleted; `table` is the table directory.
 pub(crate) fn read(dv: &DeletionVectorDescriptor, table: &Path) -> Result<RoaringTreemap, Error> {
     match dv.storage_type {
@@ -138,17 +151,7 @@ pub(crate) fn read(dv: &DeletionVectorDescriptor, table: &Path) -> Result<Roarin
             decode(&bytes[..size], table)
         }
         StorageType::UuidRelativePath => {
-            let encoded = dv.path_or_inline_dv.as_bytes();
-            let split = encoded
-                .len()
-                .checked_sub(20)
-                .ok_or_else(|| corrupt(table, "deletion vector path too short"))?;
-            let uuid: [u8; 16] = z85::decode(&encoded[split..])
-                .ok()
-                .and_then(|b| b.try_into().ok())
-                .ok_or_else(|| corrupt(table, "deletion vector path is not a Z85 UUID"))?;
-            let prefix = std::str::from_utf8(&encoded[..split]).unwrap_or_default();
-            let path = table.join(prefix).join(file_name(&uuid));
+            let path = table.join(relative_file(dv).map_err(|m| corrupt(table, m))?);
             read_from_file(&path, dv)
         }
         StorageType::AbsolutePath => {

@@ -45,6 +45,19 @@ fn kernel_type(stored: &Field, field: &Field, entity: &str) -> Result<DataType, 
     })
 }
 
+/// `table`'s metadata with `columns` as its schema; `what` heads errors.
+fn with_columns(
+    table: &TableMeta,
+    columns: Vec<StructField>,
+    what: &str,
+) -> Result<std::sync::Arc<TableMeta>, Error> {
+    use deltalake_core::kernel::MetadataExt;
+    let error = |e: &dyn std::fmt::Display| Error::from(StorageError::Catalog(format!("{what}: {e}")));
+    let schema = deltalake_core::kernel::StructType::try_new(columns).map_err(|e| error(&e))?;
+    let metadata = table.metadata.clone().with_schema(&schema).map_err(|e| error(&e))?;
+    Ok(std::sync::Arc::new(TableMeta { metadata, schema }))
+}
+
 /// The table metadata of `table` widened by the columns of `entity` it lacks
 /// (a field added to the struct), so outside readers see them; `None` when
 /// it has them all. Columns are only ever added, never dropped or retyped:
@@ -55,7 +68,6 @@ pub(crate) fn widened(
     entity: &Schema,
     name: &str,
 ) -> Result<Option<std::sync::Arc<TableMeta>>, Error> {
-    use deltalake_core::kernel::MetadataExt;
     let missing: Vec<&Field> = entity
         .fields()
         .iter()
@@ -69,14 +81,7 @@ pub(crate) fn widened(
     for field in missing {
         fields.push(delta_field(&field.clone().with_nullable(true), name)?);
     }
-    let schema = deltalake_core::kernel::StructType::try_new(fields)
-        .map_err(|e| StorageError::Catalog(format!("entity `{name}`: widening the table schema: {e}")))?;
-    let metadata = table
-        .metadata
-        .clone()
-        .with_schema(&schema)
-        .map_err(|e| StorageError::Catalog(format!("entity `{name}`: widening the table schema: {e}")))?;
-    Ok(Some(std::sync::Arc::new(TableMeta { metadata, schema })))
+    with_columns(table, fields, &format!("entity `{name}`: widening the table schema")).map(Some)
 }
 
 /// The table metadata of `table` with each column of `entity` declared as
@@ -89,7 +94,6 @@ pub(crate) fn retyped(
     entity: &Schema,
     name: &str,
 ) -> Result<Option<std::sync::Arc<TableMeta>>, Error> {
-    use deltalake_core::kernel::MetadataExt;
     let mut changed = false;
     let mut fields: Vec<StructField> = Vec::with_capacity(table.schema.fields().len());
     for column in table.schema.fields() {
@@ -109,14 +113,7 @@ pub(crate) fn retyped(
     if !changed {
         return Ok(None);
     }
-    let schema = deltalake_core::kernel::StructType::try_new(fields)
-        .map_err(|e| StorageError::Catalog(format!("entity `{name}`: retyping the table schema: {e}")))?;
-    let metadata = table
-        .metadata
-        .clone()
-        .with_schema(&schema)
-        .map_err(|e| StorageError::Catalog(format!("entity `{name}`: retyping the table schema: {e}")))?;
-    Ok(Some(std::sync::Arc::new(TableMeta { metadata, schema })))
+    with_columns(table, fields, &format!("entity `{name}`: retyping the table schema")).map(Some)
 }
 
 #[cfg(test)]

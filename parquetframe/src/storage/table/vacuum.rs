@@ -136,12 +136,7 @@ fn dv_path(dv: &DeletionVectorDescriptor) -> Option<String> {
     if dv.storage_type != StorageType::UuidRelativePath {
         return None;
     }
-    let encoded = dv.path_or_inline_dv.as_bytes();
-    let split = encoded.len().checked_sub(20)?;
-    let uuid: [u8; 16] = z85::decode(&encoded[split..]).ok()?.try_into().ok()?;
-    let prefix = std::str::from_utf8(&encoded[..split]).ok()?;
-    let name = super::dv::file_name(&uuid);
-    Some(if prefix.is_empty() { name } else { format!("{prefix}/{name}") })
+    super::dv::relative_file(dv).ok().map(|p| p.display().to_string())
 }
 
 /// The data and deletion-vector files under the table directory, relative
