@@ -30,6 +30,14 @@ macro_rules! entities {
             pub user_id: i64,
         }
 
+        /// `users/` spelled another way: the same directory on every file
+        /// system (`./`), or on case-insensitive ones (`Users`).
+        #[derive(Entity, Debug, Clone, PartialEq)]
+        #[entity(storage_path = "./Users//", primary_key = "user_id", name = "Shadow", format = $format)]
+        pub struct Shadow {
+            pub user_id: i64,
+        }
+
         mod v1 {
             use parquetframe::prelude::*;
             #[derive(Entity, Debug, Clone, PartialEq)]
@@ -52,6 +60,17 @@ macro_rules! entities {
                 pub note: Option<String>,
                 #[entity(default)]
                 pub tags: Vec<String>,
+            }
+        }
+
+        /// v2's key type with v1's columns: an older program on v2's table.
+        mod v1_compatible {
+            use parquetframe::prelude::*;
+            #[derive(Entity, Debug, Clone, PartialEq)]
+            #[entity(storage_path = "items/", primary_key = "id", name = "Item", format = $format)]
+            pub struct Item {
+                pub id: i64,
+                pub label: String,
             }
         }
 
@@ -401,9 +420,69 @@ fn new_default_fields_load_old_files_and_removed_columns_are_ignored() {
     store.save(&v2::Item { id: 3, label: "again".into(), note: None, tags: vec![] }).unwrap();
     assert_eq!(delta_columns(&dir.path().join("items")), wide);
     assert_eq!(store.count::<v2::Item>().unwrap(), 3);
-    // Compaction rewrites old rows in the new schema.
-    store.compact::<v2::Item>().unwrap();
+    // Compaction rewrites rows through the struct: it would drop `legacy`,
+    // which v1's file holds, so it is refused unless asked to drop it.
+    let err = store.compact::<v2::Item>().unwrap_err();
+    assert!(matches!(err, Error::Storage(parquetframe::error::StorageError::WouldDropColumns { .. })), "{err}");
+    assert!(err.to_string().contains("`legacy`") && err.to_string().contains("Nothing was changed"), "{err}");
+    assert_eq!(store.count::<v2::Item>().unwrap(), 3);
+    store.compact_dropping::<v2::Item>(&["legacy"]).unwrap();
     assert_eq!(store.load_all::<v2::Item>().unwrap().len(), 3);
+}
+
+#[test]
+fn an_older_program_compacting_refuses_to_drop_columns_a_newer_one_wrote() {
+    // Issue #20 item 7: compaction converted rows through the struct, so an
+    // older binary (v1 lacks `note` and `tags`), and the automatic
+    // compaction inside its saves, dropped what a newer one wrote.
+    let dir = temp();
+    let newer = Store::open(dir.path()).unwrap();
+    newer.save(&v2::Item { id: 1, label: "new".into(), note: Some("kept".into()), tags: vec!["t".into()] }).unwrap();
+    let options = StoreOptions { compact_max_files: 2, ..StoreOptions::default() };
+    let older = Store::open_with(dir.path(), options).unwrap();
+    let err = older.compact::<v1_compatible::Item>().unwrap_err().to_string();
+    assert!(err.contains("`note`, `tags`") && err.contains("Nothing was changed"), "{err}");
+    // Saves whose automatic compaction would drop them skip it, and succeed.
+    for id in 2..6 {
+        older.save(&v1_compatible::Item { id, label: format!("old{id}") }).unwrap();
+    }
+    assert_eq!(newer.count::<v2::Item>().unwrap(), 5);
+    let first = newer.find::<v2::Item>(&1).unwrap().unwrap();
+    assert_eq!((first.note.as_deref(), first.tags.len()), (Some("kept"), 1));
+    // The newer program compacts everything, keeping its columns.
+    newer.compact::<v2::Item>().unwrap();
+    assert_eq!(newer.find::<v2::Item>(&1).unwrap().unwrap().note.as_deref(), Some("kept"));
+}
+
+#[test]
+fn registering_an_older_struct_never_narrows_the_catalog() {
+    // Issue #20 item 8: the catalog entry was overwritten by whichever
+    // program registered last, so an older one removed the newer columns.
+    let dir = temp();
+    let store = Store::open(dir.path()).unwrap();
+    store.save(&v2::Item { id: 1, label: "new".into(), note: None, tags: vec![] }).unwrap();
+    store.save(&v1_compatible::Item { id: 2, label: "old".into() }).unwrap();
+    let catalog: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("_parquetframe/catalog.json")).unwrap()).unwrap();
+    let item = &catalog["entities"]["Item"];
+    let columns: Vec<&str> =
+        item["arrow_schema"].as_array().unwrap().iter().map(|c| c["name"].as_str().unwrap()).collect();
+    assert_eq!(columns, ["id", "label", "note", "tags"]);
+    let fields: Vec<&str> =
+        item["avro_schema"]["fields"].as_array().unwrap().iter().map(|c| c["name"].as_str().unwrap()).collect();
+    assert_eq!(fields, ["id", "label", "note", "tags"]);
+}
+
+#[test]
+fn equivalent_storage_paths_are_one_table() {
+    // Issue #20 item 9: `users`, `./users` and (on case-insensitive file
+    // systems) `Users` are one directory; two entities there would share a table.
+    let dir = temp();
+    let store = Store::open(dir.path()).unwrap();
+    store.save(&user(1, "a")).unwrap();
+    let err = store.save(&Shadow { user_id: 1 }).unwrap_err().to_string();
+    assert!(err.contains("entity `Shadow` cannot use storage path `./Users//`") && err.contains("`User`"), "{err}");
+    assert_eq!(store.count::<User>().unwrap(), 1);
 }
 
 /// The column names of the newest schema in the Delta log of `table`.

@@ -12,11 +12,17 @@
 pub struct Input<'a> {
     buf: &'a [u8],
     pos: usize,
+    /// Array and map items the data may still claim (see [`MAX_ZERO_WIDTH_ITEMS`]).
+    items_left: usize,
 }
 
-/// How many more array or map items than bytes left a block may claim (items
-/// of a record without fields take no bytes).
-pub const MAX_ZERO_WIDTH_ITEMS: usize = 1 << 20;
+/// How many array or map items beyond one per byte one input (a block of
+/// rows) may claim in all, nested arrays and every block of an array
+/// counted together. Every item takes at least one byte except items of a
+/// type that encodes to nothing (`null`, a record without fields), so
+/// honest data stays within its length plus these; a lying count cannot
+/// make a reader loop or allocate beyond them.
+pub const MAX_ZERO_WIDTH_ITEMS: usize = 4096;
 
 /// What went wrong while reading bytes; the caller adds file, block and column.
 pub type Malformed = String;
@@ -24,7 +30,7 @@ pub type Malformed = String;
 impl<'a> Input<'a> {
     /// A reader at the start of `buf`.
     pub fn new(buf: &'a [u8]) -> Self {
-        Self { buf, pos: 0 }
+        Self { buf, pos: 0, items_left: buf.len().saturating_add(MAX_ZERO_WIDTH_ITEMS) }
     }
 
     /// Bytes not read yet.
@@ -132,11 +138,11 @@ impl<'a> Input<'a> {
 
     /// The item count of the next array or map block; a negative count is
     /// followed by the block's byte size, which we do not need.
-    #[inline]
     ///
-    /// Every item but a zero-field record takes at least one byte, so a count
-    /// beyond the bytes left by more than [`MAX_ZERO_WIDTH_ITEMS`] is refused:
-    /// a lying count cannot make the reader loop or allocate without bound.
+    /// The items every block of this input claims are counted together and
+    /// may not exceed its length plus [`MAX_ZERO_WIDTH_ITEMS`]: a lying count
+    /// cannot make the reader loop or allocate without bound.
+    #[inline]
     pub fn block_count(&mut self) -> Result<usize, Malformed> {
         let n = self.long()?;
         let count = if n >= 0 {
@@ -145,20 +151,37 @@ impl<'a> Input<'a> {
             self.long()?;
             n.checked_neg().and_then(|n| usize::try_from(n).ok()).ok_or_else(|| format!("block count {n}"))?
         };
-        if count > self.remaining().saturating_add(MAX_ZERO_WIDTH_ITEMS) {
-            return Err(format!("block count {count} exceeds the {} bytes left", self.remaining()));
-        }
+        self.claim_items(count)?;
         Ok(count)
     }
 
+    /// Counts `count` more items against the input's allowance.
+    #[inline]
+    fn claim_items(&mut self, count: usize) -> Result<(), Malformed> {
+        match self.items_left.checked_sub(count) {
+            Some(left) => {
+                self.items_left = left;
+                Ok(())
+            }
+            None => Err(format!(
+                "an array or map block claims {count} items, more than the data's {} bytes can hold \
+                 (at most {} items, each but a zero-width one taking a byte)",
+                self.buf.len(),
+                self.items_left
+            )),
+        }
+    }
+
     /// Reads the next array or map block header for skipping: `Some(n)` when
-    /// `n` items follow (0 ends the array), `None` when the writer gave the
-    /// block's byte size and the block was skipped whole.
+    /// `n` items follow (0 ends the array; counted like [`block_count`](Self::block_count)),
+    /// `None` when the writer gave the block's byte size and the block was skipped whole.
     #[inline]
     pub(crate) fn skip_sized_block(&mut self) -> Result<Option<usize>, Malformed> {
         let n = self.long()?;
         if n >= 0 {
-            return usize::try_from(n).map(Some).map_err(|_| format!("block count {n} too large"));
+            let count = usize::try_from(n).map_err(|_| format!("block count {n} too large"))?;
+            self.claim_items(count)?;
+            return Ok(Some(count));
         }
         let size = self.length()?;
         self.take(size)?;
@@ -267,5 +290,24 @@ mod tests {
         let mut buf = Vec::new();
         put_long(&mut buf, 3);
         assert_eq!(Input::new(&buf).block_count(), Ok(3));
+    }
+
+    #[test]
+    fn zero_width_items_are_counted_across_blocks_and_arrays() {
+        // Blocks of 4,000 items each, with nothing after them: the first
+        // fits the allowance, the second does not, however the claims are
+        // split. Before, each block had its own allowance of 2^20, so a
+        // 1 MiB datum of such headers looped ~2^40 times.
+        let mut buf = Vec::new();
+        for _ in 0..4 {
+            put_long(&mut buf, 4000);
+        }
+        let mut input = Input::new(&buf);
+        assert_eq!(input.block_count(), Ok(4000));
+        let err = input.block_count().unwrap_err();
+        assert!(err.contains("more than the data's 8 bytes can hold"), "{err}");
+        let mut input = Input::new(&buf);
+        assert_eq!(input.skip_sized_block(), Ok(Some(4000)));
+        assert!(input.skip_sized_block().is_err(), "skipped arrays are bounded the same way");
     }
 }

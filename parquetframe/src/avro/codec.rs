@@ -86,7 +86,7 @@ impl Codec {
     }
 
     /// Appends `data` compressed to `out`.
-    pub(crate) fn compress(self, data: &[u8], out: &mut Vec<u8>) -> Result<(), String> {
+    pub fn compress(self, data: &[u8], out: &mut Vec<u8>) -> Result<(), String> {
         match self {
             Codec::Null => out.extend_from_slice(data),
             Codec::Deflate(level) => {

@@ -12,6 +12,7 @@ use std::hash::{BuildHasher, Hasher};
 use std::io::{BufReader, BufWriter, Read, Seek, SeekFrom, Write};
 use std::ops::Range;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use apache_avro::Schema;
 use arrow::array::RecordBatch;
@@ -21,6 +22,7 @@ use super::binary::{Input, put_bytes, put_long};
 use super::codec::{Codec, MAX_BLOCK_BYTES};
 use super::decode::Plan;
 use super::encode::Encoder;
+use super::limits::{MAX_EXPANSION, MAX_ZERO_WIDTH_ROWS, inflate_budget, min_datum_bytes};
 use crate::error::{Error, StorageError};
 use crate::io::io_error;
 
@@ -67,6 +69,14 @@ pub struct AvroFile {
     metadata: HashMap<String, Vec<u8>>,
     blocks: Vec<Block>,
     groups: Vec<Range<usize>>,
+    /// The fewest bytes a row of the writer schema takes.
+    min_row_bytes: usize,
+    /// What the blocks may decompress to in all ([`inflate_budget`]) ...
+    inflate_budget: u64,
+    /// ... what those read so far did, each counted once ...
+    inflated: AtomicU64,
+    /// ... and which have been counted.
+    counted: Vec<AtomicBool>,
 }
 
 impl AvroFile {
@@ -95,9 +105,11 @@ impl AvroFile {
                 None => return Err(corrupt(path, format!("unknown codec `{name}`"))),
             },
         };
-        let blocks =
-            index_blocks(&mut reader, header.len, len, &header.sync).map_err(|m| corrupt(path, m))?;
+        let min_row_bytes = min_datum_bytes(&schema);
+        let index = Index { start: header.len, file_len: len, sync: &header.sync, min_row_bytes, codec };
+        let blocks = index_blocks(&mut reader, &index).map_err(|m| corrupt(path, m))?;
         let groups = group_blocks(&blocks);
+        let counted = blocks.iter().map(|_| AtomicBool::new(false)).collect();
         Ok(AvroFile {
             path: path.to_path_buf(),
             schema,
@@ -106,6 +118,10 @@ impl AvroFile {
             metadata: header.metadata,
             blocks,
             groups,
+            min_row_bytes,
+            inflate_budget: inflate_budget(len),
+            inflated: AtomicU64::new(0),
+            counted,
         })
     }
 
@@ -162,15 +178,18 @@ impl AvroFile {
 
     fn read_blocks(&self, range: Range<usize>, plan: &Plan) -> Result<RecordBatch, Error> {
         let blocks = self.blocks.get(range.clone()).unwrap_or(&[]);
-        // Decompressed blocks, kept until the batch is built (the plan reads them in order).
-        let decoded = self.decompress(range.clone())?;
-        let capacity = row_capacity(blocks, &decoded);
-        let iter = blocks
-            .iter()
-            .zip(&decoded)
-            .enumerate()
-            .map(|(i, (b, d))| Ok((b.rows, d.as_slice(), range.start + i)));
-        plan.decode(capacity, iter).map_err(|m| corrupt(&self.path, m))
+        let mut decoding = plan.start(self.row_capacity(blocks));
+        let mut file = File::open(&self.path).map_err(io_error("opening", &self.path))?;
+        // One block in memory at a time: this thread's buffers, reused.
+        with_buffers(|raw, plain| {
+            for (i, block) in blocks.iter().enumerate() {
+                let index = range.start + i;
+                let data = self.read_block(&mut file, index, block, raw, plain)?;
+                decoding.block(block.rows, data, index).map_err(|m| corrupt(&self.path, m))?;
+            }
+            Ok::<_, Error>(())
+        })?;
+        decoding.finish().map_err(|m| corrupt(&self.path, m))
     }
 
     /// Hands each block of group `group` to `each`, in order: its index, the
@@ -210,8 +229,65 @@ impl AvroFile {
         stored.saturating_mul(ratio)
     }
 
+    /// Rows to preallocate for `blocks`: what they claim, within what their
+    /// stored bytes can hold (every row takes `min_row_bytes` once
+    /// decompressed; compressed data is trusted up to [`MAX_ROWS_PER_BYTE`]).
+    fn row_capacity(&self, blocks: &[Block]) -> usize {
+        let rows = blocks.iter().fold(0usize, |sum, b| sum.saturating_add(b.rows));
+        let bytes = blocks.iter().fold(0usize, |sum, b| sum.saturating_add(b.size));
+        let per_row = self.min_row_bytes.max(1);
+        let held = if self.codec == Codec::Null {
+            bytes / per_row
+        } else {
+            (bytes.saturating_mul(MAX_ROWS_PER_BYTE) / per_row).max(GROUP_ROWS)
+        };
+        rows.min(held)
+    }
+
+    /// Checks block `index`'s decompressed size against its rows and the
+    /// file's budget, counting each block once however often it is read.
+    fn check_inflated(&self, index: usize, block: &Block, len: usize) -> Result<(), Error> {
+        if block.rows == 0 && len > 0 {
+            return Err(corrupt(&self.path, format!("block {index} holds no rows but {len} bytes of data")));
+        }
+        if let Some(least) = block.rows.checked_mul(self.min_row_bytes)
+            && least > len
+        {
+            return Err(corrupt(
+                &self.path,
+                format!(
+                    "block {index} claims {} rows, but its {len} bytes of data hold at most {} \
+                     (each row takes at least {} bytes)",
+                    block.rows,
+                    len / self.min_row_bytes.max(1),
+                    self.min_row_bytes
+                ),
+            ));
+        }
+        if self.codec == Codec::Null
+            || self.counted.get(index).is_none_or(|c| c.swap(true, Ordering::Relaxed))
+        {
+            return Ok(());
+        }
+        let total = self.inflated.fetch_add(len as u64, Ordering::Relaxed).saturating_add(len as u64);
+        if total > self.inflate_budget {
+            let stored: u64 = self.blocks.iter().map(|b| b.size as u64).sum();
+            return Err(corrupt(
+                &self.path,
+                format!(
+                    "block {index}: the blocks decompress to more than {} MiB, over {MAX_EXPANSION} times \
+                     the file's {} KiB of data (refused as a decompression bomb)",
+                    self.inflate_budget >> 20,
+                    stored >> 10
+                ),
+            ));
+        }
+        Ok(())
+    }
+
     /// Reads block `index` into `raw` and returns its decompressed data
-    /// (`raw` itself when uncompressed, else `plain`).
+    /// (`raw` itself when uncompressed, else `plain`), checked against the
+    /// rows it claims and the file's budget ([`check_inflated`](Self::check_inflated)).
     fn read_block<'b>(
         &self,
         file: &mut File,
@@ -224,9 +300,11 @@ impl AvroFile {
         file.seek(SeekFrom::Start(block.offset)).map_err(io_error("seeking in", &self.path))?;
         file.read_exact(raw).map_err(io_error("reading", &self.path))?;
         if self.codec == Codec::Null {
+            self.check_inflated(index, block, raw.len())?;
             return Ok(raw);
         }
         self.codec.decompress(raw, plain).map_err(|m| corrupt(&self.path, format!("block {index}: {m}")))?;
+        self.check_inflated(index, block, plain.len())?;
         Ok(plain)
     }
 
@@ -274,14 +352,6 @@ fn with_buffers<R>(f: impl FnOnce(&mut Vec<u8>, &mut Vec<u8>) -> R) -> R {
         }
         Err(_) => f(&mut Vec::new(), &mut Vec::new()),
     })
-}
-
-/// Rows to preallocate for `blocks`: each row takes at least one byte in all
-/// but degenerate schemas, so the data's size, not the file's claims, bounds it.
-fn row_capacity(blocks: &[Block], decoded: &[Vec<u8>]) -> usize {
-    let rows: usize = blocks.iter().map(|b| b.rows).sum();
-    let bytes: usize = blocks.iter().map(|b| b.size).sum();
-    rows.min(bytes.max(decoded.iter().map(Vec::len).sum()))
 }
 
 struct Header {
@@ -364,14 +434,25 @@ fn file_long(reader: &mut impl Read) -> Result<Option<i64>, String> {
     }
 }
 
-fn index_blocks(
-    reader: &mut BufReader<File>,
+/// What indexing a file's blocks checks them against.
+struct Index<'a> {
+    /// Where the first block starts.
     start: u64,
     file_len: u64,
-    sync: &[u8; 16],
-) -> Result<Vec<Block>, String> {
+    sync: &'a [u8; 16],
+    /// The fewest bytes a row of the writer schema takes.
+    min_row_bytes: usize,
+    codec: Codec,
+}
+
+/// Walks the block headers, checking each claim that can be checked
+/// without decompressing: sizes against the file, rows against the most a
+/// block's data can hold, zero-width rows against [`MAX_ZERO_WIDTH_ROWS`].
+fn index_blocks(reader: &mut BufReader<File>, at: &Index<'_>) -> Result<Vec<Block>, String> {
+    let Index { start, file_len, sync, min_row_bytes, codec } = *at;
     reader.seek(SeekFrom::Start(start)).map_err(|e| format!("seeking: {e}"))?;
     let mut blocks = Vec::new();
+    let mut zero_width_rows = 0usize;
     loop {
         let index = blocks.len();
         let Some(rows) = file_long(reader)? else { break };
@@ -390,8 +471,27 @@ fn index_blocks(
         if size as usize > MAX_BLOCK_BYTES {
             return Err(format!("block {index} is larger than {} MiB", MAX_BLOCK_BYTES >> 20));
         }
-        if rows > 0 && size == 0 {
+        if rows > 0 && size == 0 && min_row_bytes > 0 {
             return Err(format!("block {index} claims {rows} rows in 0 bytes"));
+        }
+        // Decompressed, a block holds at most MAX_BLOCK_BYTES (uncompressed:
+        // its size), and each row takes min_row_bytes of it.
+        let most = if codec == Codec::Null { size as usize } else { MAX_BLOCK_BYTES };
+        if min_row_bytes > 0 && rows > most / min_row_bytes {
+            return Err(format!(
+                "block {index} claims {rows} rows, more than {} bytes of data can hold \
+                 (each row takes at least {min_row_bytes} bytes)",
+                most
+            ));
+        }
+        if min_row_bytes == 0 {
+            zero_width_rows = zero_width_rows.saturating_add(rows);
+            if zero_width_rows > MAX_ZERO_WIDTH_ROWS {
+                return Err(format!(
+                    "block {index}: more than {MAX_ZERO_WIDTH_ROWS} rows of a writer schema whose rows \
+                     take no bytes (no fields, or only null ones); such a file is refused"
+                ));
+            }
         }
         reader.seek_relative(size as i64).map_err(|e| format!("seeking: {e}"))?;
         let mut marker = [0u8; 16];

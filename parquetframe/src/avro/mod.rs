@@ -4,6 +4,8 @@
 //! - [`codec`]: block compression (null, deflate, snappy, zstandard, bzip2, xz).
 //! - `container`: the file layout: header, blocks, sync markers; parallel
 //!   encoding on write, a block index for parallel decoding on read.
+//! - [`limits`]: what a file's claims may cost (rows per byte, zero-width
+//!   rows, decompressed bytes), so hostile files are errors, not hangs.
 //! - `encode` / `decode`: Arrow columns to Avro datums and back, the latter
 //!   with Avro schema resolution against the reader's schema.
 //!
@@ -17,6 +19,7 @@ pub mod container;
 pub(crate) mod decode;
 mod encode;
 pub(crate) mod fill;
+pub mod limits;
 mod names;
 
 pub use binary::Input;

@@ -186,6 +186,20 @@ pub enum StorageError {
         /// The table version that lists it.
         version: u64,
     },
+    /// A compaction through a struct that lacks columns its files hold
+    /// (written by a program whose struct has them): refused, not dropped.
+    #[error(
+        "entity `{entity}`: compacting would drop column(s) {columns} that `{path}` holds (written by a \
+         program whose `{entity}` has them); compact with that program. Nothing was changed"
+    )]
+    WouldDropColumns {
+        /// The entity.
+        entity: &'static str,
+        /// A data file holding the columns.
+        path: std::path::PathBuf,
+        /// The columns, quoted and comma-separated.
+        columns: String,
+    },
     /// The store root exists but is not a directory.
     #[error("store root `{0}` exists and is not a directory")]
     RootNotADirectory(std::path::PathBuf),

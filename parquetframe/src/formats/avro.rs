@@ -6,10 +6,11 @@ use std::collections::HashMap;
 use std::path::Path;
 use std::sync::{Arc, Mutex, OnceLock};
 
-use arrow::array::{ArrayRef, BooleanArray, RecordBatch};
-use arrow::compute::filter_record_batch;
+use arrow::array::{ArrayRef, RecordBatch, UInt32Array};
+use arrow::compute::{filter_record_batch, take_record_batch};
 
 use super::Target;
+use super::claims::Deleted;
 use crate::avro::AvroFile;
 use crate::avro::decode::Plan;
 use crate::error::{Error, StorageError};
@@ -102,27 +103,32 @@ impl DataFile {
         Ok(vec![batch.slice(offset, 1)])
     }
 
-    /// The rows of group `group` whose `live` flag is set.
-    pub fn read_row_group(&self, group: usize, live: Option<&[bool]>) -> Result<Vec<RecordBatch>, Error> {
+    /// The rows at `offsets` of group `group` (offsets past its rows are none).
+    pub fn read_rows(&self, group: usize, offsets: &[usize]) -> Result<Vec<RecordBatch>, Error> {
         let batch = self.file.read_group(group, self.full_plan()?)?;
-        let batch = match live {
+        let n = batch.num_rows();
+        let indices: UInt32Array =
+            offsets.iter().filter(|&&o| o < n).filter_map(|&o| u32::try_from(o).ok()).collect();
+        let batch = take_record_batch(&batch, &indices).map_err(|source| Error::Arrow {
+            context: format!("selecting rows of `{}`", self.path().display()),
+            source,
+        })?;
+        Ok(if batch.num_rows() > 0 { vec![batch] } else { Vec::new() })
+    }
+
+    /// The rows of group `group` that `deleted` does not mark (all when `None`).
+    pub fn read_row_group(
+        &self,
+        group: usize,
+        deleted: Option<Deleted<'_>>,
+    ) -> Result<Vec<RecordBatch>, Error> {
+        let batch = self.file.read_group(group, self.full_plan()?)?;
+        let batch = match deleted.and_then(|d| d.flags(0, batch.num_rows())) {
             None => batch,
-            Some(flags) if flags.len() == batch.num_rows() => {
-                if flags.iter().all(|&l| l) {
-                    batch
-                } else {
-                    filter_record_batch(&batch, &BooleanArray::from(flags.to_vec())).map_err(|source| {
-                        Error::Arrow { context: format!("filtering `{}`", self.path().display()), source }
-                    })?
-                }
-            }
-            Some(_) => {
-                return Err(StorageError::Corrupt {
-                    path: self.path().to_path_buf(),
-                    message: "a block group holds another number of rows than its index says".into(),
-                }
-                .into());
-            }
+            Some(mask) => filter_record_batch(&batch, &mask).map_err(|source| Error::Arrow {
+                context: format!("filtering `{}`", self.path().display()),
+                source,
+            })?,
         };
         Ok(if batch.num_rows() > 0 { vec![batch] } else { Vec::new() })
     }

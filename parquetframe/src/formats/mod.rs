@@ -5,6 +5,7 @@
 //! entity whose format changed keeps reading its older files.
 
 pub mod avro;
+pub mod claims;
 pub(crate) mod direct;
 pub mod parquet;
 pub mod record_files;
@@ -18,6 +19,7 @@ use arrow::datatypes::SchemaRef;
 use crate::avro::Codec;
 use crate::config::Format;
 use crate::error::Error;
+use crate::formats::claims::Deleted;
 use crate::record::Record;
 
 /// How data files are written.
@@ -211,6 +213,17 @@ impl DataFile {
         }
     }
 
+    /// The names of the file's columns (Avro: its writer schema's fields).
+    pub fn column_names(&self) -> Vec<String> {
+        match self {
+            DataFile::Parquet(f) => f.schema().fields().iter().map(|c| c.name().clone()).collect(),
+            DataFile::Avro(f) => match f.file().schema() {
+                apache_avro::Schema::Record(r) => r.fields.iter().map(|c| c.name.clone()).collect(),
+                _ => Vec::new(),
+            },
+        }
+    }
+
     /// The single row `offset` of row group `row_group`.
     pub fn read_row(&self, row_group: usize, offset: usize) -> Result<Vec<RecordBatch>, Error> {
         match self {
@@ -223,24 +236,19 @@ impl DataFile {
     pub fn read_rows(&self, row_group: usize, offsets: &[usize]) -> Result<Vec<RecordBatch>, Error> {
         match self {
             DataFile::Parquet(f) => f.read_rows(row_group, offsets),
-            DataFile::Avro(f) => {
-                let rows = f.row_group_rows().get(row_group).copied().unwrap_or(0);
-                let mut live = vec![false; rows];
-                for &o in offsets {
-                    if let Some(flag) = live.get_mut(o) {
-                        *flag = true;
-                    }
-                }
-                f.read_row_group(row_group, Some(&live))
-            }
+            DataFile::Avro(f) => f.read_rows(row_group, offsets),
         }
     }
 
-    /// The rows of row group `row_group` whose `live` flag is set.
-    pub fn read_row_group(&self, row_group: usize, live: Option<&[bool]>) -> Result<Vec<RecordBatch>, Error> {
+    /// The rows of row group `row_group` that `deleted` does not mark (all when `None`).
+    pub fn read_row_group(
+        &self,
+        row_group: usize,
+        deleted: Option<Deleted<'_>>,
+    ) -> Result<Vec<RecordBatch>, Error> {
         match self {
-            DataFile::Parquet(f) => f.read_row_group(row_group, live),
-            DataFile::Avro(f) => f.read_row_group(row_group, live),
+            DataFile::Parquet(f) => f.read_row_group(row_group, deleted),
+            DataFile::Avro(f) => f.read_row_group(row_group, deleted),
         }
     }
 }

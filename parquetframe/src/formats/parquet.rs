@@ -5,7 +5,7 @@ use std::fs::File;
 use std::path::Path;
 use std::sync::Arc;
 
-use arrow::array::{ArrayRef, BooleanArray, RecordBatch};
+use arrow::array::{ArrayRef, RecordBatch};
 use arrow::compute::filter_record_batch;
 use arrow::datatypes::SchemaRef;
 use parquet::arrow::ProjectionMask;
@@ -22,6 +22,7 @@ use parquet::file::writer::SerializedFileWriter;
 use parquet::schema::types::ColumnPath;
 use rayon::prelude::*;
 
+use super::claims::Deleted;
 use crate::avro::Codec;
 use crate::error::{Error, StorageError};
 use crate::io::io_error;
@@ -564,7 +565,12 @@ impl DataFile {
 
     /// The batches of row group `row_group`, keeping only rows whose `live`
     /// flag is set (`live` covers just this row group; `None` keeps all).
-    pub fn read_row_group(&self, row_group: usize, live: Option<&[bool]>) -> Result<Vec<RecordBatch>, Error> {
+    /// Deleted rows are applied batch by batch, to the rows decoded.
+    pub fn read_row_group(
+        &self,
+        row_group: usize,
+        deleted: Option<Deleted<'_>>,
+    ) -> Result<Vec<RecordBatch>, Error> {
         let batches =
             self.batches(self.builder()?.with_row_groups(vec![row_group]).with_batch_size(64 * 1024))?;
         let mut out = Vec::new();
@@ -572,23 +578,12 @@ impl DataFile {
         for batch in batches {
             let batch = batch?;
             let n = batch.num_rows();
-            let batch = match live {
+            let batch = match deleted.and_then(|d| d.flags(offset, n)) {
                 None => batch,
-                Some(flags) => {
-                    let slice = flags.get(offset..offset + n).ok_or_else(|| StorageError::Corrupt {
-                        path: self.path.clone(),
-                        message: "row group holds more rows than its footer says".into(),
-                    })?;
-                    if slice.iter().all(|&l| l) {
-                        batch
-                    } else {
-                        let mask = BooleanArray::from(slice.to_vec());
-                        filter_record_batch(&batch, &mask).map_err(|source| Error::Arrow {
-                            context: format!("filtering `{}`", self.path.display()),
-                            source,
-                        })?
-                    }
-                }
+                Some(mask) => filter_record_batch(&batch, &mask).map_err(|source| Error::Arrow {
+                    context: format!("filtering `{}`", self.path.display()),
+                    source,
+                })?,
             };
             offset += n;
             if batch.num_rows() > 0 {

@@ -182,7 +182,7 @@ pub(crate) fn set_null<T: Entity>(
             .map(|u| {
                 let data = opened.data(u)?;
                 let mut out = Vec::new();
-                for batch in data.read_row_group(u.rg, opened.live(u)?)? {
+                for batch in data.read_row_group(u.rg, opened.deleted(u))? {
                     let Some(fk) = batch.column_by_name(column) else { continue };
                     let hit =
                         built.set.rows(fk.as_ref(), true).map_err(|u| u.error(T::ENTITY_NAME, column))?;

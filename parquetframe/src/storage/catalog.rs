@@ -135,7 +135,13 @@ fn read_file(path: &Path) -> Result<Catalog, Error> {
 
 /// Records `T` in the catalog (a no-op when it is already there, unchanged);
 /// an entity without a declared format keeps the recorded one, or gets
-/// `format` when new. Fails when another entity already uses `T`'s storage path.
+/// `format` when new.
+///
+/// Registration never narrows an entry: what another (newer or older)
+/// program recorded is merged with `T` ([`CatalogEntry::merged`]), so the
+/// columns, Avro fields and relations of both stay. Fails when another
+/// entity already uses `T`'s storage path (or an equivalent one, see
+/// [`same_path`]), or when `T` declares another key or path for its name.
 pub fn register<T: Entity>(root: &Path, format: crate::entity::Format) -> Result<(), Error> {
     let mut entry = CatalogEntry::of::<T>();
     let current = read(root)?;
@@ -143,7 +149,9 @@ pub fn register<T: Entity>(root: &Path, format: crate::entity::Format) -> Result
         let recorded = current.entities.get(&entry.name).map(|e| e.format.clone());
         entry.format = recorded.unwrap_or_else(|| format.as_str().to_owned());
     }
-    if current.entities.get(&entry.name) == Some(&entry) {
+    if let Some(recorded) = current.entities.get(&entry.name)
+        && recorded.merged(&entry)? == *recorded
+    {
         return Ok(());
     }
     let meta = root.join(META_DIR);
@@ -153,10 +161,16 @@ pub fn register<T: Entity>(root: &Path, format: crate::entity::Format) -> Result
     let clash = catalog.entities.values().find(|e| e.name != entry.name && same_path(&e.path, &entry.path));
     if let Some(other) = clash {
         return Err(StorageError::Catalog(format!(
-            "entity `{}` cannot use storage path `{}`: entity `{}` is stored there",
-            entry.name, entry.path, other.name
+            "entity `{}` cannot use storage path `{}`: entity `{}` is stored at `{}`, the same directory",
+            entry.name, entry.path, other.name, other.path
         ))
         .into());
+    }
+    if let Some(recorded) = catalog.entities.get(&entry.name) {
+        entry = recorded.merged(&entry)?;
+        if entry == *recorded {
+            return Ok(());
+        }
     }
     catalog.format_version = 1;
     catalog.entities.insert(entry.name.clone(), entry);
@@ -169,8 +183,80 @@ pub fn register<T: Entity>(root: &Path, format: crate::entity::Format) -> Result
     io::sync_dir(&meta)
 }
 
-fn same_path(a: &str, b: &str) -> bool {
-    a.trim_end_matches('/') == b.trim_end_matches('/')
+/// Whether two storage paths name the same directory: `users`, `users/`,
+/// `./users` and `users//` do; so do `Users` and `users`, which are one
+/// directory on case-insensitive file systems (macOS, Windows), where two
+/// entities would otherwise share one table.
+pub(crate) fn same_path(a: &str, b: &str) -> bool {
+    let parts = |p: &'_ str| -> Vec<String> {
+        p.split(['/', '\\']).filter(|c| !c.is_empty() && *c != ".").map(str::to_lowercase).collect()
+    };
+    parts(a) == parts(b)
+}
+
+impl CatalogEntry {
+    /// This recorded entry merged with `declared` (what a program's `T`
+    /// says), never narrower than either: `declared`'s columns and Avro
+    /// fields in its order, then the recorded ones it lacks, so a program
+    /// that dropped or never had a column cannot remove it from the
+    /// catalog. A column in both takes the declared type (the table schema
+    /// widens or refuses it on write) and stays nullable if either says so.
+    /// Relations: the declared ones, then recorded ones on other columns.
+    /// The storage path and the primary key must agree.
+    pub fn merged(&self, declared: &CatalogEntry) -> Result<CatalogEntry, Error> {
+        if !same_path(&self.path, &declared.path) {
+            return Err(StorageError::Catalog(format!(
+                "entity `{}` is stored at `{}` in this store's catalog, but this program declares `{}`",
+                self.name, self.path, declared.path
+            ))
+            .into());
+        }
+        if self.primary_key != declared.primary_key {
+            return Err(StorageError::Catalog(format!(
+                "entity `{}` has primary key `{}` in this store's catalog, but this program declares `{}`",
+                self.name, self.primary_key, declared.primary_key
+            ))
+            .into());
+        }
+        let mut out = declared.clone();
+        out.path.clone_from(&self.path);
+        for column in &mut out.arrow_schema {
+            if let Some(recorded) = self.arrow_schema.iter().find(|c| c.name == column.name) {
+                column.nullable |= recorded.nullable;
+            }
+        }
+        for recorded in &self.arrow_schema {
+            if !out.arrow_schema.iter().any(|c| c.name == recorded.name) {
+                out.arrow_schema.push(recorded.clone());
+            }
+        }
+        out.avro_schema = merged_avro(&self.avro_schema, &declared.avro_schema);
+        for recorded in &self.relations {
+            if !out.relations.iter().any(|r| r.column == recorded.column) {
+                out.relations.push(recorded.clone());
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// The declared Avro record with the recorded record's fields it lacks
+/// appended (by name).
+fn merged_avro(recorded: &serde_json::Value, declared: &serde_json::Value) -> serde_json::Value {
+    let mut out = declared.clone();
+    let (Some(extra), Some(fields)) = (
+        recorded.get("fields").and_then(|f| f.as_array()),
+        out.get_mut("fields").and_then(|f| f.as_array_mut()),
+    ) else {
+        return out;
+    };
+    for field in extra {
+        let name = field.get("name");
+        if !fields.iter().any(|f| f.get("name") == name) {
+            fields.push(field.clone());
+        }
+    }
+    out
 }
 
 /// The graph of a store's catalog: defined here, beside the catalog, since

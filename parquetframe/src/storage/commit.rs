@@ -108,7 +108,8 @@ impl Store {
             };
             Ok((schema::delta_columns(&T::arrow_schema(), T::ENTITY_NAME)?, entity_properties(&entry)))
         };
-        let merge = |paths: &EntityPaths, m: &Snapshot, from: usize| self.merge_files::<T>(paths, m, from);
+        let merge =
+            |paths: &EntityPaths, m: &Snapshot, from: usize| self.merge_files::<T>(paths, m, from, &[]);
         self.transact_at(&paths, T::ENTITY_NAME, &T::arrow_schema(), create, merge, change)
     }
 
@@ -156,15 +157,19 @@ impl Store {
                 let _compact = debug_span!("auto_compact", files = next.files.len()).entered();
                 let planned = Snapshot { files: next.files.clone(), ..current.clone() };
                 let from = small_suffix(&planned);
-                let mut merged = merge(paths, &planned, from)?;
-                if merged.files.len() > self.options.compact_max_files && from > 0 {
-                    // The small files did not shrink enough: merge everything.
-                    remove_written(&merged.written);
-                    merged = merge(paths, &planned, 0)?;
+                match auto_compaction(paths, &planned, from, self.options.compact_max_files, &merge)? {
+                    Some(merged) => {
+                        next.written.extend(merged.written);
+                        next.files = merged.files;
+                        next.data_synced = false;
+                    }
+                    None => tracing::warn!(
+                        entity = name,
+                        files = next.files.len(),
+                        "automatic compaction skipped: the files hold columns this program's struct \
+                         lacks (compact with the program that wrote them)"
+                    ),
                 }
-                next.written.extend(merged.written);
-                next.files = merged.files;
-                next.data_synced = false;
             }
             let _commit = debug_span!("commit", base = current.version, attempt).entered();
             if !next.written.is_empty() && !next.data_synced {
@@ -277,6 +282,31 @@ pub(super) fn mark_deleted(
     }
     let written = if dv_file.is_empty() { None } else { Some(dv_file.write(&paths.dir)?) };
     Ok((out, written, removed))
+}
+
+/// The merge automatic compaction makes of `planned`: the small files from
+/// `from` on, or everything when that leaves more than `max_files`. `None`
+/// when the files hold columns the struct lacks: a save must not fail, nor
+/// drop them, because of an automatic step.
+fn auto_compaction(
+    paths: &EntityPaths,
+    planned: &Snapshot,
+    from: usize,
+    max_files: usize,
+    merge: &impl Fn(&EntityPaths, &Snapshot, usize) -> Result<Change, Error>,
+) -> Result<Option<Change>, Error> {
+    let attempt = |from| match merge(paths, planned, from) {
+        Ok(merged) => Ok(Some(merged)),
+        Err(Error::Storage(StorageError::WouldDropColumns { .. })) => Ok(None),
+        Err(e) => Err(e),
+    };
+    let Some(merged) = attempt(from)? else { return Ok(None) };
+    if merged.files.len() > max_files && from > 0 {
+        // The small files did not shrink enough: merge everything.
+        remove_written(&merged.written);
+        return attempt(0);
+    }
+    Ok(Some(merged))
 }
 
 /// Where automatic compaction starts: the newest files whose live rows

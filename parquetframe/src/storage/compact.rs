@@ -5,16 +5,18 @@
 use std::path::PathBuf;
 
 use arrow::array::RecordBatch;
+use roaring::RoaringTreemap;
 use tracing::field::Empty;
 use tracing::info_span;
 
 use super::commit::{Change, ChangeKind};
 use super::layout::EntityPaths;
-use super::table::snapshot::Snapshot;
+use super::table::snapshot::{FileEntry, Snapshot};
 use super::write::entity_schemas;
 use super::{Compaction, Store};
 use crate::entity::Entity;
-use crate::error::Error;
+use crate::error::{Error, StorageError};
+use crate::formats::claims::Deleted;
 use crate::formats::{DataFile, Target};
 use crate::io::in_file;
 use crate::ux::progress::Progress;
@@ -23,7 +25,20 @@ use crate::ux::trace::Operation;
 impl Store {
     /// Rewrites every live row of `T` into one file, dropping replaced and
     /// deleted rows and delete files.
+    ///
+    /// Rows are rewritten through `T`, so a file holding columns `T` lacks
+    /// (written by a program whose struct has them) is refused with
+    /// [`StorageError::WouldDropColumns`] naming them, and nothing changes;
+    /// [`compact_dropping`](Self::compact_dropping) drops columns on purpose.
     pub fn compact<T: Entity>(&self) -> Result<Compaction, Error> {
+        self.compact_dropping::<T>(&[])
+    }
+
+    /// [`compact`](Self::compact), allowed to drop `columns` (ones removed
+    /// from the struct) from the rewritten rows; any other column `T`
+    /// lacks is still refused. The table's schema keeps listing them (it
+    /// never narrows): outside readers see them null in the new file.
+    pub fn compact_dropping<T: Entity>(&self, columns: &[&str]) -> Result<Compaction, Error> {
         let op = Operation::start(info_span!(
             "compact",
             entity = T::ENTITY_NAME,
@@ -34,14 +49,14 @@ impl Store {
         ));
         let _entered = op.span().enter();
         let threads = self.resolved()?.config.performance.threads;
-        let done = crate::threads::run(threads, op.span(), || self.compact_inner::<T>())?;
+        let done = crate::threads::run(threads, op.span(), || self.compact_inner::<T>(columns))?;
         op.record("files_before", done.files_before);
         op.record("files_after", done.files_after);
         op.record("rows", done.rows);
         Ok(done)
     }
 
-    pub(super) fn compact_inner<T: Entity>(&self) -> Result<Compaction, Error> {
+    pub(super) fn compact_inner<T: Entity>(&self, droppable: &[&str]) -> Result<Compaction, Error> {
         self.transact::<T, _>(|paths, current| {
             let before = current.files.len();
             if before <= 1
@@ -53,7 +68,7 @@ impl Store {
                     Compaction { files_before: before, files_after: before, rows: current.live_rows() },
                 ));
             }
-            let next = self.merge_files::<T>(paths, current, 0)?;
+            let next = self.merge_files::<T>(paths, current, 0, droppable)?;
             let rows = next.files.iter().map(|f| f.rows).sum();
             let report = Compaction { files_before: before, files_after: next.files.len(), rows };
             Ok((Some(next), report))
@@ -62,21 +77,24 @@ impl Store {
 
     /// Merges the files from position `from` on (all when 0) into one data
     /// file without deleted rows; the files before `from` stay as they are.
+    /// Refused when a file holds columns `T` lacks, but for `droppable` ones.
     pub(super) fn merge_files<T: Entity>(
         &self,
         paths: &EntityPaths,
         current: &Snapshot,
         from: usize,
+        droppable: &[&str],
     ) -> Result<Change, Error> {
         let (keep, merge) = current.files.split_at(from.min(current.files.len()));
+        refuse_dropping_columns(paths, merge, T::ENTITY_NAME, &Target::of::<T>(), droppable)?;
         let tail = Snapshot { files: merge.to_vec(), ..current.clone() };
-        let masks = tail.masks(&paths.dir)?;
-        let batches: Vec<(PathBuf, Option<Vec<bool>>)> =
-            merge.iter().zip(masks).map(|(file, mask)| (paths.dir.join(&file.path), mask)).collect();
+        let sets = tail.deleted_sets(&paths.dir)?;
+        let batches: Vec<(PathBuf, Option<RoaringTreemap>)> =
+            merge.iter().zip(sets).map(|(file, deleted)| (paths.dir.join(&file.path), deleted)).collect();
         let what = format!("compaction of `{}`", T::ENTITY_NAME);
         let progress = Progress::new(&what, tail.live_rows(), self.resolved()?.config.ux.progress);
         let chunks =
-            batches.into_iter().flat_map(|(path, mask)| file_batches::<T>(path, mask)).inspect(|b| {
+            batches.into_iter().flat_map(|(path, deleted)| file_batches::<T>(path, deleted)).inspect(|b| {
                 if let Ok(b) = b {
                     progress.inc(b.num_rows() as u64, b.get_array_memory_size() as u64);
                 }
@@ -100,6 +118,32 @@ impl Store {
     }
 }
 
+/// An error when a file of `files` holds columns `target` lacks (but for
+/// `droppable` ones): rows are converted through the struct, which would
+/// drop them for good (an older program compacting what a newer one wrote).
+pub(super) fn refuse_dropping_columns(
+    paths: &EntityPaths,
+    files: &[FileEntry],
+    entity: &'static str,
+    target: &Target,
+    droppable: &[&str],
+) -> Result<(), Error> {
+    for file in files {
+        let path = paths.dir.join(&file.path);
+        let data = DataFile::open(&path, target)?;
+        let beyond: Vec<String> = data
+            .column_names()
+            .into_iter()
+            .filter(|c| target.arrow.field_with_name(c).is_err() && !droppable.contains(&c.as_str()))
+            .map(|c| format!("`{c}`"))
+            .collect();
+        if !beyond.is_empty() {
+            return Err(StorageError::WouldDropColumns { entity, path, columns: beyond.join(", ") }.into());
+        }
+    }
+    Ok(())
+}
+
 /// Whether a file of `current` holds columns in the types used before tables
 /// stored them as Delta types: a compaction then rewrites it even when
 /// nothing else would (see `formats::table_types`).
@@ -121,17 +165,17 @@ pub(super) fn holds_legacy_types(
 /// files written by older versions of the struct are brought up to date.
 pub(super) fn file_batches<T: Entity>(
     path: PathBuf,
-    mask: Option<Vec<bool>>,
+    deleted: Option<RoaringTreemap>,
 ) -> Vec<Result<RecordBatch, Error>> {
     let data = match DataFile::open(&path, &Target::of::<T>()) {
         Ok(d) => d,
         Err(e) => return vec![Err(e)],
     };
     let mut out = Vec::new();
-    let mut offset = 0;
+    let mut offset = 0usize;
     for (rg, rows) in data.row_group_rows().into_iter().enumerate() {
-        let live = mask.as_ref().and_then(|m| m.get(offset..offset + rows));
-        offset += rows;
+        let live = deleted.as_ref().map(|d| Deleted::new(d, offset as u64));
+        offset = offset.saturating_add(rows);
         match data.read_row_group(rg, live) {
             Ok(batches) => {
                 for batch in batches {

@@ -9,7 +9,7 @@ use rayon::prelude::*;
 use roaring::RoaringTreemap;
 
 use super::layout::EntityPaths;
-use super::scan::Masks;
+use super::scan::DeletedSets;
 use super::table::snapshot::{FileEntry, Snapshot};
 use crate::entity::Entity;
 use crate::error::Error;
@@ -17,9 +17,9 @@ use crate::formats::{DataFile, Target};
 use crate::io::in_file;
 use crate::types::{Column, ColumnReader, FieldOptions};
 
-/// The live masks of a snapshot's files (`None`: every row live).
-pub(crate) fn live_masks(paths: &EntityPaths, m: &Snapshot) -> Result<Masks, Error> {
-    m.masks(&paths.dir)
+/// The deleted rows of a snapshot's files (`None`: every row live).
+pub(crate) fn deleted_sets(paths: &EntityPaths, m: &Snapshot) -> Result<DeletedSets, Error> {
+    m.deleted_sets(&paths.dir)
 }
 
 /// The file holding the live row with `key`, with the row group and the row

@@ -112,13 +112,13 @@ impl Store {
         op.record("files", opened.files.len());
         op.record("bytes", estimated);
         monitor.check(&what, estimated)?;
-        let total: usize = opened.units.iter().map(|u| u.live).sum();
+        let total = opened.units.iter().fold(0usize, |sum, u| sum.saturating_add(u.live));
         let progress = Progress::new(&what, total as u64, config.config.ux.progress);
         let _read = debug_span!("read").entered();
         // The result is allocated once, at its exact size; row groups are read
         // in waves of one per thread and appended, so beside the result only a
         // few row groups are in memory at any time.
-        let mut out = Vec::with_capacity(total);
+        let mut out = crate::formats::claims::claimed_vec(total);
         let wave = rayon::current_num_threads().max(1);
         for chunk in opened.units.chunks(wave) {
             let parts: Vec<Vec<T>> =
@@ -169,8 +169,8 @@ impl Store {
 /// One row group of a data file, masked and converted.
 fn read_unit<T: Entity>(opened: &scan::Opened, unit: &scan::Unit) -> Result<Vec<T>, Error> {
     let data = opened.data(unit)?;
-    let mut rows = Vec::with_capacity(unit.live);
-    for batch in data.read_row_group(unit.rg, opened.live(unit)?)? {
+    let mut rows = crate::formats::claims::claimed_vec(unit.live);
+    for batch in data.read_row_group(unit.rg, opened.deleted(unit))? {
         rows.extend(T::from_record_batch(&batch).map_err(|e| in_file(data.path(), e))?);
     }
     Ok(rows)

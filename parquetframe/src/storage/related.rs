@@ -131,8 +131,8 @@ fn index<C: Entity, K: Key>(
         .par_iter()
         .map(|unit| {
             let data = opened.data(unit)?;
-            let live = opened.live(unit)?;
-            let mut out = Vec::with_capacity(unit.live);
+            let deleted = opened.deleted(unit);
+            let mut out = crate::formats::claims::claimed_vec(unit.live);
             let mut row = 0usize;
             for array in data.read_column(column, Some(unit.rg))? {
                 let reader = K::reader(&array, &FieldOptions::DEFAULT).map_err(|e| {
@@ -142,7 +142,7 @@ fn index<C: Entity, K: Key>(
                     )
                 })?;
                 for i in 0..array.len() {
-                    let is_live = live.is_none_or(|l| l.get(row + i).copied().unwrap_or(false));
+                    let is_live = deleted.is_none_or(|d| d.is_live(row + i));
                     if is_live && !reader.is_null(i) {
                         let key = reader.read(i).map_err(|e| {
                             in_file(

@@ -4,16 +4,18 @@
 
 use std::sync::Arc;
 
-use arrow::array::{Array, ArrayRef, BooleanArray};
+use arrow::array::{Array, ArrayRef};
 use rayon::prelude::*;
+use roaring::RoaringTreemap;
 
 use super::Store;
 use super::erased::Columns;
 use super::layout::EntityPaths;
-use super::live::live_masks;
+use super::live::deleted_sets;
 use super::table::snapshot::Snapshot;
 use crate::entity::Entity;
 use crate::error::{Error, StorageError};
+use crate::formats::claims::Deleted;
 use crate::formats::{DataFile, Target};
 
 /// One row group of one data file: the unit of parallel reading.
@@ -25,21 +27,22 @@ pub(crate) struct Unit {
     pub rg: usize,
     /// First row of the row group within the file.
     pub offset: usize,
-    /// Rows stored in the row group.
+    /// Rows the file says the row group holds (a claim: nothing is
+    /// allocated on it but through [`crate::formats::claims::claimed_vec`]).
     pub rows: usize,
     /// Of those, live ones.
     pub live: usize,
 }
 
-/// The data files of a snapshot that hold live rows, opened, with their live
-/// masks (`None`: every row is live), and their row groups.
+/// The data files of a snapshot that hold live rows, opened, with their
+/// deleted rows (`None`: every row is live), and their row groups.
 pub(crate) struct Opened {
-    pub files: Vec<(DataFile, Option<Vec<bool>>)>,
+    pub files: Vec<(DataFile, Option<RoaringTreemap>)>,
     pub units: Vec<Unit>,
 }
 
-/// The live masks of a snapshot's files, from their deletion vectors.
-pub(crate) type Masks = Vec<Option<Vec<bool>>>;
+/// The deleted rows of a snapshot's files, from their deletion vectors.
+pub(crate) type DeletedSets = Vec<Option<RoaringTreemap>>;
 
 /// What reading an entity's snapshot needs: from its Rust type, or from the
 /// catalog alone (`StoredEntity`).
@@ -72,11 +75,11 @@ impl Opened {
     /// [`new`](Self::new) for any view.
     pub fn open(view: &View<'_>, paths: &EntityPaths, m: &Snapshot, indexed: bool) -> Result<Self, Error> {
         let target = &view.target;
-        let masks = live_masks(paths, m)?;
+        let sets = deleted_sets(paths, m)?;
         let mut units = Vec::new();
         let mut files = Vec::new();
-        for (file, mask) in m.files.iter().zip(masks) {
-            if file.live_rows() == 0 || mask.as_ref().is_some_and(|m| !m.contains(&true)) {
+        for (file, deleted) in m.files.iter().zip(sets) {
+            if file.live_rows() == 0 {
                 continue;
             }
             let path = paths.dir.join(&file.path);
@@ -84,13 +87,12 @@ impl Opened {
                 if indexed { DataFile::open_indexed(&path, target)? } else { DataFile::open(&path, target)? };
             let mut offset = 0;
             for (rg, rows) in data.row_group_rows().into_iter().enumerate() {
-                let live = mask.as_ref().map_or(rows, |m| {
-                    m.get(offset..offset + rows).map_or(0, |s| s.iter().filter(|&&l| l).count())
-                });
+                let dead = deleted.as_ref().map_or(0, |d| Deleted::new(d, offset as u64).count(0, rows));
+                let live = rows.saturating_sub(usize::try_from(dead).unwrap_or(usize::MAX));
                 units.push(Unit { file: files.len(), rg, offset, rows, live });
-                offset += rows;
+                offset = offset.saturating_add(rows);
             }
-            files.push((data, mask));
+            files.push((data, deleted));
         }
         Ok(Self { files, units })
     }
@@ -112,19 +114,10 @@ impl Opened {
         total
     }
 
-    /// The live flags of `unit` (`None`: all live).
-    pub fn live(&self, unit: &Unit) -> Result<Option<&[bool]>, Error> {
-        let Some((data, mask)) = self.files.get(unit.file) else { return Ok(None) };
-        match mask {
-            None => Ok(None),
-            Some(m) => m.get(unit.offset..unit.offset + unit.rows).map(Some).ok_or_else(|| {
-                StorageError::Corrupt {
-                    path: data.path().to_path_buf(),
-                    message: "row count mismatch".into(),
-                }
-                .into()
-            }),
-        }
+    /// The deleted rows of `unit` (`None`: all live).
+    pub fn deleted(&self, unit: &Unit) -> Option<Deleted<'_>> {
+        let (_, deleted) = self.files.get(unit.file)?;
+        deleted.as_ref().map(|d| Deleted::new(d, unit.offset as u64))
     }
 
     /// The data file of `unit`.
@@ -160,24 +153,17 @@ impl Opened {
     /// [`read_columns`](Self::read_columns) of live rows only.
     pub fn read_live_columns(&self, unit: &Unit, columns: &[&str]) -> Result<Vec<Vec<ArrayRef>>, Error> {
         let mut out = self.read_columns(unit, columns)?;
-        let Some(live) = self.live(unit)? else { return Ok(out) };
-        if live.iter().all(|&l| l) {
-            return Ok(out);
-        }
+        let Some(deleted) = self.deleted(unit) else { return Ok(out) };
         let data = self.data(unit)?;
         for chunks in &mut out {
             let mut offset = 0;
             for chunk in chunks.iter_mut() {
                 let n = chunk.len();
-                let flags = live.get(offset..offset + n).ok_or_else(|| StorageError::Corrupt {
-                    path: data.path().to_path_buf(),
-                    message: "row group holds more rows than its footer says".into(),
-                })?;
-                *chunk = arrow::compute::filter(chunk.as_ref(), &BooleanArray::from(flags.to_vec()))
-                    .map_err(|source| Error::Arrow {
-                        context: format!("filtering `{}`", data.path().display()),
-                        source,
+                if let Some(flags) = deleted.flags(offset, n) {
+                    *chunk = arrow::compute::filter(chunk.as_ref(), &flags).map_err(|source| {
+                        Error::Arrow { context: format!("filtering `{}`", data.path().display()), source }
                     })?;
+                }
                 offset += n;
             }
         }
@@ -197,7 +183,7 @@ fn concat(chunks: &[ArrayRef], data: &DataFile) -> Result<ArrayRef, Error> {
 fn in_catalog(store: &Store, view: &View<'_>) -> Result<bool, Error> {
     match super::catalog::read(store.root())?.entities.get(view.name) {
         None => Ok(false),
-        Some(entry) if entry.path.trim_end_matches('/') != view.storage_path.trim_end_matches('/') => {
+        Some(entry) if !super::catalog::same_path(&entry.path, view.storage_path) => {
             Err(StorageError::Catalog(format!(
                 "entity `{}` is stored at `{}` in this store's catalog, but the linked type says `{}`",
                 view.name, entry.path, view.storage_path
@@ -318,7 +304,7 @@ pub(crate) fn live_files_view(store: &Store, view: &View<'_>) -> Result<Arc<Live
         let opened = Opened::open(view, paths, m, false)?;
         let mut set = empty();
         set.version = m.version;
-        for (i, (data, mask)) in opened.files.iter().enumerate() {
+        for (i, (data, deleted)) in opened.files.iter().enumerate() {
             // The engines read files by their column types: a file from before
             // the Delta types would mix two types in one column (polars
             // refuses it; the cluster would misread times of day).
@@ -336,11 +322,9 @@ pub(crate) fn live_files_view(store: &Store, view: &View<'_>) -> Result<Arc<Live
                 .into());
             }
             let stored: u64 = opened.units.iter().filter(|u| u.file == i).map(|u| u.rows as u64).sum();
-            let dead: Vec<u64> = mask
-                .as_ref()
-                .map(|m| m.iter().enumerate().filter(|(_, l)| !**l).map(|(i, _)| i as u64).collect())
-                .unwrap_or_default();
-            let live = stored - dead.len() as u64;
+            let dead: Vec<u64> =
+                deleted.as_ref().map(|d| d.iter().take_while(|&r| r < stored).collect()).unwrap_or_default();
+            let live = stored.saturating_sub(dead.len() as u64);
             for (name, bytes) in &mut set.column_bytes {
                 let all = data.decoded_bytes(Some(&[name.as_str()]));
                 *bytes += all.saturating_mul(live).checked_div(stored).unwrap_or(0);

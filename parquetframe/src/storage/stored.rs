@@ -153,7 +153,7 @@ impl StoredEntity {
                 .par_iter()
                 .filter(|u| u.live > 0)
                 .map(|u| {
-                    let batches = opened.data(u)?.read_row_group(u.rg, opened.live(u)?)?;
+                    let batches = opened.data(u)?.read_row_group(u.rg, opened.deleted(u))?;
                     progress
                         .inc(u.live as u64, batches.iter().map(|b| b.get_array_memory_size() as u64).sum());
                     Ok(batches)
@@ -207,6 +207,9 @@ impl StoredEntity {
             {
                 return Ok((None, unchanged));
             }
+            // Avro rows are decoded through the catalog's schema: fields it
+            // lacks would be skipped, so they are refused instead.
+            super::compact::refuse_dropping_columns(paths, &current.files, self.name, &self.target, &[])?;
             let what = format!("compaction of `{}`", self.name);
             let setting = store.resolved()?.config.ux.progress;
             let batches = self.live_batches(paths, current, |live| Progress::new(&what, live, setting))?;

@@ -164,45 +164,59 @@ impl Plan {
         Ok(Plan { fields, missing, outs: b.outs, columns })
     }
 
-    /// Decodes `blocks` (row count, decompressed bytes) into one batch.
-    /// `rows` sizes the buffers; errors give the block and row.
-    pub(crate) fn decode<'a>(
-        &self,
-        rows: usize,
-        blocks: impl IntoIterator<Item = Result<(usize, &'a [u8], usize), String>>,
-    ) -> Result<RecordBatch, String> {
-        let mut outs: Vec<Out> = self
+    /// Starts decoding a batch of about `rows` rows (the buffers' initial
+    /// size); blocks are then fed one at a time, so only the block being
+    /// decoded needs to be in memory.
+    pub(crate) fn start(&self, rows: usize) -> Decoding<'_> {
+        let outs = self
             .outs
             .iter()
             .enumerate()
             .map(|(i, s)| Out::new(s, if self.columns.contains(&i) { rows } else { 0 }))
             .collect();
-        let mut total = 0usize;
-        for block in blocks {
-            let (count, bytes, index) = block?;
-            let mut input = Input::new(bytes);
-            for row in 0..count {
-                for (op, name) in &self.fields {
-                    run(op, &mut input, &mut outs)
-                        .map_err(|e| format!("block {index}, row {row}, field `{name}`: {e}"))?;
-                }
-                for &m in &self.missing {
-                    null_here(&mut outs, m);
-                }
+        Decoding { plan: self, outs, total: 0 }
+    }
+}
+
+/// A batch being decoded by a [`Plan`], block by block.
+pub(crate) struct Decoding<'p> {
+    plan: &'p Plan,
+    outs: Vec<Out>,
+    total: usize,
+}
+
+impl Decoding<'_> {
+    /// Decodes the `count` rows of block `index` (its decompressed bytes);
+    /// errors give the block and row.
+    pub(crate) fn block(&mut self, count: usize, bytes: &[u8], index: usize) -> Result<(), String> {
+        let mut input = Input::new(bytes);
+        for row in 0..count {
+            for (op, name) in &self.plan.fields {
+                run(op, &mut input, &mut self.outs)
+                    .map_err(|e| format!("block {index}, row {row}, field `{name}`: {e}"))?;
             }
-            if input.remaining() != 0 {
-                return Err(trailing_bytes(index, count, input.remaining()));
+            for &m in &self.plan.missing {
+                null_here(&mut self.outs, m);
             }
-            total += count;
         }
-        let mut columns: Vec<ArrayRef> = Vec::with_capacity(self.columns.len());
-        let mut fields: Vec<FieldRef> = Vec::with_capacity(self.columns.len());
-        for &c in &self.columns {
-            let (field, data) = finish(&mut outs, &self.outs, c)?;
+        if input.remaining() != 0 {
+            return Err(trailing_bytes(index, count, input.remaining()));
+        }
+        self.total += count;
+        Ok(())
+    }
+
+    /// The decoded rows as one batch.
+    pub(crate) fn finish(mut self) -> Result<RecordBatch, String> {
+        let plan = self.plan;
+        let mut columns: Vec<ArrayRef> = Vec::with_capacity(plan.columns.len());
+        let mut fields: Vec<FieldRef> = Vec::with_capacity(plan.columns.len());
+        for &c in &plan.columns {
+            let (field, data) = finish(&mut self.outs, &plan.outs, c)?;
             fields.push(field);
             columns.push(make_array(data));
         }
-        let options = arrow::array::RecordBatchOptions::new().with_row_count(Some(total));
+        let options = arrow::array::RecordBatchOptions::new().with_row_count(Some(self.total));
         RecordBatch::try_new_with_options(Arc::new(ArrowSchema::new(fields)), columns, &options)
             .map_err(|e| e.to_string())
     }

@@ -152,23 +152,14 @@ impl Snapshot {
         self.exists
     }
 
-    /// For each file: `None` when every row is live, else one live flag per
-    /// row. Deletion vectors are read in parallel; `table` is the table directory.
-    pub(crate) fn masks(&self, table: &Path) -> Result<Vec<Option<Vec<bool>>>, Error> {
+    /// For each file: `None` when no row is deleted, else the rows its
+    /// deletion vector marks. Vectors are read in parallel; `table` is the
+    /// table directory. Nothing is sized from the log's row counts: readers
+    /// apply the rows to what they decode ([`crate::formats::claims::Deleted`]).
+    pub(crate) fn deleted_sets(&self, table: &Path) -> Result<Vec<Option<RoaringTreemap>>, Error> {
         self.files
             .par_iter()
-            .map(|f| {
-                if f.dv.is_none() {
-                    return Ok(None);
-                }
-                let deleted = f.deleted_rows(table)?;
-                let rows = usize::try_from(f.rows).unwrap_or(usize::MAX);
-                let mut mask = vec![true; rows];
-                for row in deleted.iter().take_while(|&r| r < f.rows) {
-                    mask[row as usize] = false;
-                }
-                Ok(Some(mask))
-            })
+            .map(|f| if f.dv.is_none() { Ok(None) } else { f.deleted_rows(table).map(Some) })
             .collect()
     }
 }
