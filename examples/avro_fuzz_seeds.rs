@@ -1,6 +1,6 @@
-//! Writes the seed corpus of the `avro_decode` fuzz target (fuzz/) into the
-//! directory given as the first argument: small valid files of the fuzzed
-//! types, one per codec.
+//! Writes the seed corpora of the fuzz targets (fuzz/): small valid Avro
+//! files of the fuzzed types, one per codec, into the directory given as
+//! the first argument, and a Parquet file into the second (if given).
 //! Run by `scripts/fuzz.sh`; built on the stable toolchain, like the tests.
 
 // The fuzzed types, shared with the fuzz target (one definition).
@@ -43,6 +43,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let Some(codec) = Codec::from_name(name).filter(|c| c.is_available()) else { continue };
         let path = std::path::Path::new(&dir).join(format!("seed-{name}.avro"));
         Shapes::write_file_with(&path, &rows, codec)?;
+    }
+    if let Some(parquet) = std::env::args().nth(2) {
+        std::fs::create_dir_all(&parquet)?;
+        Shapes::write_file(std::path::Path::new(&parquet).join("seed.parquet"), &rows)?;
     }
     Ok(())
 }

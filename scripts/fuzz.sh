@@ -1,11 +1,22 @@
 #!/usr/bin/env bash
-# Fuzzes the Avro decoders for a bounded time: `scripts/fuzz.sh [seconds]`
-# (default 60). Installs cargo-fuzz from crates.io if it is missing. Runs on
-# the machine's stable toolchain (RUSTC_BOOTSTRAP=1 lets it take the flags
-# cargo-fuzz passes) without a sanitizer: the decoders have no `unsafe`.
-# A crash fails the script and leaves its input under fuzz/artifacts/.
+# Fuzzes the readers for a bounded time: `scripts/fuzz.sh [seconds] [target...]`
+# (default 60 seconds each, every target). Installs cargo-fuzz from crates.io
+# if it is missing. Runs on the machine's stable toolchain (RUSTC_BOOTSTRAP=1
+# lets it take the flags cargo-fuzz passes) without a sanitizer: the one
+# `unsafe` block (avro/fill.rs) is checked under Miri by its unit tests.
+# Each input runs under a memory limit (2 GiB) and a time limit (10 s): a
+# hang or an unbounded allocation fails like a crash. A failure fails the
+# script and leaves its input under fuzz/artifacts/<target>/.
+#
+# Targets:
+#   avro_decode   arbitrary bytes as an Avro file, through every reader
+#   avro_schemas  an arbitrary writer schema, every codec, lying row counts
+#   parquet_read  arbitrary bytes as a Parquet file (footer, pages)
 set -euo pipefail
 seconds="${1:-60}"
+shift || true
+targets=("$@")
+[ ${#targets[@]} -gt 0 ] || targets=(avro_decode avro_schemas parquet_read)
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root/fuzz"
 
@@ -13,14 +24,28 @@ if ! cargo fuzz --version >/dev/null 2>&1; then
     cargo install cargo-fuzz --locked
 fi
 
-corpus="$root/fuzz/corpus/avro_decode"
-mkdir -p "$corpus"
-# Seeds: valid files of the fuzzed types, one per codec (a workspace example,
-# built like the tests, in the target directory .ci/run uses).
+# Seeds: valid files of the fuzzed types (Avro with every codec, Parquet),
+# from a workspace example built like the tests, in the target directory
+# .ci/run uses.
+for t in "${targets[@]}"; do mkdir -p "$root/fuzz/corpus/$t"; done
 (cd "$root" && CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/parquetframe-target}" \
-    cargo run --quiet --example avro_fuzz_seeds -- "$corpus")
+    cargo run --quiet --example avro_fuzz_seeds -- "$root/fuzz/corpus/avro_decode" "$root/fuzz/corpus/parquet_read")
 
 export RUSTC_BOOTSTRAP=1
 export CARGO_TARGET_DIR="${PF_FUZZ_TARGET:-$HOME/.cache/parquetframe-fuzz-target}"
-cargo fuzz run --sanitizer none avro_decode "$corpus" -- \
-    -max_total_time="$seconds" -rss_limit_mb=2048 -max_len=65536 -timeout=10
+for t in "${targets[@]}"; do
+    max_len=65536
+    [ "$t" = avro_schemas ] && max_len=1048576
+    log="$(mktemp)"
+    echo "fuzzing $t for ${seconds}s"
+    if ! cargo fuzz run --sanitizer none "$t" "$root/fuzz/corpus/$t" -- \
+        -max_total_time="$seconds" -rss_limit_mb=2048 -malloc_limit_mb=2048 -max_len="$max_len" \
+        -timeout=10 -print_final_stats=1 >"$log" 2>&1; then
+        tail -n 60 "$log"
+        rm -f "$log"
+        exit 1
+    fi
+    # The execution count, for docs/reliability.md.
+    grep -E "^Done [0-9]+ runs" "$log" | sed "s/^/$t: /" || tail -n 5 "$log"
+    rm -f "$log"
+done

@@ -201,3 +201,18 @@ fn a_log_claiming_2_40_rows_for_a_file_allocates_nothing_on_its_word() {
     assert_eq!(loaded.iter().map(|i| i.id).collect::<Vec<_>>(), [0, 1, 2, 4, 5, 6, 7, 8, 9]);
     assert_eq!(store.find::<Item>(&4).unwrap().map(|i| i.name), Some("n4".into()));
 }
+
+#[test]
+fn parquet_files_that_panic_arrow_or_parquet_are_errors_naming_the_file() {
+    // Found by the `parquet_read` fuzz target: a malformed Arrow schema
+    // embedded in the footer made arrow-ipc panic (e.g. "Int type with bit
+    // width of ... not supported"), and a page in an encoding without its
+    // decoder made the parquet crate panic; the reader panicked with them.
+    for fixture in
+        ["arrow_schema_panic_1.parquet", "arrow_schema_panic_2.parquet", "page_decoder_panic.parquet"]
+    {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(fixture);
+        let err = Id::read_file(&path).expect_err("a malformed footer must be an error").to_string();
+        assert!(err.contains(fixture), "the error names the file: {err}");
+    }
+}

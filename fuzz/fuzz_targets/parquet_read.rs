@@ -9,7 +9,16 @@ use libfuzzer_sys::fuzz_target;
 use parquetframe::prelude::*;
 use parquetframe_fuzz::{Shapes, ShapesSubset};
 
+static HOOK: std::sync::Once = std::sync::Once::new();
+
 fuzz_target!(|data: &[u8]| {
+    // libfuzzer-sys's panic hook aborts at once, even for a panic the
+    // library catches and turns into an error (arrow-ipc's, see
+    // `formats::parquet::load_footer`); the default hook leaves that to the
+    // library, and a panic it does not catch still fails the run.
+    HOOK.call_once(|| {
+        let _ = std::panic::take_hook();
+    });
     let path = std::env::temp_dir().join(format!("parquetframe-fuzz-{}.parquet", std::process::id()));
     if std::fs::write(&path, data).is_err() {
         return;

@@ -395,7 +395,7 @@ fn two_entities_cannot_share_a_storage_path() {
     let store = Store::open(dir.path()).unwrap();
     store.save(&user(1, "a")).unwrap();
     let err = store.save(&Impostor { user_id: 1 }).unwrap_err();
-    assert!(err.to_string().contains("entity `User` is stored there"), "{err}");
+    assert!(err.to_string().contains("entity `User` is stored at `users/`, the same directory"), "{err}");
 }
 
 // ---- schema evolution ----------------------------------------------------------
@@ -438,6 +438,7 @@ fn an_older_program_compacting_refuses_to_drop_columns_a_newer_one_wrote() {
     let dir = temp();
     let newer = Store::open(dir.path()).unwrap();
     newer.save(&v2::Item { id: 1, label: "new".into(), note: Some("kept".into()), tags: vec!["t".into()] }).unwrap();
+    newer.save(&v2::Item { id: 10, label: "new".into(), note: None, tags: vec![] }).unwrap();
     let options = StoreOptions { compact_max_files: 2, ..StoreOptions::default() };
     let older = Store::open_with(dir.path(), options).unwrap();
     let err = older.compact::<v1_compatible::Item>().unwrap_err().to_string();
@@ -446,7 +447,7 @@ fn an_older_program_compacting_refuses_to_drop_columns_a_newer_one_wrote() {
     for id in 2..6 {
         older.save(&v1_compatible::Item { id, label: format!("old{id}") }).unwrap();
     }
-    assert_eq!(newer.count::<v2::Item>().unwrap(), 5);
+    assert_eq!(newer.count::<v2::Item>().unwrap(), 6);
     let first = newer.find::<v2::Item>(&1).unwrap().unwrap();
     assert_eq!((first.note.as_deref(), first.tags.len()), (Some("kept"), 1));
     // The newer program compacts everything, keeping its columns.
@@ -770,8 +771,17 @@ fn vacuums_with_no_retention_racing_writers_and_readers_lose_no_write() {
     .unwrap();
     store.save_all(&(0..50).map(|i| user(i, "u")).collect::<Vec<_>>()).unwrap();
     let done = std::sync::atomic::AtomicBool::new(false);
+    /// Ends the vacuum and reader loops however the writer ends (a writer
+    /// that panicked left them spinning, and the test hanging).
+    struct Done<'a>(&'a std::sync::atomic::AtomicBool);
+    impl Drop for Done<'_> {
+        fn drop(&mut self) {
+            self.0.store(true, std::sync::atomic::Ordering::SeqCst);
+        }
+    }
     let (removed, reads) = std::thread::scope(|s| {
         let writer = s.spawn(|| {
+            let _done = Done(&done);
             for i in 0..60i64 {
                 store.save(&user(i % 50, &format!("v{i}"))).unwrap();
                 store.save(&user(1000 + i, "new")).unwrap();
@@ -779,7 +789,6 @@ fn vacuums_with_no_retention_racing_writers_and_readers_lose_no_write() {
                     store.compact::<User>().unwrap();
                 }
             }
-            done.store(true, std::sync::atomic::Ordering::SeqCst);
         });
         let vacuum = s.spawn(|| {
             let mut removed = 0;

@@ -33,6 +33,36 @@ fn corrupt(path: &Path) -> impl FnOnce(parquet::errors::ParquetError) -> Error +
     move |e| StorageError::Corrupt { path: path.to_path_buf(), message: e.to_string() }.into()
 }
 
+/// Reads the footer of `file` (at `path`) and the Arrow schema it embeds.
+///
+/// arrow-ipc panics on some malformed embedded schemas (an integer of
+/// width 7, a missing type table: found by `fuzz/` target `parquet_read`)
+/// instead of returning an error; file contents must never panic the
+/// program, so such a panic becomes an error naming the file.
+fn load_footer(file: &File, options: ArrowReaderOptions, path: &Path) -> Result<ArrowReaderMetadata, Error> {
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| ArrowReaderMetadata::load(file, options)))
+    {
+        Ok(loaded) => loaded.map_err(corrupt(path)),
+        Err(panic) => Err(StorageError::Corrupt {
+            path: path.to_path_buf(),
+            message: format!(
+                "its footer or embedded Arrow schema is malformed ({})",
+                panic_message(panic.as_ref())
+            ),
+        }
+        .into()),
+    }
+}
+
+/// The text of a caught panic of the parquet or arrow crates.
+fn panic_message(panic: &(dyn std::any::Any + Send)) -> &str {
+    panic
+        .downcast_ref::<String>()
+        .map(String::as_str)
+        .or_else(|| panic.downcast_ref::<&str>().copied())
+        .unwrap_or("the decoder panicked")
+}
+
 /// Rows per data page at most.
 pub const DATA_PAGE_ROWS: usize = 8 * 1024;
 
@@ -213,7 +243,7 @@ impl DataFile {
     fn open_with(path: &Path, options: ArrowReaderOptions, cached: Option<bool>) -> Result<Self, Error> {
         let file = File::open(path).map_err(io_error("opening", path))?;
         let Some(indexed) = cached else {
-            let metadata = ArrowReaderMetadata::load(&file, options).map_err(corrupt(path))?;
+            let metadata = load_footer(&file, options, path)?;
             return Ok(Self { path: path.to_path_buf(), metadata, restore: None });
         };
         // The size and time still guard against a file replaced by hand.
@@ -226,7 +256,7 @@ impl DataFile {
         let metadata = match cached {
             Some(metadata) => metadata,
             None => {
-                let metadata = ArrowReaderMetadata::load(&file, options).map_err(corrupt(path))?;
+                let metadata = load_footer(&file, options, path)?;
                 if let (Some(stamp), Ok(mut footers)) = (stamp, FOOTERS.lock()) {
                     if footers.len() >= FOOTERS_KEPT {
                         footers.clear();
@@ -396,10 +426,23 @@ impl DataFile {
         &self,
         builder: ParquetRecordBatchReaderBuilder<File>,
     ) -> Result<impl Iterator<Item = Result<RecordBatch, Error>> + '_, Error> {
-        let reader = builder.build().map_err(corrupt(&self.path))?;
-        Ok(reader.map(|batch| {
-            batch
-                .map_err(|e| StorageError::Corrupt { path: self.path.clone(), message: e.to_string() }.into())
+        let mut reader = Some(builder.build().map_err(corrupt(&self.path))?);
+        // The parquet crate panics on some malformed pages (an encoding
+        // without its decoder: found by `fuzz/` target `parquet_read`);
+        // such a panic is an error naming the file, and the reader stops.
+        Ok(std::iter::from_fn(move || {
+            let next = reader.as_mut()?;
+            let message = match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| next.next())) {
+                Ok(batch) => match batch? {
+                    Ok(batch) => return Some(Ok(batch)),
+                    Err(e) => e.to_string(),
+                },
+                Err(panic) => {
+                    reader = None;
+                    format!("a malformed page ({})", panic_message(panic.as_ref()))
+                }
+            };
+            Some(Err(StorageError::Corrupt { path: self.path.clone(), message }.into()))
         }))
     }
 

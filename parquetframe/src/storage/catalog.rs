@@ -140,8 +140,8 @@ fn read_file(path: &Path) -> Result<Catalog, Error> {
 /// Registration never narrows an entry: what another (newer or older)
 /// program recorded is merged with `T` ([`CatalogEntry::merged`]), so the
 /// columns, Avro fields and relations of both stay. Fails when another
-/// entity already uses `T`'s storage path (or an equivalent one, see
-/// [`same_path`]), or when `T` declares another key or path for its name.
+/// entity already uses `T`'s storage path (or one naming the same directory,
+/// `./users` or `Users` for `users`), or when `T` declares another key or path.
 pub fn register<T: Entity>(root: &Path, format: crate::entity::Format) -> Result<(), Error> {
     let mut entry = CatalogEntry::of::<T>();
     let current = read(root)?;

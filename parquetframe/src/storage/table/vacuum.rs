@@ -10,7 +10,7 @@
 //! running writer has not committed yet) stays until it is older than the
 //! retention and [`ORPHAN_GRACE_HOURS`].
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
 use deltalake_core::kernel::{DeletionVectorDescriptor, StorageType};
@@ -39,8 +39,14 @@ pub(crate) fn sweep(dir: &Path, newest: &Snapshot, retention_hours: u64) -> Resu
         keep.insert(file.path.clone());
         keep.extend(file.dv.as_ref().and_then(dv_path));
     }
-    // Every action in the log: what older versions listed, and when it was removed.
-    let mut expired: HashSet<String> = HashSet::new();
+    // Replays every commit the log holds now, which may be newer than
+    // `newest` (writers go on while this runs): a file is kept while its
+    // last action is an `add` (with its deletion vector's file), or while
+    // a `remove` newer than the retention names it. Judging by `newest`
+    // alone deleted a file that a later commit re-added with a new
+    // deletion vector (`remove` and `add` of one file in one commit).
+    let mut added: HashMap<String, Option<String>> = HashMap::new();
+    let mut removed_at: HashMap<String, i64> = HashMap::new();
     for version in history::versions(dir)? {
         let path = dir.join(LOG_DIR).join(format!("{version:020}.json"));
         let text = match std::fs::read_to_string(&path) {
@@ -62,14 +68,34 @@ pub(crate) fn sweep(dir: &Path, newest: &Snapshot, retention_hours: u64) -> Resu
             .collect::<Result<_, _>>()?;
         let committed =
             actions.iter().find_map(|a| a.get("commitInfo")?.get("timestamp")?.as_i64()).unwrap_or(now);
+        // Within a commit, an `add` of a file wins over its `remove`.
         for remove in actions.iter().filter_map(|a| a.get("remove")) {
-            let named = remove_paths(remove);
             let when = remove.get("deletionTimestamp").and_then(Value::as_i64).unwrap_or(committed);
-            if when >= cutoff {
-                keep.extend(named);
-            } else {
-                expired.extend(named);
+            let (file, vector) = action_paths(remove);
+            for named in file.iter().chain(&vector) {
+                let at = removed_at.entry(named.clone()).or_insert(when);
+                *at = (*at).max(when);
             }
+            if let Some(file) = file {
+                added.remove(&file);
+            }
+        }
+        for add in actions.iter().filter_map(|a| a.get("add")) {
+            if let (Some(file), vector) = action_paths(add) {
+                added.insert(file, vector);
+            }
+        }
+    }
+    for (file, vector) in added {
+        keep.insert(file);
+        keep.extend(vector);
+    }
+    let mut expired: HashSet<String> = HashSet::new();
+    for (named, when) in removed_at {
+        if when >= cutoff {
+            keep.insert(named);
+        } else {
+            expired.insert(named);
         }
     }
     let mut removed = Vec::new();
@@ -105,21 +131,16 @@ pub(crate) fn sweep(dir: &Path, newest: &Snapshot, retention_hours: u64) -> Resu
     Ok(removed)
 }
 
-/// The file a `remove` action names and its deletion vector's file, relative
-/// to the table.
-fn remove_paths(remove: &Value) -> Vec<String> {
-    let mut out = Vec::with_capacity(2);
-    if let Some(p) = remove.get("path").and_then(Value::as_str) {
-        out.push(unescape(p));
-    }
-    if let Some(dv) = remove
+/// The file an `add` or `remove` action names and its deletion vector's
+/// file, relative to the table.
+fn action_paths(action: &Value) -> (Option<String>, Option<String>) {
+    let file = action.get("path").and_then(Value::as_str).map(unescape);
+    let vector = action
         .get("deletionVector")
         .filter(|d| !d.is_null())
         .and_then(|d| serde_json::from_value::<DeletionVectorDescriptor>(d.clone()).ok())
-    {
-        out.extend(dv_path(&dv));
-    }
-    out
+        .and_then(|dv| dv_path(&dv));
+    (file, vector)
 }
 
 /// Paths in the log are URL-encoded (`%20` for a space).
