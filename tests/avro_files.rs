@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use apache_avro::types::Value;
 use apache_avro::{Codec as AvroCodec, Schema, Writer};
 use chrono::{DateTime, Utc};
+use parquetframe::avro::binary::put_long as zigzag;
 use parquetframe::prelude::*;
 
 #[derive(Record, Debug, Clone, Copy, PartialEq)]
@@ -378,15 +379,6 @@ fn good_path(dir: &Path, bytes: &[u8]) -> PathBuf {
     let path = dir.join("good.avro");
     std::fs::write(&path, bytes).unwrap();
     path
-}
-
-fn zigzag(out: &mut Vec<u8>, v: i64) {
-    let mut z = ((v << 1) ^ (v >> 63)) as u64;
-    while z >= 0x80 {
-        out.push((z as u8) | 0x80);
-        z >>= 7;
-    }
-    out.push(z as u8);
 }
 
 #[derive(Entity, Debug, Clone, PartialEq)]

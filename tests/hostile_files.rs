@@ -7,6 +7,7 @@
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+use parquetframe::avro::binary::{put_bytes as bytes, put_long as zigzag};
 use parquetframe::prelude::*;
 
 #[derive(Record, Debug, Clone, PartialEq)]
@@ -22,20 +23,6 @@ pub struct Item {
 }
 
 const SYNC: [u8; 16] = *b"0123456789abcdef";
-
-fn zigzag(out: &mut Vec<u8>, v: i64) {
-    let mut z = ((v << 1) ^ (v >> 63)) as u64;
-    while z >= 0x80 {
-        out.push((z as u8) | 0x80);
-        z >>= 7;
-    }
-    out.push(z as u8);
-}
-
-fn bytes(out: &mut Vec<u8>, b: &[u8]) {
-    zigzag(out, b.len() as i64);
-    out.extend_from_slice(b);
-}
 
 /// An Avro container file: `schema`, `codec`, and blocks of (claimed rows, data).
 fn container(schema: &str, codec: &str, blocks: &[(i64, Vec<u8>)]) -> Vec<u8> {

@@ -9,21 +9,8 @@
 
 use libfuzzer_sys::fuzz_target;
 use parquetframe::avro::Codec;
+use parquetframe::avro::binary::{put_bytes as bytes, put_long as zigzag};
 use parquetframe_fuzz::{Steer, read_file_every_way, schema_json};
-
-fn zigzag(out: &mut Vec<u8>, v: i64) {
-    let mut z = ((v << 1) ^ (v >> 63)) as u64;
-    while z >= 0x80 {
-        out.push((z as u8) | 0x80);
-        z >>= 7;
-    }
-    out.push(z as u8);
-}
-
-fn bytes(out: &mut Vec<u8>, b: &[u8]) {
-    zigzag(out, b.len() as i64);
-    out.extend_from_slice(b);
-}
 
 fuzz_target!(|data: &[u8]| {
     let mut steer = Steer(data.get(..64).unwrap_or(data));
