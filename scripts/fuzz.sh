@@ -2,11 +2,17 @@
 # Fuzzes the readers for a bounded time: `scripts/fuzz.sh [seconds] [target...]`
 # (default 60 seconds each, every target). Installs cargo-fuzz from crates.io
 # if it is missing. Runs on the machine's stable toolchain (RUSTC_BOOTSTRAP=1
-# lets it take the flags cargo-fuzz passes) without a sanitizer: the one
-# `unsafe` block (avro/fill.rs) is checked under Miri by its unit tests.
+# lets it take the flags cargo-fuzz passes) without a sanitizer (the one
+# `unsafe` block, avro/fill.rs, is covered by its unit tests; no sanitizer
+# or Miri run yet, see docs/reliability.md).
 # Each input runs under a memory limit (2 GiB) and a time limit (10 s): a
 # hang or an unbounded allocation fails like a crash. A failure fails the
 # script and leaves its input under fuzz/artifacts/<target>/.
+#
+# PF_FUZZ_RUNS=N also bounds each target to N inputs from a fixed random
+# seed: the run CI makes, so that it checks the same inputs every time (an
+# open finding, docs/reliability.md, must not fail CI at random); without
+# it every run explores new inputs.
 #
 # Targets:
 #   avro_decode   arbitrary bytes as an Avro file, through every reader
@@ -37,10 +43,12 @@ for t in "${targets[@]}"; do
     max_len=65536
     [ "$t" = avro_schemas ] && max_len=1048576
     log="$(mktemp)"
-    echo "fuzzing $t for ${seconds}s"
+    bound=()
+    [ -n "${PF_FUZZ_RUNS:-}" ] && bound=(-seed=1 -runs="$PF_FUZZ_RUNS")
+    echo "fuzzing $t for ${seconds}s ${bound[*]}"
     if ! cargo fuzz run --sanitizer none "$t" "$root/fuzz/corpus/$t" -- \
-        -max_total_time="$seconds" -rss_limit_mb=2048 -malloc_limit_mb=2048 -max_len="$max_len" \
-        -timeout=10 -print_final_stats=1 >"$log" 2>&1; then
+        -max_total_time="$seconds" "${bound[@]}" -rss_limit_mb=2048 -malloc_limit_mb=2048 \
+        -max_len="$max_len" -timeout=10 -print_final_stats=1 >"$log" 2>&1; then
         tail -n 60 "$log"
         rm -f "$log"
         exit 1
