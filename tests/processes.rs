@@ -281,3 +281,165 @@ fn eight_writer_processes_racing_on_the_same_keys_lose_no_update() {
     let writes = store.history::<Account>().unwrap().iter().filter(|c| c.operation == "WRITE").count() as i64;
     assert_eq!(writes, writers * per_writer);
 }
+
+// `on_delete` racing other writers (issue #20, item 6): a team is deleted
+// while another process updates, moves and adds its players (set_null) and
+// badges (cascade).
+
+#[derive(Entity, Debug, Clone, PartialEq)]
+#[entity(storage_path = "teams/", primary_key = "id")]
+pub struct Team {
+    pub id: i64,
+}
+
+#[derive(Entity, Debug, Clone, PartialEq)]
+#[entity(storage_path = "players/", primary_key = "id")]
+pub struct Player {
+    pub id: i64,
+    #[relation(Team, inverse = "players", on_delete = "set_null")]
+    pub team_id: Option<i64>,
+    pub score: i64,
+}
+
+#[derive(Entity, Debug, Clone, PartialEq)]
+#[entity(storage_path = "badges/", primary_key = "id")]
+pub struct Badge {
+    pub id: i64,
+    #[relation(Team, inverse = "badges", on_delete = "cascade")]
+    pub team_id: i64,
+}
+
+/// The team deleted, and the team rows move to.
+const GONE: i64 = 1;
+const KEPT: i64 = 2;
+
+/// Child mode: op `seq` updates the scores of players 0-4 (in `GONE`), moves
+/// player `5 + seq % 5` and badge `seq % 10` to `KEPT`, and adds badge
+/// `100 + seq` to `GONE`, saying `ack SEQ` after each op.
+#[test]
+fn child_team_writer() {
+    let Ok(root) = std::env::var("PF_TEAM_ROOT") else { return };
+    let n: i64 = std::env::var("PF_TEAM_OPS").unwrap().parse().unwrap();
+    let store = Store::open(&root).unwrap();
+    for seq in 0..n {
+        let scored: Vec<Player> = (0..5).map(|id| Player { id, team_id: Some(GONE), score: seq }).collect();
+        store.save_all(&scored).unwrap();
+        store.save(&Player { id: 5 + seq % 5, team_id: Some(KEPT), score: seq }).unwrap();
+        store
+            .save_all(&[Badge { id: seq % 10, team_id: KEPT }, Badge { id: 100 + seq, team_id: GONE }])
+            .unwrap();
+        println!("ack {seq}");
+    }
+}
+
+/// Per row id, its row at each version of `T`'s table, with the version's time.
+fn versions<T: Entity + Clone>(store: &Store) -> Vec<(u64, chrono::DateTime<chrono::Utc>, HashMap<T::Key, T>)>
+where
+    T::Key: std::hash::Hash + Eq + Clone,
+{
+    let mut history = store.history::<T>().unwrap();
+    history.sort_by_key(|c| c.version);
+    history
+        .iter()
+        .map(|c| {
+            let rows = store.load_version::<T>(c.version).unwrap();
+            (c.version, c.timestamp, rows.into_iter().map(|r| (r.key().clone(), r)).collect())
+        })
+        .collect()
+}
+
+#[test]
+fn on_delete_racing_writers_loses_no_update_touches_no_moved_row_and_leaves_no_orphan_of_its_own() {
+    let mut rng = 0x2545_f491_4f6c_dd1du64;
+    for trial in 0..4 {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        store.save_all(&[Team { id: GONE }, Team { id: KEPT }]).unwrap();
+        store
+            .save_all(&(0..10).map(|id| Player { id, team_id: Some(GONE), score: -1 }).collect::<Vec<_>>())
+            .unwrap();
+        store.save_all(&(0..10).map(|id| Badge { id, team_id: GONE }).collect::<Vec<_>>()).unwrap();
+        let writer = Command::new(std::env::current_exe().unwrap())
+            .args(["--exact", "child_team_writer", "--nocapture", "--test-threads", "1"])
+            .env("PF_TEAM_ROOT", dir.path())
+            .env("PF_TEAM_OPS", "25")
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(Duration::from_millis(50 + next(&mut rng) % 600));
+        assert!(store.delete::<Team>(&GONE).unwrap(), "trial {trial}: the team was there");
+        let out = writer.wait_with_output().unwrap();
+        assert!(out.status.success(), "trial {trial}: the writer failed");
+        assert_eq!(String::from_utf8_lossy(&out.stdout).lines().filter_map(ack).count(), 25);
+
+        let deleted_at = store
+            .history::<Team>()
+            .unwrap()
+            .into_iter()
+            .find(|c| c.operation == "DELETE")
+            .expect("the team's delete is in its history")
+            .timestamp;
+        // set_null: a commit that clears a player's team changes nothing else
+        // of the row as it was at the commit's base, and never clears a
+        // player that had moved to the kept team.
+        let players = versions::<Player>(&store);
+        let mut changed_at: HashMap<i64, chrono::DateTime<chrono::Utc>> = HashMap::new();
+        for pair in players.windows(2) {
+            let ((_, _, before), (v, at, after)) = (&pair[0], &pair[1]);
+            for (id, row) in after {
+                let old = before.get(id);
+                if old != Some(row) {
+                    changed_at.insert(*id, *at);
+                }
+                let Some(old) = old else { continue };
+                if row.team_id.is_none() && old.team_id.is_some() {
+                    assert_eq!(
+                        old.team_id,
+                        Some(GONE),
+                        "trial {trial}: version {v} cleared player {id} of team {:?}",
+                        old.team_id
+                    );
+                    assert_eq!(
+                        row.score, old.score,
+                        "trial {trial}: version {v} wrote player {id}'s score from an older read"
+                    );
+                }
+            }
+        }
+        // cascade: a commit deletes only badges that referenced the team at its base.
+        let badges = versions::<Badge>(&store);
+        let mut added_at: HashMap<i64, chrono::DateTime<chrono::Utc>> = HashMap::new();
+        for pair in badges.windows(2) {
+            let ((_, _, before), (v, at, after)) = (&pair[0], &pair[1]);
+            for (id, row) in before {
+                if !after.contains_key(id) {
+                    assert_eq!(
+                        row.team_id, GONE,
+                        "trial {trial}: version {v} deleted badge {id} of the kept team"
+                    );
+                }
+            }
+            for (id, row) in after {
+                if before.get(id) != Some(row) {
+                    added_at.insert(*id, *at);
+                }
+            }
+        }
+        // Rows still naming the team were written after it was deleted: the
+        // writer's own orphans, not rows the delete overlooked.
+        for p in store.load_all::<Player>().unwrap().iter().filter(|p| p.team_id == Some(GONE)) {
+            assert!(
+                changed_at[&p.id] >= deleted_at,
+                "trial {trial}: player {} was left referencing the deleted team",
+                p.id
+            );
+        }
+        for b in store.load_all::<Badge>().unwrap().iter().filter(|b| b.team_id == GONE) {
+            assert!(
+                added_at[&b.id] >= deleted_at,
+                "trial {trial}: badge {} was left referencing the deleted team",
+                b.id
+            );
+        }
+    }
+}

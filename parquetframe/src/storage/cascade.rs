@@ -6,13 +6,12 @@ use std::collections::hash_map::Entry;
 use std::collections::{HashMap, VecDeque};
 use std::path::Path;
 
-use arrow::array::{Array, ArrayRef, RecordBatch, UInt32Array};
+use arrow::array::{Array, ArrayRef, UInt32Array};
 use rayon::prelude::*;
 
 use super::Store;
 use super::erased::{self, Columns};
 use super::keys::{KeySet, SAMPLES, format_value};
-use super::scan::Opened;
 use crate::entity::Entity;
 use crate::entity::linked::{self, EntityInfo};
 use crate::entity::{OnDelete, Relation};
@@ -57,6 +56,9 @@ struct Planned {
     name: &'static str,
     info: Option<&'static EntityInfo>,
     keys: Vec<ArrayRef>,
+    /// The foreign key column through which a cascade reached them, and
+    /// the parent keys it references (`None` for the entity deleted).
+    via: Option<(&'static str, Vec<ArrayRef>)>,
 }
 
 /// Rows that block the delete, unless they are deleted too.
@@ -86,7 +88,7 @@ pub(crate) fn delete<T: Entity>(store: &Store, keys: &[T::Key]) -> Result<usize,
     if rows(&root) == 0 {
         return Ok(0);
     }
-    let mut planned = vec![Planned { name: T::ENTITY_NAME, info: None, keys: root }];
+    let mut planned = vec![Planned { name: T::ENTITY_NAME, info: None, keys: root, via: None }];
     let mut blocked: Vec<Blocked> = Vec::new();
     let mut nulls: Vec<(&'static EntityInfo, &'static Relation, Vec<ArrayRef>)> = Vec::new();
     let mut queue = VecDeque::from([0usize]);
@@ -119,7 +121,12 @@ pub(crate) fn delete<T: Entity>(store: &Store, keys: &[T::Key]) -> Result<usize,
                     blocked.push(Blocked { parent: index, child, relation, keys: referencing });
                 }
                 OnDelete::Cascade => {
-                    planned.push(Planned { name: child.name, info: Some(child), keys: referencing });
+                    planned.push(Planned {
+                        name: child.name,
+                        info: Some(child),
+                        keys: referencing,
+                        via: Some((relation.column, parent_keys)),
+                    });
                     queue.push_back(planned.len() - 1);
                 }
                 OnDelete::SetNull => nulls.push((child, relation, parent_keys)),
@@ -147,75 +154,116 @@ pub(crate) fn delete<T: Entity>(store: &Store, keys: &[T::Key]) -> Result<usize,
             .into());
         }
     }
-    // Children first: an interruption leaves parents without children, never orphans.
+    // Children first: an interruption leaves parents without children, never
+    // orphans. Each step finds its rows again inside its own commit, by
+    // foreign key: a child another writer changed, inserted or moved to
+    // another parent since the plan was read is seen as it is now.
     for (child, relation, parent_keys) in &nulls {
         erased::ops(child)?.set_null(store, relation.column, parent_keys)?;
     }
+    let mut deleted: Vec<(&'static str, Vec<ArrayRef>)> = Vec::new();
     for p in planned.iter().skip(1).rev() {
-        if let Some(info) = p.info {
-            erased::ops(info)?.delete_keys(store, &p.keys)?;
+        if let (Some(info), Some((column, parent_keys))) = (p.info, &p.via) {
+            let guard = |keys: &[ArrayRef]| restrict_guard(store, info.name, keys, &planned);
+            let keys = erased::ops(info)?.delete_referencing(store, column, parent_keys, &guard)?;
+            deleted.push((info.name, keys));
         }
     }
-    store.delete_keys::<T>(&keys.iter().collect::<Vec<_>>())
+    let root = planned[0].keys.clone();
+    // Keys nobody stores were dropped from the plan: orphans of theirs do not block.
+    let guard = |_: &[ArrayRef]| restrict_guard(store, T::ENTITY_NAME, &root, &planned);
+    let count = store.delete_keys_guarded::<T>(&keys.iter().collect::<Vec<_>>(), &guard)?;
+    deleted.push((T::ENTITY_NAME, root));
+    sweep(store, deleted)?;
+    Ok(count)
 }
+
+/// Fails when live rows of an entity with a `restrict` relation to `name`
+/// reference `keys` (rows the plan deletes aside): run inside the commit
+/// that deletes `keys`, on the newest rows of the referencing entities.
+fn restrict_guard(
+    store: &Store,
+    name: &'static str,
+    keys: &[ArrayRef],
+    planned: &[Planned],
+) -> Result<(), Error> {
+    for (child, relation) in linked::referencing(name) {
+        if relation.on_delete != OnDelete::Restrict {
+            continue;
+        }
+        let columns = erased::ops(child)?.scan(store, &[child.primary_key, relation.column])?;
+        let [pk, fk] = columns.as_slice() else { continue };
+        let referencing = select(keys, fk, pk, true, (child.name, relation.column))?;
+        let already = planned_keys(planned, child.name);
+        let remaining = if already.is_empty() || referencing.is_empty() {
+            referencing
+        } else {
+            select(&already, &referencing, &referencing, false, (child.name, child.primary_key))?
+        };
+        if rows(&remaining) > 0 {
+            return Err(RelationError::Restricted {
+                entity: name,
+                keys: sample(keys),
+                child: child.name,
+                column: relation.column,
+                rows: rows(&remaining),
+                sample: sample(&remaining),
+            }
+            .into());
+        }
+    }
+    Ok(())
+}
+
+/// After the parents are gone: rows that other writers made reference the
+/// deleted keys while the delete ran (committed before this reads them) get
+/// their relation's policy too, level by level, so the delete leaves no
+/// orphans of its own making behind. Rows committed later reference keys
+/// that no longer exist, like any insert after the delete.
+fn sweep(store: &Store, deleted: Vec<(&'static str, Vec<ArrayRef>)>) -> Result<(), Error> {
+    let mut queue: VecDeque<(&'static str, Vec<ArrayRef>)> = deleted.into();
+    let mut rounds = 0usize;
+    while let Some((name, keys)) = queue.pop_front() {
+        if rows(&keys) == 0 {
+            continue;
+        }
+        rounds += 1;
+        if rounds > MAX_SWEEP {
+            tracing::warn!(
+                entity = name,
+                "on_delete: stopped following rows inserted under a running delete"
+            );
+            break;
+        }
+        for (child, relation) in linked::referencing(name) {
+            match relation.on_delete {
+                OnDelete::Cascade => {
+                    let none = |_: &[ArrayRef]| Ok(());
+                    let gone =
+                        erased::ops(child)?.delete_referencing(store, relation.column, &keys, &none)?;
+                    if rows(&gone) > 0 {
+                        queue.push_back((child.name, gone));
+                    }
+                }
+                OnDelete::SetNull => {
+                    erased::ops(child)?.set_null(store, relation.column, &keys)?;
+                }
+                // Checked inside the deleting commit; a row inserted after it
+                // references a key that is gone, as after any delete.
+                OnDelete::Restrict => {}
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Key sets the sweep follows at most (levels and the rows found at each):
+/// writers inserting children of deleted parents without end cannot keep a
+/// delete running.
+const MAX_SWEEP: usize = 1024;
 
 /// Deletes the rows of `T` whose primary keys are in `arrays` (no policies).
 pub(crate) fn delete_key_arrays<T: Entity>(store: &Store, arrays: &[ArrayRef]) -> Result<usize, Error> {
     let keys = super::live::decode_keys::<T>(Path::new(T::STORAGE_PATH), arrays.to_vec())?;
     store.delete_keys::<T>(&keys.iter().collect::<Vec<_>>())
-}
-
-/// Sets column `column` to null in the live rows of `T` whose value in it is
-/// one of `parent_keys`, as one upsert. Returns the rows changed.
-pub(crate) fn set_null<T: Entity>(
-    store: &Store,
-    column: &str,
-    parent_keys: &[ArrayRef],
-) -> Result<usize, Error> {
-    let built = KeySet::build(parent_keys).map_err(|u| u.error(T::ENTITY_NAME, column))?;
-    let changed: Vec<T> = store.with_snapshot::<T, _>(|paths, m| {
-        let opened = Opened::new::<T>(paths, m, false)?;
-        let parts: Vec<Vec<T>> = opened
-            .units
-            .par_iter()
-            .filter(|u| u.live > 0)
-            .map(|u| {
-                let data = opened.data(u)?;
-                let mut out = Vec::new();
-                for batch in data.read_row_group(u.rg, opened.deleted(u))? {
-                    let Some(fk) = batch.column_by_name(column) else { continue };
-                    let hit =
-                        built.set.rows(fk.as_ref(), true).map_err(|u| u.error(T::ENTITY_NAME, column))?;
-                    if hit.is_empty() {
-                        continue;
-                    }
-                    let batch = arrow::compute::take_record_batch(&batch, &UInt32Array::from(hit))
-                        .map_err(arrow_error("selecting rows to update"))?;
-                    out.extend(T::from_record_batch(&with_null_column(&batch, column)?)?);
-                }
-                Ok(out)
-            })
-            .collect::<Result<_, Error>>()?;
-        Ok(parts.into_iter().flatten().collect())
-    })?;
-    store.save_all(&changed)?;
-    Ok(changed.len())
-}
-
-/// `batch` with column `column` replaced by nulls.
-fn with_null_column(batch: &RecordBatch, column: &str) -> Result<RecordBatch, Error> {
-    let schema = batch.schema();
-    let columns = schema
-        .fields()
-        .iter()
-        .zip(batch.columns())
-        .map(|(f, c)| {
-            if f.name() == column {
-                arrow::array::new_null_array(f.data_type(), batch.num_rows())
-            } else {
-                c.clone()
-            }
-        })
-        .collect();
-    RecordBatch::try_new(schema, columns).map_err(arrow_error("clearing a foreign key"))
 }

@@ -30,7 +30,12 @@ pub struct EntityOps {
     pub(crate) scan: fn(&Store, &[&str]) -> Result<Columns, Error>,
     pub(crate) delete_keys: fn(&Store, &[ArrayRef]) -> Result<usize, Error>,
     pub(crate) set_null: fn(&Store, &str, &[ArrayRef]) -> Result<usize, Error>,
+    pub(crate) delete_referencing: DeleteReferencing,
 }
+
+/// The signature of [`EntityOps::delete_referencing`].
+pub(crate) type DeleteReferencing =
+    fn(&Store, &str, &[ArrayRef], &dyn Fn(&[ArrayRef]) -> Result<(), Error>) -> Result<Vec<ArrayRef>, Error>;
 
 impl EntityOps {
     /// The operations of `T` (`rust_type` names it). Generated code calls this.
@@ -40,7 +45,8 @@ impl EntityOps {
             rust_type,
             scan: super::scan::scan::<T>,
             delete_keys: super::cascade::delete_key_arrays::<T>,
-            set_null: super::cascade::set_null::<T>,
+            set_null: super::referencing::set_null::<T>,
+            delete_referencing: super::referencing::delete_referencing::<T>,
         }
     }
 
@@ -54,7 +60,21 @@ impl EntityOps {
         (self.delete_keys)(store, keys)
     }
 
-    /// Sets foreign key `column` to null in the rows referencing `parent_keys`.
+    /// Deletes the rows whose foreign key `column` is one of `parent_keys`,
+    /// found inside the commit, after `guard` accepted their primary keys
+    /// there; returns those keys.
+    pub(crate) fn delete_referencing(
+        &self,
+        store: &Store,
+        column: &str,
+        parent_keys: &[ArrayRef],
+        guard: &dyn Fn(&[ArrayRef]) -> Result<(), Error>,
+    ) -> Result<Vec<ArrayRef>, Error> {
+        (self.delete_referencing)(store, column, parent_keys, guard)
+    }
+
+    /// Sets foreign key `column` to null in the rows referencing `parent_keys`
+    /// (found inside the commit).
     pub fn set_null(&self, store: &Store, column: &str, parent_keys: &[ArrayRef]) -> Result<usize, Error> {
         (self.set_null)(store, column, parent_keys)
     }

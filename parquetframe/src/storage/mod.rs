@@ -25,6 +25,7 @@ mod live;
 pub mod lock;
 mod options;
 mod read;
+mod referencing;
 pub(crate) mod related;
 mod save_set;
 pub(crate) mod scan;

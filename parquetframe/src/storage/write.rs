@@ -4,7 +4,7 @@
 
 use std::collections::HashSet;
 
-use arrow::array::{BooleanArray, RecordBatch};
+use arrow::array::{ArrayRef, BooleanArray, RecordBatch};
 use arrow::compute::filter_record_batch;
 use tracing::field::Empty;
 use tracing::{debug_span, info_span};
@@ -222,12 +222,24 @@ impl Store {
 
     /// Deletes the live rows among `keys`, ignoring relations; returns how many there were.
     pub(crate) fn delete_keys<T: Entity>(&self, keys: &[&T::Key]) -> Result<usize, Error> {
+        self.delete_keys_guarded::<T>(keys, &|_| Ok(()))
+    }
+
+    /// [`delete_keys`](Self::delete_keys), with `guard` run inside the
+    /// commit on the key column of `keys` (it refuses the delete by failing).
+    pub(crate) fn delete_keys_guarded<T: Entity>(
+        &self,
+        keys: &[&T::Key],
+        guard: &dyn Fn(&[ArrayRef]) -> Result<(), Error>,
+    ) -> Result<usize, Error> {
+        let key_column = [crate::entity::key_column::<T>(keys.iter().copied(), keys.len())?];
         self.transact::<T, _>(|paths, current| {
             let marked = live_positions::<T>(paths, current, keys)?;
             let live: u64 = marked.iter().map(|m| m.len()).sum();
             if live == 0 {
                 return Ok((None, 0));
             }
+            guard(&key_column)?;
             let (files, dv_file, removed) = mark_deleted(paths, &current.files, &marked)?;
             let change = Change {
                 files,
