@@ -9,6 +9,10 @@
 # hang or an unbounded allocation fails like a crash. A failure fails the
 # script and leaves its input under fuzz/artifacts/<target>/.
 #
+# PF_FUZZ_TIMEOUT=S raises the per-input time limit (long runs beside other
+# work: a niced run starved of CPU can take seconds for an input that runs
+# in a fraction of one alone).
+#
 # PF_FUZZ_RUNS=N also bounds each target to N inputs from a fixed random
 # seed: the run CI makes, so that it checks the same inputs every time (an
 # open finding, docs/reliability.md, must not fail CI at random); without
@@ -48,7 +52,7 @@ for t in "${targets[@]}"; do
     echo "fuzzing $t for ${seconds}s ${bound[*]}"
     if ! cargo fuzz run --sanitizer none "$t" "$root/fuzz/corpus/$t" -- \
         -max_total_time="$seconds" "${bound[@]}" -rss_limit_mb=2048 -malloc_limit_mb=2048 \
-        -max_len="$max_len" -timeout=10 -print_final_stats=1 >"$log" 2>&1; then
+        -max_len="$max_len" -timeout="${PF_FUZZ_TIMEOUT:-10}" -print_final_stats=1 >"$log" 2>&1; then
         tail -n 60 "$log"
         rm -f "$log"
         exit 1

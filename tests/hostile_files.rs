@@ -203,3 +203,24 @@ fn parquet_files_that_panic_arrow_or_parquet_are_errors_naming_the_file() {
         assert!(err.contains(fixture), "the error names the file: {err}");
     }
 }
+
+#[test]
+fn a_parquet_page_header_claiming_2_31_booleans_is_refused_without_decoding_it() {
+    // Found by the `parquet_read` fuzz target: an unknown field of a page
+    // header, a list of booleans claiming ~2^31 elements in five bytes, which
+    // the parquet crate skips as zero bytes each; the file's lists kept
+    // `read_file` busy for more than a minute. The structures are now walked
+    // with bounded work first (`formats::thrift_walk`).
+    let fixture = "parquet_thrift_skip_hang.parquet";
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(fixture);
+    let started = Instant::now();
+    let err = Id::read_file(&path).expect_err("the page header must be refused").to_string();
+    assert!(err.contains(fixture), "the error names the file: {err}");
+    let Err(err) = parquetframe::formats::parquet::DataFile::open(&path) else {
+        panic!("opening walks the page headers")
+    };
+    let err = err.to_string();
+    assert!(err.contains("page header"), "the error names the structure: {err}");
+    // A bound, not a timing claim: before the walk this ran for minutes.
+    assert!(started.elapsed() < Duration::from_secs(60), "took {:?}", started.elapsed());
+}

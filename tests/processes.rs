@@ -332,8 +332,11 @@ fn child_team_writer() {
     }
 }
 
+/// A version of a table: its number, time and rows by key.
+type Version<T> = (u64, chrono::DateTime<chrono::Utc>, HashMap<<T as Entity>::Key, T>);
+
 /// Per row id, its row at each version of `T`'s table, with the version's time.
-fn versions<T: Entity + Clone>(store: &Store) -> Vec<(u64, chrono::DateTime<chrono::Utc>, HashMap<T::Key, T>)>
+fn versions<T: Entity + Clone>(store: &Store) -> Vec<Version<T>>
 where
     T::Key: std::hash::Hash + Eq + Clone,
 {

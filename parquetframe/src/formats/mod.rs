@@ -8,8 +8,10 @@ pub mod avro;
 pub mod claims;
 pub(crate) mod direct;
 pub mod parquet;
+pub(crate) mod parquet_guard;
 pub mod record_files;
 pub mod table_types;
+mod thrift_walk;
 
 use std::path::Path;
 

@@ -23,6 +23,7 @@ use parquet::schema::types::ColumnPath;
 use rayon::prelude::*;
 
 use super::claims::Deleted;
+use super::parquet_guard;
 use crate::avro::Codec;
 use crate::error::{Error, StorageError};
 use crate::io::io_error;
@@ -33,13 +34,37 @@ fn corrupt(path: &Path) -> impl FnOnce(parquet::errors::ParquetError) -> Error +
     move |e| StorageError::Corrupt { path: path.to_path_buf(), message: e.to_string() }.into()
 }
 
-/// Reads the footer of `file` (at `path`) and the Arrow schema it embeds.
+/// Reads the footer of `file` (at `path`), the Arrow schema it embeds and,
+/// when `indexed`, the page index.
 ///
-/// arrow-ipc panics on some malformed embedded schemas (an integer of
-/// width 7, a missing type table: found by `fuzz/` target `parquet_read`)
-/// instead of returning an error; file contents must never panic the
-/// program, so such a panic becomes an error naming the file.
-fn load_footer(file: &File, options: ArrowReaderOptions, path: &Path) -> Result<ArrowReaderMetadata, Error> {
+/// Every Thrift structure is walked with bounded work first
+/// ([`super::parquet_guard`]): the crate's decoder can loop for minutes on
+/// a few bytes. arrow-ipc panics on some malformed embedded schemas (an
+/// integer of width 7, a missing type table: found by `fuzz/` target
+/// `parquet_read`) instead of returning an error; file contents must never
+/// panic the program, so such a panic becomes an error naming the file.
+fn load_footer(file: &File, indexed: bool, path: &Path) -> Result<ArrowReaderMetadata, Error> {
+    parquet_guard::check_footer(file, path)?;
+    let plain = decode_footer(file, ArrowReaderOptions::new(), path)?;
+    if !indexed {
+        parquet_guard::check_pages(file, path, plain.metadata())?;
+        return Ok(plain);
+    }
+    parquet_guard::check_page_index(file, path, plain.metadata())?;
+    let metadata = decode_footer(
+        file,
+        ArrowReaderOptions::new().with_page_index_policy(PageIndexPolicy::Optional),
+        path,
+    )?;
+    parquet_guard::check_pages(file, path, metadata.metadata())?;
+    Ok(metadata)
+}
+
+fn decode_footer(
+    file: &File,
+    options: ArrowReaderOptions,
+    path: &Path,
+) -> Result<ArrowReaderMetadata, Error> {
     match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| ArrowReaderMetadata::load(file, options)))
     {
         Ok(loaded) => loaded.map_err(corrupt(path)),
@@ -213,17 +238,13 @@ struct Restore {
 impl DataFile {
     /// Opens `path` and reads its footer.
     pub fn open(path: &Path) -> Result<Self, Error> {
-        Self::open_with(path, ArrowReaderOptions::new(), None)
+        Self::open_with(path, false, false)
     }
 
     /// Opens `path` and reads its footer and page index, so that row
     /// selections skip whole pages (point lookups).
     pub fn open_indexed(path: &Path) -> Result<Self, Error> {
-        Self::open_with(
-            path,
-            ArrowReaderOptions::new().with_page_index_policy(PageIndexPolicy::Optional),
-            None,
-        )
+        Self::open_with(path, true, false)
     }
 
     /// Opens a data file of a store's table, whose footer (with its page
@@ -232,18 +253,13 @@ impl DataFile {
     /// so the cache cannot serve a stale footer. Files outside a table
     /// (which their owner may rewrite in place) use [`open`](Self::open).
     pub fn open_table_file(path: &Path, indexed: bool) -> Result<Self, Error> {
-        let options = if indexed {
-            ArrowReaderOptions::new().with_page_index_policy(PageIndexPolicy::Optional)
-        } else {
-            ArrowReaderOptions::new()
-        };
-        Self::open_with(path, options, Some(indexed))
+        Self::open_with(path, indexed, true)
     }
 
-    fn open_with(path: &Path, options: ArrowReaderOptions, cached: Option<bool>) -> Result<Self, Error> {
+    fn open_with(path: &Path, indexed: bool, cached: bool) -> Result<Self, Error> {
         let file = File::open(path).map_err(io_error("opening", path))?;
-        let Some(indexed) = cached else {
-            let metadata = load_footer(&file, options, path)?;
+        if !cached {
+            let metadata = load_footer(&file, indexed, path)?;
             return Ok(Self { path: path.to_path_buf(), metadata, restore: None });
         };
         // The size and time still guard against a file replaced by hand.
@@ -256,7 +272,7 @@ impl DataFile {
         let metadata = match cached {
             Some(metadata) => metadata,
             None => {
-                let metadata = load_footer(&file, options, path)?;
+                let metadata = load_footer(&file, indexed, path)?;
                 if let (Some(stamp), Ok(mut footers)) = (stamp, FOOTERS.lock()) {
                     if footers.len() >= FOOTERS_KEPT {
                         footers.clear();

@@ -244,6 +244,7 @@ impl Table {
     fn count_rows(&self, path: &str) -> Result<u64, Error> {
         let path = self.dir.join(path);
         let file = std::fs::File::open(&path).map_err(crate::io::io_error("opening", &path))?;
+        crate::formats::parquet_guard::check_footer(&file, &path)?;
         let reader = parquet::file::reader::SerializedFileReader::new(file)
             .map_err(|e| StorageError::Corrupt { path: path.clone(), message: e.to_string() })?;
         use parquet::file::reader::FileReader;

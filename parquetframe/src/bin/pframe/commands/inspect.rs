@@ -45,6 +45,9 @@ fn facts(files: &[PathBuf]) -> parquetframe::Result<Facts> {
         f.format = format.to_string();
         match format {
             FileFormat::Parquet => {
+                // Opened through the library first: its reader walks the
+                // file's structures with bounded work before decoding them.
+                let data = parquetframe::formats::parquet::DataFile::open(path)?;
                 let reader = SerializedFileReader::new(File::open(path).map_err(|e| failed(path, e))?)
                     .map_err(|e| failed(path, e))?;
                 let meta = reader.metadata();
@@ -56,7 +59,7 @@ fn facts(files: &[PathBuf]) -> parquetframe::Result<Facts> {
                     }
                 }
                 if f.schema.is_none() {
-                    f.schema = Some(parquetframe::formats::parquet::DataFile::open(path)?.schema().clone());
+                    f.schema = Some(data.schema().clone());
                 }
             }
             FileFormat::Avro => {
