@@ -1,9 +1,13 @@
-//! Avro benchmark (issue #4): write and read of `User`-like rows as Avro
-//! container files, all uncompressed, against apache-avro's serde path
-//! (`Writer::append_ser`, `Reader` + `from_value`) and fastavro (Python, same
-//! file, timed inside Python), with the physical reference: the same rows as
-//! uncompressed Parquet through arrow-rs (ArrowWriter; the arrow-rs reader),
-//! converted with the same `to_record_batch` / `from_record_batch`.
+//! Avro benchmark (issues #4, #20): write and read of `User`-like rows as
+//! Avro container files, all uncompressed, against apache-avro's serde path
+//! (`Writer::append_ser`, `Reader` + `from_value`), arrow-rs's `arrow-avro`
+//! (its `AvroWriter` from record batches, its `Reader` to record batches,
+//! on the same file as ours; timed alone and with the conversion to and from
+//! structs) and fastavro (Python, same file, timed inside Python), with the
+//! physical reference: the same rows as uncompressed Parquet through arrow-rs
+//! (ArrowWriter; the arrow-rs reader), converted with the same
+//! `to_record_batch` / `from_record_batch`. Last, hostile files through
+//! both Avro readers (ours and arrow-avro), each under a time limit.
 //!
 //! Every writer ends with its file on disk (`fsync`): `write_file` replaces a
 //! file atomically and durably, so the peers do the same work.
@@ -21,6 +25,11 @@ use std::process::Command;
 use std::time::Duration;
 
 use apache_avro::{Reader, Writer, from_value};
+use arrow::array::RecordBatch;
+use arrow_avro::codec::Tz;
+use arrow_avro::reader::ReaderBuilder;
+use arrow_avro::writer::WriterBuilder;
+use arrow_avro::writer::format::AvroOcfFormat;
 use parquet::arrow::ArrowWriter;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use parquet::file::properties::WriterProperties;
@@ -63,6 +72,22 @@ fn main() {
         let ours = dir.join("ours.avro");
         let serde_file = dir.join("serde.avro");
         let parquet_file = dir.join("ref.parquet");
+        let arrow_avro_file = dir.join("arrow-avro.avro");
+        // arrow-avro writes record batches: the same batches, made untimed,
+        // for its codec alone (the conversion is timed in the next candidate).
+        let batches: Vec<RecordBatch> =
+            rows.chunks(ROW_GROUP).map(|c| BenchUser::to_record_batch(c).unwrap()).collect();
+        let arrow_avro_write = |batches: &mut dyn Iterator<Item = RecordBatch>| {
+            let out = BufWriter::with_capacity(1 << 20, File::create(&arrow_avro_file).unwrap());
+            let mut w = WriterBuilder::new(BenchUser::arrow_schema().as_ref().clone())
+                .build::<_, AvroOcfFormat>(out)
+                .unwrap();
+            for b in batches {
+                w.write(&b).unwrap();
+            }
+            w.finish().unwrap();
+            w.into_inner().into_inner().unwrap().sync_all().unwrap();
+        };
         let props = || WriterProperties::builder().set_max_row_group_row_count(Some(ROW_GROUP)).build();
 
         // Every writer writes a new file: its previous one is removed, untimed,
@@ -71,7 +96,14 @@ fn main() {
         // on this VM (free page reporting) pages freed seconds ago come back
         // from the host at 0.2 to 1.2 s per 560 MB: a cost of the machine that
         // fell on one writer only.
-        let outputs = [ours.clone(), serde_file.clone(), parquet_file.clone()];
+        // In the order of the writers below.
+        let outputs = [
+            ours.clone(),
+            serde_file.clone(),
+            arrow_avro_file.clone(),
+            arrow_avro_file.clone(),
+            parquet_file.clone(),
+        ];
         let mut write = compare_prepared(
             rounds,
             &mut |i| {
@@ -93,6 +125,16 @@ fn main() {
                             w.append_ser(r).unwrap();
                         }
                         w.into_inner().unwrap().into_inner().unwrap().sync_all().unwrap();
+                    }),
+                ),
+                (
+                    "arrow-avro AvroWriter (batches)",
+                    Box::new(|| arrow_avro_write(&mut batches.iter().cloned())),
+                ),
+                (
+                    "arrow-avro AvroWriter (structs)",
+                    Box::new(|| {
+                        arrow_avro_write(&mut rows.chunks(ROW_GROUP).map(|c| BenchUser::to_record_batch(c).unwrap()))
                     }),
                 ),
                 (
@@ -118,6 +160,30 @@ fn main() {
                 (
                     "parquetframe read_file (Avro)",
                     Box::new(|| assert_eq!(BenchUser::read_file(&ours).unwrap().len(), n)),
+                ),
+                (
+                    "parquetframe avro::arrow::read_file (batches)",
+                    Box::new(|| {
+                        let (_, batches) = parquetframe::avro::arrow::read_file(&ours, None).unwrap();
+                        assert_eq!(batches.iter().map(|b| b.num_rows()).sum::<usize>(), n);
+                    }),
+                ),
+                (
+                    "arrow-avro Reader (batches)",
+                    Box::new(|| {
+                        let rows: usize = arrow_avro_read(&ours).map(|b| b.unwrap().num_rows()).sum();
+                        assert_eq!(rows, n);
+                    }),
+                ),
+                (
+                    "arrow-avro Reader (structs)",
+                    Box::new(|| {
+                        let mut out: Vec<BenchUser> = Vec::with_capacity(n);
+                        for b in arrow_avro_read(&ours) {
+                            out.extend(BenchUser::from_record_batch(&b.unwrap()).unwrap());
+                        }
+                        assert_eq!(out.len(), n);
+                    }),
                 ),
                 (
                     "apache-avro Reader + from_value",
@@ -150,6 +216,12 @@ fn main() {
             ],
         );
         assert_eq!(BenchUser::read_file(&serde_file).unwrap(), rows, "both Avro writers wrote the same rows");
+        // arrow-avro reads our file to the same rows, and its own file to the same values.
+        let theirs: Vec<BenchUser> =
+            arrow_avro_read(&ours).flat_map(|b| BenchUser::from_record_batch(&b.unwrap()).unwrap()).collect();
+        assert_eq!(theirs, rows, "arrow-avro reads our file to the same rows");
+        let own: usize = arrow_avro_read(&arrow_avro_file).map(|b| b.unwrap().num_rows()).sum();
+        assert_eq!(own, n, "arrow-avro reads its own file");
         if let Some((r, w)) = python.as_deref().and_then(|p| fastavro(p, &ours, python_rounds)) {
             write.push(Measured::external("fastavro writer (Python)", w));
             read.push(Measured::external("fastavro reader (Python)", r));
@@ -158,13 +230,104 @@ fn main() {
         }
         let size = |p: &Path| std::fs::metadata(p).map(|m| m.len()).unwrap_or(0) as f64 / 1e6;
         println!(
-            "\nfile sizes: ours {:.1} MB, apache-avro {:.1} MB, Parquet {:.1} MB",
+            "\nfile sizes: ours {:.1} MB, apache-avro {:.1} MB, arrow-avro {:.1} MB, Parquet {:.1} MB",
             size(&ours),
             size(&serde_file),
+            size(&arrow_avro_file),
             size(&parquet_file)
         );
-        report("write", n, &write, &["parquetframe write_file (Avro)", "reference: Parquet via arrow-rs"]);
-        report("read", n, &read, &["parquetframe read_file (Avro)", "reference: Parquet via arrow-rs"]);
+        report("write", n, &write, &["parquetframe write_file (Avro)", "arrow-avro AvroWriter (structs)"]);
+        report(
+            "read",
+            n,
+            &read,
+            &["parquetframe read_file (Avro)", "parquetframe avro::arrow::read_file (batches)"],
+        );
     }
+    hostile(&dir);
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// arrow-avro's reader over `path`, timestamps in UTC like the struct's.
+fn arrow_avro_read(path: &Path) -> arrow_avro::reader::Reader<std::io::BufReader<File>> {
+    let file = std::io::BufReader::with_capacity(1 << 20, File::open(path).unwrap());
+    ReaderBuilder::new().with_batch_size(ROW_GROUP).with_tz(Tz::Utc).build(file).unwrap()
+}
+
+/// An Avro container of `schema` (null codec) with blocks of (claimed rows, data).
+fn container(schema: &str, blocks: &[(i64, Vec<u8>)]) -> Vec<u8> {
+    use parquetframe::avro::binary::{put_bytes, put_long};
+    let sync = *b"0123456789abcdef";
+    let mut out = b"Obj\x01".to_vec();
+    put_long(&mut out, 2);
+    put_bytes(&mut out, b"avro.schema");
+    put_bytes(&mut out, schema.as_bytes());
+    put_bytes(&mut out, b"avro.codec");
+    put_bytes(&mut out, b"null");
+    put_long(&mut out, 0);
+    out.extend_from_slice(&sync);
+    for (rows, data) in blocks {
+        put_long(&mut out, *rows);
+        put_long(&mut out, data.len() as i64);
+        out.extend_from_slice(data);
+        out.extend_from_slice(&sync);
+    }
+    out
+}
+
+/// Hostile files through both Avro readers, each on a thread given 20
+/// seconds: what each does (an error, rows, or still running). A reader
+/// still running when the benchmark ends is left behind (the process exits).
+fn hostile(dir: &Path) {
+    let record = r#"{"type":"record","name":"r","fields":[{"name":"id","type":"long"}]}"#;
+    let empty = r#"{"type":"record","name":"e","fields":[]}"#;
+    let cases: [(&str, Vec<u8>); 3] = [
+        // Two rows' bytes in a block that claims one.
+        ("a block holding more rows than it claims", container(record, &[(1, vec![2, 4])])),
+        // 2^40 rows of a schema whose rows take no bytes, in one byte.
+        ("a block claiming 2^40 rows of no bytes", container(empty, &[(1 << 40, vec![0])])),
+        // A row count far beyond the block's bytes.
+        ("a block claiming 2^40 rows in 2 bytes", container(record, &[(1 << 40, vec![2, 4])])),
+    ];
+    println!("\nhostile files (20 s each):");
+    for (name, bytes) in cases {
+        let path = dir.join("hostile.avro");
+        std::fs::write(&path, &bytes).unwrap();
+        let ours = {
+            let path = path.clone();
+            limited(move || match parquetframe::avro::arrow::read_file(&path, None) {
+                Ok((_, b)) => format!("{} rows", b.iter().map(|b| b.num_rows()).sum::<usize>()),
+                Err(e) => format!("error: {e}"),
+            })
+        };
+        let theirs = limited(move || {
+            let file = std::io::BufReader::new(File::open(&path).unwrap());
+            match ReaderBuilder::new().build(file) {
+                Err(e) => format!("error: {e}"),
+                Ok(reader) => {
+                    let mut rows = 0usize;
+                    for b in reader {
+                        match b {
+                            Ok(b) => rows += b.num_rows(),
+                            Err(e) => return format!("error after {rows} rows: {e}"),
+                        }
+                    }
+                    format!("{rows} rows")
+                }
+            }
+        });
+        println!("  {name}:\n    parquetframe: {ours}\n    arrow-avro:   {theirs}");
+    }
+}
+
+/// `f`'s answer, or what it was doing after 20 seconds (it panicked, or still runs).
+fn limited(f: impl FnOnce() -> String + Send + 'static) -> String {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let started = std::time::Instant::now();
+        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f))
+            .unwrap_or_else(|_| "panicked".to_owned());
+        let _ = tx.send(format!("{outcome} ({:.0?})", started.elapsed()));
+    });
+    rx.recv_timeout(Duration::from_secs(20)).unwrap_or_else(|_| "still running after 20 s".to_owned())
 }

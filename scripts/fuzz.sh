@@ -2,9 +2,8 @@
 # Fuzzes the readers for a bounded time: `scripts/fuzz.sh [seconds] [target...]`
 # (default 60 seconds each, every target). Installs cargo-fuzz from crates.io
 # if it is missing. Runs on the machine's stable toolchain (RUSTC_BOOTSTRAP=1
-# lets it take the flags cargo-fuzz passes) without a sanitizer (the one
-# `unsafe` block, avro/fill.rs, is covered by its unit tests; no sanitizer
-# or Miri run yet, see docs/reliability.md).
+# lets it take the flags cargo-fuzz passes) without a sanitizer: the crate's
+# only `unsafe` code, avro/fill.rs, runs under Miri instead (scripts/miri.sh).
 # Each input runs under a memory limit (2 GiB) and a time limit (10 s): a
 # hang or an unbounded allocation fails like a crash. A failure fails the
 # script and leaves its input under fuzz/artifacts/<target>/.
