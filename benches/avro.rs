@@ -134,7 +134,9 @@ fn main() {
                 (
                     "arrow-avro AvroWriter (structs)",
                     Box::new(|| {
-                        arrow_avro_write(&mut rows.chunks(ROW_GROUP).map(|c| BenchUser::to_record_batch(c).unwrap()))
+                        arrow_avro_write(
+                            &mut rows.chunks(ROW_GROUP).map(|c| BenchUser::to_record_batch(c).unwrap()),
+                        )
                     }),
                 ),
                 (
