@@ -32,6 +32,8 @@ cat >"$scratch/src/lib.rs" <<RS
 #[path = "$root/parquetframe/src/avro/fill.rs"]
 pub mod fill;
 RS
+# The workspace's lock file: rayon and crossbeam at the versions the crate uses.
+cp "$root/Cargo.lock" "$scratch/Cargo.lock"
 cd "$scratch"
 # Many seeds: rayon's thread interleavings differ with each. Tree Borrows:
 # under Stacked Borrows, Miri stops in crossbeam-epoch (rayon's deques)
