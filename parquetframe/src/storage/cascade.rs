@@ -107,12 +107,7 @@ pub(crate) fn delete<T: Entity>(store: &Store, keys: &[T::Key]) -> Result<usize,
             let [pk, fk] = columns.as_slice() else { continue };
             let parent_keys = planned[index].keys.clone();
             let referencing = select(&parent_keys, fk, pk, true, (child.name, relation.column))?;
-            let already = planned_keys(&planned, child.name);
-            let referencing = if already.is_empty() || referencing.is_empty() {
-                referencing
-            } else {
-                select(&already, &referencing, &referencing, false, (child.name, child.primary_key))?
-            };
+            let referencing = not_planned(&planned, child, referencing)?;
             if rows(&referencing) == 0 {
                 continue;
             }
@@ -135,23 +130,10 @@ pub(crate) fn delete<T: Entity>(store: &Store, keys: &[T::Key]) -> Result<usize,
     }
     for b in &blocked {
         // Rows deleted by a cascade elsewhere in the plan do not block.
-        let already = planned_keys(&planned, b.child.name);
-        let remaining = if already.is_empty() {
-            b.keys.clone()
-        } else {
-            select(&already, &b.keys, &b.keys, false, (b.child.name, b.child.primary_key))?
-        };
+        let remaining = not_planned(&planned, b.child, b.keys.clone())?;
         if rows(&remaining) > 0 {
             let parent = &planned[b.parent];
-            return Err(RelationError::Restricted {
-                entity: parent.name,
-                keys: sample(&parent.keys),
-                child: b.child.name,
-                column: b.relation.column,
-                rows: rows(&remaining),
-                sample: sample(&remaining),
-            }
-            .into());
+            return Err(restricted(parent.name, &parent.keys, b.child, b.relation, &remaining));
         }
     }
     // Children first: an interruption leaves parents without children, never
@@ -178,6 +160,40 @@ pub(crate) fn delete<T: Entity>(store: &Store, keys: &[T::Key]) -> Result<usize,
     Ok(count)
 }
 
+/// The rows among `referencing` (primary keys of `child`) that the plan
+/// does not already delete.
+fn not_planned(
+    planned: &[Planned],
+    child: &EntityInfo,
+    referencing: Vec<ArrayRef>,
+) -> Result<Vec<ArrayRef>, Error> {
+    let already = planned_keys(planned, child.name);
+    if already.is_empty() || referencing.is_empty() {
+        return Ok(referencing);
+    }
+    select(&already, &referencing, &referencing, false, (child.name, child.primary_key))
+}
+
+/// The error of a delete of `keys` of `entity` that `remaining` rows of
+/// `child` block through `relation`.
+fn restricted(
+    entity: &'static str,
+    keys: &[ArrayRef],
+    child: &EntityInfo,
+    relation: &Relation,
+    remaining: &[ArrayRef],
+) -> Error {
+    RelationError::Restricted {
+        entity,
+        keys: sample(keys),
+        child: child.name,
+        column: relation.column,
+        rows: rows(remaining),
+        sample: sample(remaining),
+    }
+    .into()
+}
+
 /// Fails when live rows of an entity with a `restrict` relation to `name`
 /// reference `keys` (rows the plan deletes aside): run inside the commit
 /// that deletes `keys`, on the newest rows of the referencing entities.
@@ -194,22 +210,9 @@ fn restrict_guard(
         let columns = erased::ops(child)?.scan(store, &[child.primary_key, relation.column])?;
         let [pk, fk] = columns.as_slice() else { continue };
         let referencing = select(keys, fk, pk, true, (child.name, relation.column))?;
-        let already = planned_keys(planned, child.name);
-        let remaining = if already.is_empty() || referencing.is_empty() {
-            referencing
-        } else {
-            select(&already, &referencing, &referencing, false, (child.name, child.primary_key))?
-        };
+        let remaining = not_planned(planned, child, referencing)?;
         if rows(&remaining) > 0 {
-            return Err(RelationError::Restricted {
-                entity: name,
-                keys: sample(keys),
-                child: child.name,
-                column: relation.column,
-                rows: rows(&remaining),
-                sample: sample(&remaining),
-            }
-            .into());
+            return Err(restricted(name, keys, child, relation, &remaining));
         }
     }
     Ok(())
