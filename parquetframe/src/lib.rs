@@ -123,8 +123,8 @@ pub use active_record::ActiveRecord;
 pub use column::Col;
 #[cfg(feature = "query")]
 pub use engine::{
-    DataFrameProxy, Engine, EngineHeuristics, EngineRegistry, Explanation, Expr, FileFormat, JoinKind, Query,
-    col, lit, read,
+    DataFrameProxy, Engine, EngineHeuristics, EngineRegistry, Explanation, Expr, FileFormat, Interval,
+    JoinKind, Query, ScalarType, col, lit, read, when,
 };
 pub use entity::{Entity, EntityInfo, ForeignKey, Format, OnDelete, Relation};
 pub use error::{Error, QueryError, RelationError, Result};
@@ -216,7 +216,9 @@ pub mod prelude {
     pub use crate::active_record::ActiveRecord;
     pub use crate::column::Col;
     #[cfg(feature = "query")]
-    pub use crate::engine::{DataFrameProxy, Engine, Expr, JoinKind, Query, col, lit};
+    pub use crate::engine::{
+        DataFrameProxy, Engine, Expr, Interval, JoinKind, Query, ScalarType, col, lit, when,
+    };
     pub use crate::entity::{Entity, Format, OnDelete};
     pub use crate::error::{Error, Result};
     pub use crate::record::Record;

@@ -5,6 +5,8 @@ use std::fmt;
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 
+pub use super::scalar::{Interval, ScalarType};
+
 /// A constant in an expression.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
@@ -45,7 +47,7 @@ macro_rules! literal_from {
 literal_from!(
     bool => Bool as bool, i8 => Int as i64, i16 => Int as i64, i32 => Int as i64, i64 => Int as i64,
     u8 => Int as i64, u16 => Int as i64, u32 => Int as i64, f32 => Float as f64, f64 => Float as f64,
-    String => Str as String, &str => Str as String, NaiveDate => Date as NaiveDate,
+    String => Str as String, &str => Str as String, &String => Str as String, NaiveDate => Date as NaiveDate,
 );
 
 impl From<u64> for Literal {
@@ -135,10 +137,34 @@ pub(crate) enum StrOp {
     Contains,
 }
 
+/// A function of one value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Func {
+    Upper,
+    Lower,
+    Year,
+    Month,
+    Day,
+}
+
+impl Func {
+    fn name(self) -> &'static str {
+        match self {
+            Func::Upper => "upper",
+            Func::Lower => "lower",
+            Func::Year => "year",
+            Func::Month => "month",
+            Func::Day => "day",
+        }
+    }
+}
+
 /// An aggregate function.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum AggOp {
     Sum,
+    /// Distinct non-null values (SQL `COUNT(DISTINCT x)`).
+    CountDistinct,
     Mean,
     Min,
     Max,
@@ -157,6 +183,7 @@ impl AggOp {
             AggOp::Max => "max",
             AggOp::Count => "count",
             AggOp::NUnique => "n_unique",
+            AggOp::CountDistinct => "count_distinct",
             AggOp::First => "first",
             AggOp::Last => "last",
         }
@@ -196,6 +223,40 @@ pub(crate) enum Node {
     },
     /// The number of rows (of the group).
     Len,
+    /// `-expr`.
+    Neg(Box<Node>),
+    /// SQL `LIKE`: `%` any run of characters, `_` one character.
+    Like {
+        expr: Box<Node>,
+        pattern: String,
+        negated: bool,
+    },
+    /// Characters `start..` (counted from 0), at most `len` of them.
+    Substring {
+        expr: Box<Node>,
+        start: u64,
+        len: u64,
+    },
+    /// A function of one value (case, date parts).
+    Func {
+        func: Func,
+        expr: Box<Node>,
+    },
+    /// The value converted to another type.
+    Cast {
+        expr: Box<Node>,
+        to: ScalarType,
+    },
+    /// A date or timestamp moved by a calendar interval.
+    Shift {
+        expr: Box<Node>,
+        by: Interval,
+    },
+    /// `CASE WHEN c THEN v ... ELSE otherwise END`.
+    Case {
+        branches: Vec<(Node, Node)>,
+        otherwise: Box<Node>,
+    },
     Alias {
         expr: Box<Node>,
         name: String,
@@ -330,6 +391,73 @@ impl Expr {
     pub fn last(self) -> Expr {
         self.agg(AggOp::Last)
     }
+    /// Distinct non-null values (aggregation; SQL `COUNT(DISTINCT x)`,
+    /// where [`n_unique`](Self::n_unique) counts null as one more value).
+    pub fn count_distinct(self) -> Expr {
+        self.agg(AggOp::CountDistinct)
+    }
+    /// `low <= self AND self <= high` (SQL `BETWEEN`, both ends included).
+    pub fn between(self, low: impl Into<Expr>, high: impl Into<Expr>) -> Expr {
+        self.clone().ge(low).and(self.le(high))
+    }
+    /// SQL `LIKE`: `%` matches any run of characters, `_` one character,
+    /// everything else itself; the whole string must match.
+    pub fn like(self, pattern: impl Into<String>) -> Expr {
+        Expr(Node::Like { expr: Box::new(self.0), pattern: pattern.into(), negated: false })
+    }
+    /// SQL `NOT LIKE`.
+    pub fn not_like(self, pattern: impl Into<String>) -> Expr {
+        Expr(Node::Like { expr: Box::new(self.0), pattern: pattern.into(), negated: true })
+    }
+    /// SQL `SUBSTRING(self FROM start FOR len)`: `len` characters from
+    /// character `start`, counted from 1 (a `start` of 0 counts as 1).
+    pub fn substring(self, start: u64, len: u64) -> Expr {
+        Expr(Node::Substring { expr: Box::new(self.0), start: start.saturating_sub(1), len })
+    }
+    /// Upper case.
+    pub fn upper(self) -> Expr {
+        self.func(Func::Upper)
+    }
+    /// Lower case.
+    pub fn lower(self) -> Expr {
+        self.func(Func::Lower)
+    }
+    /// The year of a date or timestamp (`Int32`).
+    pub fn year(self) -> Expr {
+        self.func(Func::Year)
+    }
+    /// The month of a date or timestamp, 1 to 12 (`Int32`).
+    pub fn month(self) -> Expr {
+        self.func(Func::Month)
+    }
+    /// The day of the month of a date or timestamp, 1 to 31 (`Int32`).
+    pub fn day(self) -> Expr {
+        self.func(Func::Day)
+    }
+    fn func(self, func: Func) -> Expr {
+        Expr(Node::Func { func, expr: Box::new(self.0) })
+    }
+    /// The value converted to `to` (SQL `CAST`); a value that does not
+    /// convert is an error when the query runs.
+    pub fn cast(self, to: ScalarType) -> Expr {
+        Expr(Node::Cast { expr: Box::new(self.0), to })
+    }
+    /// A date or timestamp `by` later (SQL `+ INTERVAL`). Months move the
+    /// calendar month and clamp the day (January 31 + 1 month = February
+    /// 28 or 29). On a literal the shift is computed here, so
+    /// `lit(date).add_interval(..)` is a plain date constant.
+    pub fn add_interval(self, by: Interval) -> Expr {
+        if let Node::Literal(Literal::Date(d)) = &self.0
+            && let Some(moved) = by.shift_date(*d)
+        {
+            return lit(moved);
+        }
+        Expr(Node::Shift { expr: Box::new(self.0), by })
+    }
+    /// A date or timestamp `by` earlier (SQL `- INTERVAL`).
+    pub fn sub_interval(self, by: Interval) -> Expr {
+        self.add_interval(-by)
+    }
     /// Names the result column.
     pub fn alias(self, name: impl Into<String>) -> Expr {
         Expr(Node::Alias { expr: Box::new(self.0), name: name.into() })
@@ -351,11 +479,73 @@ impl Node {
                 right.columns(out);
             }
             Node::Not(e)
+            | Node::Neg(e)
             | Node::IsNull { expr: e, .. }
             | Node::IsIn { expr: e, .. }
             | Node::Str { expr: e, .. }
+            | Node::Like { expr: e, .. }
+            | Node::Substring { expr: e, .. }
+            | Node::Func { expr: e, .. }
+            | Node::Cast { expr: e, .. }
+            | Node::Shift { expr: e, .. }
             | Node::Agg { expr: e, .. }
             | Node::Alias { expr: e, .. } => e.columns(out),
+            Node::Case { branches, otherwise } => {
+                for (when, then) in branches {
+                    when.columns(out);
+                    then.columns(out);
+                }
+                otherwise.columns(out);
+            }
+        }
+    }
+
+    #[cfg(feature = "distributed")]
+    /// The node with each child replaced by `f(child)` (leaves unchanged).
+    pub(crate) fn map_children<E>(&self, mut f: impl FnMut(&Node) -> Result<Node, E>) -> Result<Node, E> {
+        let mut b = |n: &Node| f(n).map(Box::new);
+        Ok(match self {
+            Node::Column { .. } | Node::Literal(_) | Node::Len => self.clone(),
+            Node::Binary { op, left, right } => Node::Binary { op: *op, left: b(left)?, right: b(right)? },
+            Node::Not(e) => Node::Not(b(e)?),
+            Node::Neg(e) => Node::Neg(b(e)?),
+            Node::IsNull { expr, negated } => Node::IsNull { expr: b(expr)?, negated: *negated },
+            Node::IsIn { expr, values } => Node::IsIn { expr: b(expr)?, values: values.clone() },
+            Node::Str { op, expr, pattern } => {
+                Node::Str { op: *op, expr: b(expr)?, pattern: pattern.clone() }
+            }
+            Node::Like { expr, pattern, negated } => {
+                Node::Like { expr: b(expr)?, pattern: pattern.clone(), negated: *negated }
+            }
+            Node::Substring { expr, start, len } => {
+                Node::Substring { expr: b(expr)?, start: *start, len: *len }
+            }
+            Node::Func { func, expr } => Node::Func { func: *func, expr: b(expr)? },
+            Node::Cast { expr, to } => Node::Cast { expr: b(expr)?, to: *to },
+            Node::Shift { expr, by } => Node::Shift { expr: b(expr)?, by: *by },
+            Node::Agg { op, expr } => Node::Agg { op: *op, expr: b(expr)? },
+            Node::Alias { expr, name } => Node::Alias { expr: b(expr)?, name: name.clone() },
+            Node::Case { branches, otherwise } => Node::Case {
+                branches: branches.iter().map(|(w, t)| Ok((f(w)?, f(t)?))).collect::<Result<_, E>>()?,
+                otherwise: Box::new(f(otherwise)?),
+            },
+        })
+    }
+
+    #[cfg(feature = "distributed")]
+    /// Whether any child holds an aggregate function (or `len()`).
+    pub(crate) fn aggregates(&self) -> bool {
+        match self {
+            Node::Agg { .. } | Node::Len => true,
+            Node::Column { .. } | Node::Literal(_) => false,
+            _ => {
+                let mut found = false;
+                let _ = self.map_children(|c| {
+                    found |= c.aggregates();
+                    Ok::<_, ()>(c.clone())
+                });
+                found
+            }
         }
     }
 }
@@ -409,6 +599,13 @@ macro_rules! arithmetic {
 
 arithmetic!(Add add Add, Sub sub Sub, Mul mul Mul, Div div Div);
 
+impl std::ops::Neg for Expr {
+    type Output = Expr;
+    fn neg(self) -> Expr {
+        Expr(Node::Neg(Box::new(self.0)))
+    }
+}
+
 impl fmt::Display for Expr {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         self.0.fmt(f)
@@ -439,6 +636,21 @@ impl fmt::Display for Node {
             }
             Node::Agg { op, expr } => write!(f, "{}({expr})", op.name()),
             Node::Len => f.write_str("len()"),
+            Node::Neg(e) => write!(f, "-{e}"),
+            Node::Like { expr, pattern, negated } => {
+                write!(f, "{expr} {}LIKE {pattern:?}", if *negated { "NOT " } else { "" })
+            }
+            Node::Substring { expr, start, len } => write!(f, "substring({expr}, {}, {len})", start + 1),
+            Node::Func { func, expr } => write!(f, "{}({expr})", func.name()),
+            Node::Cast { expr, to } => write!(f, "CAST({expr} AS {to})"),
+            Node::Shift { expr, by } => write!(f, "({expr} + {by})"),
+            Node::Case { branches, otherwise } => {
+                f.write_str("CASE")?;
+                for (when, then) in branches {
+                    write!(f, " WHEN {when} THEN {then}")?;
+                }
+                write!(f, " ELSE {otherwise} END")
+            }
             Node::Alias { expr, name } => write!(f, "{expr} AS {name}"),
         }
     }

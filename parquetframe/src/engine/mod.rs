@@ -20,6 +20,7 @@
 
 pub(crate) mod bridge;
 mod cache;
+mod case;
 #[cfg(feature = "distributed")]
 pub(crate) mod distributed;
 mod explain;
@@ -31,8 +32,10 @@ pub(crate) mod polars;
 mod proxy;
 mod query;
 mod registry;
+mod scalar;
 pub(crate) mod source;
 mod typed;
+mod typed_values;
 mod write;
 
 use std::fmt;
@@ -41,6 +44,7 @@ use ::polars::prelude::{DataFrame, LazyFrame};
 
 pub use bridge::{to_batch as frame_to_batch, to_frame as batches_to_frame};
 pub use cache::clear as clear_cache;
+pub use case::{Then, When, when};
 pub use explain::Explanation;
 pub use expr::{Expr, Literal, SortKey, col, len, lit};
 pub use files::{FileFormat, data_files};
@@ -49,7 +53,9 @@ pub use plan::JoinKind;
 pub use proxy::{DataFrameProxy, GroupBy};
 pub use query::{Joined, Query};
 pub use registry::{Capabilities, EngineInfo, EngineRegistry};
+pub use scalar::{Interval, ScalarType};
 pub use typed::{Here, Left, NumericColumn, Right, Scope, TextColumn, TypedExpr, TypedSort, ValueOf};
+pub use typed_values::{CastTarget, Operand, TemporalColumn, ValueExpr};
 
 use crate::config::{EngineConfig, EngineSetting};
 use crate::error::{Error, QueryError};

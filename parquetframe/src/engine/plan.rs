@@ -45,10 +45,18 @@ pub(crate) enum Op {
     Filter(Expr),
     Select(Vec<Expr>),
     WithColumns(Vec<Expr>),
-    GroupBy { keys: Vec<Expr>, aggs: Vec<Expr> },
+    GroupBy {
+        keys: Vec<Expr>,
+        aggs: Vec<Expr>,
+    },
     Sort(Vec<SortKey>),
-    Slice { offset: u64, len: Option<u64> },
+    Slice {
+        offset: u64,
+        len: Option<u64>,
+    },
     Join(Box<Join>),
+    /// One row per distinct row (first occurrences, in order).
+    Distinct,
 }
 
 /// A source and the operations on it.
@@ -100,7 +108,7 @@ impl Plan {
                 Op::Filter(e) => e.columns(&mut refs),
                 Op::WithColumns(es) => es.iter().for_each(|e| e.columns(&mut refs)),
                 Op::Sort(keys) => keys.iter().for_each(|k| k.expr.columns(&mut refs)),
-                Op::Slice { .. } => {}
+                Op::Slice { .. } | Op::Distinct => {}
                 Op::Select(es) => {
                     es.iter().for_each(|e| e.columns(&mut refs));
                     projects = true;
@@ -170,6 +178,7 @@ impl fmt::Display for Op {
             }
             Op::Slice { offset, len: Some(l) } => write!(f, "slice offset {offset} limit {l}"),
             Op::Slice { offset, len: None } => write!(f, "slice offset {offset}"),
+            Op::Distinct => f.write_str("distinct"),
             Op::Join(j) => {
                 write!(f, "{:?} join on {} = {}", j.kind, j.left_on.join(", "), j.right_on.join(", "))
             }

@@ -154,7 +154,15 @@ impl DataFrameProxy {
         self.sort([key])
     }
 
-    /// At most `n` rows.
+    /// One row per distinct row (SQL `SELECT DISTINCT`; select the columns
+    /// first). Rows keep the order of their first occurrence on the local
+    /// engines; sort afterwards where order matters.
+    pub fn distinct(self) -> Self {
+        self.op(Op::Distinct)
+    }
+
+    /// At most `n` rows. After a sort this runs as a top-k: every engine
+    /// keeps the best `n` rows while it reads instead of sorting them all.
     pub fn limit(self, n: u64) -> Self {
         self.op(Op::Slice { offset: 0, len: Some(n) })
     }

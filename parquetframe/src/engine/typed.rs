@@ -6,7 +6,8 @@ use std::marker::PhantomData;
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 
-use super::expr::{Expr, Literal, SortKey};
+use super::expr::{Expr, Literal, SortKey, lit};
+use super::typed_values::Operand;
 use crate::column::Col;
 use crate::entity::Entity;
 
@@ -22,11 +23,23 @@ pub trait ValueOf<T> {
     fn literal(self) -> Literal;
 }
 
+/// The values a column of each type takes, for comparisons (`ValueOf`)
+/// and for typed arithmetic (`Operand`, the column nullable or not).
 macro_rules! value_of {
     ($column:ty: $($value:ty),*) => {$(
         impl ValueOf<$column> for $value {
             fn literal(self) -> Literal {
                 Literal::from(self)
+            }
+        }
+        impl<E> Operand<E, $column> for $value {
+            fn operand(self) -> Expr {
+                lit(ValueOf::<$column>::literal(self))
+            }
+        }
+        impl<E> Operand<E, Option<$column>> for $value {
+            fn operand(self) -> Expr {
+                lit(ValueOf::<$column>::literal(self))
             }
         }
     )*};
@@ -112,7 +125,7 @@ impl<E> std::fmt::Debug for TypedExpr<E> {
 }
 
 impl<E> TypedExpr<E> {
-    fn new(expr: Expr) -> Self {
+    pub(crate) fn new(expr: Expr) -> Self {
         Self { expr, _entity: PhantomData }
     }
     /// Both hold.
@@ -151,6 +164,9 @@ pub struct TypedSort<E> {
 }
 
 impl<E> TypedSort<E> {
+    pub(crate) fn new(key: SortKey) -> Self {
+        Self { key, _entity: PhantomData }
+    }
     /// Nulls after every value.
     pub fn nulls_last(self, yes: bool) -> Self {
         Self { key: self.key.nulls_last(yes), _entity: PhantomData }
@@ -179,30 +195,6 @@ impl<E: Entity, T> Col<E, T> {
         TypedExpr::new(e)
     }
 
-    /// `column == value`.
-    pub fn eq(self, value: impl ValueOf<T>) -> TypedExpr<E> {
-        Self::typed(self.expr().eq(value.literal()))
-    }
-    /// `column != value`.
-    pub fn ne(self, value: impl ValueOf<T>) -> TypedExpr<E> {
-        Self::typed(self.expr().ne(value.literal()))
-    }
-    /// `column > value`.
-    pub fn gt(self, value: impl ValueOf<T>) -> TypedExpr<E> {
-        Self::typed(self.expr().gt(value.literal()))
-    }
-    /// `column >= value`.
-    pub fn ge(self, value: impl ValueOf<T>) -> TypedExpr<E> {
-        Self::typed(self.expr().ge(value.literal()))
-    }
-    /// `column < value`.
-    pub fn lt(self, value: impl ValueOf<T>) -> TypedExpr<E> {
-        Self::typed(self.expr().lt(value.literal()))
-    }
-    /// `column <= value`.
-    pub fn le(self, value: impl ValueOf<T>) -> TypedExpr<E> {
-        Self::typed(self.expr().le(value.literal()))
-    }
     /// The value is one of `values`.
     pub fn is_in<V: ValueOf<T>>(self, values: impl IntoIterator<Item = V>) -> TypedExpr<E> {
         Self::typed(self.expr().is_in(values.into_iter().map(ValueOf::literal)))

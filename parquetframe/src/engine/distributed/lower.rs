@@ -11,14 +11,14 @@ use std::sync::Arc;
 use arrow::datatypes::DataType;
 use datafusion::common::DFSchema;
 use datafusion::common::{Column, JoinType, ScalarValue};
-use datafusion::functions::expr_fn::{contains, ends_with, starts_with};
+use datafusion::functions::expr_fn::{contains, date_part, ends_with, lower, starts_with, substring, upper};
 use datafusion::functions_aggregate::expr_fn::{
     avg, count, count_distinct, first_value, last_value, max, min, sum,
 };
-use datafusion::logical_expr::{Expr as Df, ExprSchemable, cast};
+use datafusion::logical_expr::{Expr as Df, ExprSchemable, cast, when};
 use datafusion::prelude::{DataFrame, coalesce, lit};
 
-use super::super::expr::{AggOp, BinaryOp, Expr, Literal, Node, StrOp};
+use super::super::expr::{AggOp, BinaryOp, Expr, Func, Literal, Node, ScalarType, StrOp};
 use super::super::plan::{Join, JoinKind, Names, Op, Resolved};
 use super::scan::Inputs;
 use crate::error::{Error, QueryError};
@@ -58,6 +58,7 @@ pub(super) fn plan(resolved: &Resolved<'_>, inputs: &mut Inputs) -> Result<DataF
                     .collect::<Result<Vec<_>, Error>>()?;
                 df.sort(sorts).map_err(|e| datafusion_error("sorting", e))?
             }
+            Op::Distinct => df.distinct().map_err(|e| datafusion_error("removing duplicate rows", e))?,
             Op::Slice { offset, len } => {
                 let skip = usize::try_from(*offset).unwrap_or(usize::MAX);
                 let fetch = len.map(|l| usize::try_from(l).unwrap_or(usize::MAX));
@@ -107,25 +108,26 @@ fn output_name(n: &Node, names: &Names) -> String {
         Node::Len => "len".into(),
         Node::Alias { name, .. } => name.clone(),
         Node::Binary { left, .. } => output_name(left, names),
+        Node::Case { branches, otherwise } => match branches.first() {
+            Some((_, then)) => output_name(then, names),
+            None => output_name(otherwise, names),
+        },
         Node::Not(e)
+        | Node::Neg(e)
         | Node::IsNull { expr: e, .. }
         | Node::IsIn { expr: e, .. }
         | Node::Str { expr: e, .. }
+        | Node::Like { expr: e, .. }
+        | Node::Substring { expr: e, .. }
+        | Node::Func { expr: e, .. }
+        | Node::Cast { expr: e, .. }
+        | Node::Shift { expr: e, .. }
         | Node::Agg { expr: e, .. } => output_name(e, names),
     }
 }
 
 fn aggregates(n: &Node) -> bool {
-    match n {
-        Node::Agg { .. } | Node::Len => true,
-        Node::Column { .. } | Node::Literal(_) => false,
-        Node::Binary { left, right, .. } => aggregates(left) || aggregates(right),
-        Node::Not(e)
-        | Node::IsNull { expr: e, .. }
-        | Node::IsIn { expr: e, .. }
-        | Node::Str { expr: e, .. }
-        | Node::Alias { expr: e, .. } => aggregates(e),
-    }
+    n.aggregates()
 }
 
 /// What lowering an expression needs: output names of qualified columns,
@@ -183,6 +185,43 @@ impl Scope<'_> {
                 )));
             }
             Node::Alias { expr, name } => self.node(expr)?.alias(name.as_str()),
+            Node::Neg(e) => Df::Negative(Box::new(self.node(e)?)),
+            Node::Like { expr, pattern, negated: false } => self.node(expr)?.like(lit(pattern.as_str())),
+            Node::Like { expr, pattern, negated: true } => self.node(expr)?.not_like(lit(pattern.as_str())),
+            Node::Substring { expr, start, len } => {
+                let start = i64::try_from(*start).unwrap_or(i64::MAX - 1) + 1;
+                substring(self.node(expr)?, lit(start), lit(i64::try_from(*len).unwrap_or(i64::MAX)))
+            }
+            Node::Func { func, expr } => {
+                let e = self.node(expr)?;
+                match func {
+                    Func::Upper => upper(e),
+                    Func::Lower => lower(e),
+                    Func::Year => cast(date_part(lit("year"), e), DataType::Int32),
+                    Func::Month => cast(date_part(lit("month"), e), DataType::Int32),
+                    Func::Day => cast(date_part(lit("day"), e), DataType::Int32),
+                }
+            }
+            Node::Cast { expr, to } => cast(self.node(expr)?, data_type(*to)),
+            Node::Shift { expr, by } => {
+                let interval =
+                    arrow::datatypes::IntervalMonthDayNano::new(by.months_part(), by.days_part(), 0);
+                self.node(expr)? + lit(ScalarValue::IntervalMonthDayNano(Some(interval)))
+            }
+            Node::Case { branches, otherwise } => {
+                let mut lowered =
+                    branches.iter().map(|(w, t)| Ok::<_, Error>((self.node(w)?, self.node(t)?)));
+                let Some(first) = lowered.next() else {
+                    return self.node(otherwise);
+                };
+                let (w, t) = first?;
+                let mut case = when(w, t);
+                for branch in lowered {
+                    let (w, t) = branch?;
+                    case.when(w, t);
+                }
+                case.otherwise(self.node(otherwise)?).map_err(|e| datafusion_error("building a CASE", e))?
+            }
         })
     }
 
@@ -221,6 +260,28 @@ impl Scope<'_> {
                 }
             }
         })
+    }
+}
+
+fn data_type(t: ScalarType) -> DataType {
+    match t {
+        ScalarType::Bool => DataType::Boolean,
+        ScalarType::Int8 => DataType::Int8,
+        ScalarType::Int16 => DataType::Int16,
+        ScalarType::Int32 => DataType::Int32,
+        ScalarType::Int64 => DataType::Int64,
+        ScalarType::UInt8 => DataType::UInt8,
+        ScalarType::UInt16 => DataType::UInt16,
+        ScalarType::UInt32 => DataType::UInt32,
+        ScalarType::UInt64 => DataType::UInt64,
+        ScalarType::Float32 => DataType::Float32,
+        ScalarType::Float64 => DataType::Float64,
+        ScalarType::Str => DataType::Utf8,
+        ScalarType::Date => DataType::Date32,
+        ScalarType::Timestamp { utc } => DataType::Timestamp(
+            arrow::datatypes::TimeUnit::Microsecond,
+            utc.then(|| Arc::from(crate::types::temporal::UTC)),
+        ),
     }
 }
 
@@ -362,6 +423,10 @@ impl Hidden<'_> {
                         let null = cast(column(&all).gt(column(&present)), DataType::Int64);
                         self.stand_for(cast(column(&distinct) + null, DataType::UInt32))
                     }
+                    AggOp::CountDistinct => {
+                        let (name, _) = self.push(count_distinct(input));
+                        self.stand_for(cast(column(&name), DataType::UInt32))
+                    }
                     AggOp::First => self.push(first_value(input, Vec::new())).1,
                     AggOp::Last => self.push(last_value(input, Vec::new())).1,
                 }
@@ -372,23 +437,8 @@ impl Hidden<'_> {
                      make a list per group)"
                 )));
             }
-            Node::Literal(_) => n.clone(),
-            Node::Binary { op, left, right } => Node::Binary {
-                op: *op,
-                left: Box::new(self.rewrite(left)?),
-                right: Box::new(self.rewrite(right)?),
-            },
-            Node::Not(e) => Node::Not(Box::new(self.rewrite(e)?)),
-            Node::IsNull { expr, negated } => {
-                Node::IsNull { expr: Box::new(self.rewrite(expr)?), negated: *negated }
-            }
-            Node::IsIn { expr, values } => {
-                Node::IsIn { expr: Box::new(self.rewrite(expr)?), values: values.clone() }
-            }
-            Node::Str { op, expr, pattern } => {
-                Node::Str { op: *op, expr: Box::new(self.rewrite(expr)?), pattern: pattern.clone() }
-            }
             Node::Alias { expr, .. } => self.rewrite(expr)?,
+            other => other.map_children(|c| self.rewrite(c))?,
         })
     }
 }

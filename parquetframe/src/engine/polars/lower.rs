@@ -6,11 +6,11 @@ use polars::prelude::{self as pl, JoinArgs, JoinType, LazyFrame, NamedFrom, Sort
 
 use super::codes;
 use super::preagg::{PreAggregation, final_keys};
-use crate::engine::expr::{AggOp, BinaryOp, Expr, Literal, Node, StrOp};
+use crate::engine::expr::{AggOp, BinaryOp, Expr, Func, Literal, Node, ScalarType, StrOp};
 pub(crate) use crate::engine::plan::Names;
 use crate::engine::plan::{JoinKind, Op, Resolved};
 use crate::engine::{Engine, Settings, polars_error};
-use crate::error::Error;
+use crate::error::{Error, QueryError};
 
 impl Resolved<'_> {
     /// The polars plan for `engine`.
@@ -50,6 +50,7 @@ impl Resolved<'_> {
                         .with_maintain_order(true);
                     lf.sort_by_exprs(exprs, options)
                 }
+                Op::Distinct => lf.unique_stable(None, pl::UniqueKeepStrategy::First),
                 Op::Slice { offset, len } => lf.slice(
                     i64::try_from(*offset).unwrap_or(i64::MAX),
                     len.map_or(pl::IdxSize::MAX, |l| pl::IdxSize::try_from(l).unwrap_or(pl::IdxSize::MAX)),
@@ -176,13 +177,113 @@ fn lower_node(n: &Node, names: &Names) -> Result<pl::Expr, Error> {
                 AggOp::Max => e.max(),
                 AggOp::Count => e.count(),
                 AggOp::NUnique => e.n_unique(),
+                AggOp::CountDistinct => e.drop_nulls().n_unique(),
                 AggOp::First => e.first(),
                 AggOp::Last => e.last(),
             }
         }
         Node::Len => pl::len(),
         Node::Alias { expr, name } => lower_node(expr, names)?.alias(name.as_str()),
+        Node::Neg(e) => -lower_node(e, names)?,
+        Node::Like { expr, pattern, negated } => {
+            let matches = lower_node(expr, names)?.str().contains(pl::lit(like_regex(pattern)), true);
+            if *negated { matches.not() } else { matches }
+        }
+        Node::Substring { expr, start, len } => {
+            let start = i64::try_from(*start).unwrap_or(i64::MAX);
+            lower_node(expr, names)?.str().slice(pl::lit(start), pl::lit(*len))
+        }
+        Node::Func { func, expr } => {
+            let e = lower_node(expr, names)?;
+            match func {
+                Func::Upper => e.str().to_uppercase(),
+                Func::Lower => e.str().to_lowercase(),
+                // polars' month and day are Int8; every engine answers Int32.
+                Func::Year => e.dt().year(),
+                Func::Month => e.dt().month().cast(pl::DataType::Int32),
+                Func::Day => e.dt().day().cast(pl::DataType::Int32),
+            }
+        }
+        Node::Cast { expr, to } => lower_node(expr, names)?.strict_cast(data_type(*to)),
+        Node::Shift { expr, by } => {
+            if by.months_part() != 0 {
+                return Err(QueryError::Unavailable {
+                    engine: "polars",
+                    message: format!(
+                        "cannot yet move a column by calendar months (`{}`): only literal dates move by \
+                         months on the polars engines; use days, or Engine::Distributed",
+                        Expr(n.clone())
+                    ),
+                }
+                .into());
+            }
+            lower_node(expr, names)? + pl::lit(chrono::TimeDelta::days(i64::from(by.days_part())))
+        }
+        Node::Case { branches, otherwise } => {
+            let mut lowered =
+                branches.iter().map(|(w, t)| Ok::<_, Error>((lower_node(w, names)?, lower_node(t, names)?)));
+            let Some(first) = lowered.next() else {
+                return lower_node(otherwise, names);
+            };
+            let (w, t) = first?;
+            let otherwise = lower_node(otherwise, names)?;
+            let Some(second) = lowered.next() else {
+                return Ok(pl::when(w).then(t).otherwise(otherwise));
+            };
+            let (w2, t2) = second?;
+            let mut chain = pl::when(w).then(t).when(w2).then(t2);
+            for branch in lowered {
+                let (w, t) = branch?;
+                chain = chain.when(w).then(t);
+            }
+            chain.otherwise(otherwise)
+        }
     })
+}
+
+/// A SQL `LIKE` pattern as an anchored regular expression.
+fn like_regex(pattern: &str) -> String {
+    let mut out = String::with_capacity(pattern.len() + 8);
+    out.push_str("(?s)^");
+    let mut literal = [0u8; 4];
+    for c in pattern.chars() {
+        match c {
+            '%' => out.push_str(".*"),
+            '_' => out.push('.'),
+            c => out.push_str(&regex_syntax_escape(c.encode_utf8(&mut literal))),
+        }
+    }
+    out.push('$');
+    out
+}
+
+fn regex_syntax_escape(s: &str) -> String {
+    s.chars().fold(String::new(), |mut out, c| {
+        if "\\.+*?()|[]{}^$#&-~".contains(c) {
+            out.push('\\');
+        }
+        out.push(c);
+        out
+    })
+}
+
+pub(crate) fn data_type(t: ScalarType) -> pl::DataType {
+    match t {
+        ScalarType::Bool => pl::DataType::Boolean,
+        ScalarType::Int8 => pl::DataType::Int8,
+        ScalarType::Int16 => pl::DataType::Int16,
+        ScalarType::Int32 => pl::DataType::Int32,
+        ScalarType::Int64 => pl::DataType::Int64,
+        ScalarType::UInt8 => pl::DataType::UInt8,
+        ScalarType::UInt16 => pl::DataType::UInt16,
+        ScalarType::UInt32 => pl::DataType::UInt32,
+        ScalarType::UInt64 => pl::DataType::UInt64,
+        ScalarType::Float32 => pl::DataType::Float32,
+        ScalarType::Float64 => pl::DataType::Float64,
+        ScalarType::Str => pl::DataType::String,
+        ScalarType::Date => pl::DataType::Date,
+        ScalarType::Timestamp { utc } => timestamp_type(utc),
+    }
 }
 
 fn timestamp_type(utc: bool) -> pl::DataType {

@@ -1,0 +1,436 @@
+//! Expressions and plan operations analytics needs (issue #22), one by one,
+//! on every local engine, each checked against the same computation in
+//! Rust over `load_all()`: typed arithmetic, comparisons of two columns,
+//! `between`, `like`, substrings and case, casts, date parts and intervals,
+//! `when/then/otherwise`, `count_distinct`, `distinct`, filters after an
+//! aggregation, semi and anti joins, and top-k.
+
+use chrono::NaiveDate;
+use parquetframe::engine::{Engine, Interval, ScalarType, col, len, lit, when};
+use parquetframe::polars::prelude::{DataFrame, SortMultipleOptions};
+use parquetframe::prelude::*;
+
+#[derive(Entity, Debug, Clone, PartialEq)]
+#[entity(storage_path = "items/", primary_key = "id")]
+pub struct Item {
+    pub id: i64,
+    #[relation(Part, inverse = "items")]
+    pub part_id: i64,
+    pub quantity: i32,
+    pub price: f64,
+    pub discount: f64,
+    pub tax: Option<f64>,
+    pub kind: String,
+    pub comment: Option<String>,
+    pub shipped: NaiveDate,
+    pub received: NaiveDate,
+}
+
+#[derive(Entity, Debug, Clone, PartialEq)]
+#[entity(storage_path = "parts/", primary_key = "part_id")]
+pub struct Part {
+    pub part_id: i64,
+    pub brand: String,
+}
+
+const KINDS: [&str; 5] =
+    ["PROMO BRUSHED", "STANDARD POLISHED", "PROMO PLATED", "ECONOMY ANODIZED", "LARGE BRASS"];
+
+fn day(y: i32, m: u32, d: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(y, m, d).unwrap()
+}
+
+fn item(i: i64) -> Item {
+    let shipped = day(1994, 1, 1) + chrono::Days::new((i * 37 % 1100) as u64);
+    Item {
+        id: i,
+        part_id: i % 23,
+        quantity: 1 + (i * 7 % 50) as i32,
+        price: 900.0 + (i * 131 % 1000) as f64 + 0.25,
+        discount: (i % 11) as f64 / 100.0,
+        tax: (i % 4 != 0).then(|| (i % 9) as f64 / 100.0),
+        kind: KINDS[(i % 5) as usize].to_owned(),
+        comment: (i % 3 != 0)
+            .then(|| format!("{} requests {i}", ["special", "pending", "quick"][(i % 3) as usize])),
+        shipped,
+        received: shipped + chrono::Days::new((i * 11 % 40) as u64) - chrono::Days::new(10),
+    }
+}
+
+/// Items in two files with an upsert and deletes; parts 0..20 (items name
+/// parts up to 22: some have no part).
+fn store() -> (tempfile::TempDir, Store, Vec<Item>) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::builder().root(dir.path()).isolated().open().unwrap();
+    store.save_all(&(0..300).map(item).collect::<Vec<_>>()).unwrap();
+    let mut changed: Vec<Item> = (250..320).map(item).collect();
+    for it in &mut changed {
+        it.quantity += 100;
+    }
+    store.save_all(&changed).unwrap();
+    store.delete_all::<Item>(&[3, 4, 260]).unwrap();
+    let parts: Vec<Part> = (0..20).map(|p| Part { part_id: p, brand: format!("Brand#{}", p % 4) }).collect();
+    store.save_all(&parts).unwrap();
+    let mut items = store.load_all::<Item>().unwrap();
+    items.sort_by_key(|i| i.id);
+    assert_eq!(items.len(), 317);
+    (dir, store, items)
+}
+
+fn ids(mut items: Vec<Item>) -> Vec<i64> {
+    items.sort_by_key(|i| i.id);
+    items.into_iter().map(|i| i.id).collect()
+}
+
+fn sort_frame(df: DataFrame, by: &str) -> DataFrame {
+    df.sort([by], SortMultipleOptions::default()).unwrap()
+}
+
+fn f64s(df: &DataFrame, name: &str) -> Vec<f64> {
+    df.column(name).unwrap().f64().unwrap().iter().map(|v| v.unwrap()).collect()
+}
+
+fn strs(df: &DataFrame, name: &str) -> Vec<String> {
+    df.column(name).unwrap().str().unwrap().iter().map(|v| v.unwrap().to_owned()).collect()
+}
+
+fn i64s(df: &DataFrame, name: &str) -> Vec<i64> {
+    let c = df.column(name).unwrap().cast(&parquetframe::polars::prelude::DataType::Int64).unwrap();
+    c.i64().unwrap().iter().map(|v| v.unwrap()).collect()
+}
+
+fn close(a: &[f64], b: &[f64]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| (x - y).abs() <= 1e-9 * x.abs().max(1.0))
+}
+
+#[test]
+fn typed_arithmetic_sums_per_group_like_rust() {
+    let (_dir, store, items) = store();
+    // SQL: SUM(price * (1 - discount) * (1 + tax)) GROUP BY kind
+    let mut expected: Vec<(String, f64, f64)> = Vec::new();
+    for kind in KINDS {
+        let rows = items.iter().filter(|i| i.kind == kind);
+        let revenue: f64 = rows.clone().map(|i| i.price * (1.0 - i.discount)).sum();
+        let charge: f64 = rows.filter_map(|i| i.tax.map(|t| i.price * (1.0 - i.discount) * (1.0 + t))).sum();
+        expected.push((kind.to_owned(), revenue, charge));
+    }
+    expected.sort_by(|a, b| a.0.cmp(&b.0));
+    for engine in Engine::ALL {
+        let df = store
+            .query::<Item>()
+            .engine(engine)
+            .group_by([Item::KIND])
+            .agg([
+                (Item::PRICE * (1.0 - Item::DISCOUNT)).sum().alias("revenue"),
+                (Item::PRICE * (1.0 - Item::DISCOUNT) * (1.0 + Item::TAX)).sum().alias("charge"),
+            ])
+            .unwrap();
+        let df = sort_frame(df, "kind");
+        assert_eq!(strs(&df, "kind"), expected.iter().map(|e| e.0.clone()).collect::<Vec<_>>(), "{engine}");
+        assert!(close(&f64s(&df, "revenue"), &expected.iter().map(|e| e.1).collect::<Vec<_>>()), "{engine}");
+        assert!(close(&f64s(&df, "charge"), &expected.iter().map(|e| e.2).collect::<Vec<_>>()), "{engine}");
+    }
+}
+
+#[test]
+fn two_columns_compare_and_between_takes_both_ends() {
+    let (_dir, store, items) = store();
+    let late = ids(items.iter().filter(|i| i.shipped < i.received).cloned().collect());
+    let (low, high) = (day(1995, 3, 1), day(1995, 9, 30));
+    let window = ids(items.iter().filter(|i| i.shipped >= low && i.shipped <= high).cloned().collect());
+    let cheap = ids(items
+        .iter()
+        .filter(|i| (0.05..=0.07).contains(&i.discount) && -i.price < -1500.0)
+        .cloned()
+        .collect());
+    assert!(!late.is_empty() && late.len() < items.len() && !window.is_empty() && !cheap.is_empty());
+    for engine in Engine::ALL {
+        let q = || store.query::<Item>().engine(engine);
+        assert_eq!(ids(q().filter(Item::SHIPPED.lt(Item::RECEIVED)).fetch().unwrap()), late, "{engine}");
+        assert_eq!(ids(q().filter(Item::SHIPPED.between(low, high)).fetch().unwrap()), window, "{engine}");
+        let filter = Item::DISCOUNT.between(0.05, 0.07).and((-Item::PRICE).lt(-1500.0));
+        assert_eq!(ids(q().filter(filter).fetch().unwrap()), cheap, "{engine}");
+    }
+}
+
+#[test]
+fn like_substring_and_case_work_on_strings() {
+    let (_dir, store, items) = store();
+    let promo = ids(items.iter().filter(|i| i.kind.starts_with("PROMO")).cloned().collect());
+    let not_special = ids(items
+        .iter()
+        .filter(|i| i.comment.as_deref().is_some_and(|c| !(c.contains("special") && c.contains("requests"))))
+        .cloned()
+        .collect());
+    let brass =
+        ids(items.iter().filter(|i| i.kind.ends_with("BRASS") && i.kind.len() == 11).cloned().collect());
+    for engine in Engine::ALL {
+        let q = || store.query::<Item>().engine(engine);
+        assert_eq!(ids(q().filter(Item::KIND.like("PROMO%")).fetch().unwrap()), promo, "{engine}");
+        let pattern = Item::COMMENT.not_like("%special%requests%");
+        assert_eq!(ids(q().filter(pattern).fetch().unwrap()), not_special, "{engine}");
+        // `_` is one character; regex characters are themselves.
+        assert_eq!(ids(q().filter(Item::KIND.like("_____ BRASS")).fetch().unwrap()), brass, "{engine}");
+        assert!(q().filter(Item::KIND.like("LARGE.BRASS")).fetch().unwrap().is_empty(), "{engine}");
+
+        // SQL: SELECT DISTINCT SUBSTRING(kind FROM 1 FOR 3), LOWER(kind) ...
+        let df = q()
+            .proxy()
+            .select([col("kind").substring(1, 3).alias("prefix"), col("kind").lower().alias("lower")])
+            .distinct()
+            .sort([col("lower")])
+            .collect()
+            .unwrap();
+        let mut kinds: Vec<&str> = KINDS.to_vec();
+        kinds.sort_by_key(|k| k.to_lowercase());
+        assert_eq!(
+            strs(&df, "lower"),
+            kinds.iter().map(|k| k.to_lowercase()).collect::<Vec<_>>(),
+            "{engine}"
+        );
+        assert_eq!(
+            strs(&df, "prefix"),
+            kinds.iter().map(|k| k[..3].to_owned()).collect::<Vec<_>>(),
+            "{engine}"
+        );
+        let upper = q().filter(Item::KIND.lower().upper().eq("LARGE BRASS")).count().unwrap();
+        assert_eq!(upper, items.iter().filter(|i| i.kind == "LARGE BRASS").count(), "{engine}");
+    }
+}
+
+#[test]
+fn date_parts_intervals_and_casts() {
+    let (_dir, store, items) = store();
+    // SQL: WHERE shipped >= DATE '1995-01-01' AND shipped < DATE '1995-01-01' + INTERVAL '1' YEAR
+    let start = day(1995, 1, 1);
+    let year_ids =
+        ids(items.iter().filter(|i| i.shipped >= start && i.shipped < day(1996, 1, 1)).cloned().collect());
+    // Items received more than 20 days after shipping.
+    let slow =
+        ids(items.iter().filter(|i| i.received > i.shipped + chrono::Days::new(20)).cloned().collect());
+    let mut per_month: std::collections::BTreeMap<(i32, i32), i64> = Default::default();
+    for i in &items {
+        use chrono::Datelike;
+        *per_month.entry((i.shipped.year(), i.shipped.month() as i32)).or_default() += i64::from(i.quantity);
+    }
+    assert!(!year_ids.is_empty() && !slow.is_empty());
+    for engine in Engine::ALL {
+        let q = || store.query::<Item>().engine(engine);
+        let end = lit(start).add_interval(Interval::years(1));
+        assert_eq!(end, lit(day(1996, 1, 1)));
+        let filter = Item::SHIPPED.ge(start).and(Item::SHIPPED.year().eq(1995));
+        assert_eq!(ids(q().filter(filter).fetch().unwrap()), year_ids, "{engine}");
+        let filter = Item::RECEIVED.gt(Item::SHIPPED.add_interval(Interval::days(20)));
+        assert_eq!(ids(q().filter(filter).fetch().unwrap()), slow, "{engine}");
+
+        let df = q()
+            .proxy()
+            .group_by([col("shipped").year().alias("year"), col("shipped").month().alias("month")])
+            .agg([col("quantity").cast(ScalarType::Int64).sum().alias("quantity")])
+            .sort([col("year"), col("month")])
+            .collect()
+            .unwrap();
+        assert_eq!(
+            i64s(&df, "year"),
+            per_month.keys().map(|k| i64::from(k.0)).collect::<Vec<_>>(),
+            "{engine}"
+        );
+        assert_eq!(
+            i64s(&df, "month"),
+            per_month.keys().map(|k| i64::from(k.1)).collect::<Vec<_>>(),
+            "{engine}"
+        );
+        assert_eq!(i64s(&df, "quantity"), per_month.values().copied().collect::<Vec<_>>(), "{engine}");
+
+        // A typed cast: integer quantity as a float, halved.
+        let half: Vec<f64> = items.iter().map(|i| f64::from(i.quantity) / 2.0).collect();
+        let df = q().proxy().sort([col("id")]).select([(Item::QUANTITY.cast::<f64>() / 2.0).alias("half")]);
+        assert!(close(&f64s(&df.collect().unwrap(), "half"), &half), "{engine}");
+    }
+}
+
+#[test]
+fn moving_a_column_by_months_says_which_engines_can() {
+    let (_dir, store, _) = store();
+    for engine in Engine::ALL {
+        let err = store
+            .query::<Item>()
+            .engine(engine)
+            .filter(Item::RECEIVED.gt(Item::SHIPPED.add_interval(Interval::months(1))))
+            .fetch()
+            .unwrap_err();
+        assert!(err.to_string().contains("by calendar months"), "{engine}: {err}");
+    }
+}
+
+#[test]
+fn when_then_otherwise_and_count_distinct() {
+    let (_dir, store, items) = store();
+    // SQL (TPC-H Q14's shape):
+    // 100 * SUM(CASE WHEN kind LIKE 'PROMO%' THEN price * (1 - discount) ELSE 0 END)
+    //     / SUM(price * (1 - discount))
+    let revenue = |i: &Item| i.price * (1.0 - i.discount);
+    let promo: f64 = items.iter().filter(|i| i.kind.starts_with("PROMO")).map(revenue).sum();
+    let all: f64 = items.iter().map(revenue).sum();
+    let share = 100.0 * promo / all;
+    let mut comments: Vec<&str> = items.iter().filter_map(|i| i.comment.as_deref()).collect();
+    comments.sort();
+    comments.dedup();
+    let tiers = |i: &Item| {
+        if i.quantity < 10 {
+            "small"
+        } else if i.quantity < 40 {
+            "medium"
+        } else {
+            "large"
+        }
+    };
+    for engine in Engine::ALL {
+        let value = col("price") * (lit(1.0) - col("discount"));
+        let df = store
+            .query::<Item>()
+            .engine(engine)
+            .proxy()
+            .select([(lit(100.0)
+                * when(col("kind").like("PROMO%")).then(value.clone()).otherwise(lit(0.0)).sum()
+                / value.sum())
+            .alias("promo_revenue")])
+            .collect()
+            .unwrap();
+        assert!(close(&f64s(&df, "promo_revenue"), &[share]), "{engine}: {df}");
+
+        let df = store
+            .query::<Item>()
+            .engine(engine)
+            .proxy()
+            .with_column(
+                when(col("quantity").lt(10))
+                    .then(lit("small"))
+                    .when(col("quantity").lt(40))
+                    .then(lit("medium"))
+                    .otherwise(lit("large"))
+                    .alias("tier"),
+            )
+            .group_by([col("tier")])
+            .agg([len().alias("n")])
+            .sort([col("tier")])
+            .collect()
+            .unwrap();
+        let mut expected: Vec<(String, i64)> = ["large", "medium", "small"]
+            .iter()
+            .map(|t| (t.to_string(), items.iter().filter(|i| tiers(i) == *t).count() as i64))
+            .collect();
+        expected.retain(|e| e.1 > 0);
+        assert_eq!(strs(&df, "tier"), expected.iter().map(|e| e.0.clone()).collect::<Vec<_>>(), "{engine}");
+        assert_eq!(i64s(&df, "n"), expected.iter().map(|e| e.1).collect::<Vec<_>>(), "{engine}");
+
+        // COUNT(DISTINCT comment) skips nulls; n_unique counts null as a value.
+        let df = store
+            .query::<Item>()
+            .engine(engine)
+            .proxy()
+            .select([
+                col("comment").count_distinct().alias("distinct"),
+                col("comment").n_unique().alias("unique"),
+            ])
+            .collect()
+            .unwrap();
+        assert_eq!(i64s(&df, "distinct"), [comments.len() as i64], "{engine}");
+        assert_eq!(i64s(&df, "unique"), [comments.len() as i64 + 1], "{engine}");
+    }
+}
+
+#[test]
+fn having_semi_and_anti_joins_and_top_k() {
+    let (_dir, store, items) = store();
+    // HAVING: parts whose items' quantities sum above the median part's.
+    let mut sums: std::collections::BTreeMap<i64, i64> = Default::default();
+    for i in &items {
+        *sums.entry(i.part_id).or_default() += i64::from(i.quantity);
+    }
+    let mut totals: Vec<i64> = sums.values().copied().collect();
+    totals.sort();
+    let threshold = totals[totals.len() / 2];
+    let big: Vec<i64> = sums.iter().filter(|(_, s)| **s > threshold).map(|(p, _)| *p).collect();
+    assert!(!big.is_empty() && big.len() < sums.len());
+    // EXISTS / NOT EXISTS a part for the item.
+    let with_part = ids(items.iter().filter(|i| i.part_id < 20).cloned().collect());
+    let without = ids(items.iter().filter(|i| i.part_id >= 20).cloned().collect());
+    // Top 5 by price, ties broken by id.
+    let mut by_price = items.clone();
+    by_price.sort_by(|a, b| b.price.total_cmp(&a.price).then(a.id.cmp(&b.id)));
+    let top: Vec<i64> = by_price.iter().take(5).map(|i| i.id).collect();
+    for engine in Engine::ALL {
+        let df = store
+            .query::<Item>()
+            .engine(engine)
+            .group_by([Item::PART_ID])
+            .proxy([Item::QUANTITY.cast::<i64>().sum().alias("total")])
+            .filter(col("total").gt(threshold))
+            .sort([col("part_id")])
+            .collect()
+            .unwrap();
+        assert_eq!(i64s(&df, "part_id"), big, "{engine}");
+
+        let parts = store.query::<Part>().proxy();
+        let q = || store.query::<Item>().engine(engine).proxy();
+        let semi = q().join(parts.clone(), ["part_id"], ["part_id"], JoinKind::Semi);
+        assert_eq!(ids(semi.to_entities::<Item>().unwrap()), with_part, "{engine}");
+        let anti = q().join(parts, ["part_id"], ["part_id"], JoinKind::Anti);
+        assert_eq!(ids(anti.to_entities::<Item>().unwrap()), without, "{engine}");
+
+        let fetched = store
+            .query::<Item>()
+            .engine(engine)
+            .order_by(Item::PRICE.desc())
+            .order_by(Item::ID.asc())
+            .limit(5)
+            .fetch()
+            .unwrap();
+        assert_eq!(fetched.iter().map(|i| i.id).collect::<Vec<_>>(), top, "{engine}");
+        // Ordered by a computed value.
+        let fetched = store
+            .query::<Item>()
+            .engine(engine)
+            .order_by((Item::PRICE * (1.0 - Item::DISCOUNT)).desc())
+            .limit(3)
+            .fetch()
+            .unwrap();
+        let mut by_revenue = items.clone();
+        by_revenue.sort_by(|a, b| (b.price * (1.0 - b.discount)).total_cmp(&(a.price * (1.0 - a.discount))));
+        assert_eq!(
+            fetched.iter().map(|i| i.id).collect::<Vec<_>>(),
+            by_revenue.iter().take(3).map(|i| i.id).collect::<Vec<_>>(),
+            "{engine}"
+        );
+    }
+}
+
+#[test]
+fn expressions_print_as_sql_reads() {
+    let e = (Item::PRICE * (1.0 - Item::DISCOUNT)).sum().alias("revenue");
+    assert_eq!(Expr::from(e).to_string(), "sum((Item.price * (1 - Item.discount))) AS revenue");
+    let e =
+        col("d").add_interval(Interval::months(3)).lt(lit(day(1995, 1, 1)).sub_interval(Interval::days(90)));
+    assert_eq!(e.to_string(), "((d + INTERVAL '3' MONTH) < 1994-10-03)");
+    let e = col("name").not_like("%x_").and(col("n").cast(ScalarType::Float64).between(1, 2));
+    assert_eq!(
+        e.to_string(),
+        "(name NOT LIKE \"%x_\" AND ((CAST(n AS DOUBLE) >= 1) AND (CAST(n AS DOUBLE) <= 2)))"
+    );
+    assert_eq!((-col("x")).to_string(), "-x");
+    assert_eq!(col("s").substring(2, 3).upper().to_string(), "upper(substring(s, 2, 3))");
+    assert_eq!(col("c").count_distinct().to_string(), "count_distinct(c)");
+}
+
+#[test]
+fn a_sort_then_a_limit_runs_as_a_top_k() {
+    let (_dir, store, _) = store();
+    for engine in Engine::ALL {
+        let explained =
+            store.query::<Item>().engine(engine).order_by(Item::PRICE.desc()).limit(5).explain().unwrap();
+        // polars keeps the best 5 rows (and pushes their bound into the scan)
+        // instead of sorting all of them.
+        assert!(explained.to_string().contains("SORT BY [slice: (0, 5"), "{engine}: {explained}");
+    }
+}
