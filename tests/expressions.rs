@@ -434,3 +434,141 @@ fn a_sort_then_a_limit_runs_as_a_top_k() {
         assert!(explained.to_string().contains("SORT BY [slice: (0, 5"), "{engine}: {explained}");
     }
 }
+
+#[derive(Entity, Debug, Clone, PartialEq)]
+#[entity(storage_path = "regions/", primary_key = "region_id")]
+pub struct Region {
+    pub region_id: i64,
+    pub name: String,
+}
+
+#[derive(Entity, Debug, Clone, PartialEq)]
+#[entity(storage_path = "nations/", primary_key = "nation_id")]
+pub struct Nation {
+    pub nation_id: i64,
+    pub name: String,
+    #[relation(Region, inverse = "nations")]
+    pub region_id: i64,
+}
+
+#[derive(Entity, Debug, Clone, PartialEq)]
+#[entity(storage_path = "customers/", primary_key = "customer_id")]
+pub struct Customer {
+    pub customer_id: i64,
+    pub name: String,
+    #[relation(Nation, inverse = "customers")]
+    pub nation_id: i64,
+}
+
+#[derive(Entity, Debug, Clone, PartialEq)]
+#[entity(storage_path = "sales/", primary_key = "sale_id")]
+pub struct Sale {
+    pub sale_id: i64,
+    #[relation(Customer, inverse = "sales")]
+    pub customer_id: i64,
+    pub name: String,
+    pub total: f64,
+}
+
+/// Every entity has a `name`: after each join the new one is `Entity.name`.
+fn geography() -> (tempfile::TempDir, Store) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::builder().root(dir.path()).isolated().open().unwrap();
+    let regions = ["AFRICA", "AMERICA", "EUROPE"];
+    store
+        .save_all(
+            &(0..3)
+                .map(|r| Region { region_id: r, name: regions[r as usize].to_owned() })
+                .collect::<Vec<_>>(),
+        )
+        .unwrap();
+    store
+        .save_all(
+            &(0..9)
+                .map(|n| Nation { nation_id: n, name: format!("nation {n}"), region_id: n % 3 })
+                .collect::<Vec<_>>(),
+        )
+        .unwrap();
+    store
+        .save_all(
+            &(0..40)
+                .map(|c| Customer { customer_id: c, name: format!("customer {c}"), nation_id: c % 9 })
+                .collect::<Vec<_>>(),
+        )
+        .unwrap();
+    store
+        .save_all(
+            &(0..400)
+                .map(|s| Sale {
+                    sale_id: s,
+                    customer_id: s * 7 % 40,
+                    name: format!("sale {s}"),
+                    total: (s % 13) as f64 * 4.0,
+                })
+                .collect::<Vec<_>>(),
+        )
+        .unwrap();
+    (dir, store)
+}
+
+#[test]
+fn typed_joins_follow_a_path_of_relations() {
+    let (_dir, store) = geography();
+    // Rust: total per nation of sales to European customers whose name does not end in 0.
+    let mut expected: std::collections::BTreeMap<String, (f64, i64)> = Default::default();
+    for s in 0..400i64 {
+        let customer = s * 7 % 40;
+        let nation = customer % 9;
+        if nation % 3 == 2 && customer % 10 != 0 {
+            let e = expected.entry(format!("nation {nation}")).or_default();
+            e.0 += (s % 13) as f64 * 4.0;
+            e.1 += 1;
+        }
+    }
+    assert!(expected.len() > 1);
+    for engine in Engine::ALL {
+        let df = store
+            .query::<Sale>()
+            .engine(engine)
+            .join::<Customer>()
+            .unwrap()
+            .join::<Nation>()
+            .unwrap()
+            .join::<Region>()
+            .unwrap()
+            .filter(Region::NAME.eq("EUROPE"))
+            .filter(Customer::NAME.not_like("%0"))
+            .filter(Sale::NAME.starts_with("sale"))
+            .group_by([Nation::NAME])
+            .agg([Expr::from(Sale::TOTAL.sum().alias("total")), len().alias("n")])
+            .unwrap();
+        let df = sort_frame(df, "Nation.name");
+        assert_eq!(strs(&df, "Nation.name"), expected.keys().cloned().collect::<Vec<_>>(), "{engine}");
+        assert!(close(&f64s(&df, "total"), &expected.values().map(|v| v.0).collect::<Vec<_>>()), "{engine}");
+        assert_eq!(i64s(&df, "n"), expected.values().map(|v| v.1).collect::<Vec<_>>(), "{engine}");
+
+        // From the other end: each hop along a relation the joined entity declares.
+        let df = store
+            .query::<Region>()
+            .engine(engine)
+            .join::<Nation>()
+            .unwrap()
+            .join::<Customer>()
+            .unwrap()
+            .left_join::<Sale>()
+            .unwrap()
+            .group_by([Region::NAME])
+            .agg([Sale::SALE_ID.count().alias("sales")])
+            .unwrap();
+        let df = sort_frame(df, "name");
+        assert_eq!(strs(&df, "name"), ["AFRICA", "AMERICA", "EUROPE"], "{engine}");
+        let per_region: Vec<i64> =
+            (0..3).map(|r| (0..400i64).filter(|s| (s * 7 % 40) % 9 % 3 == r).count() as i64).collect();
+        assert_eq!(i64s(&df, "sales"), per_region, "{engine}");
+    }
+    // No relation between the query's entities and the one joined.
+    let err = store.query::<Sale>().join::<Region>().err().unwrap();
+    assert!(err.to_string().contains("entity `Region` has no relation with `Sale`"), "{err}");
+    let err = store.query::<Sale>().join::<Customer>().unwrap().join::<Region>().err().unwrap();
+    assert!(err.to_string().contains("with `Sale`, `Customer`"), "{err}");
+}

@@ -588,6 +588,22 @@ fn expressions_match_the_local_engines() {
             &["id"],
         );
     }
+    // A typed join along a path: notes, their user, that user's orders.
+    agree(
+        |engine| {
+            notes()
+                .engine(engine)
+                .join::<User>()
+                .unwrap()
+                .join::<Order>()
+                .unwrap()
+                .filter(Order::AMOUNT.gt(5.0))
+                .group_by([User::AGE])
+                .agg([Expr::from(Order::AMOUNT.sum().alias("amount")), len().alias("n")])
+                .unwrap()
+        },
+        &["age"],
+    );
     // DataFusion moves columns by calendar months too (polars cannot yet).
     let later = notes()
         .engine(Engine::Distributed)

@@ -39,12 +39,28 @@ pub struct Joined<A, B>(PhantomData<fn() -> (A, B)>);
 #[must_use = "a query does nothing until a terminal (`fetch`, `count`, ...) runs it"]
 pub struct Query<S> {
     proxy: DataFrameProxy,
+    /// The entities joined so far, in join order: where the next join
+    /// looks for a relation.
+    members: Vec<Member>,
     _scope: PhantomData<fn() -> S>,
+}
+
+/// An entity of a query: its name, relations and primary key.
+#[derive(Clone, Copy)]
+struct Member {
+    name: &'static str,
+    relations: &'static [crate::entity::Relation],
+}
+
+impl Member {
+    fn of<T: Entity>() -> Self {
+        Self { name: T::ENTITY_NAME, relations: T::RELATIONS }
+    }
 }
 
 impl<S> Clone for Query<S> {
     fn clone(&self) -> Self {
-        Self { proxy: self.proxy.clone(), _scope: PhantomData }
+        Self { proxy: self.proxy.clone(), members: self.members.clone(), _scope: PhantomData }
     }
 }
 
@@ -69,8 +85,8 @@ impl<S> TypedGroupBy<S> {
 }
 
 impl<S> Query<S> {
-    fn with(proxy: DataFrameProxy) -> Self {
-        Self { proxy, _scope: PhantomData }
+    fn map(self, f: impl FnOnce(DataFrameProxy) -> DataFrameProxy) -> Self {
+        Self { proxy: f(self.proxy), members: self.members, _scope: PhantomData }
     }
 
     /// Keeps the rows where `predicate` holds.
@@ -78,7 +94,7 @@ impl<S> Query<S> {
     where
         S: Scope<E, I>,
     {
-        Self::with(self.proxy.filter(predicate.expr))
+        self.map(|p| p.filter(predicate.expr))
     }
 
     /// Sorts by `key` (`User::AGE.desc()`); called again right after, adds
@@ -87,22 +103,22 @@ impl<S> Query<S> {
     where
         S: Scope<E, I>,
     {
-        Self::with(self.proxy.sort_then(key.key))
+        self.map(|p| p.sort_then(key.key))
     }
 
     /// At most `n` rows.
     pub fn limit(self, n: u64) -> Self {
-        Self::with(self.proxy.limit(n))
+        self.map(|p| p.limit(n))
     }
 
     /// Skips the first `n` rows.
     pub fn offset(self, n: u64) -> Self {
-        Self::with(self.proxy.offset(n))
+        self.map(|p| p.offset(n))
     }
 
     /// Runs on `engine` whatever the heuristics and configuration say.
     pub fn engine(self, engine: Engine) -> Self {
-        Self::with(self.proxy.engine(engine))
+        self.map(|p| p.engine(engine))
     }
 
     /// Groups by `keys` (`[User::NAME]`); aggregate with `.agg([...])`.
@@ -148,13 +164,10 @@ impl<S> Query<S> {
 impl<T: Entity> Query<T> {
     /// A query over every live row of `T` (`None`: the default store).
     pub(crate) fn new(store: Option<Store>) -> Self {
-        Self::with(DataFrameProxy::from_plan(Plan::new(Source::Entity(EntitySource::of::<T>(store)))))
-    }
-
-    fn store(&self) -> Option<Store> {
-        match &self.proxy.plan().source {
-            Source::Entity(e) => e.store.clone(),
-            _ => None,
+        Self {
+            proxy: DataFrameProxy::from_plan(Plan::new(Source::Entity(EntitySource::of::<T>(store)))),
+            members: vec![Member::of::<T>()],
+            _scope: PhantomData,
         }
     }
 
@@ -167,65 +180,97 @@ impl<T: Entity> Query<T> {
     pub fn first(&self) -> Result<Option<T>, Error> {
         Ok(self.clone().limit(1).fetch()?.into_iter().next())
     }
+}
 
-    /// Joins `U` along the relation between the two entities: `T`'s foreign
-    /// key to `U`'s primary key, or `U`'s foreign key to `T`'s. Filters, keys
-    /// and aggregates may then use the columns of both; a column of `U`
-    /// named like one of `T` is `"U.column"` in the result.
-    pub fn join<U: Entity>(self) -> Result<Query<Joined<T, U>>, Error> {
+impl<S> Query<S> {
+    fn store(&self) -> Option<Store> {
+        match &self.proxy.plan().source {
+            Source::Entity(e) => e.store.clone(),
+            _ => None,
+        }
+    }
+
+    /// Joins `U` along the relation between `U` and an entity of the
+    /// query: that entity's foreign key to `U`'s primary key, or `U`'s
+    /// foreign key to that entity's. Joins chain along a path
+    /// (`LineItem` → `Order` → `Customer` → `Nation`); filters, keys and
+    /// aggregates may then use the columns of every joined entity. A
+    /// column of `U` named like one already in the query is
+    /// `"U.column"` in the result (the typed handle still finds it).
+    ///
+    /// With no relation between `U` and the query's entities, or more than
+    /// one, the error says so and names them; join untyped with
+    /// [`DataFrameProxy::join`] then.
+    pub fn join<U: Entity>(self) -> Result<Query<Joined<S, U>>, Error> {
         self.join_kind::<U>(JoinKind::Inner)
     }
 
-    /// [`join`](Self::join) keeping `T`'s rows without a match (their `U`
-    /// columns null).
-    pub fn left_join<U: Entity>(self) -> Result<Query<Joined<T, U>>, Error> {
+    /// [`join`](Self::join) keeping the query's rows without a match (their
+    /// `U` columns null).
+    pub fn left_join<U: Entity>(self) -> Result<Query<Joined<S, U>>, Error> {
         self.join_kind::<U>(JoinKind::Left)
     }
 
-    fn join_kind<U: Entity>(self, kind: JoinKind) -> Result<Query<Joined<T, U>>, Error> {
-        let forward: Vec<_> = T::RELATIONS.iter().filter(|r| r.target == U::ENTITY_NAME).collect();
-        let backward: Vec<_> = U::RELATIONS.iter().filter(|r| r.target == T::ENTITY_NAME).collect();
-        // Along a relation of `T`, each `T` row has one `U`: many to one.
-        let (left_on, right_on, many_to_one) = match (forward.as_slice(), backward.as_slice()) {
-            ([r], []) => (r.column, r.target_key, true),
-            ([], [r]) => (r.target_key, r.column, false),
-            ([], []) => {
+    fn join_kind<U: Entity>(self, kind: JoinKind) -> Result<Query<Joined<S, U>>, Error> {
+        // (entity, its column, U's column, whether that entity holds the key)
+        let mut found: Vec<(&'static str, &'static str, &'static str, bool)> = Vec::new();
+        for m in &self.members {
+            for r in m.relations.iter().filter(|r| r.target == U::ENTITY_NAME) {
+                found.push((m.name, r.column, r.target_key, true));
+            }
+            for r in U::RELATIONS.iter().filter(|r| r.target == m.name) {
+                found.push((m.name, r.target_key, r.column, false));
+            }
+        }
+        let names = || self.members.iter().map(|m| format!("`{}`", m.name)).collect::<Vec<_>>().join(", ");
+        let (left_entity, left_on, right_on, holds_key) = match found.as_slice() {
+            [one] => *one,
+            [] => {
                 return Err(QueryError::Relation(format!(
-                    "entity `{}` and entity `{}` have no relation to join along; declare one with \
+                    "entity `{}` has no relation with {} to join along; declare one with \
                      #[relation({}, inverse = \"...\")] on a foreign-key field, or join untyped with \
                      DataFrameProxy::join",
-                    T::ENTITY_NAME,
                     U::ENTITY_NAME,
+                    names(),
                     U::ENTITY_NAME
                 ))
                 .into());
             }
             _ => {
-                let names: Vec<String> = forward
+                let list: Vec<String> = found
                     .iter()
-                    .map(|r| format!("{}.{}", T::ENTITY_NAME, r.column))
-                    .chain(backward.iter().map(|r| format!("{}.{}", U::ENTITY_NAME, r.column)))
+                    .map(
+                        |(m, l, r, holds)| {
+                            if *holds { format!("{m}.{l}") } else { format!("{}.{r}", U::ENTITY_NAME) }
+                        },
+                    )
                     .collect();
                 return Err(QueryError::Relation(format!(
-                    "entities `{}` and `{}` are related more than once ({}); join untyped with \
+                    "entity `{}` is related to {} more than once ({}); join untyped with \
                      DataFrameProxy::join on the columns you mean",
-                    T::ENTITY_NAME,
                     U::ENTITY_NAME,
-                    names.join(", ")
+                    names(),
+                    list.join(", ")
                 ))
                 .into());
             }
         };
+        // Along a relation held by the left entity, each left row has one
+        // `U`: a following group-by may aggregate first, when the left side
+        // is that one entity (after earlier joins its columns may be renamed).
+        let many_to_one = holds_key && self.members.len() == 1;
         let right = Plan::new(Source::Entity(EntitySource::of::<U>(self.store())));
+        let mut members = self.members;
+        members.push(Member::of::<U>());
         let proxy = self.proxy.join_entities(
             right,
             left_on.to_owned(),
             right_on.to_owned(),
             kind,
-            (T::ENTITY_NAME, U::ENTITY_NAME),
+            (left_entity, U::ENTITY_NAME),
             many_to_one,
         );
-        Ok(Query::with(proxy))
+        Ok(Query { proxy, members, _scope: PhantomData })
     }
 }
 

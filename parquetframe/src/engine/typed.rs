@@ -86,7 +86,8 @@ macro_rules! numeric {
 numeric!(i8, i16, i32, i64, u8, u16, u32, u64, f32, f64);
 
 /// Which entities' columns a query over `Self` accepts: `I` tells the
-/// position (`Here` for a one-entity query, `Left`/`Right` after a join).
+/// position (`Here` for a one-entity query, `Left<..>`/`Right<..>` after
+/// joins).
 #[diagnostic::on_unimplemented(
     message = "a column of entity `{E}` cannot be used in a query over `{Self}`",
     label = "this expression is about `{E}`",
@@ -97,14 +98,16 @@ pub trait Scope<E, I> {}
 
 /// [`Scope`] position: the queried entity itself.
 pub struct Here;
-/// [`Scope`] position: the left side of a join.
-pub struct Left;
-/// [`Scope`] position: the right side of a join.
-pub struct Right;
+/// [`Scope`] position: inside the left side of a join (`I` says where there).
+pub struct Left<I = Here>(PhantomData<fn() -> I>);
+/// [`Scope`] position: inside the right side of a join.
+pub struct Right<I = Here>(PhantomData<fn() -> I>);
 
 impl<T: Entity> Scope<T, Here> for T {}
-impl<A, B> Scope<A, Left> for super::Joined<A, B> {}
-impl<A, B> Scope<B, Right> for super::Joined<A, B> {}
+// After several joins (`Joined<Joined<A, B>, C>`), each entity is found
+// by its path through the nesting.
+impl<A: Scope<E, I>, B, E, I> Scope<E, Left<I>> for super::Joined<A, B> {}
+impl<A, B: Scope<E, I>, E, I> Scope<E, Right<I>> for super::Joined<A, B> {}
 
 /// An expression about entity `E`.
 pub struct TypedExpr<E> {

@@ -9,7 +9,7 @@ use std::marker::PhantomData;
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 
 use super::expr::{Expr, Interval, ScalarType, lit};
-use super::typed::{NumericColumn, TextColumn, TypedExpr, TypedSort, ValueOf};
+use super::typed::{NumericColumn, TextColumn, TypedExpr, TypedSort};
 use crate::column::Col;
 use crate::entity::Entity;
 

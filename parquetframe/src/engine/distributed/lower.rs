@@ -454,8 +454,14 @@ fn join(left: DataFrame, right: DataFrame, j: &Join, names: &mut Names) -> Resul
     let right = right
         .select(right_names.iter().enumerate().map(|(i, n)| column(n).alias(temp(i))).collect::<Vec<_>>())
         .map_err(|e| datafusion_error("joining", e))?;
-    let mut on = Vec::with_capacity(j.left_on.len());
-    for (l, r) in j.left_on.iter().zip(&j.right_on) {
+    // A typed join's left key is a column of its entity: after earlier
+    // joins it may have been renamed `Entity.column`.
+    let left_on: Vec<String> = match j.entities {
+        Some((left_entity, _)) => j.left_on.iter().map(|c| names.resolve(Some(left_entity), c)).collect(),
+        None => j.left_on.clone(),
+    };
+    let mut on = Vec::with_capacity(left_on.len());
+    for (l, r) in left_on.iter().zip(&j.right_on) {
         let i = right_names
             .iter()
             .position(|n| n == r)
@@ -475,7 +481,7 @@ fn join(left: DataFrame, right: DataFrame, j: &Join, names: &mut Names) -> Resul
     }
     let mut out: Vec<Df> = Vec::with_capacity(left_names.len() + right_names.len());
     for name in &left_names {
-        let key = j.left_on.iter().position(|l| l == name);
+        let key = left_on.iter().position(|l| l == name);
         out.push(match key {
             Some(k) if j.kind == JoinKind::Full => {
                 let right_key = j.right_on.get(k);
@@ -489,7 +495,7 @@ fn join(left: DataFrame, right: DataFrame, j: &Join, names: &mut Names) -> Resul
     }
     for (i, name) in right_names.iter().enumerate() {
         if let Some(k) = j.right_on.iter().position(|r| r == name) {
-            if let (Some((_, right_entity)), Some(left_key)) = (j.entities, j.left_on.get(k)) {
+            if let (Some((_, right_entity)), Some(left_key)) = (j.entities, left_on.get(k)) {
                 names.map.insert((right_entity, name.clone()), left_key.clone());
             }
             continue;

@@ -61,6 +61,14 @@ impl Resolved<'_> {
                     };
                     let mut rlf = right.lazy(engine, settings)?;
                     let mut pre = None;
+                    // A typed join's left key is a column of its entity: after
+                    // earlier joins it may have been renamed `Entity.column`.
+                    let left_keys: Vec<String> = match j.entities {
+                        Some((left_entity, _)) => {
+                            j.left_on.iter().map(|c| names.resolve(Some(left_entity), c)).collect()
+                        }
+                        None => j.left_on.clone(),
+                    };
                     if let Some((left_entity, right_entity)) = j.entities {
                         let left_schema = lf.collect_schema().map_err(|e| polars_error("joining", e))?;
                         if settings.pre_aggregate {
@@ -77,7 +85,7 @@ impl Resolved<'_> {
                             let key = j.right_on.iter().position(|r| *r == name);
                             if let Some(k) = key {
                                 // The right key is merged into the left key.
-                                names.map.insert((right_entity, name), j.left_on[k].clone());
+                                names.map.insert((right_entity, name), left_keys[k].clone());
                             } else if left_schema.contains(&name) {
                                 let renamed = format!("{right_entity}.{name}");
                                 names.map.insert((right_entity, name.clone()), renamed.clone());
@@ -102,7 +110,7 @@ impl Resolved<'_> {
                         JoinKind::Semi => JoinType::Semi,
                         JoinKind::Anti => JoinType::Anti,
                     };
-                    let left_on: Vec<pl::Expr> = j.left_on.iter().map(|c| pl::col(c.as_str())).collect();
+                    let left_on: Vec<pl::Expr> = left_keys.iter().map(|c| pl::col(c.as_str())).collect();
                     let right_on: Vec<pl::Expr> = j.right_on.iter().map(|c| pl::col(c.as_str())).collect();
                     let mut args = JoinArgs::new(how);
                     if j.kind == JoinKind::Full {
