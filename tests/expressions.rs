@@ -572,3 +572,61 @@ fn typed_joins_follow_a_path_of_relations() {
     let err = store.query::<Sale>().join::<Customer>().unwrap().join::<Region>().err().unwrap();
     assert!(err.to_string().contains("with `Sale`, `Customer`"), "{err}");
 }
+
+#[test]
+fn store_sql_runs_on_every_engine_and_explains_itself() {
+    let (_dir, store, items) = store();
+    let mut expected: Vec<(String, f64)> = KINDS
+        .iter()
+        .map(|k| {
+            let revenue = items.iter().filter(|i| i.kind == *k).map(|i| i.price * (1.0 - i.discount)).sum();
+            (k.to_string(), revenue)
+        })
+        .collect();
+    expected.sort_by(|a, b| a.0.cmp(&b.0));
+    // The entity's name (`Item`) and its directory (`items`) are both tables.
+    for table in ["Item", "items"] {
+        for engine in Engine::ALL {
+            let sql = store
+                .sql(format!(
+                    "SELECT kind, SUM(price * (1 - discount)) AS revenue FROM {table} \
+                     WHERE shipped < DATE '1999-01-01' GROUP BY kind ORDER BY kind"
+                ))
+                .engine(engine);
+            let df = sql.collect().unwrap();
+            assert_eq!(
+                strs(&df, "kind"),
+                expected.iter().map(|e| e.0.clone()).collect::<Vec<_>>(),
+                "{engine}"
+            );
+            assert!(
+                close(&f64s(&df, "revenue"), &expected.iter().map(|e| e.1).collect::<Vec<_>>()),
+                "{engine}"
+            );
+            // (Sums of floats may round differently on another executor.)
+            let lazy = sql.lazy().unwrap().collect().unwrap();
+            assert_eq!(strs(&lazy, "kind"), strs(&df, "kind"), "{engine}");
+            assert!(close(&f64s(&lazy, "revenue"), &f64s(&df, "revenue")), "{engine}");
+        }
+    }
+    // A join of two entities; the heuristics count both tables.
+    let sql = store.sql(
+        "SELECT p.brand, COUNT(*) AS n FROM items i JOIN parts p ON i.part_id = p.part_id GROUP BY p.brand ORDER BY p.brand",
+    );
+    let df = sql.collect().unwrap();
+    let with_part = items.iter().filter(|i| i.part_id < 20);
+    let brands: Vec<i64> =
+        (0..4).map(|b| with_part.clone().filter(|i| i.part_id % 4 == b).count() as i64).collect();
+    assert_eq!(i64s(&df, "n"), brands);
+    let explained = sql.explain().unwrap();
+    let text = explained.to_string();
+    assert!(
+        text.contains("engine:") && text.contains("entity `Item`") && text.contains("entity `Part`"),
+        "{text}"
+    );
+    assert_eq!(explained.choice.figures.joins, 1, "{text}");
+    assert_eq!(explained.choice.figures.group_bys, 1, "{text}");
+    // A table the store does not have: the error names the ones it found.
+    let err = store.sql("SELECT * FROM items JOIN nowhere ON true").collect().unwrap_err();
+    assert!(err.to_string().contains("tables named in the query: Item, items"), "{err}");
+}

@@ -604,6 +604,20 @@ fn expressions_match_the_local_engines() {
         },
         &["age"],
     );
+    // `store.sql` on the cluster: DataFusion SQL over the same tables.
+    agree(
+        |engine| {
+            store
+                .sql(
+                    "SELECT user_id, SUM(amount) AS total, MAX(order_id) AS last FROM orders \
+                     WHERE amount > 5 GROUP BY user_id",
+                )
+                .engine(engine)
+                .collect()
+                .unwrap()
+        },
+        &["user_id"],
+    );
     // DataFusion moves columns by calendar months too (polars cannot yet).
     let later = notes()
         .engine(Engine::Distributed)
@@ -739,6 +753,10 @@ fn explain_shows_the_datafusion_plan_without_a_cluster() {
     for needle in ["LIKE", "IntervalMonthDayNano", "CASE WHEN", "Aggregate: groupBy=[[x]]"] {
         assert!(text.contains(needle), "missing {needle:?} in\n{text}");
     }
+    // SQL too.
+    let text = store.sql("SELECT age, COUNT(*) AS n FROM users GROUP BY age").engine(Engine::Distributed);
+    let text = text.explain().unwrap().to_string();
+    assert!(text.contains("DataFusion plan:") && text.contains("TableScan: User"), "{text}");
     // Avro scans are named too.
     store.save_all(&(1..=5).map(note).collect::<Vec<_>>()).unwrap();
     let text = store.query::<Note>().engine(Engine::Distributed).explain().unwrap().to_string();

@@ -34,6 +34,8 @@ mod query;
 mod registry;
 mod scalar;
 pub(crate) mod source;
+#[cfg(feature = "sql")]
+mod sql;
 mod typed;
 mod typed_values;
 mod write;
@@ -54,6 +56,8 @@ pub use proxy::{DataFrameProxy, GroupBy};
 pub use query::{Joined, Query};
 pub use registry::{Capabilities, EngineInfo, EngineRegistry};
 pub use scalar::{Interval, ScalarType};
+#[cfg(feature = "sql")]
+pub use sql::SqlQuery;
 pub use typed::{Here, Left, NumericColumn, Right, Scope, TextColumn, TypedExpr, TypedSort, ValueOf};
 pub use typed_values::{CastTarget, Operand, TemporalColumn, ValueExpr};
 

@@ -23,6 +23,7 @@ use polars::prelude::DataFrame;
 
 use super::heuristics::PROBE_TIMEOUT;
 use super::plan::Resolved;
+use super::source::Input;
 use crate::config::{ClusterAddress, EngineConfig};
 use crate::error::Error;
 pub(crate) use lower::datafusion_error;
@@ -85,15 +86,63 @@ fn any_empty(resolved: &Resolved<'_>) -> bool {
     scan::is_empty(&resolved.input) || resolved.joins.iter().any(any_empty)
 }
 
+/// What runs on DataFusion: a plan, or SQL over named inputs.
+enum Job<'a> {
+    Plan(&'a Resolved<'a>),
+    Sql { tables: &'a [(&'a [String], &'a Input)], text: &'a str },
+}
+
+impl Job<'_> {
+    /// Nothing to distribute when an input has no stored file.
+    fn local(&self) -> bool {
+        match self {
+            Job::Plan(resolved) => any_empty(resolved),
+            Job::Sql { tables, .. } => tables.iter().any(|(_, input)| scan::is_empty(input)),
+        }
+    }
+
+    /// The job as a DataFusion frame in `ctx`.
+    async fn frame(&self, ctx: &SessionContext) -> Result<datafusion::prelude::DataFrame, Error> {
+        match self {
+            Job::Plan(resolved) => {
+                let mut inputs = scan::Inputs::build(ctx, resolved).await?;
+                lower::plan(resolved, &mut inputs)
+            }
+            Job::Sql { tables, text } => {
+                for (names, input) in *tables {
+                    let df = scan::frame(ctx, input, None).await?;
+                    for name in *names {
+                        ctx.register_table(name.as_str(), df.clone().into_view())
+                            .map_err(|e| datafusion_error(&format!("registering table `{name}`"), e))?;
+                    }
+                }
+                ctx.sql(text).await.map_err(|e| datafusion_error("planning SQL with DataFusion", e))
+            }
+        }
+    }
+}
+
 /// Runs `resolved` on the cluster.
 pub(crate) fn collect(resolved: &Resolved<'_>, config: &EngineConfig) -> Result<DataFrame, Error> {
+    run(&Job::Plan(resolved), config)
+}
+
+/// Runs SQL `text` on the cluster over `tables` (each input under its names).
+pub(crate) fn collect_sql(
+    tables: &[(&[String], &Input)],
+    text: &str,
+    config: &EngineConfig,
+) -> Result<DataFrame, Error> {
+    run(&Job::Sql { tables, text }, config)
+}
+
+fn run(job: &Job<'_>, config: &EngineConfig) -> Result<DataFrame, Error> {
     let address = cluster(config)?;
-    let local = any_empty(resolved);
+    let local = job.local();
     let context_text = format!("running the query on the cluster at {address}");
     let attempt = || async {
         let ctx = context(&address, local).await?;
-        let mut inputs = scan::Inputs::build(&ctx, resolved).await?;
-        let df = lower::plan(resolved, &mut inputs)?;
+        let df = job.frame(&ctx).await?;
         let schema: arrow::datatypes::SchemaRef = Arc::new(df.schema().as_arrow().clone());
         Ok::<_, Error>((schema, df.collect().await))
     };
@@ -143,10 +192,18 @@ fn lost_executor(e: &datafusion::error::DataFusionError) -> bool {
 /// DataFusion's optimized logical plan of `resolved`, built on this machine
 /// (for `explain()`; no cluster needed).
 pub(crate) fn describe(resolved: &Resolved<'_>) -> Result<String, Error> {
+    describe_job(&Job::Plan(resolved))
+}
+
+/// DataFusion's optimized logical plan of SQL `text` over `tables`.
+pub(crate) fn describe_sql(tables: &[(&[String], &Input)], text: &str) -> Result<String, Error> {
+    describe_job(&Job::Sql { tables, text })
+}
+
+fn describe_job(job: &Job<'_>) -> Result<String, Error> {
     block_on(async {
         let ctx = SessionContext::new();
-        let mut inputs = scan::Inputs::build(&ctx, resolved).await?;
-        let df = lower::plan(resolved, &mut inputs)?;
+        let df = job.frame(&ctx).await?;
         let plan = df.into_optimized_plan().map_err(|e| datafusion_error("planning", e))?;
         Ok(plan.display_indent().to_string())
     })

@@ -56,7 +56,11 @@ pub(super) fn is_empty(input: &Input) -> bool {
     matches!(&input.kind, Kind::Entity { live, .. } if live.files.is_empty())
 }
 
-async fn frame(ctx: &SessionContext, input: &Input, needed: Option<&[String]>) -> Result<DataFrame, Error> {
+pub(super) async fn frame(
+    ctx: &SessionContext,
+    input: &Input,
+    needed: Option<&[String]>,
+) -> Result<DataFrame, Error> {
     if let Err(why) = input.cluster_readable() {
         return Err(unsupported(format!("cannot run this query: {why}")));
     }

@@ -2,9 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
-use parquetframe::polars::prelude::LazyFrame;
-use parquetframe::polars::sql::SQLContext;
-use parquetframe::{Engine, Error, QueryError, StoredEntity, col};
+use parquetframe::{Engine, Error, QueryError, col};
 use serde_json::json;
 
 use crate::output::Output;
@@ -72,22 +70,9 @@ pub fn query(
 }
 
 pub fn sql(out: &Output, root: Option<PathBuf>, query: &str) -> parquetframe::Result<Outcome> {
-    let store = target::store(root)?;
-    let mut context = SQLContext::new();
-    for entity in StoredEntity::all(&store)? {
-        let frame: LazyFrame = entity.query(&store).lazy()?;
-        // By entity name, and by its directory when that differs (`User` and `users`).
-        let directory =
-            entity.entry.path.trim_end_matches('/').rsplit('/').next().unwrap_or_default().to_owned();
-        if !directory.is_empty() && directory != entity.name() {
-            context.register(&directory, frame.clone());
-        }
-        context.register(entity.name(), frame);
-    }
-    let mut frame = context
-        .execute(query)
-        .and_then(|lf| lf.collect())
-        .map_err(|e| usage(format!("SQL: {e}; tables: {}", context.get_tables().join(", "))))?;
+    // The library's `store.sql`: the engine the heuristics pick, tables by
+    // entity name and by directory.
+    let mut frame = target::store(root)?.sql(query).collect()?;
     out.frame(&mut frame)?;
     Ok(Outcome::Ok)
 }

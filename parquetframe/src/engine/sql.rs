@@ -1,0 +1,234 @@
+//! `store.sql(text)`: SQL over every entity of a store, on the engine the
+//! heuristics pick: polars SQL on the local engines, DataFusion SQL on the
+//! cluster. Tables are the entities the text names (by entity name, and by
+//! storage directory when that differs: `User` and `users`).
+
+use std::sync::Arc;
+
+use polars::prelude::{DataFrame, LazyFrame};
+use polars::sql::SQLContext;
+
+use super::explain::Explanation;
+use super::plan::{Join, JoinKind, Op, Plan, Resolved};
+use super::source::{EntitySource, Input, Source};
+use super::{Engine, Settings, choose, collect, polars_error};
+use crate::error::{Error, QueryError};
+use crate::storage::{Store, StoredEntity};
+
+/// A SQL query over a store's entities: [`Store::sql`]. Nothing runs until
+/// [`collect`](Self::collect), [`lazy`](Self::lazy) or
+/// [`explain`](Self::explain).
+#[derive(Clone)]
+#[must_use = "a SQL query does nothing until `collect`, `lazy` or `explain` runs it"]
+pub struct SqlQuery {
+    store: Store,
+    text: String,
+    engine: Option<Engine>,
+}
+
+impl Store {
+    /// SQL over the live rows of every entity of this store, each a table
+    /// under its entity name (and its storage directory's name:
+    /// `FROM User` or `FROM users`). It runs on the engine the heuristics
+    /// pick for the tables it names, like a typed query: polars SQL on
+    /// [`Engine::Memory`], [`Engine::Lazy`] and [`Engine::Streaming`],
+    /// DataFusion SQL on `Engine::Distributed`. Each engine types results
+    /// its own way (`COUNT(*)` is `UInt32` in polars, `Int64` in DataFusion).
+    ///
+    /// ```no_run
+    /// use parquetframe::Store;
+    ///
+    /// let store = Store::open("data")?;
+    /// let top = store
+    ///     .sql("SELECT u.name, SUM(o.amount) AS total FROM orders o JOIN User u ON o.user_id = u.user_id \
+    ///           GROUP BY u.name ORDER BY total DESC LIMIT 10")
+    ///     .collect()?;
+    /// # let _ = top;
+    /// # Ok::<(), parquetframe::Error>(())
+    /// ```
+    pub fn sql(&self, text: impl Into<String>) -> SqlQuery {
+        SqlQuery { store: self.clone(), text: text.into(), engine: None }
+    }
+}
+
+/// The entities a SQL text names, each with the names it goes by.
+struct Tables {
+    /// Names per entity, in the order of the plan's inputs.
+    names: Vec<Vec<String>>,
+    /// A plan over those entities for the heuristics and `explain()`: the
+    /// first as its source, the others joined, a group-by per `GROUP BY`.
+    plan: Plan,
+}
+
+impl SqlQuery {
+    /// Runs on `engine` whatever the heuristics and configuration say.
+    pub fn engine(mut self, engine: Engine) -> Self {
+        self.engine = Some(engine);
+        self
+    }
+
+    /// The SQL text.
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
+    fn tables(&self) -> Result<Tables, Error> {
+        let words: Vec<String> = self
+            .text
+            .split(|c: char| !(c.is_alphanumeric() || c == '_'))
+            .filter(|w| !w.is_empty())
+            .map(str::to_lowercase)
+            .collect();
+        let mut names = Vec::new();
+        let mut sources = Vec::new();
+        for entity in StoredEntity::all(&self.store)? {
+            let mut aliases = vec![entity.name().to_owned()];
+            let directory = entity.entry.path.trim_end_matches('/').rsplit('/').next().unwrap_or_default();
+            if !directory.is_empty() && directory != entity.name() {
+                aliases.push(directory.to_owned());
+            }
+            if aliases.iter().any(|a| words.contains(&a.to_lowercase())) {
+                sources.push(Source::Entity(EntitySource::stored(&entity, self.store.clone())));
+                names.push(aliases);
+            }
+        }
+        let mut sources = sources.into_iter();
+        let mut plan =
+            Plan::new(sources.next().unwrap_or_else(|| Source::Frame(Arc::new(DataFrame::empty()))));
+        for right in sources {
+            plan = plan.push(Op::Join(Box::new(Join {
+                right: Plan::new(right),
+                left_on: Vec::new(),
+                right_on: Vec::new(),
+                kind: JoinKind::Inner,
+                entities: None,
+                many_to_one: false,
+            })));
+        }
+        let text = self.text.to_lowercase();
+        for _ in text.matches("group by") {
+            plan = plan.push(Op::GroupBy { keys: Vec::new(), aggs: Vec::new() });
+        }
+        Ok(Tables { names, plan })
+    }
+
+    /// Runs the query into a polars `DataFrame`.
+    pub fn collect(&self) -> Result<DataFrame, Error> {
+        let tables = self.tables()?;
+        let (settings, resolved, choice) = choose(&tables.plan, self.engine, false)?;
+        if choice.engine == Engine::Distributed {
+            return on_cluster(&tables, &resolved, &self.text, &settings);
+        }
+        let lf = self.polars(&tables, &resolved, choice.engine, &settings)?;
+        collect(lf, &choice)
+    }
+
+    /// The polars `LazyFrame` of the chosen local engine (the cluster's
+    /// result, collected, on `Engine::Distributed`).
+    pub fn lazy(&self) -> Result<LazyFrame, Error> {
+        let tables = self.tables()?;
+        let (settings, resolved, choice) = choose(&tables.plan, self.engine, false)?;
+        if choice.engine == Engine::Distributed {
+            return on_cluster(&tables, &resolved, &self.text, &settings)
+                .map(polars::prelude::IntoLazy::lazy);
+        }
+        self.polars(&tables, &resolved, choice.engine, &settings)
+    }
+
+    /// The engine this query would run on, why, the figures (over the
+    /// tables it names), and the chosen engine's optimized plan.
+    pub fn explain(&self) -> Result<Explanation, Error> {
+        let tables = self.tables()?;
+        let (settings, resolved, choice) = choose(&tables.plan, self.engine, true)?;
+        let plan = if choice.engine == Engine::Distributed {
+            describe_on_cluster(&tables, &resolved, &self.text)?
+        } else {
+            let lf = self.polars(&tables, &resolved, choice.engine, &settings)?;
+            lf.describe_optimized_plan().map_err(|e| polars_error("explaining the SQL query", e))?
+        };
+        let mut inputs = vec![resolved.input.label.clone()];
+        inputs.extend(resolved.joins.iter().map(|j| j.input.label.clone()));
+        if tables.names.is_empty() {
+            inputs.clear();
+        }
+        Ok(Explanation {
+            choice,
+            inputs,
+            operations: vec![format!("sql {}", self.text)],
+            columns: None,
+            polars_plan: plan,
+        })
+    }
+
+    /// The text planned by polars SQL over the tables' frames for `engine`.
+    fn polars(
+        &self,
+        tables: &Tables,
+        resolved: &Resolved<'_>,
+        engine: Engine,
+        settings: &Settings,
+    ) -> Result<LazyFrame, Error> {
+        let mut context = SQLContext::new();
+        for (names, input) in tables.names.iter().zip(inputs(resolved)) {
+            let mut lf = input.lazy(engine, None, settings)?;
+            // The memory engine's cached frames carry hidden dictionary codes.
+            if engine == Engine::Memory {
+                let coded = super::polars::codes::coded(&mut lf)?;
+                lf = super::polars::codes::hide(lf, &coded);
+            }
+            for name in names {
+                context.register(name, lf.clone());
+            }
+        }
+        context.execute(&self.text).map_err(|e| {
+            let tables: Vec<String> = tables.names.iter().flatten().cloned().collect();
+            QueryError::Engine {
+                context: "running SQL with polars".to_owned(),
+                message: format!("{e}; tables named in the query: {}", list(&tables)),
+            }
+            .into()
+        })
+    }
+}
+
+fn list(names: &[String]) -> String {
+    if names.is_empty() {
+        "none (the store's entities are tables by name)".to_owned()
+    } else {
+        names.join(", ")
+    }
+}
+
+/// The inputs of the tables, in the plan's order.
+fn inputs<'a>(resolved: &'a Resolved<'a>) -> impl Iterator<Item = &'a Input> {
+    std::iter::once(&resolved.input).chain(resolved.joins.iter().map(|j| &j.input))
+}
+
+#[cfg(feature = "distributed")]
+fn on_cluster(
+    tables: &Tables,
+    resolved: &Resolved<'_>,
+    text: &str,
+    settings: &Settings,
+) -> Result<DataFrame, Error> {
+    let named: Vec<(&[String], &Input)> =
+        tables.names.iter().map(Vec::as_slice).zip(inputs(resolved)).collect();
+    super::distributed::collect_sql(&named, text, settings.heuristics.config())
+}
+
+#[cfg(feature = "distributed")]
+fn describe_on_cluster(tables: &Tables, resolved: &Resolved<'_>, text: &str) -> Result<String, Error> {
+    let named: Vec<(&[String], &Input)> =
+        tables.names.iter().map(Vec::as_slice).zip(inputs(resolved)).collect();
+    super::distributed::describe_sql(&named, text)
+}
+
+#[cfg(not(feature = "distributed"))]
+fn on_cluster(_: &Tables, _: &Resolved<'_>, _: &str, _: &Settings) -> Result<DataFrame, Error> {
+    Err(super::not_compiled())
+}
+
+#[cfg(not(feature = "distributed"))]
+fn describe_on_cluster(_: &Tables, _: &Resolved<'_>, _: &str) -> Result<String, Error> {
+    Err(super::not_compiled())
+}
