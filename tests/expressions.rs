@@ -630,3 +630,55 @@ fn store_sql_runs_on_every_engine_and_explains_itself() {
     let err = store.sql("SELECT * FROM items JOIN nowhere ON true").collect().unwrap_err();
     assert!(err.to_string().contains("tables named in the query: Item, items"), "{err}");
 }
+
+#[test]
+fn scalar_subqueries_run_first_and_enter_as_constants() {
+    let (_dir, store, items) = store();
+    let average = items.iter().map(|i| i.price).sum::<f64>() / items.len() as f64;
+    let above = ids(items.iter().filter(|i| i.price > average).cloned().collect());
+    let most = items.iter().map(|i| i.quantity).max().unwrap();
+    let largest = ids(items.iter().filter(|i| i.quantity == most).cloned().collect());
+    // TPC-H Q15's shape: the part(s) whose revenue equals the largest revenue.
+    // Prices are exact in binary (n + 0.25), so their sums are equal in any
+    // order; a float sum computed twice by a parallel engine may not be.
+    let mut revenue: std::collections::BTreeMap<i64, f64> = Default::default();
+    for i in &items {
+        *revenue.entry(i.part_id).or_default() += i.price;
+    }
+    let best = revenue.iter().max_by(|a, b| a.1.total_cmp(b.1)).map(|(p, _)| *p).unwrap();
+    for engine in Engine::ALL {
+        let q = || store.query::<Item>().engine(engine);
+        let mean = q().proxy().select([col("price").mean()]).scalar();
+        let df = q()
+            .proxy()
+            .filter(col("price").gt(mean))
+            .sort([col("id")])
+            .select([col("id")])
+            .collect()
+            .unwrap();
+        assert_eq!(i64s(&df, "id"), above, "{engine}");
+        // Typed: the subquery's value compares with an i32 column.
+        let max = q().proxy().select([col("quantity").max()]).scalar_as::<i32>();
+        assert_eq!(ids(q().filter(Item::QUANTITY.eq(max)).fetch().unwrap()), largest, "{engine}");
+
+        let per_part = || q().group_by([Item::PART_ID]).proxy([Item::PRICE.sum().alias("revenue")]);
+        let top = per_part().select([col("revenue").max()]).scalar();
+        let df = per_part().filter(col("revenue").eq(top)).collect().unwrap();
+        assert_eq!(i64s(&df, "part_id"), [best], "{engine}");
+        // explain() runs the subquery and shows the outer plan with its value.
+        let explained =
+            per_part().filter(col("revenue").eq(per_part().select([col("revenue").max()]).scalar()));
+        let text = explained.explain().unwrap().to_string();
+        let shown = text.split("filter (revenue == ").nth(1).and_then(|t| t.split(')').next()).unwrap_or("");
+        let shown: f64 = shown.parse().unwrap_or_else(|_| panic!("{engine}: no value in {text}"));
+        assert!(close(&[shown], &[revenue[&best]]), "{engine}: {text}");
+    }
+    // No row: null, so nothing compares equal.
+    let none = store.query::<Item>().proxy().filter(col("id").lt(0)).select([col("price").max()]).scalar();
+    assert_eq!(store.query::<Item>().proxy().filter(col("price").eq(none)).collect().unwrap().height(), 0);
+    // More than one value is an error saying what it got.
+    let many = store.query::<Item>().proxy().select([col("id")]).scalar();
+    let err = store.query::<Item>().proxy().filter(col("id").eq(many)).collect().unwrap_err();
+    assert!(err.to_string().contains("gave 317 row(s) of 1 column(s)"), "{err}");
+    assert!(err.to_string().contains("FROM entity `Item`"), "{err}");
+}

@@ -604,6 +604,20 @@ fn expressions_match_the_local_engines() {
         },
         &["age"],
     );
+    // A scalar subquery, run on the cluster first, then the outer query there.
+    agree(
+        |engine| {
+            let mean = notes().engine(engine).proxy().select([col("score").mean()]).scalar();
+            notes()
+                .engine(engine)
+                .proxy()
+                .filter(col("score").gt(mean))
+                .select([col("id")])
+                .collect()
+                .unwrap()
+        },
+        &["id"],
+    );
     // `store.sql` on the cluster: DataFusion SQL over the same tables.
     agree(
         |engine| {

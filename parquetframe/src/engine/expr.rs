@@ -252,6 +252,8 @@ pub(crate) enum Node {
         expr: Box<Node>,
         by: Interval,
     },
+    /// A subquery's one value; replaced by that value before lowering.
+    Subquery(super::subquery::Subquery),
     /// `CASE WHEN c THEN v ... ELSE otherwise END`.
     Case {
         branches: Vec<(Node, Node)>,
@@ -473,7 +475,7 @@ impl Node {
     fn columns(&self, out: &mut Vec<(Option<&'static str>, String)>) {
         match self {
             Node::Column { entity, name } => out.push((*entity, name.clone())),
-            Node::Literal(_) | Node::Len => {}
+            Node::Literal(_) | Node::Len | Node::Subquery(_) => {}
             Node::Binary { left, right, .. } => {
                 left.columns(out);
                 right.columns(out);
@@ -500,12 +502,11 @@ impl Node {
         }
     }
 
-    #[cfg(feature = "distributed")]
     /// The node with each child replaced by `f(child)` (leaves unchanged).
     pub(crate) fn map_children<E>(&self, mut f: impl FnMut(&Node) -> Result<Node, E>) -> Result<Node, E> {
         let mut b = |n: &Node| f(n).map(Box::new);
         Ok(match self {
-            Node::Column { .. } | Node::Literal(_) | Node::Len => self.clone(),
+            Node::Column { .. } | Node::Literal(_) | Node::Len | Node::Subquery(_) => self.clone(),
             Node::Binary { op, left, right } => Node::Binary { op: *op, left: b(left)?, right: b(right)? },
             Node::Not(e) => Node::Not(b(e)?),
             Node::Neg(e) => Node::Neg(b(e)?),
@@ -532,12 +533,28 @@ impl Node {
         })
     }
 
+    /// Whether the node holds a scalar subquery.
+    pub(crate) fn has_subquery(&self) -> bool {
+        match self {
+            Node::Subquery(_) => true,
+            Node::Column { .. } | Node::Literal(_) | Node::Len => false,
+            _ => {
+                let mut found = false;
+                let _ = self.map_children(|c| {
+                    found |= c.has_subquery();
+                    Ok::<_, ()>(c.clone())
+                });
+                found
+            }
+        }
+    }
+
     #[cfg(feature = "distributed")]
     /// Whether any child holds an aggregate function (or `len()`).
     pub(crate) fn aggregates(&self) -> bool {
         match self {
             Node::Agg { .. } | Node::Len => true,
-            Node::Column { .. } | Node::Literal(_) => false,
+            Node::Column { .. } | Node::Literal(_) | Node::Subquery(_) => false,
             _ => {
                 let mut found = false;
                 let _ = self.map_children(|c| {
@@ -636,6 +653,7 @@ impl fmt::Display for Node {
             }
             Node::Agg { op, expr } => write!(f, "{}({expr})", op.name()),
             Node::Len => f.write_str("len()"),
+            Node::Subquery(s) => write!(f, "{s}"),
             Node::Neg(e) => write!(f, "-{e}"),
             Node::Like { expr, pattern, negated } => {
                 write!(f, "{expr} {}LIKE {pattern:?}", if *negated { "NOT " } else { "" })

@@ -36,6 +36,7 @@ mod scalar;
 pub(crate) mod source;
 #[cfg(feature = "sql")]
 mod sql;
+mod subquery;
 mod typed;
 mod typed_values;
 mod write;
@@ -58,6 +59,7 @@ pub use registry::{Capabilities, EngineInfo, EngineRegistry};
 pub use scalar::{Interval, ScalarType};
 #[cfg(feature = "sql")]
 pub use sql::SqlQuery;
+pub use subquery::Scalar;
 pub use typed::{Here, Left, NumericColumn, Right, Scope, TextColumn, TypedExpr, TypedSort, ValueOf};
 pub use typed_values::{CastTarget, Operand, TemporalColumn, ValueExpr};
 
@@ -251,6 +253,8 @@ fn not_compiled() -> Error {
 
 /// Runs `plan`.
 pub(crate) fn execute(plan: &Plan, requested: Option<Engine>) -> Result<DataFrame, Error> {
+    let materialized = subquery::materialize(plan)?;
+    let plan = materialized.as_ref().unwrap_or(plan);
     let op = crate::ux::trace::Operation::start(tracing::info_span!(
         "query",
         engine = tracing::field::Empty,
@@ -281,6 +285,8 @@ pub(crate) fn execute(plan: &Plan, requested: Option<Engine>) -> Result<DataFram
 /// The polars plan of `plan` on its engine, uncollected (the distributed
 /// engine's result, collected, as a `LazyFrame`).
 pub(crate) fn lazy(plan: &Plan, requested: Option<Engine>) -> Result<LazyFrame, Error> {
+    let materialized = subquery::materialize(plan)?;
+    let plan = materialized.as_ref().unwrap_or(plan);
     let (settings, resolved, choice) = choose(plan, requested, false)?;
     if choice.engine == Engine::Distributed {
         return on_cluster(&resolved, &settings).map(::polars::prelude::IntoLazy::lazy);
@@ -290,6 +296,9 @@ pub(crate) fn lazy(plan: &Plan, requested: Option<Engine>) -> Result<LazyFrame, 
 
 /// What running `plan` would do.
 pub(crate) fn explain(plan: &Plan, requested: Option<Engine>) -> Result<Explanation, Error> {
+    // Scalar subqueries run here: the outer plan is shown with their values.
+    let materialized = subquery::materialize(plan)?;
+    let plan = materialized.as_ref().unwrap_or(plan);
     let (settings, resolved, choice) = choose(plan, requested, true)?;
     let inputs = input_labels(&resolved);
     let polars_plan = if choice.engine == Engine::Distributed {

@@ -172,6 +172,36 @@ impl DataFrameProxy {
         self.op(Op::Slice { offset: n, len: None })
     }
 
+    /// The query's one value as an expression of another query: an
+    /// uncorrelated scalar subquery (SQL `WHERE x > (SELECT AVG(x) ..)`).
+    /// It runs first, on its own engine, when the outer query runs (or is
+    /// explained), and must yield one column and at most one row (none is
+    /// null).
+    ///
+    /// ```no_run
+    /// use parquetframe::{col, read};
+    ///
+    /// let orders = read("orders.parquet")?;
+    /// let average = orders.clone().select([col("total").mean()]).scalar();
+    /// let above = orders.filter(col("total").gt(average)).collect()?;
+    /// # let _ = above;
+    /// # Ok::<(), parquetframe::Error>(())
+    /// ```
+    pub fn scalar(self) -> Expr {
+        Expr(super::expr::Node::Subquery(super::subquery::Subquery {
+            plan: std::sync::Arc::new(self.plan),
+            engine: self.engine,
+        }))
+    }
+
+    /// [`scalar`](Self::scalar) for typed queries: the value compares and
+    /// computes with columns of type `T`
+    /// (`Order::TOTAL.gt(subquery.scalar_as::<f64>())`). The type is taken
+    /// on trust; the engines check it when the query runs.
+    pub fn scalar_as<T>(self) -> super::Scalar<T> {
+        super::Scalar::new(self.scalar())
+    }
+
     /// Runs the query into a polars `DataFrame`.
     pub fn collect(&self) -> Result<DataFrame, Error> {
         super::execute(&self.plan, self.engine)

@@ -73,6 +73,15 @@ pub(crate) enum Source {
 }
 
 impl Source {
+    /// What the source is, for messages: `entity `User``, `files at ..`.
+    pub fn describe(&self) -> String {
+        match self {
+            Source::Entity(e) => format!("FROM entity `{}`", e.name),
+            Source::Files(f) => format!("FROM `{}`", f.path.display()),
+            Source::Frame(_) => "FROM a DataFrame".to_owned(),
+        }
+    }
+
     /// Resolves the source against the current state of the disk.
     pub fn resolve(&self) -> Result<Input, Error> {
         match self {

@@ -106,6 +106,7 @@ fn output_name(n: &Node, names: &Names) -> String {
         Node::Column { entity, name } => names.resolve(*entity, name),
         Node::Literal(_) => "literal".into(),
         Node::Len => "len".into(),
+        Node::Subquery(_) => "literal".into(),
         Node::Alias { name, .. } => name.clone(),
         Node::Binary { left, .. } => output_name(left, names),
         Node::Case { branches, otherwise } => match branches.first() {
@@ -177,6 +178,12 @@ impl Scope<'_> {
                     StrOp::EndsWith => ends_with(e, p),
                     StrOp::Contains => contains(e, p),
                 }
+            }
+            Node::Subquery(sub) => {
+                return Err(datafusion_error(
+                    "lowering a query",
+                    format!("the subquery {sub} was not run first"),
+                ));
             }
             Node::Agg { .. } | Node::Len => {
                 return Err(unsupported(format!(

@@ -191,6 +191,9 @@ fn lower_node(n: &Node, names: &Names) -> Result<pl::Expr, Error> {
             }
         }
         Node::Len => pl::len(),
+        Node::Subquery(sub) => {
+            return Err(polars_error("lowering a query", format!("the subquery {sub} was not run first")));
+        }
         Node::Alias { expr, name } => lower_node(expr, names)?.alias(name.as_str()),
         Node::Neg(e) => -lower_node(e, names)?,
         Node::Like { expr, pattern, negated } => {

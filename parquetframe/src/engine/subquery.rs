@@ -1,0 +1,188 @@
+//! Scalar subqueries: a query whose one value stands in another query's
+//! expression (SQL `WHERE total > (SELECT AVG(total) FROM ..)`). The
+//! subquery runs first, on the engine chosen for it, and its value enters
+//! the outer plan as a constant, so every engine runs the outer plan as it
+//! runs any other.
+
+use std::fmt;
+use std::marker::PhantomData;
+use std::sync::Arc;
+
+use polars::prelude::{AnyValue, DataFrame, TimeUnit};
+
+use super::Engine;
+use super::expr::{Expr, Literal, Node};
+use super::plan::{Op, Plan};
+use super::typed_values::Operand;
+use crate::error::{Error, QueryError};
+
+/// An uncorrelated subquery yielding one value.
+#[derive(Clone)]
+pub(crate) struct Subquery {
+    pub plan: Arc<Plan>,
+    pub engine: Option<Engine>,
+}
+
+impl PartialEq for Subquery {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.plan, &other.plan) && self.engine == other.engine
+    }
+}
+
+impl fmt::Debug for Subquery {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Subquery({self})")
+    }
+}
+
+impl fmt::Display for Subquery {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let ops: Vec<String> = self.plan.ops.iter().map(ToString::to_string).collect();
+        write!(f, "(SELECT .. {}: {})", self.plan.source.describe(), ops.join("; "))
+    }
+}
+
+/// A subquery's value for a typed comparison or arithmetic with a column of
+/// type `T`: [`DataFrameProxy::scalar_as`](super::DataFrameProxy::scalar_as).
+pub struct Scalar<T> {
+    pub(crate) expr: Expr,
+    _type: PhantomData<fn() -> T>,
+}
+
+impl<T> Scalar<T> {
+    pub(crate) fn new(expr: Expr) -> Self {
+        Self { expr, _type: PhantomData }
+    }
+}
+
+impl<T> Clone for Scalar<T> {
+    fn clone(&self) -> Self {
+        Self::new(self.expr.clone())
+    }
+}
+
+impl<E, T> Operand<E, T> for Scalar<T> {
+    fn operand(self) -> Expr {
+        self.expr
+    }
+}
+
+impl<T> From<Scalar<T>> for Expr {
+    fn from(s: Scalar<T>) -> Self {
+        s.expr
+    }
+}
+
+/// `plan` with every scalar subquery (in its expressions and its joined
+/// plans) replaced by its value; `None` when it has none.
+pub(crate) fn materialize(plan: &Plan) -> Result<Option<Plan>, Error> {
+    if !has_subquery(plan) {
+        return Ok(None);
+    }
+    let exprs = |es: &[Expr]| es.iter().map(|e| Ok(Expr(replace(&e.0)?))).collect::<Result<Vec<_>, Error>>();
+    let mut ops = Vec::with_capacity(plan.ops.len());
+    for op in &plan.ops {
+        ops.push(match op {
+            Op::Filter(e) => Op::Filter(Expr(replace(&e.0)?)),
+            Op::Select(es) => Op::Select(exprs(es)?),
+            Op::WithColumns(es) => Op::WithColumns(exprs(es)?),
+            Op::GroupBy { keys, aggs } => Op::GroupBy { keys: exprs(keys)?, aggs: exprs(aggs)? },
+            Op::Sort(keys) => Op::Sort(
+                keys.iter()
+                    .map(|k| {
+                        let mut k = k.clone();
+                        k.expr = Expr(replace(&k.expr.0)?);
+                        Ok(k)
+                    })
+                    .collect::<Result<_, Error>>()?,
+            ),
+            Op::Join(j) => {
+                let mut j = j.clone();
+                if let Some(right) = materialize(&j.right)? {
+                    j.right = right;
+                }
+                Op::Join(j)
+            }
+            Op::Slice { .. } | Op::Distinct => op.clone(),
+        });
+    }
+    Ok(Some(Plan { source: plan.source.clone(), ops }))
+}
+
+fn has_subquery(plan: &Plan) -> bool {
+    let any = |es: &[Expr]| es.iter().any(|e| e.0.has_subquery());
+    plan.ops.iter().any(|op| match op {
+        Op::Filter(e) => e.0.has_subquery(),
+        Op::Select(es) | Op::WithColumns(es) => any(es),
+        Op::GroupBy { keys, aggs } => any(keys) || any(aggs),
+        Op::Sort(keys) => keys.iter().any(|k| k.expr.0.has_subquery()),
+        Op::Join(j) => has_subquery(&j.right),
+        Op::Slice { .. } | Op::Distinct => false,
+    })
+}
+
+fn replace(n: &Node) -> Result<Node, Error> {
+    match n {
+        Node::Subquery(s) => Ok(Node::Literal(value(s)?)),
+        other => other.map_children(replace),
+    }
+}
+
+/// Runs the subquery: its one value, or null when it has no row.
+fn value(s: &Subquery) -> Result<Literal, Error> {
+    let plan = materialize(&s.plan)?;
+    let df = super::execute(plan.as_ref().unwrap_or(&s.plan), s.engine)?;
+    single(&df).map_err(|message| {
+        QueryError::Engine { context: format!("running the subquery {s}"), message }.into()
+    })
+}
+
+fn single(df: &DataFrame) -> Result<Literal, String> {
+    if df.width() != 1 || df.height() > 1 {
+        return Err(format!(
+            "a scalar subquery yields one value, and this one gave {} row(s) of {} column(s): select one \
+             aggregate, or limit it to one row",
+            df.height(),
+            df.width()
+        ));
+    }
+    let Some(column) = df.columns().first() else { return Ok(Literal::Null) };
+    if df.height() == 0 {
+        return Ok(Literal::Null);
+    }
+    let v = column.get(0).map_err(|e| e.to_string())?;
+    Ok(match v {
+        AnyValue::Null => Literal::Null,
+        AnyValue::Boolean(b) => Literal::Bool(b),
+        AnyValue::Int8(v) => Literal::Int(v.into()),
+        AnyValue::Int16(v) => Literal::Int(v.into()),
+        AnyValue::Int32(v) => Literal::Int(v.into()),
+        AnyValue::Int64(v) => Literal::Int(v),
+        AnyValue::UInt8(v) => Literal::Int(v.into()),
+        AnyValue::UInt16(v) => Literal::Int(v.into()),
+        AnyValue::UInt32(v) => Literal::Int(v.into()),
+        AnyValue::UInt64(v) => Literal::from(v),
+        AnyValue::Float32(v) => Literal::Float(v.into()),
+        AnyValue::Float64(v) => Literal::Float(v),
+        AnyValue::String(v) => Literal::Str(v.to_owned()),
+        AnyValue::StringOwned(v) => Literal::Str(v.to_string()),
+        AnyValue::Date(days) => {
+            let epoch = chrono::NaiveDate::default();
+            Literal::Date(epoch + chrono::TimeDelta::days(i64::from(days)))
+        }
+        AnyValue::Datetime(v, unit, zone) => timestamp(v, unit, zone.is_some()),
+        AnyValue::DatetimeOwned(v, unit, zone) => timestamp(v, unit, zone.is_some()),
+        other => {
+            return Err(format!("its value {other} has a type a constant cannot hold ({})", other.dtype()));
+        }
+    })
+}
+
+fn timestamp(v: i64, unit: TimeUnit, utc: bool) -> Literal {
+    let micros = match unit {
+        TimeUnit::Nanoseconds => v / 1_000,
+        TimeUnit::Microseconds => v,
+        TimeUnit::Milliseconds => v.saturating_mul(1_000),
+    };
+    Literal::Timestamp { micros, utc }
+}
