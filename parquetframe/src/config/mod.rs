@@ -89,6 +89,8 @@ pub enum EngineSetting {
     Streaming,
     /// A DataFusion Ballista cluster (`engine.cluster`, feature `distributed`).
     Distributed,
+    /// Apache DataFusion on this machine (feature `distributed`).
+    DataFusion,
 }
 
 impl std::str::FromStr for EngineSetting {
@@ -101,8 +103,9 @@ impl std::str::FromStr for EngineSetting {
             "lazy" => Ok(Self::Lazy),
             "streaming" => Ok(Self::Streaming),
             "distributed" | "ballista" | "cluster" => Ok(Self::Distributed),
+            "datafusion" => Ok(Self::DataFusion),
             other => Err(format!(
-                "unknown engine `{other}`; expected auto, memory, lazy, streaming or distributed"
+                "unknown engine `{other}`; expected auto, memory, lazy, streaming, distributed or datafusion"
             )),
         }
     }

@@ -41,6 +41,7 @@ impl fmt::Display for Explanation {
             (Engine::Distributed, _) => {
                 format!("DataFusion on the Ballista cluster at {}", fig.config.cluster.trim())
             }
+            (Engine::DataFusion, _) => "DataFusion on this machine".to_owned(),
             (_, polars::prelude::Engine::Streaming) => "polars streaming executor".to_owned(),
             _ => "polars in-memory executor".to_owned(),
         };
@@ -98,7 +99,7 @@ impl fmt::Display for Explanation {
                 writeln!(f, "  - {op}")?;
             }
         }
-        writeln!(f, "{}", if c.engine == Engine::Distributed { "DataFusion plan:" } else { "polars plan:" })?;
+        writeln!(f, "{}", if c.engine.is_polars() { "polars plan:" } else { "DataFusion plan:" })?;
         for line in self.polars_plan.lines() {
             writeln!(f, "  {line}")?;
         }

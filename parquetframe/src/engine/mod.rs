@@ -1,9 +1,9 @@
 //! Queries and engines (feature `query`).
 //!
 //! One engine-neutral plan (a source and operations over [`Expr`]s)
-//! runs on one of four engines: three on polars (`polars/` lowers the plan
+//! runs on one of five engines: three on polars (`polars/` lowers the plan
 //! to a `LazyFrame`) and, with the feature `distributed`, DataFusion on a
-//! Ballista cluster (`distributed/` lowers the same plan):
+//! Ballista cluster or in this process (`distributed/` lowers the same plan):
 //!
 //! | engine | how | for |
 //! |---|---|---|
@@ -11,6 +11,7 @@
 //! | [`Engine::Lazy`] | `LazyFrame` over the files: projection and predicate pushdown, row-group pruning | data that fits after pruning |
 //! | [`Engine::Streaming`] | the polars streaming engine | larger than memory |
 //! | `Engine::Distributed` | DataFusion on a Ballista cluster (feature `distributed`) | beyond one machine |
+//! | `Engine::DataFusion` | DataFusion in this process (feature `distributed`; only when asked for) | the cluster's plan on one machine |
 //!
 //! [`EngineHeuristics`] picks one per query from file metadata and the memory
 //! available, unless the query (`.engine(..)`), `PARQUETFRAME_ENGINE` or the
@@ -82,6 +83,11 @@ pub enum Engine {
     /// plan, translated to DataFusion, run by the cluster's executors over
     /// the same Parquet files. Needs the cargo feature `distributed`.
     Distributed,
+    /// Apache DataFusion on this machine: the plan the cluster would run,
+    /// in this process over the same files. Chosen only when asked for
+    /// (`.engine(Engine::DataFusion)`, `engine.default = "datafusion"`).
+    /// Needs the cargo feature `distributed`.
+    DataFusion,
 }
 
 impl From<Engine> for EngineSetting {
@@ -91,6 +97,7 @@ impl From<Engine> for EngineSetting {
             Engine::Lazy => EngineSetting::Lazy,
             Engine::Streaming => EngineSetting::Streaming,
             Engine::Distributed => EngineSetting::Distributed,
+            Engine::DataFusion => EngineSetting::DataFusion,
         }
     }
 }
@@ -104,16 +111,22 @@ impl Engine {
             EngineSetting::Lazy => Some(Engine::Lazy),
             EngineSetting::Streaming => Some(Engine::Streaming),
             EngineSetting::Distributed => Some(Engine::Distributed),
+            EngineSetting::DataFusion => Some(Engine::DataFusion),
         }
     }
 
     /// The engines that run on this machine (always available).
     pub const ALL: [Engine; 3] = [Engine::Memory, Engine::Lazy, Engine::Streaming];
 
-    /// Whether this build has the engine (`Distributed` needs the feature
-    /// `distributed`).
+    /// Whether this build has the engine (`Distributed` and `DataFusion`
+    /// need the feature `distributed`).
     pub const fn compiled(self) -> bool {
-        !matches!(self, Engine::Distributed) || cfg!(feature = "distributed")
+        !matches!(self, Engine::Distributed | Engine::DataFusion) || cfg!(feature = "distributed")
+    }
+
+    /// Whether the engine runs on polars (and takes polars' optimizations).
+    pub(crate) const fn is_polars(self) -> bool {
+        matches!(self, Engine::Memory | Engine::Lazy | Engine::Streaming)
     }
 }
 
@@ -124,6 +137,7 @@ impl fmt::Display for Engine {
             Engine::Lazy => "lazy",
             Engine::Streaming => "streaming",
             Engine::Distributed => "distributed",
+            Engine::DataFusion => "datafusion",
         })
     }
 }
@@ -209,9 +223,8 @@ fn choose(
     // peaked above the join's own build side (657 against 475 MiB for 20M
     // orders of 2M users).
     settings.pre_aggregate = !(choice.engine == Engine::Streaming && choice.figures.memory_limit.is_some());
-    let local = choice.engine != Engine::Distributed;
     choice.figures.pre_aggregated =
-        if settings.pre_aggregate && local { polars::preagg::count(plan) } else { 0 };
+        if settings.pre_aggregate && choice.engine.is_polars() { polars::preagg::count(plan) } else { 0 };
     tracing::debug!(
         target: "parquetframe::engine",
         engine = %choice.engine,
@@ -229,15 +242,23 @@ fn input_labels(resolved: &plan::Resolved<'_>) -> Vec<String> {
     inputs
 }
 
-/// Runs a plan on the cluster (feature `distributed`).
-fn on_cluster(resolved: &plan::Resolved<'_>, settings: &Settings) -> Result<DataFrame, Error> {
+/// Runs a plan on DataFusion (feature `distributed`): on the cluster, or
+/// here for `Engine::DataFusion`.
+fn on_datafusion(
+    resolved: &plan::Resolved<'_>,
+    engine: Engine,
+    settings: &Settings,
+) -> Result<DataFrame, Error> {
     #[cfg(feature = "distributed")]
     {
+        if engine == Engine::DataFusion {
+            return distributed::collect_here(resolved);
+        }
         distributed::collect(resolved, settings.heuristics.config())
     }
     #[cfg(not(feature = "distributed"))]
     {
-        let _ = (resolved, settings);
+        let _ = (resolved, engine, settings);
         Err(not_compiled())
     }
 }
@@ -267,8 +288,8 @@ pub(crate) fn execute(plan: &Plan, requested: Option<Engine>) -> Result<DataFram
         tracing::debug_span!("plan").in_scope(|| choose(plan, requested, false))?;
     op.record("engine", tracing::field::display(choice.engine));
     op.record("estimated_bytes", choice.figures.estimated_bytes);
-    let result = if choice.engine == Engine::Distributed {
-        tracing::debug_span!("execute").in_scope(|| on_cluster(&resolved, &settings))
+    let result = if !choice.engine.is_polars() {
+        tracing::debug_span!("execute").in_scope(|| on_datafusion(&resolved, choice.engine, &settings))
     } else {
         let lf = tracing::debug_span!("plan").in_scope(|| resolved.lazy(choice.engine, &settings))?;
         tracing::debug_span!("execute").in_scope(|| collect(lf, &choice))
@@ -288,8 +309,8 @@ pub(crate) fn lazy(plan: &Plan, requested: Option<Engine>) -> Result<LazyFrame, 
     let materialized = subquery::materialize(plan)?;
     let plan = materialized.as_ref().unwrap_or(plan);
     let (settings, resolved, choice) = choose(plan, requested, false)?;
-    if choice.engine == Engine::Distributed {
-        return on_cluster(&resolved, &settings).map(::polars::prelude::IntoLazy::lazy);
+    if !choice.engine.is_polars() {
+        return on_datafusion(&resolved, choice.engine, &settings).map(::polars::prelude::IntoLazy::lazy);
     }
     resolved.lazy(choice.engine, &settings)
 }
@@ -301,7 +322,7 @@ pub(crate) fn explain(plan: &Plan, requested: Option<Engine>) -> Result<Explanat
     let plan = materialized.as_ref().unwrap_or(plan);
     let (settings, resolved, choice) = choose(plan, requested, true)?;
     let inputs = input_labels(&resolved);
-    let polars_plan = if choice.engine == Engine::Distributed {
+    let polars_plan = if !choice.engine.is_polars() {
         #[cfg(feature = "distributed")]
         {
             distributed::describe(&resolved)?
@@ -332,7 +353,9 @@ pub(crate) fn executor(engine: Engine, joins: usize) -> ::polars::prelude::Engin
     match engine {
         Engine::Streaming => ::polars::prelude::Engine::Streaming,
         Engine::Memory if joins == 0 => ::polars::prelude::Engine::Streaming,
-        Engine::Memory | Engine::Lazy | Engine::Distributed => ::polars::prelude::Engine::InMemory,
+        Engine::Memory | Engine::Lazy | Engine::Distributed | Engine::DataFusion => {
+            ::polars::prelude::Engine::InMemory
+        }
     }
 }
 

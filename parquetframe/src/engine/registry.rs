@@ -76,6 +76,20 @@ impl EngineRegistry {
             available,
             unavailable_because: why,
         });
+        registry.engines.push(EngineInfo {
+            engine: Engine::DataFusion,
+            description: "Apache DataFusion on this machine: the plan the cluster would run, in this process",
+            capabilities: Capabilities {
+                pushdown: true,
+                bounded_memory: false,
+                caches: false,
+                distributed: false,
+            },
+            available: Engine::DataFusion.compiled(),
+            unavailable_because: (!Engine::DataFusion.compiled()).then(|| {
+                "not in this build: enable the cargo feature `distributed` of parquetframe".to_owned()
+            }),
+        });
         registry
     }
 

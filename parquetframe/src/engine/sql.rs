@@ -32,7 +32,8 @@ impl Store {
     /// `FROM User` or `FROM users`). It runs on the engine the heuristics
     /// pick for the tables it names, like a typed query: polars SQL on
     /// [`Engine::Memory`], [`Engine::Lazy`] and [`Engine::Streaming`],
-    /// DataFusion SQL on `Engine::Distributed`. Each engine types results
+    /// DataFusion SQL on `Engine::Distributed` and `Engine::DataFusion`.
+    /// Each engine types results
     /// its own way (`COUNT(*)` is `UInt32` in polars, `Int64` in DataFusion).
     ///
     /// ```no_run
@@ -116,20 +117,20 @@ impl SqlQuery {
     pub fn collect(&self) -> Result<DataFrame, Error> {
         let tables = self.tables()?;
         let (settings, resolved, choice) = choose(&tables.plan, self.engine, false)?;
-        if choice.engine == Engine::Distributed {
-            return on_cluster(&tables, &resolved, &self.text, &settings);
+        if !choice.engine.is_polars() {
+            return on_datafusion(&tables, &resolved, &self.text, choice.engine, &settings);
         }
         let lf = self.polars(&tables, &resolved, choice.engine, &settings)?;
         collect(lf, &choice)
     }
 
-    /// The polars `LazyFrame` of the chosen local engine (the cluster's
-    /// result, collected, on `Engine::Distributed`).
+    /// The polars `LazyFrame` of the chosen local engine (DataFusion's
+    /// result, collected, on `Engine::Distributed` and `Engine::DataFusion`).
     pub fn lazy(&self) -> Result<LazyFrame, Error> {
         let tables = self.tables()?;
         let (settings, resolved, choice) = choose(&tables.plan, self.engine, false)?;
-        if choice.engine == Engine::Distributed {
-            return on_cluster(&tables, &resolved, &self.text, &settings)
+        if !choice.engine.is_polars() {
+            return on_datafusion(&tables, &resolved, &self.text, choice.engine, &settings)
                 .map(polars::prelude::IntoLazy::lazy);
         }
         self.polars(&tables, &resolved, choice.engine, &settings)
@@ -140,8 +141,8 @@ impl SqlQuery {
     pub fn explain(&self) -> Result<Explanation, Error> {
         let tables = self.tables()?;
         let (settings, resolved, choice) = choose(&tables.plan, self.engine, true)?;
-        let plan = if choice.engine == Engine::Distributed {
-            describe_on_cluster(&tables, &resolved, &self.text)?
+        let plan = if !choice.engine.is_polars() {
+            describe_on_datafusion(&tables, &resolved, &self.text)?
         } else {
             let lf = self.polars(&tables, &resolved, choice.engine, &settings)?;
             lf.describe_optimized_plan().map_err(|e| polars_error("explaining the SQL query", e))?
@@ -205,30 +206,34 @@ fn inputs<'a>(resolved: &'a Resolved<'a>) -> impl Iterator<Item = &'a Input> {
 }
 
 #[cfg(feature = "distributed")]
-fn on_cluster(
+fn on_datafusion(
     tables: &Tables,
     resolved: &Resolved<'_>,
     text: &str,
+    engine: Engine,
     settings: &Settings,
 ) -> Result<DataFrame, Error> {
     let named: Vec<(&[String], &Input)> =
         tables.names.iter().map(Vec::as_slice).zip(inputs(resolved)).collect();
+    if engine == Engine::DataFusion {
+        return super::distributed::collect_sql_here(&named, text);
+    }
     super::distributed::collect_sql(&named, text, settings.heuristics.config())
 }
 
 #[cfg(feature = "distributed")]
-fn describe_on_cluster(tables: &Tables, resolved: &Resolved<'_>, text: &str) -> Result<String, Error> {
+fn describe_on_datafusion(tables: &Tables, resolved: &Resolved<'_>, text: &str) -> Result<String, Error> {
     let named: Vec<(&[String], &Input)> =
         tables.names.iter().map(Vec::as_slice).zip(inputs(resolved)).collect();
     super::distributed::describe_sql(&named, text)
 }
 
 #[cfg(not(feature = "distributed"))]
-fn on_cluster(_: &Tables, _: &Resolved<'_>, _: &str, _: &Settings) -> Result<DataFrame, Error> {
+fn on_datafusion(_: &Tables, _: &Resolved<'_>, _: &str, _: Engine, _: &Settings) -> Result<DataFrame, Error> {
     Err(super::not_compiled())
 }
 
 #[cfg(not(feature = "distributed"))]
-fn describe_on_cluster(_: &Tables, _: &Resolved<'_>, _: &str) -> Result<String, Error> {
+fn describe_on_datafusion(_: &Tables, _: &Resolved<'_>, _: &str) -> Result<String, Error> {
     Err(super::not_compiled())
 }

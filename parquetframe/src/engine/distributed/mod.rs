@@ -122,6 +122,49 @@ impl Job<'_> {
     }
 }
 
+/// The runtime of `Engine::DataFusion`: every core of this machine.
+static HERE: LazyLock<Result<tokio::runtime::Runtime, String>> = LazyLock::new(|| {
+    tokio::runtime::Builder::new_multi_thread()
+        .thread_name("parquetframe-datafusion")
+        .enable_all()
+        .build()
+        .map_err(|e| e.to_string())
+});
+
+/// Runs `resolved` with DataFusion on this machine (`Engine::DataFusion`).
+pub(crate) fn collect_here(resolved: &Resolved<'_>) -> Result<DataFrame, Error> {
+    here(&Job::Plan(resolved))
+}
+
+/// Runs SQL `text` over `tables` with DataFusion on this machine.
+pub(crate) fn collect_sql_here(tables: &[(&[String], &Input)], text: &str) -> Result<DataFrame, Error> {
+    here(&Job::Sql { tables, text })
+}
+
+fn here(job: &Job<'_>) -> Result<DataFrame, Error> {
+    let runtime = HERE
+        .as_ref()
+        .map_err(|e| datafusion_error("starting DataFusion on this machine", format!("no runtime: {e}")))?;
+    let (schema, batches) = std::thread::scope(|s| {
+        s.spawn(|| {
+            runtime.block_on(async {
+                let ctx = SessionContext::new();
+                let df = job.frame(&ctx).await?;
+                let schema: arrow::datatypes::SchemaRef = Arc::new(df.schema().as_arrow().clone());
+                let batches = df
+                    .collect()
+                    .await
+                    .map_err(|e| datafusion_error("running the query with DataFusion", e))?;
+                Ok::<_, Error>((schema, batches))
+            })
+        })
+        .join()
+        .unwrap_or_else(|_| Err(datafusion_error("running the query with DataFusion", "its thread panicked")))
+    })?;
+    let schema = batches.first().map_or(schema, |b| b.schema());
+    super::bridge::to_frame(&schema, &batches)
+}
+
 /// Runs `resolved` on the cluster.
 pub(crate) fn collect(resolved: &Resolved<'_>, config: &EngineConfig) -> Result<DataFrame, Error> {
     run(&Job::Plan(resolved), config)
