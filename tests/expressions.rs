@@ -689,3 +689,88 @@ fn scalar_subqueries_run_first_and_enter_as_constants() {
     assert!(err.to_string().contains("gave 317 row(s) of 1 column(s)"), "{err}");
     assert!(err.to_string().contains("FROM entity `Item`"), "{err}");
 }
+
+#[derive(Entity, Debug, Clone, PartialEq)]
+#[entity(storage_path = "ledger/", primary_key = "id")]
+pub struct Entry {
+    pub id: i64,
+    pub account: i64,
+    #[entity(precision = 15, scale = 2)]
+    pub amount: rust_decimal::Decimal,
+    #[entity(precision = 4, scale = 2)]
+    pub rate: rust_decimal::Decimal,
+}
+
+fn decimals(df: &DataFrame, name: &str) -> Vec<rust_decimal::Decimal> {
+    let c = df.column(name).unwrap().cast(&parquetframe::polars::prelude::DataType::String).unwrap();
+    c.str().unwrap().iter().map(|v| v.unwrap().parse::<rust_decimal::Decimal>().unwrap().normalize()).collect()
+}
+
+#[test]
+fn decimals_compute_exactly_and_keep_their_scale() {
+    use rust_decimal::Decimal;
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::builder().root(dir.path()).isolated().open().unwrap();
+    let entries: Vec<Entry> = (0..200)
+        .map(|i| Entry {
+            id: i,
+            account: i % 7,
+            amount: Decimal::new(10_000 + i * 1_237 % 90_000, 2),
+            rate: Decimal::new(i % 11, 2),
+        })
+        .collect();
+    store.save_all(&entries).unwrap();
+    // SUM(amount * (1 - rate)) per account, exact.
+    let mut expected: std::collections::BTreeMap<i64, Decimal> = Default::default();
+    for e in &entries {
+        *expected.entry(e.account).or_default() += e.amount * (Decimal::ONE - e.rate);
+    }
+    let threshold = Decimal::new(50_000, 2);
+    let over: Vec<i64> = entries.iter().filter(|e| e.amount > threshold).map(|e| e.id).collect();
+    let best = expected.iter().max_by_key(|(_, v)| **v).map(|(a, _)| *a).unwrap();
+    for engine in engines() {
+        let df = store
+            .query::<Entry>()
+            .engine(engine)
+            .group_by([Entry::ACCOUNT])
+            // polars keeps the larger scale of a product's operands (DataFusion
+            // their sum): widen one side first so no digit is lost anywhere.
+            .proxy([(Entry::AMOUNT.cast::<Decimal>() * (Decimal::ONE - Entry::RATE)).sum().alias("net")])
+            .sort([col("account")])
+            .collect()
+            .unwrap();
+        assert_eq!(i64s(&df, "account"), expected.keys().copied().collect::<Vec<_>>(), "{engine}");
+        let net: Vec<Decimal> = expected.values().map(|v| v.normalize()).collect();
+        assert_eq!(decimals(&df, "net"), net, "{engine}: {df}");
+
+        let fetched = store.query::<Entry>().engine(engine).filter(Entry::AMOUNT.gt(threshold)).fetch().unwrap();
+        assert_eq!(ids_of(fetched), over, "{engine}");
+        // Equality with a decimal aggregate is exact on every engine (TPC-H Q15).
+        let per_account = || {
+            store
+                .query::<Entry>()
+                .engine(engine)
+                .group_by([Entry::ACCOUNT])
+                .proxy([(Entry::AMOUNT.cast::<Decimal>() * (Decimal::ONE - Entry::RATE)).sum().alias("net")])
+        };
+        let top = per_account().select([col("net").max()]).scalar();
+        let df = per_account().filter(col("net").eq(top)).collect().unwrap();
+        assert_eq!(i64s(&df, "account"), [best], "{engine}");
+        // Cast to a float.
+        let df = store
+            .query::<Entry>()
+            .engine(engine)
+            .proxy()
+            .filter(col("id").eq(3))
+            .select([Entry::AMOUNT.cast::<f64>().alias("f")])
+            .collect()
+            .unwrap();
+        assert_eq!(f64s(&df, "f"), [f64::try_from(entries[3].amount).unwrap()], "{engine}");
+    }
+    assert_eq!(lit(Decimal::new(-5, 3)).to_string(), "-0.005");
+}
+
+fn ids_of(mut entries: Vec<Entry>) -> Vec<i64> {
+    entries.sort_by_key(|e| e.id);
+    entries.into_iter().map(|e| e.id).collect()
+}

@@ -25,6 +25,13 @@ pub enum Literal {
     Str(String),
     /// A calendar date.
     Date(NaiveDate),
+    /// A decimal: `value` / 10^`scale` (precision 38).
+    Decimal {
+        /// The unscaled value.
+        value: i128,
+        /// Digits after the point.
+        scale: u32,
+    },
     /// A timestamp in microseconds; `utc` for `DateTime<Utc>` columns.
     Timestamp {
         /// Microseconds since the epoch.
@@ -68,6 +75,13 @@ impl From<NaiveDateTime> for Literal {
     }
 }
 
+#[cfg(feature = "decimal")]
+impl From<rust_decimal::Decimal> for Literal {
+    fn from(v: rust_decimal::Decimal) -> Self {
+        Literal::Decimal { value: v.mantissa(), scale: v.scale() }
+    }
+}
+
 impl<T: Into<Literal>> From<Option<T>> for Literal {
     fn from(v: Option<T>) -> Self {
         v.map_or(Literal::Null, Into::into)
@@ -84,6 +98,17 @@ impl fmt::Display for Literal {
             Literal::Float(v) => write!(f, "{v}"),
             Literal::Str(v) => write!(f, "{v:?}"),
             Literal::Date(v) => write!(f, "{v}"),
+            Literal::Decimal { value, scale } => {
+                let digits = value.unsigned_abs().to_string();
+                let scale = *scale as usize;
+                let sign = if *value < 0 { "-" } else { "" };
+                if scale == 0 {
+                    return write!(f, "{sign}{digits}");
+                }
+                let padded = format!("{digits:0>width$}", width = scale + 1);
+                let (int, frac) = padded.split_at(padded.len() - scale);
+                write!(f, "{sign}{int}.{frac}")
+            }
             Literal::Timestamp { micros, utc } => match DateTime::from_timestamp_micros(*micros) {
                 Some(t) if *utc => write!(f, "{}", t.to_rfc3339()),
                 Some(t) => write!(f, "{}", t.naive_utc()),
@@ -596,6 +621,9 @@ expr_from_literal!(
     NaiveDateTime,
     DateTime<Utc>
 );
+
+#[cfg(feature = "decimal")]
+expr_from_literal!(rust_decimal::Decimal);
 
 impl<T: Into<Literal>> From<Option<T>> for Expr {
     fn from(v: Option<T>) -> Self {

@@ -33,6 +33,13 @@ pub enum ScalarType {
     Float64,
     /// A UTF-8 string.
     Str,
+    /// A decimal of `precision` digits, `scale` of them after the point.
+    Decimal {
+        /// All digits (1 to 38).
+        precision: u8,
+        /// Digits after the point.
+        scale: u8,
+    },
     /// A calendar date.
     Date,
     /// A timestamp in microseconds, UTC-zoned or naive.
@@ -57,6 +64,7 @@ impl fmt::Display for ScalarType {
             ScalarType::Float32 => "REAL",
             ScalarType::Float64 => "DOUBLE",
             ScalarType::Str => "VARCHAR",
+            ScalarType::Decimal { precision, scale } => return write!(f, "DECIMAL({precision}, {scale})"),
             ScalarType::Date => "DATE",
             ScalarType::Timestamp { utc: true } => "TIMESTAMPTZ",
             ScalarType::Timestamp { utc: false } => "TIMESTAMP",

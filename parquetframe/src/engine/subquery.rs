@@ -165,6 +165,9 @@ fn single(df: &DataFrame) -> Result<Literal, String> {
         AnyValue::Float32(v) => Literal::Float(v.into()),
         AnyValue::Float64(v) => Literal::Float(v),
         AnyValue::String(v) => Literal::Str(v.to_owned()),
+        AnyValue::Decimal(v, _, scale) => {
+            Literal::Decimal { value: v, scale: u32::try_from(scale).unwrap_or(u32::MAX) }
+        }
         AnyValue::StringOwned(v) => Literal::Str(v.to_string()),
         AnyValue::Date(days) => {
             let epoch = chrono::NaiveDate::default();

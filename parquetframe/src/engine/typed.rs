@@ -60,6 +60,8 @@ value_of!(String: String, &str);
 value_of!(NaiveDate: NaiveDate);
 value_of!(NaiveDateTime: NaiveDateTime);
 value_of!(DateTime<Utc>: DateTime<Utc>);
+#[cfg(feature = "decimal")]
+value_of!(rust_decimal::Decimal: rust_decimal::Decimal);
 
 impl ValueOf<String> for &String {
     fn literal(self) -> Literal {
@@ -84,6 +86,8 @@ macro_rules! numeric {
     ($($t:ty),*) => {$( impl NumericColumn for $t {} impl NumericColumn for Option<$t> {} )*};
 }
 numeric!(i8, i16, i32, i64, u8, u16, u32, u64, f32, f64);
+#[cfg(feature = "decimal")]
+numeric!(rust_decimal::Decimal);
 
 /// Which entities' columns a query over `Self` accepts: `I` tells the
 /// position (`Here` for a one-entity query, `Left<..>`/`Right<..>` after

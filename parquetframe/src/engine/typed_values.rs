@@ -112,6 +112,10 @@ cast_target!(
     DateTime<Utc> => ScalarType::Timestamp { utc: true }
 );
 
+// Decimals cast to the entity default's precision and scale (38, 10).
+#[cfg(feature = "decimal")]
+cast_target!(rust_decimal::Decimal => ScalarType::Decimal { precision: 38, scale: 10 });
+
 /// Column types with date parts (`year`, `month`, `day`) and intervals.
 pub trait TemporalColumn {}
 impl TemporalColumn for NaiveDate {}
@@ -345,6 +349,8 @@ macro_rules! number_on_the_left {
 }
 
 number_on_the_left!(i8, i16, i32, i64, u8, u16, u32, u64, f32, f64);
+#[cfg(feature = "decimal")]
+number_on_the_left!(rust_decimal::Decimal);
 
 impl<E: Entity, T: NumericColumn> std::ops::Neg for Col<E, T> {
     type Output = ValueExpr<E, T>;

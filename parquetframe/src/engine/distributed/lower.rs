@@ -284,6 +284,9 @@ fn data_type(t: ScalarType) -> DataType {
         ScalarType::Float32 => DataType::Float32,
         ScalarType::Float64 => DataType::Float64,
         ScalarType::Str => DataType::Utf8,
+        ScalarType::Decimal { precision, scale } => {
+            DataType::Decimal128(precision, i8::try_from(scale).unwrap_or(i8::MAX))
+        }
         ScalarType::Date => DataType::Date32,
         ScalarType::Timestamp { utc } => DataType::Timestamp(
             arrow::datatypes::TimeUnit::Microsecond,
@@ -317,6 +320,9 @@ fn scalar(l: &Literal) -> ScalarValue {
         Literal::UInt(v) => ScalarValue::UInt64(Some(*v)),
         Literal::Float(v) => ScalarValue::Float64(Some(*v)),
         Literal::Str(v) => ScalarValue::Utf8(Some(v.clone())),
+        Literal::Decimal { value, scale } => {
+            ScalarValue::Decimal128(Some(*value), 38, i8::try_from(*scale).unwrap_or(i8::MAX))
+        }
         Literal::Date(d) => {
             let epoch = chrono::NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or_default();
             let days = i32::try_from(d.signed_duration_since(epoch).num_days()).unwrap_or(i32::MAX);

@@ -292,6 +292,7 @@ pub(crate) fn data_type(t: ScalarType) -> pl::DataType {
         ScalarType::Float32 => pl::DataType::Float32,
         ScalarType::Float64 => pl::DataType::Float64,
         ScalarType::Str => pl::DataType::String,
+        ScalarType::Decimal { precision, scale } => pl::DataType::Decimal(precision.into(), scale.into()),
         ScalarType::Date => pl::DataType::Date,
         ScalarType::Timestamp { utc } => timestamp_type(utc),
     }
@@ -310,6 +311,13 @@ fn literal(l: &Literal) -> pl::Expr {
         Literal::Float(v) => pl::lit(*v),
         Literal::Str(v) => pl::lit(v.as_str()),
         Literal::Date(d) => pl::lit(*d),
+        Literal::Decimal { value, scale } => {
+            let scale = *scale as usize;
+            pl::lit(pl::Scalar::new(
+                pl::DataType::Decimal(38, scale),
+                pl::AnyValue::Decimal(*value, 38, scale),
+            ))
+        }
         Literal::Timestamp { micros, utc } => pl::lit(*micros).cast(timestamp_type(*utc)),
     }
 }
@@ -365,6 +373,33 @@ fn series(values: &[Literal]) -> Result<pl::Series, Error> {
                 .collect::<Result<Vec<Option<i64>>, Error>>()?;
             pl::Series::new(name, micros)
                 .cast(&timestamp_type(utc))
+                .map_err(|e| polars_error("building an is_in list", e))?
+        }
+        Some(Literal::Decimal { .. }) => {
+            let scale = values
+                .iter()
+                .map(|v| match v {
+                    Literal::Decimal { scale, .. } => *scale as usize,
+                    _ => 0,
+                })
+                .max()
+                .unwrap_or(0);
+            let dtype = pl::DataType::Decimal(38, scale);
+            let any = values
+                .iter()
+                .map(|v| match v {
+                    Literal::Null => Ok(pl::AnyValue::Null),
+                    Literal::Decimal { value, scale: s } => {
+                        let up = 10i128.checked_pow(u32::try_from(scale - *s as usize).unwrap_or(u32::MAX));
+                        let scaled = up.and_then(|u| value.checked_mul(u));
+                        scaled
+                            .map(|v| pl::AnyValue::Decimal(v, 38, scale))
+                            .ok_or_else(|| mismatch("a decimal too large"))
+                    }
+                    other => Err(mismatch(&other.to_string())),
+                })
+                .collect::<Result<Vec<_>, Error>>()?;
+            pl::Series::from_any_values_and_dtype(name, &any, &dtype, true)
                 .map_err(|e| polars_error("building an is_in list", e))?
         }
         Some(Literal::Null) => pl::Series::new_null(name, values.len()),
