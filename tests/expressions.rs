@@ -573,6 +573,9 @@ fn typed_joins_follow_a_path_of_relations() {
             (0..3).map(|r| (0..400i64).filter(|s| (s * 7 % 40) % 9 % 3 == r).count() as i64).collect();
         assert_eq!(i64s(&df, "sales"), per_region, "{engine}");
     }
+    // An entity joined twice: the typed API has no aliases.
+    let err = store.query::<Sale>().join::<Customer>().unwrap().join::<Sale>().err().unwrap();
+    assert!(err.to_string().contains("entity `Sale` is already in the query"), "{err}");
     // No relation between the query's entities and the one joined.
     let err = store.query::<Sale>().join::<Region>().err().unwrap();
     assert!(err.to_string().contains("entity `Region` has no relation with `Sale`"), "{err}");
@@ -703,7 +706,11 @@ pub struct Entry {
 
 fn decimals(df: &DataFrame, name: &str) -> Vec<rust_decimal::Decimal> {
     let c = df.column(name).unwrap().cast(&parquetframe::polars::prelude::DataType::String).unwrap();
-    c.str().unwrap().iter().map(|v| v.unwrap().parse::<rust_decimal::Decimal>().unwrap().normalize()).collect()
+    c.str()
+        .unwrap()
+        .iter()
+        .map(|v| v.unwrap().parse::<rust_decimal::Decimal>().unwrap().normalize())
+        .collect()
 }
 
 #[test]
@@ -743,15 +750,16 @@ fn decimals_compute_exactly_and_keep_their_scale() {
         let net: Vec<Decimal> = expected.values().map(|v| v.normalize()).collect();
         assert_eq!(decimals(&df, "net"), net, "{engine}: {df}");
 
-        let fetched = store.query::<Entry>().engine(engine).filter(Entry::AMOUNT.gt(threshold)).fetch().unwrap();
+        let fetched =
+            store.query::<Entry>().engine(engine).filter(Entry::AMOUNT.gt(threshold)).fetch().unwrap();
         assert_eq!(ids_of(fetched), over, "{engine}");
         // Equality with a decimal aggregate is exact on every engine (TPC-H Q15).
         let per_account = || {
-            store
-                .query::<Entry>()
-                .engine(engine)
-                .group_by([Entry::ACCOUNT])
-                .proxy([(Entry::AMOUNT.cast::<Decimal>() * (Decimal::ONE - Entry::RATE)).sum().alias("net")])
+            store.query::<Entry>().engine(engine).group_by([Entry::ACCOUNT]).proxy([(Entry::AMOUNT
+                .cast::<Decimal>()
+                * (Decimal::ONE - Entry::RATE))
+                .sum()
+                .alias("net")])
         };
         let top = per_account().select([col("net").max()]).scalar();
         let df = per_account().filter(col("net").eq(top)).collect().unwrap();

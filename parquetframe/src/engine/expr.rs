@@ -428,7 +428,8 @@ impl Expr {
         self.clone().ge(low).and(self.le(high))
     }
     /// SQL `LIKE`: `%` matches any run of characters, `_` one character,
-    /// everything else itself; the whole string must match.
+    /// `\` makes the character after it match itself (`\%`), everything
+    /// else matches itself; the whole string must match.
     pub fn like(self, pattern: impl Into<String>) -> Expr {
         Expr(Node::Like { expr: Box::new(self.0), pattern: pattern.into(), negated: false })
     }

@@ -84,7 +84,8 @@ pub enum Engine {
     /// the same Parquet files. Needs the cargo feature `distributed`.
     Distributed,
     /// Apache DataFusion on this machine: the plan the cluster would run,
-    /// in this process over the same files. Chosen only when asked for
+    /// in this process over the same files (entities and Parquet files; not
+    /// in-memory `DataFrame`s or other file formats, as on the cluster). Chosen only when asked for
     /// (`.engine(Engine::DataFusion)`, `engine.default = "datafusion"`).
     /// Needs the cargo feature `distributed`.
     DataFusion,

@@ -155,8 +155,9 @@ impl DataFrameProxy {
     }
 
     /// One row per distinct row (SQL `SELECT DISTINCT`; select the columns
-    /// first). Rows keep the order of their first occurrence on the local
-    /// engines; sort afterwards where order matters.
+    /// first). Rows keep the order of their first occurrence on the polars
+    /// engines and come in any order on DataFusion: sort after `distinct`
+    /// where order matters.
     pub fn distinct(self) -> Self {
         self.op(Op::Distinct)
     }
@@ -207,13 +208,15 @@ impl DataFrameProxy {
         super::execute(&self.plan, self.engine)
     }
 
-    /// The polars `LazyFrame` the chosen engine would run: an escape hatch to
+    /// The polars `LazyFrame` the chosen engine would run (scalar
+    /// subqueries run now, to fill in their values): an escape hatch to
     /// the whole polars API (for the memory engine it starts from the cached frame).
     pub fn lazy(&self) -> Result<LazyFrame, Error> {
         super::lazy(&self.plan, self.engine)
     }
 
-    /// The engine this query would run on, why, the figures, and the plan.
+    /// The engine this query would run on, why, the figures, and the plan
+    /// (scalar subqueries run now, and the plan shows their values).
     pub fn explain(&self) -> Result<Explanation, Error> {
         super::explain(&self.plan, self.engine)
     }

@@ -223,6 +223,15 @@ impl<S> Query<S> {
             }
         }
         let names = || self.members.iter().map(|m| format!("`{}`", m.name)).collect::<Vec<_>>().join(", ");
+        if self.members.iter().any(|m| m.name == U::ENTITY_NAME) {
+            return Err(QueryError::Relation(format!(
+                "entity `{}` is already in the query ({}); joining an entity twice (a self-join) needs \
+                 the untyped DataFrameProxy::join, whose second side's columns get the `_right` suffix",
+                U::ENTITY_NAME,
+                names()
+            ))
+            .into());
+        }
         let (left_entity, left_on, right_on, holds_key) = match found.as_slice() {
             [one] => *one,
             [] => {

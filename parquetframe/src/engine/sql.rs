@@ -74,12 +74,7 @@ impl SqlQuery {
     }
 
     fn tables(&self) -> Result<Tables, Error> {
-        let words: Vec<String> = self
-            .text
-            .split(|c: char| !(c.is_alphanumeric() || c == '_'))
-            .filter(|w| !w.is_empty())
-            .map(str::to_lowercase)
-            .collect();
+        let words = table_words(&self.text);
         let mut names = Vec::new();
         let mut sources = Vec::new();
         for entity in StoredEntity::all(&self.store)? {
@@ -87,6 +82,13 @@ impl SqlQuery {
             let directory = entity.entry.path.trim_end_matches('/').rsplit('/').next().unwrap_or_default();
             if !directory.is_empty() && directory != entity.name() {
                 aliases.push(directory.to_owned());
+            }
+            // Unquoted names fold to lower case in DataFusion and match as
+            // written in polars: register both spellings on both.
+            for lower in aliases.iter().map(|a| a.to_lowercase()).collect::<Vec<_>>() {
+                if !aliases.contains(&lower) {
+                    aliases.push(lower);
+                }
             }
             if aliases.iter().any(|a| words.contains(&a.to_lowercase())) {
                 sources.push(Source::Entity(EntitySource::stored(&entity, self.store.clone())));
@@ -107,7 +109,8 @@ impl SqlQuery {
             })));
         }
         let text = self.text.to_lowercase();
-        for _ in text.matches("group by") {
+        let text: Vec<&str> = text.split_whitespace().collect();
+        for _ in text.windows(2).filter(|w| w == &["group", "by"]) {
             plan = plan.push(Op::GroupBy { keys: Vec::new(), aggs: Vec::new() });
         }
         Ok(Tables { names, plan })
@@ -192,6 +195,67 @@ impl SqlQuery {
     }
 }
 
+/// The words of `text` where a table can stand: after `FROM`, `JOIN` or a
+/// comma, outside string literals and comments; a double-quoted name is
+/// one word. Lower case.
+fn table_words(text: &str) -> Vec<String> {
+    let mut words = Vec::new();
+    let mut previous = String::new();
+    let mut chars = text.chars().peekable();
+    let mut push = |word: String, previous: &mut String| {
+        if matches!(previous.as_str(), "from" | "join" | ",") {
+            words.push(word.clone());
+        }
+        *previous = word;
+    };
+    while let Some(c) = chars.next() {
+        match c {
+            '\'' => {
+                // A string literal ('' escapes a quote): not a table.
+                while let Some(c) = chars.next() {
+                    if c == '\'' && chars.next_if_eq(&'\'').is_none() {
+                        break;
+                    }
+                }
+                previous.clear();
+            }
+            '-' if chars.peek() == Some(&'-') => {
+                for c in chars.by_ref() {
+                    if c == '\n' {
+                        break;
+                    }
+                }
+            }
+            '/' if chars.peek() == Some(&'*') => {
+                chars.next();
+                let mut last = ' ';
+                for c in chars.by_ref() {
+                    if last == '*' && c == '/' {
+                        break;
+                    }
+                    last = c;
+                }
+            }
+            '"' | '`' => {
+                let close = c;
+                let word: String = chars.by_ref().take_while(|&c| c != close).collect();
+                push(word.to_lowercase(), &mut previous);
+            }
+            ',' => previous = ",".to_owned(),
+            c if c.is_alphanumeric() || c == '_' => {
+                let mut word = c.to_lowercase().to_string();
+                while let Some(c) = chars.next_if(|c| c.is_alphanumeric() || *c == '_') {
+                    word.extend(c.to_lowercase());
+                }
+                push(word, &mut previous);
+            }
+            c if c.is_whitespace() => {}
+            _ => previous.clear(),
+        }
+    }
+    words
+}
+
 fn list(names: &[String]) -> String {
     if names.is_empty() {
         "none (the store's entities are tables by name)".to_owned()
@@ -226,6 +290,22 @@ fn describe_on_datafusion(tables: &Tables, resolved: &Resolved<'_>, text: &str) 
     let named: Vec<(&[String], &Input)> =
         tables.names.iter().map(Vec::as_slice).zip(inputs(resolved)).collect();
     super::distributed::describe_sql(&named, text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::table_words;
+
+    #[test]
+    fn tables_are_the_words_after_from_join_and_commas() {
+        let words = table_words(
+            "SELECT o.total, 'from users' AS s -- from comments\n FROM Orders o JOIN \"my-items\" i ON o.id = i.id, \
+             /* from nowhere */ Parts ORDER BY o.total",
+        );
+        assert_eq!(words, ["orders", "my-items", "parts"]);
+        assert!(table_words("SELECT a, b FROM t").contains(&"b".to_owned()));
+        assert_eq!(table_words("SELECT 'it''s', x FROM \"Order\""), ["x", "order"]);
+    }
 }
 
 #[cfg(not(feature = "distributed"))]

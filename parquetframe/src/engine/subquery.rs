@@ -67,6 +67,13 @@ impl<E, T> Operand<E, T> for Scalar<T> {
     }
 }
 
+/// The value compared with a nullable column of `T`.
+impl<E, T> Operand<E, Option<T>> for Scalar<T> {
+    fn operand(self) -> Expr {
+        self.expr
+    }
+}
+
 impl<T> From<Scalar<T>> for Expr {
     fn from(s: Scalar<T>) -> Self {
         s.expr
@@ -76,29 +83,41 @@ impl<T> From<Scalar<T>> for Expr {
 /// `plan` with every scalar subquery (in its expressions and its joined
 /// plans) replaced by its value; `None` when it has none.
 pub(crate) fn materialize(plan: &Plan) -> Result<Option<Plan>, Error> {
+    materialize_with(plan, &mut Values::new())
+}
+
+/// Values of the subqueries run so far, by plan: a subquery used twice
+/// (`x.between(s.clone(), s)`) runs once.
+type Values = Vec<(Arc<Plan>, Literal)>;
+
+fn materialize_with(plan: &Plan, values: &mut Values) -> Result<Option<Plan>, Error> {
     if !has_subquery(plan) {
         return Ok(None);
     }
-    let exprs = |es: &[Expr]| es.iter().map(|e| Ok(Expr(replace(&e.0)?))).collect::<Result<Vec<_>, Error>>();
+    let exprs = |es: &[Expr], values: &mut Values| {
+        es.iter().map(|e| Ok(Expr(replace_in(&e.0, values)?))).collect::<Result<Vec<_>, Error>>()
+    };
     let mut ops = Vec::with_capacity(plan.ops.len());
     for op in &plan.ops {
         ops.push(match op {
-            Op::Filter(e) => Op::Filter(Expr(replace(&e.0)?)),
-            Op::Select(es) => Op::Select(exprs(es)?),
-            Op::WithColumns(es) => Op::WithColumns(exprs(es)?),
-            Op::GroupBy { keys, aggs } => Op::GroupBy { keys: exprs(keys)?, aggs: exprs(aggs)? },
+            Op::Filter(e) => Op::Filter(Expr(replace_in(&e.0, values)?)),
+            Op::Select(es) => Op::Select(exprs(es, values)?),
+            Op::WithColumns(es) => Op::WithColumns(exprs(es, values)?),
+            Op::GroupBy { keys, aggs } => {
+                Op::GroupBy { keys: exprs(keys, values)?, aggs: exprs(aggs, values)? }
+            }
             Op::Sort(keys) => Op::Sort(
                 keys.iter()
                     .map(|k| {
                         let mut k = k.clone();
-                        k.expr = Expr(replace(&k.expr.0)?);
+                        k.expr = Expr(replace_in(&k.expr.0, values)?);
                         Ok(k)
                     })
                     .collect::<Result<_, Error>>()?,
             ),
             Op::Join(j) => {
                 let mut j = j.clone();
-                if let Some(right) = materialize(&j.right)? {
+                if let Some(right) = materialize_with(&j.right, values)? {
                     j.right = right;
                 }
                 Op::Join(j)
@@ -121,10 +140,17 @@ fn has_subquery(plan: &Plan) -> bool {
     })
 }
 
-fn replace(n: &Node) -> Result<Node, Error> {
+fn replace_in(n: &Node, values: &mut Values) -> Result<Node, Error> {
     match n {
-        Node::Subquery(s) => Ok(Node::Literal(value(s)?)),
-        other => other.map_children(replace),
+        Node::Subquery(s) => {
+            if let Some((_, v)) = values.iter().find(|(p, _)| Arc::ptr_eq(p, &s.plan)) {
+                return Ok(Node::Literal(v.clone()));
+            }
+            let v = value(s)?;
+            values.push((s.plan.clone(), v.clone()));
+            Ok(Node::Literal(v))
+        }
+        other => other.map_children(|c| replace_in(c, values)),
     }
 }
 
@@ -171,7 +197,11 @@ fn single(df: &DataFrame) -> Result<Literal, String> {
         AnyValue::StringOwned(v) => Literal::Str(v.to_string()),
         AnyValue::Date(days) => {
             let epoch = chrono::NaiveDate::default();
-            Literal::Date(epoch + chrono::TimeDelta::days(i64::from(days)))
+            let date = chrono::TimeDelta::try_days(i64::from(days)).and_then(|d| epoch.checked_add_signed(d));
+            date.map_or_else(
+                || Err(format!("its date ({days} days from 1970) is beyond the calendar")),
+                |d| Ok(Literal::Date(d)),
+            )?
         }
         AnyValue::Datetime(v, unit, zone) => timestamp(v, unit, zone.is_some()),
         AnyValue::DatetimeOwned(v, unit, zone) => timestamp(v, unit, zone.is_some()),

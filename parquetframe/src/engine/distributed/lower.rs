@@ -196,7 +196,7 @@ impl Scope<'_> {
             Node::Like { expr, pattern, negated: false } => self.node(expr)?.like(lit(pattern.as_str())),
             Node::Like { expr, pattern, negated: true } => self.node(expr)?.not_like(lit(pattern.as_str())),
             Node::Substring { expr, start, len } => {
-                let start = i64::try_from(*start).unwrap_or(i64::MAX - 1) + 1;
+                let start = i64::try_from(*start).unwrap_or(i64::MAX).saturating_add(1);
                 substring(self.node(expr)?, lit(start), lit(i64::try_from(*len).unwrap_or(i64::MAX)))
             }
             Node::Func { func, expr } => {

@@ -17,6 +17,7 @@ use std::sync::{Arc, LazyLock};
 use std::time::Duration;
 
 use ballista::prelude::{SessionConfigExt, SessionContextExt};
+use datafusion::common::TableReference;
 use datafusion::execution::SessionStateBuilder;
 use datafusion::prelude::{SessionConfig, SessionContext};
 use polars::prelude::DataFrame;
@@ -112,7 +113,8 @@ impl Job<'_> {
                 for (names, input) in *tables {
                     let df = scan::frame(ctx, input, None).await?;
                     for name in *names {
-                        ctx.register_table(name.as_str(), df.clone().into_view())
+                        // As written: `FROM "Order"`; folded names are registered too.
+                        ctx.register_table(TableReference::bare(name.as_str()), df.clone().into_view())
                             .map_err(|e| datafusion_error(&format!("registering table `{name}`"), e))?;
                     }
                 }

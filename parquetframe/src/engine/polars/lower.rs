@@ -222,13 +222,18 @@ fn lower_node(n: &Node, names: &Names) -> Result<pl::Expr, Error> {
                     engine: "polars",
                     message: format!(
                         "cannot yet move a column by calendar months (`{}`): only literal dates move by \
-                         months on the polars engines; use days, or Engine::Distributed",
+                         months on the polars engines; use days, or Engine::DataFusion / Engine::Distributed",
                         Expr(n.clone())
                     ),
                 }
                 .into());
             }
-            lower_node(expr, names)? + pl::lit(chrono::TimeDelta::days(i64::from(by.days_part())))
+            // polars holds durations in microseconds of an i64: about 290,000 years.
+            let days = by.days_part();
+            if days.unsigned_abs() > 100_000_000 {
+                return Err(polars_error("moving dates", format!("{by} is beyond the calendar")));
+            }
+            lower_node(expr, names)? + pl::lit(chrono::TimeDelta::days(i64::from(days)))
         }
         Node::Case { branches, otherwise } => {
             let mut lowered =
@@ -253,14 +258,23 @@ fn lower_node(n: &Node, names: &Names) -> Result<pl::Expr, Error> {
 }
 
 /// A SQL `LIKE` pattern as an anchored regular expression.
+/// A SQL `LIKE` pattern as an anchored regular expression; `\` escapes
+/// the character after it (`\%` is a percent sign), as in DataFusion and
+/// polars SQL.
 fn like_regex(pattern: &str) -> String {
     let mut out = String::with_capacity(pattern.len() + 8);
     out.push_str("(?s)^");
     let mut literal = [0u8; 4];
-    for c in pattern.chars() {
+    let mut chars = pattern.chars();
+    while let Some(c) = chars.next() {
         match c {
             '%' => out.push_str(".*"),
             '_' => out.push('.'),
+            '\\' => {
+                // A trailing backslash stands for itself.
+                let escaped = chars.next().unwrap_or('\\');
+                out.push_str(&regex_syntax_escape(escaped.encode_utf8(&mut literal)));
+            }
             c => out.push_str(&regex_syntax_escape(c.encode_utf8(&mut literal))),
         }
     }
@@ -404,4 +418,18 @@ fn series(values: &[Literal]) -> Result<pl::Series, Error> {
         }
         Some(Literal::Null) => pl::Series::new_null(name, values.len()),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::like_regex;
+
+    #[test]
+    fn like_patterns_become_anchored_regexes_with_sql_escapes() {
+        assert_eq!(like_regex("PROMO%"), "(?s)^PROMO.*$");
+        assert_eq!(like_regex("a_c.d"), "(?s)^a.c\\.d$");
+        // `\%` is a percent sign, `\\` a backslash, a trailing `\` itself.
+        assert_eq!(like_regex("100\\%"), "(?s)^100%$");
+        assert_eq!(like_regex("a\\\\b\\"), "(?s)^a\\\\b\\\\$");
+    }
 }
