@@ -501,11 +501,16 @@ impl Node {
     fn columns(&self, out: &mut Vec<(Option<&'static str>, String)>) {
         match self {
             Node::Column { entity, name } => out.push((*entity, name.clone())),
-            Node::Literal(_) | Node::Len | Node::Subquery(_) => {}
-            Node::Binary { left, right, .. } => {
-                left.columns(out);
-                right.columns(out);
-            }
+            _ => self.children().into_iter().for_each(|c| c.columns(out)),
+        }
+    }
+
+    /// The node's direct children, in order (none for leaves; a subquery's
+    /// plan is not a child).
+    pub(crate) fn children(&self) -> Vec<&Node> {
+        match self {
+            Node::Column { .. } | Node::Literal(_) | Node::Len | Node::Subquery(_) => Vec::new(),
+            Node::Binary { left, right, .. } => vec![left, right],
             Node::Not(e)
             | Node::Neg(e)
             | Node::IsNull { expr: e, .. }
@@ -517,13 +522,9 @@ impl Node {
             | Node::Cast { expr: e, .. }
             | Node::Shift { expr: e, .. }
             | Node::Agg { expr: e, .. }
-            | Node::Alias { expr: e, .. } => e.columns(out),
+            | Node::Alias { expr: e, .. } => vec![e],
             Node::Case { branches, otherwise } => {
-                for (when, then) in branches {
-                    when.columns(out);
-                    then.columns(out);
-                }
-                otherwise.columns(out);
+                branches.iter().flat_map(|(w, t)| [w, t]).chain(std::iter::once(otherwise.as_ref())).collect()
             }
         }
     }
@@ -561,35 +562,13 @@ impl Node {
 
     /// Whether the node holds a scalar subquery.
     pub(crate) fn has_subquery(&self) -> bool {
-        match self {
-            Node::Subquery(_) => true,
-            Node::Column { .. } | Node::Literal(_) | Node::Len => false,
-            _ => {
-                let mut found = false;
-                let _ = self.map_children(|c| {
-                    found |= c.has_subquery();
-                    Ok::<_, ()>(c.clone())
-                });
-                found
-            }
-        }
+        matches!(self, Node::Subquery(_)) || self.children().into_iter().any(Node::has_subquery)
     }
 
     #[cfg(feature = "distributed")]
     /// Whether any child holds an aggregate function (or `len()`).
     pub(crate) fn aggregates(&self) -> bool {
-        match self {
-            Node::Agg { .. } | Node::Len => true,
-            Node::Column { .. } | Node::Literal(_) | Node::Subquery(_) => false,
-            _ => {
-                let mut found = false;
-                let _ = self.map_children(|c| {
-                    found |= c.aggregates();
-                    Ok::<_, ()>(c.clone())
-                });
-                found
-            }
-        }
+        matches!(self, Node::Agg { .. } | Node::Len) || self.children().into_iter().any(Node::aggregates)
     }
 }
 

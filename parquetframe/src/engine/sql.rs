@@ -150,11 +150,7 @@ impl SqlQuery {
             let lf = self.polars(&tables, &resolved, choice.engine, &settings)?;
             lf.describe_optimized_plan().map_err(|e| polars_error("explaining the SQL query", e))?
         };
-        let mut inputs = vec![resolved.input.label.clone()];
-        inputs.extend(resolved.joins.iter().map(|j| j.input.label.clone()));
-        if tables.names.is_empty() {
-            inputs.clear();
-        }
+        let inputs = if tables.names.is_empty() { Vec::new() } else { super::input_labels(&resolved) };
         Ok(Explanation {
             choice,
             inputs,

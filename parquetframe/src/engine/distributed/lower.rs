@@ -44,7 +44,7 @@ pub(super) fn plan(resolved: &Resolved<'_>, inputs: &mut Inputs) -> Result<DataF
                 let predicate = scope.expr(e)?;
                 df.filter(predicate).map_err(|e| datafusion_error("filtering", e))?
             }
-            Op::Select(es) if es.iter().any(|e| aggregates(&e.0)) => aggregate(df, &[], es, &names)?,
+            Op::Select(es) if es.iter().any(|e| e.0.aggregates()) => aggregate(df, &[], es, &names)?,
             Op::Select(es) => {
                 let exprs = es.iter().map(|e| scope.named(e)).collect::<Result<Vec<_>, _>>()?;
                 df.select(exprs).map_err(|e| datafusion_error("selecting", e))?
@@ -125,10 +125,6 @@ fn output_name(n: &Node, names: &Names) -> String {
         | Node::Shift { expr: e, .. }
         | Node::Agg { expr: e, .. } => output_name(e, names),
     }
-}
-
-fn aggregates(n: &Node) -> bool {
-    n.aggregates()
 }
 
 /// What lowering an expression needs: output names of qualified columns,
@@ -337,7 +333,7 @@ fn scalar(l: &Literal) -> ScalarValue {
 
 /// `with_columns`: replaces columns of the same name in place, appends the rest.
 fn with_columns(df: DataFrame, es: &[Expr], names: &Names) -> Result<DataFrame, Error> {
-    if let Some(e) = es.iter().find(|e| aggregates(&e.0)) {
+    if let Some(e) = es.iter().find(|e| e.0.aggregates()) {
         return Err(unsupported(format!("does not broadcast aggregates into columns (`{e}`)")));
     }
     let scope = Scope { names, schema: df.schema(), overrides: &[] };

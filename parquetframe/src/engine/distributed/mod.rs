@@ -44,10 +44,18 @@ static RUNTIME: LazyLock<Result<tokio::runtime::Runtime, String>> = LazyLock::ne
 pub(super) fn block_on<T: Send>(job: impl Future<Output = Result<T, Error>> + Send) -> Result<T, Error> {
     let runtime =
         RUNTIME.as_ref().map_err(|e| unsupported(format!("cannot start its client runtime: {e}")))?;
+    run_on(runtime, ("running on the cluster", "the client thread panicked"), job)
+}
+
+/// Runs `job` on `runtime`, on a scoped thread so that callers inside
+/// another tokio runtime work too.
+fn run_on<T: Send>(
+    runtime: &tokio::runtime::Runtime,
+    (context, panicked): (&str, &str),
+    job: impl Future<Output = Result<T, Error>> + Send,
+) -> Result<T, Error> {
     std::thread::scope(|s| {
-        s.spawn(|| runtime.block_on(job))
-            .join()
-            .unwrap_or_else(|_| Err(datafusion_error("running on the cluster", "the client thread panicked")))
+        s.spawn(|| runtime.block_on(job)).join().unwrap_or_else(|_| Err(datafusion_error(context, panicked)))
     })
 }
 
@@ -147,22 +155,15 @@ fn here(job: &Job<'_>) -> Result<DataFrame, Error> {
     let runtime = HERE
         .as_ref()
         .map_err(|e| datafusion_error("starting DataFusion on this machine", format!("no runtime: {e}")))?;
-    let (schema, batches) = std::thread::scope(|s| {
-        s.spawn(|| {
-            runtime.block_on(async {
-                let ctx = SessionContext::new();
-                let df = job.frame(&ctx).await?;
-                let schema: arrow::datatypes::SchemaRef = Arc::new(df.schema().as_arrow().clone());
-                let batches = df
-                    .collect()
-                    .await
-                    .map_err(|e| datafusion_error("running the query with DataFusion", e))?;
-                Ok::<_, Error>((schema, batches))
-            })
-        })
-        .join()
-        .unwrap_or_else(|_| Err(datafusion_error("running the query with DataFusion", "its thread panicked")))
-    })?;
+    let (schema, batches) =
+        run_on(runtime, ("running the query with DataFusion", "its thread panicked"), async {
+            let ctx = SessionContext::new();
+            let df = job.frame(&ctx).await?;
+            let schema: arrow::datatypes::SchemaRef = Arc::new(df.schema().as_arrow().clone());
+            let batches =
+                df.collect().await.map_err(|e| datafusion_error("running the query with DataFusion", e))?;
+            Ok::<_, Error>((schema, batches))
+        })?;
     let schema = batches.first().map_or(schema, |b| b.schema());
     super::bridge::to_frame(&schema, &batches)
 }
