@@ -85,6 +85,7 @@ fn entry(name: &str, columns: &[&str], relations: Vec<CatalogRelation>) -> Catal
         name: name.into(),
         path: format!("{}/", name.to_lowercase()),
         primary_key: columns[0].into(),
+        key_columns: Vec::new(),
         format: "parquet".into(),
         arrow_schema: columns
             .iter()

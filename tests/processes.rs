@@ -346,7 +346,7 @@ where
         .iter()
         .map(|c| {
             let rows = store.load_version::<T>(c.version).unwrap();
-            (c.version, c.timestamp, rows.into_iter().map(|r| (r.key().clone(), r)).collect())
+            (c.version, c.timestamp, rows.into_iter().map(|r| (r.to_key(), r)).collect())
         })
         .collect()
 }

@@ -97,7 +97,7 @@ fn staff() -> Vec<Employee> {
 }
 
 fn sorted<T: Entity>(mut rows: Vec<T>) -> Vec<T> {
-    rows.sort_by(|a, b| a.key().cmp(b.key()));
+    rows.sort_by(|a, b| a.key().cmp(&b.key()));
     rows
 }
 

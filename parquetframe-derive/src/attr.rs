@@ -52,7 +52,9 @@ pub struct ContainerAttrs {
     /// An attribute was not a list; its error already tells what to write.
     pub malformed: bool,
     pub storage_path: Option<Spanned<String>>,
-    pub primary_key: Option<Spanned<String>>,
+    /// `primary_key = "id"` (one column) or `primary_key = ["a", "b"]`
+    /// (a composite key); the span covers the whole value.
+    pub primary_key: Option<Spanned<Vec<Spanned<String>>>>,
     pub format: Option<Spanned<String>>,
     pub codec: Option<Spanned<String>>,
     pub name: Option<Spanned<String>>,
@@ -109,6 +111,63 @@ fn string_value(cx: &Ctxt, meta: &ParseNestedMeta<'_>, key: &str, example: &str)
         Expr::Lit(ExprLit { lit: Lit::Str(s), .. }) => Some(Spanned { value: s.value(), span: s.span() }),
         other => {
             cx.error_spanned_by(other, format!("`{key}` needs a string literal, e.g. {key} = \"{example}\""));
+            None
+        }
+    }
+}
+
+/// The most columns a composite key may have (the tuples `PrimaryKey` is
+/// implemented for).
+const MAX_KEY_COLUMNS: usize = 4;
+
+/// `primary_key = "id"` or `primary_key = ["a", "b"]`: every mistake in the
+/// list is reported.
+fn key_columns(cx: &Ctxt, meta: &ParseNestedMeta<'_>) -> Option<Spanned<Vec<Spanned<String>>>> {
+    let example = "primary_key = \"id\", or primary_key = [\"order_id\", \"line\"] for a composite key";
+    let Ok(expr) = meta.value().and_then(|v| v.parse::<Expr>()) else {
+        cx.error_spanned_by(&meta.path, format!("`primary_key` needs a value: {example}"));
+        return None;
+    };
+    let span = expr.span();
+    match &expr {
+        Expr::Lit(ExprLit { lit: Lit::Str(s), .. }) => {
+            Some(Spanned { value: vec![Spanned { value: s.value(), span: s.span() }], span })
+        }
+        Expr::Array(array) => {
+            let mut columns: Vec<Spanned<String>> = Vec::new();
+            let mut ok = true;
+            for element in &array.elems {
+                match element {
+                    Expr::Lit(ExprLit { lit: Lit::Str(s), .. }) => {
+                        if columns.iter().any(|c| c.value == s.value()) {
+                            cx.error_spanned_by(s, format!("key column `{}` is listed twice: remove one", s.value()));
+                            ok = false;
+                        }
+                        columns.push(Spanned { value: s.value(), span: s.span() });
+                    }
+                    other => {
+                        cx.error_spanned_by(other, format!("each key column is a string literal: {example}"));
+                        ok = false;
+                    }
+                }
+            }
+            if array.elems.is_empty() {
+                cx.error_spanned_by(array, format!("name at least one key column: {example}"));
+                ok = false;
+            } else if array.elems.len() > MAX_KEY_COLUMNS {
+                cx.error_spanned_by(
+                    array,
+                    format!(
+                        "a composite key has at most {MAX_KEY_COLUMNS} columns, this one has {}",
+                        array.elems.len()
+                    ),
+                );
+                ok = false;
+            }
+            ok.then_some(Spanned { value: columns, span })
+        }
+        other => {
+            cx.error_spanned_by(other, format!("`primary_key` needs a string or a list of strings: {example}"));
             None
         }
     }
@@ -250,7 +309,7 @@ pub fn container(cx: &Ctxt, attrs: &[Attribute], derive: Derive) -> ContainerAtt
                 }
             }
             (Derive::Entity, "primary_key") => {
-                if let Some(v) = string_value(cx, &meta, "primary_key", "id") {
+                if let Some(v) = key_columns(cx, &meta) {
                     set_once(cx, &mut out.primary_key, v, "primary_key");
                 }
             }

@@ -74,7 +74,39 @@ pub fn entity(
         },
     };
     let codec = attrs.codec.as_ref().and_then(|c| codec(cx, c, format));
-    let key = attrs.primary_key.as_ref()?;
+    let keys = attrs.primary_key.as_ref()?;
+    // Every key column is checked, so all its mistakes show at once.
+    let indexes: Vec<Option<usize>> =
+        keys.value.iter().map(|key| key_field(cx, input, fields, &field_list, key)).collect();
+    for (i, (index, key)) in indexes.iter().zip(&keys.value).enumerate() {
+        if index.is_some() && indexes[..i].contains(index) {
+            cx.error_at(key.span, format!("key column `{}` names a field already in the key: remove it", key.value));
+        }
+    }
+    let name = attrs.name.as_ref().map_or_else(|| input.ident.to_string(), |n| n.value.clone());
+    if let Some(n) = &attrs.name
+        && n.value.is_empty()
+    {
+        cx.error_at(n.span, "an entity name cannot be empty");
+    }
+    Some(EntityModel {
+        name,
+        storage_path: attrs.storage_path.as_ref()?.value.clone(),
+        primary_key: indexes.into_iter().collect::<Option<Vec<_>>>()?,
+        format,
+        format_declared: attrs.format.is_some(),
+        codec,
+    })
+}
+
+/// The field a primary-key column names, after checking it can be a key.
+fn key_field(
+    cx: &Ctxt,
+    input: &DeriveInput,
+    fields: &[FieldModel<'_>],
+    field_list: &str,
+    key: &crate::attr::Spanned<String>,
+) -> Option<usize> {
     let Some(index) = fields
         .iter()
         .position(|f| {
@@ -119,20 +151,7 @@ pub fn entity(
             ),
         );
     }
-    let name = attrs.name.as_ref().map_or_else(|| input.ident.to_string(), |n| n.value.clone());
-    if let Some(n) = &attrs.name
-        && n.value.is_empty()
-    {
-        cx.error_at(n.span, "an entity name cannot be empty");
-    }
-    Some(EntityModel {
-        name,
-        storage_path: attrs.storage_path.as_ref()?.value.clone(),
-        primary_key: index,
-        format,
-        format_declared: attrs.format.is_some(),
-        codec,
-    })
+    Some(index)
 }
 
 /// A storage path must be relative, non-empty and stay inside the store root.
@@ -331,7 +350,7 @@ pub fn aliases(cx: &Ctxt, attrs: &FieldAttrs) {
 
 /// Methods every entity has, taking `self` (`Entity::key`, `ActiveRecord::save`):
 /// a navigation method of that name would shadow them.
-const RESERVED_METHODS: &[(&str, &str)] = &[("key", "Entity"), ("save", "ActiveRecord")];
+const RESERVED_METHODS: &[(&str, &str)] = &[("key", "Entity"), ("to_key", "Entity"), ("save", "ActiveRecord")];
 
 /// Whether `name` can be a method name (an identifier, not a keyword).
 fn method_name(cx: &Ctxt, name: &str, span: proc_macro2::Span, what: &str) -> bool {

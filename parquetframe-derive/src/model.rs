@@ -66,7 +66,8 @@ pub struct VariantModel<'a> {
 pub struct EntityModel {
     pub name: String,
     pub storage_path: String,
-    pub primary_key: usize,
+    /// The key fields, in key order (several for a composite key).
+    pub primary_key: Vec<usize>,
     pub format: &'static str,
     /// Whether `format = "..."` was written (else the store's `store.format` decides).
     pub format_declared: bool,

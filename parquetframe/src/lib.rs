@@ -126,7 +126,7 @@ pub use engine::{
     DataFrameProxy, Engine, EngineHeuristics, EngineRegistry, Explanation, Expr, FileFormat, Interval,
     JoinKind, Query, ScalarType, col, lit, read, when,
 };
-pub use entity::{Entity, EntityInfo, ForeignKey, Format, OnDelete, Relation};
+pub use entity::{Entity, EntityInfo, ForeignKey, Format, KeyRef, OnDelete, PrimaryKey, Relation};
 pub use error::{Error, QueryError, RelationError, Result};
 pub use graph::{SchemaGraph, schema_graph};
 pub use record::Record;

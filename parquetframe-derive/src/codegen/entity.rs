@@ -8,13 +8,23 @@ use crate::model::{EntityModel, FieldModel, Model, type_span};
 pub fn expand(model: &Model<'_>, fields: &[FieldModel<'_>], entity: &EntityModel) -> TokenStream {
     let ident = model.ident;
     let EntityModel { name, storage_path, format, codec, format_declared, .. } = entity;
-    let Some(key) = fields.get(entity.primary_key) else {
+    let keys: Vec<&FieldModel<'_>> = entity.primary_key.iter().filter_map(|i| fields.get(*i)).collect();
+    let [first, ..] = keys.as_slice() else {
         return TokenStream::new();
     };
-    let key_ty = key.ty;
-    let key_member = key.ident;
-    let key_column = &key.column;
-    let key_span = type_span(key_ty);
+    let key_columns: Vec<&str> = keys.iter().map(|k| k.column.as_str()).collect();
+    let (key_type, key_name, key_value) = if let [key] = keys.as_slice() {
+        let (ty, member) = (key.ty, key.ident);
+        (quote_spanned! {type_span(ty)=> #ty }, key.column.clone(), quote! { &self.#member })
+    } else {
+        let types = keys.iter().map(|k| k.ty);
+        let members = keys.iter().map(|k| k.ident);
+        (
+            quote_spanned! {type_span(first.ty)=> (#(#types,)*) },
+            format!("({})", key_columns.join(", ")),
+            quote! { (#(&self.#members,)*) },
+        )
+    };
     let format = match *format {
         "avro" => quote! { ::parquetframe::Format::Avro },
         _ => quote! { ::parquetframe::Format::Parquet },
@@ -41,8 +51,7 @@ pub fn expand(model: &Model<'_>, fields: &[FieldModel<'_>], entity: &EntityModel
             }
         }
     };
-    let key_type = quote_spanned! {key_span=> #key_ty };
-    let key_bound = super::bound(key_ty, quote! { ::parquetframe::Key });
+    let key_bounds = keys.iter().map(|k| super::bound(k.ty, quote! { ::parquetframe::Key }));
     let field_bounds = super::column_bounds(fields);
     let relation_items = super::relation::entity_items(model, fields);
     let relation_outside = super::relation::items(model, fields);
@@ -61,19 +70,20 @@ pub fn expand(model: &Model<'_>, fields: &[FieldModel<'_>], entity: &EntityModel
 
     quote! {
         #[automatically_derived]
-        impl ::parquetframe::Entity for #ident where #key_bound, #(#field_bounds,)* {
+        impl ::parquetframe::Entity for #ident where #(#key_bounds,)* #(#field_bounds,)* {
             type Key = #key_type;
             const ENTITY_NAME: &'static str = #name;
             const STORAGE_PATH: &'static str = #storage_path;
-            const PRIMARY_KEY: &'static str = #key_column;
+            const PRIMARY_KEY: &'static str = #key_name;
+            const KEY_COLUMNS: &'static [&'static str] = &[#(#key_columns),*];
             const FORMAT: ::parquetframe::Format = #format;
             #declared
             #codec
             #relation_items
 
             #[inline]
-            fn key(&self) -> &Self::Key {
-                &self.#key_member
+            fn key(&self) -> ::parquetframe::KeyRef<'_, Self> {
+                #key_value
             }
         }
 

@@ -23,10 +23,10 @@ pub(crate) struct EntitySource {
     /// `None`: the default store, opened when the query runs.
     pub store: Option<Store>,
     pub name: &'static str,
-    /// The primary-key column (newer files replace rows by it); the cluster's
-    /// merge-on-read needs it, the local engines get live rows from `live`.
+    /// The primary key's columns (newer files replace rows by it); the cluster's
+    /// merge-on-read needs them, the local engines get live rows from `live`.
     #[cfg_attr(not(feature = "distributed"), allow(dead_code))]
-    pub key: &'static str,
+    pub key: &'static [&'static str],
     pub schema: SchemaRef,
     pub live: Arc<LiveFn>,
     pub read: Arc<ReadFn>,
@@ -43,7 +43,7 @@ impl EntitySource {
         Self {
             store,
             name: T::ENTITY_NAME,
-            key: T::PRIMARY_KEY,
+            key: T::KEY_COLUMNS,
             schema: T::arrow_schema(),
             live: Arc::new(crate::storage::scan::live_files::<T>),
             read: Arc::new(crate::storage::scan::scan::<T>),
@@ -55,7 +55,7 @@ impl EntitySource {
         let (live, read) = (entity.clone(), entity.clone());
         Self {
             name: entity.name(),
-            key: entity.primary_key(),
+            key: entity.key_columns(),
             schema: entity.arrow_schema(),
             live: Arc::new(move |s: &Store| live.live_files(s)),
             read: Arc::new(move |s: &Store, columns: &[&str]| read.columns(s, columns)),

@@ -19,8 +19,10 @@ pub struct EntityInfo {
     pub rust_type: &'static str,
     /// Where its files live, relative to a store root.
     pub storage_path: &'static str,
-    /// The primary-key column.
+    /// The primary key: its column, or `(a, b)` for a composite key.
     pub primary_key: &'static str,
+    /// The primary key's columns.
+    pub key_columns: &'static [&'static str],
     /// The file format.
     pub format: Format,
     /// The relations it declares (it holds the foreign keys).
@@ -39,6 +41,7 @@ impl EntityInfo {
             rust_type,
             storage_path: T::STORAGE_PATH,
             primary_key: T::PRIMARY_KEY,
+            key_columns: T::KEY_COLUMNS,
             format: T::FORMAT,
             relations: T::RELATIONS,
             schema: <T as crate::record::Record>::arrow_schema,

@@ -2,6 +2,7 @@
 //! the relations entities declare, and every entity linked into the program.
 
 pub mod linked;
+pub mod primary_key;
 pub mod relation;
 
 use arrow::array::ArrayRef;
@@ -9,8 +10,8 @@ use arrow::array::ArrayRef;
 pub use crate::config::Format;
 use crate::error::Result;
 use crate::record::Record;
-use crate::types::Key;
 pub use linked::EntityInfo;
+pub use primary_key::{KeyRef, PrimaryKey};
 pub use relation::{ForeignKey, OnDelete, Relation};
 
 /// A persistent record: stored under [`STORAGE_PATH`](Self::STORAGE_PATH) of a
@@ -45,15 +46,19 @@ pub use relation::{ForeignKey, OnDelete, Relation};
             a #[relation] target must be an entity"
 )]
 pub trait Entity: Record {
-    /// The primary key's type.
-    type Key: Key;
+    /// The primary key's type: the key field's type, or a tuple of the key
+    /// fields' types for a composite key (`primary_key = ["a", "b"]`).
+    type Key: PrimaryKey;
 
     /// The entity's name (the struct name unless `#[entity(name = "...")]`).
     const ENTITY_NAME: &'static str;
     /// Where its files live, relative to the store root (e.g. `users/`).
     const STORAGE_PATH: &'static str;
-    /// The primary key's column name.
+    /// The primary key's name: its column, or `(a, b)` for a composite key
+    /// (its columns are [`KEY_COLUMNS`](Self::KEY_COLUMNS)).
     const PRIMARY_KEY: &'static str;
+    /// The primary key's columns, in key order: one, or several for a composite key.
+    const KEY_COLUMNS: &'static [&'static str];
     /// The declared file format (`#[entity(format = "...")]`), Parquet when
     /// none is declared. Where an undeclared entity is stored is decided by
     /// the store: see [`DECLARED_FORMAT`](Self::DECLARED_FORMAT).
@@ -81,11 +86,24 @@ pub trait Entity: Record {
             .into())
     }
 
-    /// The primary key of this row.
-    fn key(&self) -> &Self::Key;
+    /// The primary key of this row, borrowed: `&Key`, or a tuple of
+    /// references to the key fields for a composite key.
+    fn key(&self) -> KeyRef<'_, Self>;
+
+    /// The primary key of this row, owned (a clone of [`key`](Self::key)).
+    fn to_key(&self) -> Self::Key {
+        Self::Key::to_owned_key(self.key())
+    }
 }
 
-/// The primary keys `keys` of entity `T` as an Arrow array.
-pub fn key_column<'a, T: Entity>(keys: impl Iterator<Item = &'a T::Key>, len: usize) -> Result<ArrayRef> {
-    crate::record_batch::value_column::<T::Key>(T::ENTITY_NAME, T::PRIMARY_KEY, keys, len)
+/// The primary keys `keys` of entity `T` as one Arrow array: the key column,
+/// or a struct array of the key columns for a composite key.
+pub fn key_column<T: Entity>(keys: &[KeyRef<'_, T>]) -> Result<ArrayRef> {
+    T::Key::array(T::ENTITY_NAME, T::KEY_COLUMNS, keys)
+}
+
+/// The primary keys in `array` (built like [`key_column`], or read from a
+/// file by [`key_columns`](T::KEY_COLUMNS)), appended to `out`.
+pub fn read_keys<T: Entity>(array: &ArrayRef, out: &mut Vec<T::Key>) -> Result<()> {
+    T::Key::read(T::ENTITY_NAME, T::KEY_COLUMNS, array, out)
 }

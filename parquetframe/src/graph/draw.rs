@@ -25,14 +25,15 @@ fn dot_escape(text: &str) -> String {
     out
 }
 
-/// `PK`, `FK` or nothing for column `column` of `node`.
+/// `PK`, `FK`, both (a key column that is also a foreign key) or nothing
+/// for column `column` of `node`.
 fn key_mark(node: &EntityNode, foreign_keys: &[String], column: &str) -> &'static str {
-    if column == node.primary_key {
-        "PK"
-    } else if foreign_keys.iter().any(|c| c == column) {
-        "FK"
-    } else {
-        ""
+    let key = node.key_columns.iter().any(|c| c == column);
+    match (key, foreign_keys.iter().any(|c| c == column)) {
+        (true, true) => "PK, FK",
+        (true, false) => "PK",
+        (false, true) => "FK",
+        (false, false) => "",
     }
 }
 

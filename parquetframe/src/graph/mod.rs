@@ -34,8 +34,10 @@ pub struct EntityNode {
     pub name: String,
     /// Storage path under a store root (empty when `known` is false).
     pub storage_path: String,
-    /// Primary-key column.
+    /// The primary key: its column, or `(a, b)` for a composite key.
     pub primary_key: String,
+    /// The primary key's columns.
+    pub key_columns: Vec<String>,
     /// Columns, in order.
     pub columns: Vec<ColumnInfo>,
     /// False for an entity that a relation names but that is not described.
@@ -152,6 +154,7 @@ impl SchemaGraph {
                 name: e.name.to_owned(),
                 storage_path: e.storage_path.to_owned(),
                 primary_key: e.primary_key.to_owned(),
+                key_columns: e.key_columns.iter().map(|c| (*c).to_owned()).collect(),
                 columns,
                 known: true,
             };
@@ -185,6 +188,7 @@ impl SchemaGraph {
                         name: r.target.clone(),
                         storage_path: String::new(),
                         primary_key: r.target_key.clone(),
+                        key_columns: vec![r.target_key.clone()],
                         columns: Vec::new(),
                         known: false,
                     };

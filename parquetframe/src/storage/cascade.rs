@@ -12,7 +12,7 @@ use rayon::prelude::*;
 use super::Store;
 use super::erased::{self, Columns};
 use super::keys::{KeySet, SAMPLES, format_value};
-use crate::entity::Entity;
+use crate::entity::{Entity, PrimaryKey};
 use crate::entity::linked::{self, EntityInfo};
 use crate::entity::{OnDelete, Relation};
 use crate::error::{Error, RelationError};
@@ -78,12 +78,12 @@ fn planned_keys(planned: &[Planned], name: &str) -> Vec<ArrayRef> {
 /// relations that reference `T`, recursively. Returns the live `T` rows deleted.
 pub(crate) fn delete<T: Entity>(store: &Store, keys: &[T::Key]) -> Result<usize, Error> {
     if linked::referencing(T::ENTITY_NAME).is_empty() {
-        return store.delete_keys::<T>(&keys.iter().collect::<Vec<_>>());
+        return store.delete_keys::<T>(&keys.iter().map(PrimaryKey::borrow).collect::<Vec<_>>());
     }
     // Only live parents have children to look after: keys nobody stores are
     // dropped first (orphans referencing them are validate()'s business).
-    let asked = vec![crate::entity::key_column::<T>(keys.iter(), keys.len())?];
-    let stored = super::scan::scan::<T>(store, &[T::PRIMARY_KEY])?.pop().unwrap_or_default();
+    let asked = vec![crate::entity::key_column::<T>(&keys.iter().map(PrimaryKey::borrow).collect::<Vec<_>>())?];
+    let stored = super::scan::scan_keys::<T>(store, &[])?.pop().unwrap_or_default();
     let root = select(&stored, &asked, &asked, true, (T::ENTITY_NAME, T::PRIMARY_KEY))?;
     if rows(&root) == 0 {
         return Ok(0);
@@ -101,7 +101,7 @@ pub(crate) fn delete<T: Entity>(store: &Store, keys: &[T::Key]) -> Result<usize,
             let columns = match read.entry((child.name, relation.column)) {
                 Entry::Occupied(e) => e.into_mut(),
                 Entry::Vacant(e) => {
-                    e.insert(erased::ops(child)?.scan(store, &[child.primary_key, relation.column])?)
+                    e.insert(erased::ops(child)?.scan_keys(store, &[relation.column])?)
                 }
             };
             let [pk, fk] = columns.as_slice() else { continue };
@@ -154,7 +154,7 @@ pub(crate) fn delete<T: Entity>(store: &Store, keys: &[T::Key]) -> Result<usize,
     let root = planned[0].keys.clone();
     // Keys nobody stores were dropped from the plan: orphans of theirs do not block.
     let guard = |_: &[ArrayRef]| restrict_guard(store, T::ENTITY_NAME, &root, &planned);
-    let count = store.delete_keys_guarded::<T>(&keys.iter().collect::<Vec<_>>(), &guard)?;
+    let count = store.delete_keys_guarded::<T>(&keys.iter().map(PrimaryKey::borrow).collect::<Vec<_>>(), &guard)?;
     deleted.push((T::ENTITY_NAME, root));
     sweep(store, deleted)?;
     Ok(count)
@@ -207,7 +207,7 @@ fn restrict_guard(
         if relation.on_delete != OnDelete::Restrict {
             continue;
         }
-        let columns = erased::ops(child)?.scan(store, &[child.primary_key, relation.column])?;
+        let columns = erased::ops(child)?.scan_keys(store, &[relation.column])?;
         let [pk, fk] = columns.as_slice() else { continue };
         let referencing = select(keys, fk, pk, true, (child.name, relation.column))?;
         let remaining = not_planned(planned, child, referencing)?;
@@ -268,5 +268,5 @@ const MAX_SWEEP: usize = 1024;
 /// Deletes the rows of `T` whose primary keys are in `arrays` (no policies).
 pub(crate) fn delete_key_arrays<T: Entity>(store: &Store, arrays: &[ArrayRef]) -> Result<usize, Error> {
     let keys = super::live::decode_keys::<T>(Path::new(T::STORAGE_PATH), arrays.to_vec())?;
-    store.delete_keys::<T>(&keys.iter().collect::<Vec<_>>())
+    store.delete_keys::<T>(&keys.iter().map(PrimaryKey::borrow).collect::<Vec<_>>())
 }

@@ -31,8 +31,12 @@ pub struct CatalogEntry {
     pub name: String,
     /// Storage path relative to the root.
     pub path: String,
-    /// Primary key column.
+    /// The primary key: its column, or `(a, b)` for a composite key.
     pub primary_key: String,
+    /// The primary key's columns (written since composite keys; catalogs
+    /// without them have the one column `primary_key`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub key_columns: Vec<String>,
     /// `parquet` or `avro`.
     pub format: String,
     /// Columns, in order.
@@ -58,6 +62,15 @@ pub struct Catalog {
 }
 
 impl CatalogEntry {
+    /// The primary key's columns.
+    pub fn key_columns(&self) -> Vec<&str> {
+        if self.key_columns.is_empty() {
+            vec![self.primary_key.as_str()]
+        } else {
+            self.key_columns.iter().map(String::as_str).collect()
+        }
+    }
+
     /// The entry describing `T`.
     pub fn of<T: Entity>() -> Self {
         let arrow_schema = T::arrow_schema()
@@ -73,6 +86,7 @@ impl CatalogEntry {
             name: T::ENTITY_NAME.to_owned(),
             path: T::STORAGE_PATH.to_owned(),
             primary_key: T::PRIMARY_KEY.to_owned(),
+            key_columns: T::KEY_COLUMNS.iter().map(|c| (*c).to_owned()).collect(),
             format: T::FORMAT.as_str().to_owned(),
             arrow_schema,
             avro_schema: T::avro_schema_json(),
@@ -278,6 +292,7 @@ impl SchemaGraph {
                 name: e.name.clone(),
                 storage_path: e.path.clone(),
                 primary_key: e.primary_key.clone(),
+                key_columns: e.key_columns().into_iter().map(str::to_owned).collect(),
                 columns,
                 known: true,
             };

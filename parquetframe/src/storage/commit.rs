@@ -83,6 +83,7 @@ pub(crate) fn entity_properties(entry: &catalog::CatalogEntry) -> HashMap<String
     HashMap::from([
         ("parquetframe.entity".to_owned(), entry.name.clone()),
         ("parquetframe.primaryKey".to_owned(), entry.primary_key.clone()),
+        ("parquetframe.keyColumns".to_owned(), serde_json::json!(entry.key_columns()).to_string()),
         ("parquetframe.format".to_owned(), entry.format.clone()),
         ("parquetframe.relations".to_owned(), serde_json::Value::Array(relations).to_string()),
     ])

@@ -28,6 +28,7 @@ pub struct EntityOps {
     /// The Rust type (`module::Type`), as in its [`EntityInfo`].
     pub rust_type: &'static str,
     pub(crate) scan: fn(&Store, &[&str]) -> Result<Columns, Error>,
+    pub(crate) scan_keys: fn(&Store, &[&str]) -> Result<Columns, Error>,
     pub(crate) delete_keys: fn(&Store, &[ArrayRef]) -> Result<usize, Error>,
     pub(crate) set_null: fn(&Store, &str, &[ArrayRef]) -> Result<usize, Error>,
     pub(crate) delete_referencing: DeleteReferencing,
@@ -44,6 +45,7 @@ impl EntityOps {
             name: T::ENTITY_NAME,
             rust_type,
             scan: super::scan::scan::<T>,
+            scan_keys: super::scan::scan_keys::<T>,
             delete_keys: super::cascade::delete_key_arrays::<T>,
             set_null: super::referencing::set_null::<T>,
             delete_referencing: super::referencing::delete_referencing::<T>,
@@ -53,6 +55,13 @@ impl EntityOps {
     /// Columns `columns` of the entity's live rows in `store`.
     pub fn scan(&self, store: &Store, columns: &[&str]) -> Result<Columns, Error> {
         (self.scan)(store, columns)
+    }
+
+    /// The primary keys of the entity's live rows in `store` (one array per
+    /// chunk: a struct array of the key columns for a composite key), then
+    /// columns `columns`.
+    pub fn scan_keys(&self, store: &Store, columns: &[&str]) -> Result<Columns, Error> {
+        (self.scan_keys)(store, columns)
     }
 
     /// Deletes the rows whose primary keys are in `keys` (no `on_delete` policies).

@@ -17,9 +17,9 @@ pub(crate) fn check_parents<T: Entity>(store: &Store, rows: &[T]) -> Result<(), 
             entity: relation.target.to_owned(),
             context: format!("target of `{}.{}`", T::ENTITY_NAME, relation.column),
         })?;
-        let mut keys = erased::ops(parent)?.scan(store, &[parent.primary_key])?.pop().unwrap_or_default();
+        let mut keys = erased::ops(parent)?.scan_keys(store, &[])?.pop().unwrap_or_default();
         if relation.target == T::ENTITY_NAME {
-            keys.push(crate::entity::key_column::<T>(rows.iter().map(|r| r.key()), rows.len())?);
+            keys.push(crate::entity::key_column::<T>(&rows.iter().map(T::key).collect::<Vec<_>>())?);
         }
         let built = KeySet::build(&keys).map_err(|u| u.error(parent.name, parent.primary_key))?;
         let probe = probe_all(&built.set, &[fk]).map_err(|u| u.error(T::ENTITY_NAME, relation.column))?;

@@ -4,14 +4,20 @@
 //! Integer-like keys (integers, dates, times, timestamps) are compared by
 //! their 64-bit value; a dense range uses a bitmap (one bit per possible
 //! key), a sparse one a hash set. String and binary keys are compared by their
-//! bytes, borrowed from the arrays. Parent and child columns have the same
-//! Arrow type (the derive checks the Rust types), so the mapping agrees.
+//! bytes, borrowed from the arrays. Composite keys (struct arrays of the key
+//! columns) are compared by their rows in Arrow's row format; a key with a
+//! null part is null. Parent and child columns have the same Arrow type (the
+//! derive checks the Rust types), so the mapping agrees.
 
 use std::collections::HashSet;
 
+use std::hash::BuildHasher;
+
 use arrow::array::{Array, ArrayRef, AsArray};
 use arrow::datatypes::*;
+use arrow::row::{RowConverter, Rows, SortField};
 use foldhash::fast::FixedState;
+use hashbrown::HashTable;
 
 /// How many sample keys reports and errors show.
 pub(crate) const SAMPLES: usize = 5;
@@ -96,6 +102,38 @@ enum Kind<'a> {
     },
     Ints(HashSet<i64, FixedState>),
     Bytes(HashSet<&'a [u8], FixedState>),
+    /// Composite keys: each array's rows, and (array, row) of every distinct key.
+    Rows(RowSet),
+}
+
+/// Distinct composite keys, in Arrow's row format.
+struct RowSet {
+    converter: RowConverter,
+    /// The converted key columns of each array of the set.
+    rows: Vec<Rows>,
+    /// Where each distinct key is in `rows`, hashed by its bytes.
+    table: HashTable<(u32, u32)>,
+    hasher: FixedState,
+}
+
+impl RowSet {
+    /// The key columns of a struct array, and which rows have a null part.
+    fn parts(array: &dyn Array) -> Option<(&[ArrayRef], Vec<bool>)> {
+        let parts = array.as_struct_opt()?;
+        let null = (0..array.len()).map(|i| parts.is_null(i) || parts.columns().iter().any(|c| c.is_null(i)));
+        Some((parts.columns(), null.collect()))
+    }
+
+    /// Converts `array` (a struct array of key columns of the set's types).
+    fn convert(&self, array: &dyn Array) -> Option<(Rows, Vec<bool>)> {
+        let (columns, null) = Self::parts(array)?;
+        Some((self.converter.convert_columns(columns).ok()?, null))
+    }
+
+    fn contains(&self, row: &[u8]) -> bool {
+        let hash = self.hasher.hash_one(row);
+        self.table.find(hash, |(a, r)| self.rows[*a as usize].row(*r as usize).as_ref() == row).is_some()
+    }
 }
 
 /// The distinct keys of some arrays.
@@ -175,7 +213,40 @@ impl<'a> KeySet<'a> {
         if let Some(other) = arrays.iter().find(|a| a.data_type() != &dt) {
             return Err(Unsupported(other.data_type().clone()));
         }
-        let kind = if is_int_like(&dt) {
+        let kind = if let DataType::Struct(fields) = &dt {
+            let sort = fields.iter().map(|f| SortField::new(f.data_type().clone())).collect();
+            let converter = RowConverter::new(sort).map_err(|_| Unsupported(dt.clone()))?;
+            let mut set = RowSet {
+                converter,
+                rows: Vec::with_capacity(arrays.len()),
+                table: HashTable::with_capacity(keys),
+                hasher: FixedState::default(),
+            };
+            for (index, a) in arrays.iter().enumerate() {
+                let (rows, null) = set.convert(a.as_ref()).ok_or_else(|| Unsupported(dt.clone()))?;
+                set.rows.push(rows);
+                let rows = &set.rows[index];
+                for (i, row) in rows.iter().enumerate() {
+                    if null[i] {
+                        continue;
+                    }
+                    let bytes = row.as_ref();
+                    let hash = set.hasher.hash_one(bytes);
+                    let found =
+                        set.table.find(hash, |(a, r)| set.rows[*a as usize].row(*r as usize).as_ref() == bytes);
+                    if found.is_some() {
+                        duplicates += 1;
+                        sample(&mut duplicate_sample, a.as_ref(), i);
+                    } else {
+                        let (all, hasher) = (&set.rows, &set.hasher);
+                        set.table.insert_unique(hash, (index as u32, i as u32), |(a, r)| {
+                            hasher.hash_one(all[*a as usize].row(*r as usize).as_ref())
+                        });
+                    }
+                }
+            }
+            Kind::Rows(set)
+        } else if is_int_like(&dt) {
             let (mut min, mut max) = (i64::MAX, i64::MIN);
             for a in arrays {
                 for_each_int(a.as_ref(), |_, v| {
@@ -251,6 +322,15 @@ impl<'a> KeySet<'a> {
             }
             Kind::Ints(set) => for_each_int(array, |i, v| f(i, set.contains(&v))),
             Kind::Bytes(set) => for_each_bytes(array, |i, v| f(i, set.contains(v))),
+            Kind::Rows(set) => match set.convert(array) {
+                Some((rows, null)) => {
+                    for (i, row) in rows.iter().enumerate().filter(|(i, _)| !null[*i]) {
+                        f(i, set.contains(row.as_ref()));
+                    }
+                    true
+                }
+                None => false,
+            },
         };
         if supported { Ok(()) } else { Err(Unsupported(array.data_type().clone())) }
     }

@@ -2,20 +2,21 @@
 //! mark. An upsert or delete marks the replaced rows, so a key has at most
 //! one live row; finding it reads key columns, pruned by statistics.
 
-use std::collections::HashSet;
 use std::path::Path;
 
 use rayon::prelude::*;
 use roaring::RoaringTreemap;
 
+use super::keys::KeySet;
 use super::layout::EntityPaths;
 use super::scan::DeletedSets;
 use super::table::snapshot::{FileEntry, Snapshot};
-use crate::entity::Entity;
+use arrow::array::{Array, ArrayRef};
+
+use crate::entity::{Entity, KeyRef, PrimaryKey};
 use crate::error::Error;
 use crate::formats::{DataFile, Target};
 use crate::io::in_file;
-use crate::types::{Column, ColumnReader, FieldOptions};
 
 /// The deleted rows of a snapshot's files (`None`: every row live).
 pub(crate) fn deleted_sets(paths: &EntityPaths, m: &Snapshot) -> Result<DeletedSets, Error> {
@@ -23,35 +24,34 @@ pub(crate) fn deleted_sets(paths: &EntityPaths, m: &Snapshot) -> Result<DeletedS
 }
 
 /// The file holding the live row with `key`, with the row group and the row
-/// within it. Row groups whose key statistics exclude `key` are skipped.
+/// within it. Row groups whose statistics exclude the key's first column are
+/// skipped.
 pub(super) fn locate<'m, T: Entity>(
     paths: &EntityPaths,
     m: &'m Snapshot,
-    key: &T::Key,
+    key: KeyRef<'_, T>,
 ) -> Result<Option<(&'m FileEntry, DataFile, usize, usize)>, Error> {
+    let first = T::Key::first(key);
+    let first_column = T::KEY_COLUMNS.first().copied().unwrap_or(T::PRIMARY_KEY);
     // Newest first: an upserted key is most often in a recent file.
     for file in m.files.iter().rev().filter(|f| f.live_rows() > 0) {
         let path = paths.dir.join(&file.path);
         let data = DataFile::open_indexed(&path, &Target::of::<T>())?;
-        let candidates = data.row_groups_may_contain(T::PRIMARY_KEY, key);
+        let candidates = data.row_groups_may_contain(first_column, first);
         let mut deleted: Option<RoaringTreemap> = None;
         let mut start = 0u64;
         for (rg, rows) in data.row_group_rows().into_iter().enumerate() {
-            let first = start;
+            let group_start = start;
             start += rows as u64;
             if !candidates.get(rg).copied().unwrap_or(true) {
                 continue;
             }
-            // Only the pages whose statistics allow the key are decoded.
-            let (ranges, arrays) = data.read_key_pages(T::PRIMARY_KEY, rg, key)?;
-            let keys = decode_keys::<T>(&path, arrays)?;
-            let offsets = ranges.into_iter().flatten();
-            for offset in keys.iter().zip(offsets).filter(|(k, _)| *k == key).map(|(_, o)| o) {
+            for offset in offsets_of::<T>(&path, &data, rg, key)? {
                 let dead = match &deleted {
                     Some(d) => d,
                     None => deleted.insert(file.deleted_rows(&paths.dir)?),
                 };
-                if !dead.contains(first + offset as u64) {
+                if !dead.contains(group_start + offset as u64) {
                     return Ok(Some((file, data, rg, offset)));
                 }
             }
@@ -60,17 +60,59 @@ pub(super) fn locate<'m, T: Entity>(
     Ok(None)
 }
 
+/// The rows of row group `rg` of `data` holding `key`. Only the pages whose
+/// statistics allow the key's first column are decoded; the other columns
+/// of a composite key are read only when the first one matches.
+fn offsets_of<T: Entity>(path: &Path, data: &DataFile, rg: usize, key: KeyRef<'_, T>) -> Result<Vec<usize>, Error> {
+    let first = T::Key::first(key);
+    let first_column = &T::KEY_COLUMNS[..1];
+    let (ranges, arrays) = data.read_key_pages(first_column[0], rg, first)?;
+    let mut firsts = Vec::new();
+    for array in &arrays {
+        <<T::Key as PrimaryKey>::First as PrimaryKey>::read(T::ENTITY_NAME, first_column, array, &mut firsts)
+            .map_err(|e| in_file(path, e))?;
+    }
+    let matching: Vec<usize> =
+        firsts.iter().zip(ranges.into_iter().flatten()).filter(|(k, _)| *k == first).map(|(_, o)| o).collect();
+    if T::KEY_COLUMNS.len() == 1 || matching.is_empty() {
+        return Ok(matching);
+    }
+    let keys = decode_keys::<T>(path, vec![read_key(data, T::KEY_COLUMNS, Some(rg))?])?;
+    let key = T::Key::to_owned_key(key);
+    Ok(matching.into_iter().filter(|o| keys.get(*o) == Some(&key)).collect())
+}
+
+/// Key columns `columns` of `data` (row group `rg`, or all), as one array: a
+/// struct array of them for a composite key.
+pub(super) fn read_key(data: &DataFile, columns: &[&str], rg: Option<usize>) -> Result<ArrayRef, Error> {
+    let error = |source| Error::Arrow { context: format!("reading `{}`", data.path().display()), source };
+    let mut arrays = Vec::with_capacity(columns.len());
+    for column in columns {
+        let mut chunks = data.read_column(column, rg)?;
+        arrays.push(if chunks.len() == 1 {
+            chunks.remove(0)
+        } else {
+            let refs: Vec<&dyn Array> = chunks.iter().map(|a| a.as_ref()).collect();
+            arrow::compute::concat(&refs).map_err(error)?
+        });
+    }
+    match arrays.len() {
+        1 => Ok(arrays.remove(0)),
+        _ => crate::entity::primary_key::struct_of(columns, arrays),
+    }
+}
+
 /// Per file of `m`, the positions of live rows whose key is in `keys`.
 pub(super) fn live_positions<T: Entity>(
     paths: &EntityPaths,
     m: &Snapshot,
-    keys: &[&T::Key],
+    keys: &[KeyRef<'_, T>],
 ) -> Result<Vec<RoaringTreemap>, Error> {
     let mut out = vec![RoaringTreemap::new(); m.files.len()];
     if keys.len() <= 16 {
         // A few keys: point lookups pruned by statistics.
         for key in keys {
-            if let Some((file, data, rg, offset)) = locate::<T>(paths, m, key)? {
+            if let Some((file, data, rg, offset)) = locate::<T>(paths, m, *key)? {
                 let index = m.files.iter().position(|f| f.path == file.path).unwrap_or(0);
                 let first: usize = data.row_group_rows().iter().take(rg).sum();
                 out[index].insert((first + offset) as u64);
@@ -78,8 +120,10 @@ pub(super) fn live_positions<T: Entity>(
         }
         return Ok(out);
     }
-    // Many keys: one parallel pass over every file's key column.
-    let wanted: HashSet<&T::Key> = keys.iter().copied().collect();
+    // Many keys: one parallel pass over every file's key columns, probed
+    // against the keys as Arrow arrays (no key is decoded).
+    let wanted = [crate::entity::key_column::<T>(keys)?];
+    let wanted = KeySet::build(&wanted).map_err(|u| u.error(T::ENTITY_NAME, T::PRIMARY_KEY))?.set;
     m.files
         .par_iter()
         .map(|file| {
@@ -88,34 +132,27 @@ pub(super) fn live_positions<T: Entity>(
             }
             let path = paths.dir.join(&file.path);
             let data = DataFile::open(&path, &Target::of::<T>())?;
-            let stored = decode_keys::<T>(&path, data.read_column(T::PRIMARY_KEY, None)?)?;
+            let stored = read_key(&data, T::KEY_COLUMNS, None)?;
             let dead = file.deleted_rows(&paths.dir)?;
-            Ok(stored
-                .iter()
-                .enumerate()
-                .filter(|(i, k)| wanted.contains(k) && !dead.contains(*i as u64))
-                .map(|(i, _)| i as u64)
-                .collect())
+            let mut live = RoaringTreemap::new();
+            wanted
+                .probe(stored.as_ref(), |i, present| {
+                    if present && !dead.contains(i as u64) {
+                        live.insert(i as u64);
+                    }
+                })
+                .map_err(|u| in_file(&path, u.error(T::ENTITY_NAME, T::PRIMARY_KEY)))?;
+            Ok(live)
         })
         .collect()
 }
 
-/// `T`'s primary keys out of key-column arrays read from `path`.
-pub(super) fn decode_keys<T: Entity>(
-    path: &Path,
-    arrays: Vec<arrow::array::ArrayRef>,
-) -> Result<Vec<T::Key>, Error> {
-    let column = format!(".{}", T::PRIMARY_KEY);
+/// `T`'s primary keys out of key arrays (one column, or a struct array of
+/// the key columns) read from `path`.
+pub(super) fn decode_keys<T: Entity>(path: &Path, arrays: Vec<ArrayRef>) -> Result<Vec<T::Key>, Error> {
     let mut keys = Vec::with_capacity(arrays.iter().map(|a| a.len()).sum());
-    for array in arrays {
-        let reader = <T::Key as Column>::reader(&array, &FieldOptions::DEFAULT)
-            .map_err(|e| in_file(path, crate::record_batch::bind_error(T::ENTITY_NAME, e.within(&column))))?;
-        for i in 0..array.len() {
-            let key = reader.read(i).map_err(|e| {
-                in_file(path, crate::record_batch::read_error(T::ENTITY_NAME, keys.len(), e.within(&column)))
-            })?;
-            keys.push(key);
-        }
+    for array in &arrays {
+        crate::entity::read_keys::<T>(array, &mut keys).map_err(|e| in_file(path, e))?;
     }
     Ok(keys)
 }

@@ -10,7 +10,7 @@ use super::layout::EntityPaths;
 use super::live::locate;
 use super::scan;
 use super::table::snapshot::Snapshot;
-use crate::entity::Entity;
+use crate::entity::{Entity, PrimaryKey};
 use crate::error::{Error, StorageError};
 use crate::io::{in_file, missing_path};
 use crate::ux::progress::Progress;
@@ -140,7 +140,7 @@ impl Store {
         let op = Operation::start(info_span!("find", entity = T::ENTITY_NAME, duration_ms = Empty));
         let _entered = op.span().enter();
         self.with_snapshot::<T, _>(|paths, m| {
-            let Some((_, data, rg, offset)) = locate::<T>(paths, m, key)? else { return Ok(None) };
+            let Some((_, data, rg, offset)) = locate::<T>(paths, m, key.borrow())? else { return Ok(None) };
             for batch in data.read_row(rg, offset)? {
                 let mut rows = T::from_record_batch(&batch).map_err(|e| in_file(data.path(), e))?;
                 if let Some(found) = rows.pop() {

@@ -111,8 +111,8 @@ pub(crate) fn delete_referencing<T: Entity>(
             .map(|h| {
                 let file = &current.files[h.file];
                 let data = DataFile::open(&paths.dir.join(&file.path), &target)?;
-                let keys = data.read_column(T::PRIMARY_KEY, None)?;
-                take_positions(&keys, &h.positions)
+                let keys = super::live::read_key(&data, T::KEY_COLUMNS, None)?;
+                take_positions(&[keys], &h.positions)
             })
             .collect::<Result<Vec<_>, Error>>()?;
         guard(&deleted)?;

@@ -50,7 +50,8 @@ pub(crate) struct View<'a> {
     pub name: &'static str,
     pub storage_path: &'a str,
     pub target: Target,
-    pub key: &'a str,
+    /// The primary key's columns.
+    pub key: &'a [&'static str],
 }
 
 impl View<'static> {
@@ -60,7 +61,7 @@ impl View<'static> {
             name: T::ENTITY_NAME,
             storage_path: T::STORAGE_PATH,
             target: Target::of::<T>(),
-            key: T::PRIMARY_KEY,
+            key: T::KEY_COLUMNS,
         }
     }
 }
@@ -201,6 +202,27 @@ fn in_catalog(store: &Store, view: &View<'_>) -> Result<bool, Error> {
 /// here, even when files of another entity lie at its path.
 pub(crate) fn scan<T: Entity>(store: &Store, columns: &[&str]) -> Result<Columns, Error> {
     scan_view(store, &View::of::<T>(), columns)
+}
+
+/// The primary keys of `T`'s live rows (chunks of one array each: the key
+/// column, or a struct array of the key columns), then `columns`.
+pub(crate) fn scan_keys<T: Entity>(store: &Store, columns: &[&str]) -> Result<Columns, Error> {
+    scan_keys_view(store, &View::of::<T>(), columns)
+}
+
+/// [`scan_keys`] of any view.
+pub(crate) fn scan_keys_view(store: &Store, view: &View<'_>, columns: &[&str]) -> Result<Columns, Error> {
+    let all: Vec<&str> = view.key.iter().copied().chain(columns.iter().copied()).collect();
+    let mut out = scan_view(store, view, &all)?;
+    if view.key.len() == 1 {
+        return Ok(out);
+    }
+    let rest = out.split_off(view.key.len());
+    let chunks = out.first().map_or(0, Vec::len);
+    let keys = (0..chunks)
+        .map(|i| crate::entity::primary_key::struct_of(view.key, out.iter().map(|c| c[i].clone()).collect()))
+        .collect::<Result<Vec<_>, Error>>()?;
+    Ok(std::iter::once(keys).chain(rest).collect())
 }
 
 /// [`scan`] of any view.
@@ -344,13 +366,20 @@ pub(crate) fn live_files_view(store: &Store, view: &View<'_>) -> Result<Arc<Live
     })
 }
 
-/// The keys at positions `dead` of `data`'s key column `key`.
-fn dead_keys(data: &DataFile, key: &str, dead: &[u64]) -> Result<ArrayRef, Error> {
-    let chunks = data.read_column(key, None)?;
-    let refs: Vec<&dyn Array> = chunks.iter().map(|a| a.as_ref()).collect();
-    let all = arrow::compute::concat(&refs)
-        .map_err(|source| Error::Arrow { context: format!("reading `{}`", data.path().display()), source })?;
+/// The keys at positions `dead` of `data`'s key columns `key` (a struct
+/// array of them for a composite key).
+fn dead_keys(data: &DataFile, key: &[&str], dead: &[u64]) -> Result<ArrayRef, Error> {
+    let error = |source| Error::Arrow { context: format!("reading `{}`", data.path().display()), source };
     let indices = arrow::array::UInt64Array::from(dead.to_vec());
-    arrow::compute::take(all.as_ref(), &indices, None)
-        .map_err(|source| Error::Arrow { context: format!("reading `{}`", data.path().display()), source })
+    let mut columns = Vec::with_capacity(key.len());
+    for column in key {
+        let chunks = data.read_column(column, None)?;
+        let refs: Vec<&dyn Array> = chunks.iter().map(|a| a.as_ref()).collect();
+        let all = arrow::compute::concat(&refs).map_err(error)?;
+        columns.push(arrow::compute::take(all.as_ref(), &indices, None).map_err(error)?);
+    }
+    match columns.len() {
+        1 => Ok(columns.remove(0)),
+        _ => crate::entity::primary_key::struct_of(key, columns),
+    }
 }

@@ -29,6 +29,7 @@ pub struct StoredEntity {
     pub entry: CatalogEntry,
     name: &'static str,
     primary_key: &'static str,
+    key_columns: &'static [&'static str],
     format: Format,
     target: Target,
     avro_json: String,
@@ -73,7 +74,8 @@ impl StoredEntity {
         let arrow = crate::avro::arrow::arrow_schema(avro).map_err(bad)?;
         let name = intern(&entry.name);
         let primary_key = intern(&entry.primary_key);
-        Ok(Self { name, primary_key, format, target: Target { name, arrow, avro }, avro_json, entry })
+        let key_columns = intern_columns(&entry.key_columns());
+        Ok(Self { name, primary_key, key_columns, format, target: Target { name, arrow, avro }, avro_json, entry })
     }
 
     /// The entity's name.
@@ -81,9 +83,14 @@ impl StoredEntity {
         self.name
     }
 
-    /// The primary-key column.
+    /// The primary key: its column, or `(a, b)` for a composite key.
     pub fn primary_key(&self) -> &'static str {
         self.primary_key
+    }
+
+    /// The primary key's columns.
+    pub fn key_columns(&self) -> &'static [&'static str] {
+        self.key_columns
     }
 
     /// Its Arrow schema (as the catalog's Avro schema maps to Arrow).
@@ -116,7 +123,7 @@ impl StoredEntity {
             name: self.name,
             storage_path: &self.entry.path,
             target: self.target.clone(),
-            key: self.primary_key,
+            key: self.key_columns,
         })
     }
 
@@ -128,6 +135,12 @@ impl StoredEntity {
     /// Columns `columns` of its live rows (per column, the chunks of every row group).
     pub fn columns(&self, store: &Store, columns: &[&str]) -> Result<Columns, Error> {
         self.with_view(|view| scan::scan_view(store, view, columns))
+    }
+
+    /// Its live rows' primary keys (chunks of one array: a struct array of
+    /// the key columns for a composite key), then columns `columns`.
+    pub fn keys_and_columns(&self, store: &Store, columns: &[&str]) -> Result<Columns, Error> {
+        self.with_view(|view| scan::scan_keys_view(store, view, columns))
     }
 
     /// Its live rows as Arrow batches, in storage order.
@@ -231,7 +244,7 @@ impl StoredEntity {
                 arrow,
                 avro: self.target.avro,
                 avro_json: self.avro_json.clone(),
-                key_column: Some(self.primary_key),
+                key_column: self.key_columns.first().copied(),
             };
             let path = paths.dir.join(&name);
             let (rows, bytes) = formats::write_table_file(
@@ -275,6 +288,19 @@ fn intern(name: &str) -> &'static str {
     }
     let leaked: &'static str = Box::leak(name.to_owned().into_boxed_str());
     names.insert(leaked);
+    leaked
+}
+
+/// [`intern`] for a list of key columns.
+fn intern_columns(columns: &[&str]) -> &'static [&'static str] {
+    static LISTS: LazyLock<Mutex<HashSet<&'static [&'static str]>>> = LazyLock::new(Default::default);
+    let columns: Vec<&'static str> = columns.iter().map(|c| intern(c)).collect();
+    let mut lists = LISTS.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    if let Some(found) = lists.get(columns.as_slice()) {
+        return found;
+    }
+    let leaked: &'static [&'static str] = Box::leak(columns.into_boxed_slice());
+    lists.insert(leaked);
     leaked
 }
 

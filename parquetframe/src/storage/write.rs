@@ -15,7 +15,7 @@ use super::live::live_positions;
 use super::table::snapshot::FileEntry;
 use super::{SaveSet, Store, cascade, fk_check};
 use crate::config::FkCheck;
-use crate::entity::Entity;
+use crate::entity::{Entity, KeyRef};
 use crate::error::Error;
 use crate::formats::{self, Schemas, WriteOptions};
 use crate::ux::progress::Progress;
@@ -120,7 +120,7 @@ impl Store {
                 let _write = debug_span!("write").entered();
                 let chunk = self.options.write.row_group_size.max(1);
                 let last = last_occurrences::<T>(rows);
-                let keys: Vec<&T::Key> = match &last {
+                let keys: Vec<KeyRef<'_, T>> = match &last {
                     None => rows.iter().map(T::key).collect(),
                     Some(flags) => {
                         rows.iter().zip(flags).filter(|(_, l)| **l).map(|(r, _)| r.key()).collect()
@@ -221,7 +221,7 @@ impl Store {
     }
 
     /// Deletes the live rows among `keys`, ignoring relations; returns how many there were.
-    pub(crate) fn delete_keys<T: Entity>(&self, keys: &[&T::Key]) -> Result<usize, Error> {
+    pub(crate) fn delete_keys<T: Entity>(&self, keys: &[KeyRef<'_, T>]) -> Result<usize, Error> {
         self.delete_keys_guarded::<T>(keys, &|_| Ok(()))
     }
 
@@ -229,10 +229,10 @@ impl Store {
     /// commit on the key column of `keys` (it refuses the delete by failing).
     pub(crate) fn delete_keys_guarded<T: Entity>(
         &self,
-        keys: &[&T::Key],
+        keys: &[KeyRef<'_, T>],
         guard: &dyn Fn(&[ArrayRef]) -> Result<(), Error>,
     ) -> Result<usize, Error> {
-        let key_column = [crate::entity::key_column::<T>(keys.iter().copied(), keys.len())?];
+        let key_column = [crate::entity::key_column::<T>(keys)?];
         self.transact::<T, _>(|paths, current| {
             let marked = live_positions::<T>(paths, current, keys)?;
             let live: u64 = marked.iter().map(|m| m.len()).sum();
@@ -267,7 +267,7 @@ pub(super) fn last_occurrences<T: Entity>(rows: &[T]) -> Option<Vec<bool>> {
     if rows.len() < 2 || rows.windows(2).all(|w| w[0].key() < w[1].key()) {
         return None;
     }
-    let mut seen: HashSet<&T::Key> = HashSet::with_capacity(rows.len());
+    let mut seen: HashSet<KeyRef<'_, T>> = HashSet::with_capacity(rows.len());
     let mut flags = vec![true; rows.len()];
     let mut duplicates = false;
     for (i, row) in rows.iter().enumerate().rev() {
@@ -281,5 +281,6 @@ pub(super) fn last_occurrences<T: Entity>(rows: &[T]) -> Option<Vec<bool>> {
 
 /// The schemas `T`'s data files are written with.
 pub(super) fn entity_schemas<T: Entity>() -> Schemas<'static> {
-    Schemas { key_column: Some(T::PRIMARY_KEY), ..Schemas::of::<T>() }
+    // Lookups prune by the first key column: it is written for them.
+    Schemas { key_column: T::KEY_COLUMNS.first().copied(), ..Schemas::of::<T>() }
 }

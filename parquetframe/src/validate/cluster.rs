@@ -39,7 +39,7 @@ pub(crate) fn validate(
             };
             Ok(ClusterEntity {
                 name: e.name,
-                primary_key: e.primary_key,
+                key_columns: e.key_columns,
                 stored,
                 relations: e.relations.clone(),
             })
@@ -82,7 +82,7 @@ fn worth_it(store: &Store, entities: &[ClusterEntity<'_>], config: &Config) -> R
         let Some(stored) = &e.stored else { continue };
         let live = stored.live_files(store)?;
         let columns: Vec<&str> =
-            std::iter::once(e.primary_key).chain(e.relations.iter().map(|r| r.0)).collect();
+            e.key_columns.iter().copied().chain(e.relations.iter().map(|r| r.0)).collect();
         bytes += live
             .column_bytes
             .iter()

@@ -87,10 +87,16 @@ type ScanFn<'a> = dyn Fn(&Store, &[&str]) -> Result<Columns, Error> + Send + Syn
 /// One entity to check: its key, its foreign keys, and how to read columns.
 pub(crate) struct Checked<'a> {
     name: &'a str,
+    /// The key's name (a column, or `(a, b)`), for messages.
     primary_key: &'a str,
+    /// The key's columns (the cluster groups by them).
+    #[cfg_attr(not(feature = "distributed"), allow(dead_code))]
+    key_columns: &'static [&'static str],
     /// (column, target, required)
     relations: Vec<(&'a str, &'a str, bool)>,
     scan: Box<ScanFn<'a>>,
+    /// The primary keys (one array per chunk), then the columns asked for.
+    scan_keys: Box<ScanFn<'a>>,
 }
 
 /// Validates every relation of the entities linked into the program that the
@@ -114,8 +120,10 @@ pub(crate) fn validate(store: &Store, placement: Placement) -> Result<Validation
         .map(|e| Checked {
             name: e.name,
             primary_key: e.primary_key,
+            key_columns: e.key_columns,
             relations: e.relations.iter().map(|r| (r.column, r.target, r.required)).collect(),
             scan: Box::new(move |store: &Store, columns: &[&str]| erased::ops(e)?.scan(store, columns)),
+            scan_keys: Box::new(move |store: &Store, columns: &[&str]| erased::ops(e)?.scan_keys(store, columns)),
         })
         .collect();
     let known: BTreeSet<&str> =
@@ -151,6 +159,7 @@ pub(crate) fn validate_catalog(store: &Store, placement: Placement) -> Result<Va
         .map(|e| Checked {
             name: e.name(),
             primary_key: &e.entry.primary_key,
+            key_columns: e.key_columns(),
             relations: e
                 .entry
                 .relations
@@ -158,6 +167,7 @@ pub(crate) fn validate_catalog(store: &Store, placement: Placement) -> Result<Va
                 .map(|r| (r.column.as_str(), r.target.as_str(), r.required))
                 .collect(),
             scan: Box::new(move |store: &Store, columns: &[&str]| e.columns(store, columns)),
+            scan_keys: Box::new(move |store: &Store, columns: &[&str]| e.keys_and_columns(store, columns)),
         })
         .collect();
     let known: BTreeSet<&str> = catalog.entities.keys().map(String::as_str).collect();
@@ -220,7 +230,7 @@ fn check_keys(
 
     let keys_span = tracing::debug_span!("keys").entered();
     let primary: Vec<Vec<ArrayRef>> =
-        order.iter().map(|e| (e.scan)(store, &[e.primary_key]).map(single)).collect::<Result<_, Error>>()?;
+        order.iter().map(|e| (e.scan_keys)(store, &[]).map(single)).collect::<Result<_, Error>>()?;
     let mut sets: HashMap<&str, KeySet<'_>> = HashMap::new();
     let mut entities = Vec::with_capacity(order.len());
     for (e, arrays) in order.iter().zip(&primary) {

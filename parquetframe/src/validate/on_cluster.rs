@@ -18,7 +18,8 @@ use crate::storage::{Store, StoredEntity};
 /// One entity to check on the cluster.
 pub(crate) struct ClusterEntity<'a> {
     pub name: &'a str,
-    pub primary_key: &'a str,
+    /// The primary key's columns.
+    pub key_columns: &'static [&'static str],
     /// `None`: not in the store (no rows).
     pub stored: Option<StoredEntity>,
     /// (column, target, required)
@@ -44,11 +45,15 @@ fn count(df: &DataFrame, column: &str) -> Result<usize, Error> {
     usize::try_from(v).map_err(|e| datafusion_error("reading a count", e))
 }
 
-/// Up to `SAMPLES` values of `column`, formatted as the local check does.
-fn sample(df: &DataFrame, column: &str) -> Result<Vec<String>, Error> {
-    let frame = df.select([column]).map_err(|e| datafusion_error("reading a sample", e))?;
+/// Up to `SAMPLES` values of `columns` (a key of one or several columns),
+/// formatted as the local check does.
+fn sample(df: &DataFrame, columns: &[&str]) -> Result<Vec<String>, Error> {
+    let frame = df.select(columns.iter().copied()).map_err(|e| datafusion_error("reading a sample", e))?;
     let batch = crate::engine::bridge::to_batch(&frame)?;
-    let array = batch.column(0);
+    let array = match columns {
+        [_] => batch.column(0).clone(),
+        _ => crate::entity::primary_key::struct_of(columns, batch.columns().to_vec())?,
+    };
     Ok((0..array.len().min(SAMPLES)).map(|i| format_value(array.as_ref(), i)).collect())
 }
 
@@ -72,10 +77,15 @@ pub(crate) fn check(
         };
         let rows =
             count(&run(&Plan::new(source(store, stored)).push(Op::Select(vec![len()])), config)?, "len")?;
+        let keys: Vec<_> = e.key_columns.iter().map(|c| col(*c)).collect();
+        let not_null = keys.iter().map(|k| k.clone().is_not_null()).reduce(|a, b| a.and(b));
+        let mut plan = Plan::new(source(store, stored));
+        if let Some(not_null) = not_null {
+            plan = plan.push(Op::Filter(not_null));
+        }
         let repeated = run(
-            &Plan::new(source(store, stored))
-                .push(Op::Filter(col(e.primary_key).is_not_null()))
-                .push(Op::GroupBy { keys: vec![col(e.primary_key)], aggs: vec![len().alias("n")] })
+            &plan
+                .push(Op::GroupBy { keys, aggs: vec![len().alias("n")] })
                 .push(Op::Filter(col("n").gt(1))),
             config,
         )?;
@@ -88,7 +98,7 @@ pub(crate) fn check(
             entity: e.name.to_owned(),
             rows,
             duplicate_keys: usize::try_from(extra).unwrap_or(usize::MAX).saturating_sub(repeated.height()),
-            duplicate_sample: sample(&repeated, e.primary_key)?,
+            duplicate_sample: sample(&repeated, e.key_columns)?,
         });
     }
     let mut relations = Vec::new();
@@ -121,7 +131,7 @@ pub(crate) fn check(
                 Vec::new()
             } else {
                 let first = u64::try_from(SAMPLES).unwrap_or(5);
-                sample(&run(&orphans.push(Op::Slice { offset: 0, len: Some(first) }), config)?, column)?
+                sample(&run(&orphans.push(Op::Slice { offset: 0, len: Some(first) }), config)?, &[column])?
             };
             relations.push(RelationCheck {
                 entity: e.name.to_owned(),
@@ -152,11 +162,13 @@ fn orphans(
         // No parent rows: every non-null key is an orphan.
         return Ok(base);
     };
-    let keys = Plan::new(source(store, stored_parent)).push(Op::Select(vec![col(parent.primary_key)]));
+    // Relations reference a key of one column (composite keys cannot be referenced yet).
+    let parent_key = parent.key_columns.first().copied().unwrap_or_default();
+    let keys = Plan::new(source(store, stored_parent)).push(Op::Select(vec![col(parent_key)]));
     Ok(base.push(Op::Join(Box::new(Join {
         right: keys,
         left_on: vec![column.to_owned()],
-        right_on: vec![parent.primary_key.to_owned()],
+        right_on: vec![parent_key.to_owned()],
         kind: JoinKind::Anti,
         entities: None,
         many_to_one: true,

@@ -11,6 +11,7 @@
 use std::collections::VecDeque;
 use std::path::Path;
 
+use arrow::array::{Array, ArrayRef, AsArray};
 use arrow::datatypes::SchemaRef;
 use datafusion::common::TableReference;
 use datafusion::logical_expr::{Expr as Df, LogicalPlan, TableScanBuilder};
@@ -232,17 +233,9 @@ async fn entity(
     for (i, file) in live.files.iter().enumerate().filter(|(_, f)| !f.dead.is_empty()) {
         let data = read(ctx, vec![path_text(&file.path)], schema, &file_name(source, i), &what).await?;
         let data = match &file.dead_keys {
-            Some(keys) => {
-                let values = (0..keys.len())
-                    .map(|row| {
-                        datafusion::scalar::ScalarValue::try_from_array(keys.as_ref(), row)
-                            .map(datafusion::logical_expr::lit)
-                    })
-                    .collect::<Result<Vec<_>, _>>()
-                    .map_err(|e| datafusion_error(&what, e))?;
-                data.filter(column(source.key).in_list(values, true))
-                    .map_err(|e| datafusion_error(&what, e))?
-            }
+            Some(keys) => data
+                .filter(not_dead(source.key, keys).map_err(|e| datafusion_error(&what, e))?)
+                .map_err(|e| datafusion_error(&what, e))?,
             None => data,
         };
         parts.push(unqualified(data, &names)?);
@@ -250,4 +243,25 @@ async fn entity(
     let mut parts = parts.into_iter();
     let first = parts.next().ok_or_else(|| datafusion_error(&what, "no files"))?;
     parts.try_fold(first, |all, part| all.union(part).map_err(|e| datafusion_error(&what, e)))
+}
+
+/// The predicate that keeps the rows whose primary key (columns `key`) is
+/// none of `dead` (the key column, or a struct array of the key columns).
+fn not_dead(key: &[&str], dead: &ArrayRef) -> datafusion::error::Result<datafusion::logical_expr::Expr> {
+    use datafusion::logical_expr::{Expr, lit};
+    use datafusion::scalar::ScalarValue;
+    let values = |array: &dyn Array| -> datafusion::error::Result<Vec<Expr>> {
+        (0..array.len()).map(|row| ScalarValue::try_from_array(array, row).map(lit)).collect()
+    };
+    if let [one] = key {
+        return Ok(column(one).in_list(values(dead.as_ref())?, true));
+    }
+    // A composite key: no row matches every column of a dead key.
+    let parts = dead.as_struct();
+    let columns = key.iter().enumerate().map(|(i, c)| Ok((column(c), values(parts.column(i).as_ref())?)));
+    let columns = columns.collect::<datafusion::error::Result<Vec<_>>>()?;
+    let matches = (0..dead.len()).filter_map(|row| {
+        columns.iter().map(|(c, v)| c.clone().eq(v[row].clone())).reduce(Expr::and)
+    });
+    Ok(matches.reduce(Expr::or).map_or_else(|| lit(true), |any| !any))
 }
