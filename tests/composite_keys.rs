@@ -50,7 +50,9 @@ fn line(order_id: i64, line: i32, quantity: u32) -> Line {
 }
 
 fn lines(orders: i64, per_order: i32) -> Vec<Line> {
-    (1..=orders).flat_map(|o| (1..=per_order).map(move |l| line(o, l, (o * 10 + i64::from(l)) as u32))).collect()
+    (1..=orders)
+        .flat_map(|o| (1..=per_order).map(move |l| line(o, l, (o * 10 + i64::from(l)) as u32)))
+        .collect()
 }
 
 #[test]

@@ -140,7 +140,10 @@ fn key_columns(cx: &Ctxt, meta: &ParseNestedMeta<'_>) -> Option<Spanned<Vec<Span
                 match element {
                     Expr::Lit(ExprLit { lit: Lit::Str(s), .. }) => {
                         if columns.iter().any(|c| c.value == s.value()) {
-                            cx.error_spanned_by(s, format!("key column `{}` is listed twice: remove one", s.value()));
+                            cx.error_spanned_by(
+                                s,
+                                format!("key column `{}` is listed twice: remove one", s.value()),
+                            );
                             ok = false;
                         }
                         columns.push(Spanned { value: s.value(), span: s.span() });
@@ -167,7 +170,10 @@ fn key_columns(cx: &Ctxt, meta: &ParseNestedMeta<'_>) -> Option<Spanned<Vec<Span
             ok.then_some(Spanned { value: columns, span })
         }
         other => {
-            cx.error_spanned_by(other, format!("`primary_key` needs a string or a list of strings: {example}"));
+            cx.error_spanned_by(
+                other,
+                format!("`primary_key` needs a string or a list of strings: {example}"),
+            );
             None
         }
     }

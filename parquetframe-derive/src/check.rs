@@ -80,7 +80,10 @@ pub fn entity(
         keys.value.iter().map(|key| key_field(cx, input, fields, &field_list, key)).collect();
     for (i, (index, key)) in indexes.iter().zip(&keys.value).enumerate() {
         if index.is_some() && indexes[..i].contains(index) {
-            cx.error_at(key.span, format!("key column `{}` names a field already in the key: remove it", key.value));
+            cx.error_at(
+                key.span,
+                format!("key column `{}` names a field already in the key: remove it", key.value),
+            );
         }
     }
     let name = attrs.name.as_ref().map_or_else(|| input.ident.to_string(), |n| n.value.clone());
@@ -350,7 +353,8 @@ pub fn aliases(cx: &Ctxt, attrs: &FieldAttrs) {
 
 /// Methods every entity has, taking `self` (`Entity::key`, `ActiveRecord::save`):
 /// a navigation method of that name would shadow them.
-const RESERVED_METHODS: &[(&str, &str)] = &[("key", "Entity"), ("to_key", "Entity"), ("save", "ActiveRecord")];
+const RESERVED_METHODS: &[(&str, &str)] =
+    &[("key", "Entity"), ("to_key", "Entity"), ("save", "ActiveRecord")];
 
 /// Whether `name` can be a method name (an identifier, not a keyword).
 fn method_name(cx: &Ctxt, name: &str, span: proc_macro2::Span, what: &str) -> bool {

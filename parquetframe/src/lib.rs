@@ -243,6 +243,11 @@ pub struct DocsRelations;
 #[doc = include_str!("../../docs/queries.md")]
 pub struct DocsQueries;
 
+/// The code examples in `docs/entities-and-types.md` compile and run as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../../docs/entities-and-types.md")]
+pub struct DocsEntities;
+
 /// The code examples in `docs/avro.md` compile and run as doc tests.
 #[cfg(doctest)]
 #[doc = include_str!("../../docs/avro.md")]

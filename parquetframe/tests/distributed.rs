@@ -646,6 +646,44 @@ fn expressions_match_the_local_engines() {
     assert_eq!(later, expected);
 }
 
+/// A composite key: the cluster drops a file's replaced and deleted rows by
+/// both key columns.
+#[derive(Entity, Debug, Clone, PartialEq)]
+#[entity(storage_path = "shipments/", primary_key = ["order_id", "line"])]
+pub struct Shipment {
+    pub order_id: i64,
+    pub line: i32,
+    pub qty: i64,
+}
+
+#[test]
+#[ignore = "needs a Ballista cluster: scripts/cluster.sh run cargo test ... -- --include-ignored"]
+fn composite_keys_match_the_local_engines() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(dir.path());
+    let rows: Vec<Shipment> = (1..=50)
+        .flat_map(|o| (1..=4).map(move |l| Shipment { order_id: o, line: l, qty: o * 10 + i64::from(l) }))
+        .collect();
+    store.save_all(&rows).unwrap();
+    // Upserts of (o, 2) for 30 orders: the same line numbers of other orders,
+    // and the same orders' other lines, stay.
+    let changed: Vec<Shipment> = (1..=30).map(|o| Shipment { order_id: o, line: 2, qty: -o }).collect();
+    store.save_all(&changed).unwrap();
+    store.delete_all::<Shipment>(&[(1, 1), (2, 3), (40, 4)]).unwrap();
+    let all = agree(|e| store.query::<Shipment>().engine(e).to_dataframe().unwrap(), &["order_id", "line"]);
+    assert_eq!(all.height(), 197);
+    let negative = agree(
+        |e| store.query::<Shipment>().filter(Shipment::QTY.lt(0)).engine(e).to_dataframe().unwrap(),
+        &["order_id", "line"],
+    );
+    assert_eq!(negative.height(), 30);
+    // Validation groups by both columns there too.
+    let here = store.validate().unwrap();
+    let there = store.validate_on_cluster().unwrap();
+    assert_eq!(there.entity("Shipment"), here.entity("Shipment"));
+    assert_eq!(here.entity("Shipment").map(|e| (e.rows, e.duplicate_keys)), Some((197, 0)));
+}
+
 #[test]
 fn without_a_cluster_the_engine_is_unavailable_and_says_why() {
     let dir = tempfile::tempdir().unwrap();

@@ -47,7 +47,12 @@ pub trait PrimaryKey: Clone + Eq + Ord + Hash + Debug + Send + Sync + 'static {
     fn array(entity: &'static str, columns: &[&'static str], keys: &[Self::Ref<'_>]) -> Result<ArrayRef>;
     /// Appends the keys of `array` (built like [`array`](Self::array), or
     /// read from a file the same way) to `out`.
-    fn read(entity: &'static str, columns: &[&'static str], array: &ArrayRef, out: &mut Vec<Self>) -> Result<()>;
+    fn read(
+        entity: &'static str,
+        columns: &[&'static str],
+        array: &ArrayRef,
+        out: &mut Vec<Self>,
+    ) -> Result<()>;
 }
 
 /// A borrowed primary key of entity `T` (what [`Entity::key`](super::Entity::key) returns).
@@ -85,10 +90,20 @@ impl<K: Key> PrimaryKey for K {
     }
 
     fn array(entity: &'static str, columns: &[&'static str], keys: &[&K]) -> Result<ArrayRef> {
-        value_column::<K>(entity, columns.first().copied().unwrap_or_default(), keys.iter().copied(), keys.len())
+        value_column::<K>(
+            entity,
+            columns.first().copied().unwrap_or_default(),
+            keys.iter().copied(),
+            keys.len(),
+        )
     }
 
-    fn read(entity: &'static str, columns: &[&'static str], array: &ArrayRef, out: &mut Vec<K>) -> Result<()> {
+    fn read(
+        entity: &'static str,
+        columns: &[&'static str],
+        array: &ArrayRef,
+        out: &mut Vec<K>,
+    ) -> Result<()> {
         let column = columns.first().copied().unwrap_or_default();
         let reader = reader::<K>(entity, column, array)?;
         out.reserve(array.len());
@@ -103,9 +118,9 @@ impl<K: Key> PrimaryKey for K {
 pub(crate) fn struct_of(names: &[&str], columns: Vec<ArrayRef>) -> Result<ArrayRef> {
     let fields: Fields =
         names.iter().zip(&columns).map(|(n, a)| Field::new(*n, a.data_type().clone(), false)).collect();
-    StructArray::try_new(fields, columns, None)
-        .map(|s| Arc::new(s) as ArrayRef)
-        .map_err(|source| Error::Arrow { context: format!("building the key ({})", names.join(", ")), source })
+    StructArray::try_new(fields, columns, None).map(|s| Arc::new(s) as ArrayRef).map_err(|source| {
+        Error::Arrow { context: format!("building the key ({})", names.join(", ")), source }
+    })
 }
 
 fn columns_of<'a>(

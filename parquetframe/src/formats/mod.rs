@@ -197,6 +197,15 @@ impl DataFile {
         }
     }
 
+    /// For each row group, whether it may hold a value of column `column` in
+    /// `low..=high` (Parquet: by statistics; Avro files have none, so every group may).
+    pub fn row_groups_may_overlap<K: crate::types::Key>(&self, column: &str, low: &K, high: &K) -> Vec<bool> {
+        match self {
+            DataFile::Parquet(f) => f.row_groups_may_overlap(column, low, high),
+            DataFile::Avro(f) => vec![true; f.row_group_rows().len()],
+        }
+    }
+
     /// Column `column` of `row_group` where its values may equal `key`: the
     /// row ranges read (within the row group) and their values. Parquet reads
     /// only the pages its page index allows; Avro the whole group.

@@ -481,6 +481,12 @@ impl DataFile {
     /// For each row group, whether its min/max statistics of column `column`
     /// allow a value equal to `key`. Missing or unreadable statistics allow it.
     pub fn row_groups_may_contain<K: crate::types::Key>(&self, column: &str, key: &K) -> Vec<bool> {
+        self.row_groups_may_overlap(column, key, key)
+    }
+
+    /// For each row group, whether its min/max statistics of column `column`
+    /// allow a value in `low..=high`. Missing or unreadable statistics allow it.
+    pub fn row_groups_may_overlap<K: crate::types::Key>(&self, column: &str, low: &K, high: &K) -> Vec<bool> {
         let groups = self.metadata.metadata().row_groups();
         let all = vec![true; groups.len()];
         let parquet_schema = self.metadata.metadata().file_metadata().schema_descr();
@@ -492,18 +498,18 @@ impl DataFile {
         else {
             return all;
         };
-        self.may_contain(column, mins, maxes, key).unwrap_or(all)
+        self.may_overlap(column, mins, maxes, (low, high)).unwrap_or(all)
     }
 
     /// For each min/max pair (statistics of `column`, as the file stores
-    /// them), whether it allows a value equal to `key`; a missing bound
+    /// them), whether it allows a value in `low..=high`; a missing bound
     /// allows it. `None` when the statistics cannot be read as `K`.
-    fn may_contain<K: crate::types::Key>(
+    fn may_overlap<K: crate::types::Key>(
         &self,
         column: &str,
         mins: ArrayRef,
         maxes: ArrayRef,
-        key: &K,
+        (low, high): (&K, &K),
     ) -> Option<Vec<bool>> {
         use crate::types::{ColumnReader, FieldOptions};
         let index = self.metadata.schema().index_of(column).ok()?;
@@ -513,8 +519,8 @@ impl DataFile {
         Some(
             (0..mins.len())
                 .map(|i| {
-                    let below = !lo.is_null(i) && lo.read(i).is_ok_and(|min| key < &min);
-                    let above = !hi.is_null(i) && hi.read(i).is_ok_and(|max| key > &max);
+                    let below = !lo.is_null(i) && lo.read(i).is_ok_and(|min| high < &min);
+                    let above = !hi.is_null(i) && hi.read(i).is_ok_and(|max| low > &max);
                     !(below || above)
                 })
                 .collect(),
@@ -590,7 +596,7 @@ impl DataFile {
         if counts.len() != mins.len() || total != self.row_group_rows().get(row_group).copied()? as u64 {
             return None;
         }
-        let allowed = self.may_contain(column, mins, maxes, key)?;
+        let allowed = self.may_overlap(column, mins, maxes, (key, key))?;
         Some(counts.values().iter().map(|&n| usize::try_from(n).unwrap_or(0)).zip(allowed).collect())
     }
 

@@ -12,8 +12,8 @@ use rayon::prelude::*;
 use super::Store;
 use super::erased::{self, Columns};
 use super::keys::{KeySet, SAMPLES, format_value};
-use crate::entity::{Entity, PrimaryKey};
 use crate::entity::linked::{self, EntityInfo};
+use crate::entity::{Entity, PrimaryKey};
 use crate::entity::{OnDelete, Relation};
 use crate::error::{Error, RelationError};
 
@@ -82,7 +82,8 @@ pub(crate) fn delete<T: Entity>(store: &Store, keys: &[T::Key]) -> Result<usize,
     }
     // Only live parents have children to look after: keys nobody stores are
     // dropped first (orphans referencing them are validate()'s business).
-    let asked = vec![crate::entity::key_column::<T>(&keys.iter().map(PrimaryKey::borrow).collect::<Vec<_>>())?];
+    let asked =
+        vec![crate::entity::key_column::<T>(&keys.iter().map(PrimaryKey::borrow).collect::<Vec<_>>())?];
     let stored = super::scan::scan_keys::<T>(store, &[])?.pop().unwrap_or_default();
     let root = select(&stored, &asked, &asked, true, (T::ENTITY_NAME, T::PRIMARY_KEY))?;
     if rows(&root) == 0 {
@@ -100,9 +101,7 @@ pub(crate) fn delete<T: Entity>(store: &Store, keys: &[T::Key]) -> Result<usize,
         for (child, relation) in linked::referencing(name) {
             let columns = match read.entry((child.name, relation.column)) {
                 Entry::Occupied(e) => e.into_mut(),
-                Entry::Vacant(e) => {
-                    e.insert(erased::ops(child)?.scan_keys(store, &[relation.column])?)
-                }
+                Entry::Vacant(e) => e.insert(erased::ops(child)?.scan_keys(store, &[relation.column])?),
             };
             let [pk, fk] = columns.as_slice() else { continue };
             let parent_keys = planned[index].keys.clone();
@@ -154,7 +153,8 @@ pub(crate) fn delete<T: Entity>(store: &Store, keys: &[T::Key]) -> Result<usize,
     let root = planned[0].keys.clone();
     // Keys nobody stores were dropped from the plan: orphans of theirs do not block.
     let guard = |_: &[ArrayRef]| restrict_guard(store, T::ENTITY_NAME, &root, &planned);
-    let count = store.delete_keys_guarded::<T>(&keys.iter().map(PrimaryKey::borrow).collect::<Vec<_>>(), &guard)?;
+    let count =
+        store.delete_keys_guarded::<T>(&keys.iter().map(PrimaryKey::borrow).collect::<Vec<_>>(), &guard)?;
     deleted.push((T::ENTITY_NAME, root));
     sweep(store, deleted)?;
     Ok(count)

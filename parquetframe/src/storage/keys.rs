@@ -232,8 +232,9 @@ impl<'a> KeySet<'a> {
                     }
                     let bytes = row.as_ref();
                     let hash = set.hasher.hash_one(bytes);
-                    let found =
-                        set.table.find(hash, |(a, r)| set.rows[*a as usize].row(*r as usize).as_ref() == bytes);
+                    let found = set
+                        .table
+                        .find(hash, |(a, r)| set.rows[*a as usize].row(*r as usize).as_ref() == bytes);
                     if found.is_some() {
                         duplicates += 1;
                         sample(&mut duplicate_sample, a.as_ref(), i);
@@ -442,6 +443,30 @@ mod tests {
         let names: Vec<ArrayRef> = vec![Arc::new(StringArray::from(vec!["ada", "bob"]))];
         let built = KeySet::build(&names).ok().expect("strings");
         assert_eq!(missing(&built.set, &StringArray::from(vec![Some("bob"), None, Some("eve")])), vec![2]);
+    }
+
+    #[test]
+    fn composite_keys_compare_every_column() {
+        use crate::entity::primary_key::struct_of;
+        let key = |a: Vec<i64>, b: Vec<Option<&str>>| {
+            struct_of(&["a", "b"], vec![Arc::new(Int64Array::from(a)), Arc::new(StringArray::from(b))])
+                .unwrap()
+        };
+        let stored =
+            vec![key(vec![1, 1, 2], vec![Some("x"), Some("y"), Some("x")]), key(vec![1], vec![Some("y")])];
+        let built = KeySet::build(&stored).ok().expect("struct keys");
+        assert!(matches!(built.set.kind, Kind::Rows(_)));
+        assert_eq!((built.keys, built.duplicates), (4, 1));
+        assert_eq!(built.duplicate_sample, vec!["{a: 1, b: y}"]);
+        // (2, y) and (3, x) mix parts of stored keys but are none of them; a
+        // key with a null part is null, neither present nor missing.
+        let probe = key(vec![2, 2, 3, 1, 1], vec![Some("x"), Some("y"), Some("x"), Some("x"), None]);
+        assert_eq!(missing(&built.set, &probe), vec![1, 2]);
+        assert_eq!(built.set.rows(&probe, true).ok().expect("rows"), vec![0, 3]);
+        // Another shape is refused, not misread.
+        let other = struct_of(&["a"], vec![Arc::new(Int64Array::from(vec![1]))]).unwrap();
+        assert!(built.set.probe(&other, |_, _| {}).is_err());
+        assert!(built.set.probe(&Int64Array::from(vec![1]), |_, _| {}).is_err());
     }
 
     #[test]

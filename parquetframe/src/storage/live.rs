@@ -63,7 +63,12 @@ pub(super) fn locate<'m, T: Entity>(
 /// The rows of row group `rg` of `data` holding `key`. Only the pages whose
 /// statistics allow the key's first column are decoded; the other columns
 /// of a composite key are read only when the first one matches.
-fn offsets_of<T: Entity>(path: &Path, data: &DataFile, rg: usize, key: KeyRef<'_, T>) -> Result<Vec<usize>, Error> {
+fn offsets_of<T: Entity>(
+    path: &Path,
+    data: &DataFile,
+    rg: usize,
+    key: KeyRef<'_, T>,
+) -> Result<Vec<usize>, Error> {
     let first = T::Key::first(key);
     let first_column = &T::KEY_COLUMNS[..1];
     let (ranges, arrays) = data.read_key_pages(first_column[0], rg, first)?;
@@ -72,8 +77,12 @@ fn offsets_of<T: Entity>(path: &Path, data: &DataFile, rg: usize, key: KeyRef<'_
         <<T::Key as PrimaryKey>::First as PrimaryKey>::read(T::ENTITY_NAME, first_column, array, &mut firsts)
             .map_err(|e| in_file(path, e))?;
     }
-    let matching: Vec<usize> =
-        firsts.iter().zip(ranges.into_iter().flatten()).filter(|(k, _)| *k == first).map(|(_, o)| o).collect();
+    let matching: Vec<usize> = firsts
+        .iter()
+        .zip(ranges.into_iter().flatten())
+        .filter(|(k, _)| *k == first)
+        .map(|(_, o)| o)
+        .collect();
     if T::KEY_COLUMNS.len() == 1 || matching.is_empty() {
         return Ok(matching);
     }
@@ -120,10 +129,15 @@ pub(super) fn live_positions<T: Entity>(
         }
         return Ok(out);
     }
-    // Many keys: one parallel pass over every file's key columns, probed
-    // against the keys as Arrow arrays (no key is decoded).
+    // Many keys: one parallel pass over the key columns of every row group
+    // whose statistics allow the keys' range (new keys above the stored ones,
+    // the usual bulk load, read nothing), probed against the keys as Arrow
+    // arrays (no key is decoded).
     let wanted = [crate::entity::key_column::<T>(keys)?];
     let wanted = KeySet::build(&wanted).map_err(|u| u.error(T::ENTITY_NAME, T::PRIMARY_KEY))?.set;
+    let firsts = keys.iter().map(|k| T::Key::first(*k));
+    let (Some(low), Some(high)) = (firsts.clone().min(), firsts.max()) else { return Ok(out) };
+    let first_column = T::KEY_COLUMNS.first().copied().unwrap_or(T::PRIMARY_KEY);
     m.files
         .par_iter()
         .map(|file| {
@@ -132,16 +146,30 @@ pub(super) fn live_positions<T: Entity>(
             }
             let path = paths.dir.join(&file.path);
             let data = DataFile::open(&path, &Target::of::<T>())?;
-            let stored = read_key(&data, T::KEY_COLUMNS, None)?;
-            let dead = file.deleted_rows(&paths.dir)?;
+            let candidates = data.row_groups_may_overlap(first_column, low, high);
             let mut live = RoaringTreemap::new();
-            wanted
-                .probe(stored.as_ref(), |i, present| {
-                    if present && !dead.contains(i as u64) {
-                        live.insert(i as u64);
-                    }
-                })
-                .map_err(|u| in_file(&path, u.error(T::ENTITY_NAME, T::PRIMARY_KEY)))?;
+            let mut dead: Option<RoaringTreemap> = None;
+            let mut start = 0u64;
+            for (rg, rows) in data.row_group_rows().into_iter().enumerate() {
+                let group_start = start;
+                start += rows as u64;
+                if !candidates.get(rg).copied().unwrap_or(true) {
+                    continue;
+                }
+                let stored = read_key(&data, T::KEY_COLUMNS, Some(rg))?;
+                let dead = match &dead {
+                    Some(d) => d,
+                    None => dead.insert(file.deleted_rows(&paths.dir)?),
+                };
+                wanted
+                    .probe(stored.as_ref(), |i, present| {
+                        let position = group_start + i as u64;
+                        if present && !dead.contains(position) {
+                            live.insert(position);
+                        }
+                    })
+                    .map_err(|u| in_file(&path, u.error(T::ENTITY_NAME, T::PRIMARY_KEY)))?;
+            }
             Ok(live)
         })
         .collect()

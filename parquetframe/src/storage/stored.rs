@@ -75,7 +75,15 @@ impl StoredEntity {
         let name = intern(&entry.name);
         let primary_key = intern(&entry.primary_key);
         let key_columns = intern_columns(&entry.key_columns());
-        Ok(Self { name, primary_key, key_columns, format, target: Target { name, arrow, avro }, avro_json, entry })
+        Ok(Self {
+            name,
+            primary_key,
+            key_columns,
+            format,
+            target: Target { name, arrow, avro },
+            avro_json,
+            entry,
+        })
     }
 
     /// The entity's name.

@@ -123,7 +123,9 @@ pub(crate) fn validate(store: &Store, placement: Placement) -> Result<Validation
             key_columns: e.key_columns,
             relations: e.relations.iter().map(|r| (r.column, r.target, r.required)).collect(),
             scan: Box::new(move |store: &Store, columns: &[&str]| erased::ops(e)?.scan(store, columns)),
-            scan_keys: Box::new(move |store: &Store, columns: &[&str]| erased::ops(e)?.scan_keys(store, columns)),
+            scan_keys: Box::new(move |store: &Store, columns: &[&str]| {
+                erased::ops(e)?.scan_keys(store, columns)
+            }),
         })
         .collect();
     let known: BTreeSet<&str> =

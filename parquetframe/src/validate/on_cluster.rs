@@ -84,9 +84,7 @@ pub(crate) fn check(
             plan = plan.push(Op::Filter(not_null));
         }
         let repeated = run(
-            &plan
-                .push(Op::GroupBy { keys, aggs: vec![len().alias("n")] })
-                .push(Op::Filter(col("n").gt(1))),
+            &plan.push(Op::GroupBy { keys, aggs: vec![len().alias("n")] }).push(Op::Filter(col("n").gt(1))),
             config,
         )?;
         let extra = repeated

@@ -260,8 +260,7 @@ fn not_dead(key: &[&str], dead: &ArrayRef) -> datafusion::error::Result<datafusi
     let parts = dead.as_struct();
     let columns = key.iter().enumerate().map(|(i, c)| Ok((column(c), values(parts.column(i).as_ref())?)));
     let columns = columns.collect::<datafusion::error::Result<Vec<_>>>()?;
-    let matches = (0..dead.len()).filter_map(|row| {
-        columns.iter().map(|(c, v)| c.clone().eq(v[row].clone())).reduce(Expr::and)
-    });
+    let matches = (0..dead.len())
+        .filter_map(|row| columns.iter().map(|(c, v)| c.clone().eq(v[row].clone())).reduce(Expr::and));
     Ok(matches.reduce(Expr::or).map_or_else(|| lit(true), |any| !any))
 }
