@@ -119,36 +119,51 @@ impl SqlQuery {
     /// Runs the query into a polars `DataFrame`.
     pub fn collect(&self) -> Result<DataFrame, Error> {
         let tables = self.tables()?;
-        let (settings, resolved, choice) = choose(&tables.plan, self.engine, false)?;
-        if !choice.engine.is_polars() {
-            return on_datafusion(&tables, &resolved, &self.text, choice.engine, &settings);
+        let (settings, resolved, mut choice) = choose(&tables.plan, self.engine, false)?;
+        if choice.engine.is_polars() {
+            match self.runnable_on_polars(&tables, &resolved, choice.engine, &settings) {
+                Ok(lf) => return collect(lf, &choice),
+                Err(e) => self.fall_back(&mut choice, e)?,
+            }
         }
-        let lf = self.polars(&tables, &resolved, choice.engine, &settings)?;
-        collect(lf, &choice)
+        on_datafusion(&tables, &resolved, &self.text, choice.engine, &settings)
     }
 
     /// The polars `LazyFrame` of the chosen local engine (DataFusion's
     /// result, collected, on `Engine::Distributed` and `Engine::DataFusion`).
     pub fn lazy(&self) -> Result<LazyFrame, Error> {
         let tables = self.tables()?;
-        let (settings, resolved, choice) = choose(&tables.plan, self.engine, false)?;
-        if !choice.engine.is_polars() {
-            return on_datafusion(&tables, &resolved, &self.text, choice.engine, &settings)
-                .map(polars::prelude::IntoLazy::lazy);
+        let (settings, resolved, mut choice) = choose(&tables.plan, self.engine, false)?;
+        if choice.engine.is_polars() {
+            match self.runnable_on_polars(&tables, &resolved, choice.engine, &settings) {
+                Ok(lf) => return Ok(lf),
+                Err(e) => self.fall_back(&mut choice, e)?,
+            }
         }
-        self.polars(&tables, &resolved, choice.engine, &settings)
+        on_datafusion(&tables, &resolved, &self.text, choice.engine, &settings)
+            .map(polars::prelude::IntoLazy::lazy)
     }
 
     /// The engine this query would run on, why, the figures (over the
     /// tables it names), and the chosen engine's optimized plan.
     pub fn explain(&self) -> Result<Explanation, Error> {
         let tables = self.tables()?;
-        let (settings, resolved, choice) = choose(&tables.plan, self.engine, true)?;
-        let plan = if !choice.engine.is_polars() {
-            describe_on_datafusion(&tables, &resolved, &self.text)?
-        } else {
-            let lf = self.polars(&tables, &resolved, choice.engine, &settings)?;
-            lf.describe_optimized_plan().map_err(|e| polars_error("explaining the SQL query", e))?
+        let (settings, resolved, mut choice) = choose(&tables.plan, self.engine, true)?;
+        let mut plan = None;
+        if choice.engine.is_polars() {
+            match self.runnable_on_polars(&tables, &resolved, choice.engine, &settings) {
+                Ok(lf) => {
+                    plan = Some(
+                        lf.describe_optimized_plan()
+                            .map_err(|e| polars_error("explaining the SQL query", e))?,
+                    )
+                }
+                Err(e) => self.fall_back(&mut choice, e)?,
+            }
+        }
+        let plan = match plan {
+            Some(plan) => plan,
+            None => describe_on_datafusion(&tables, &resolved, &self.text)?,
         };
         let inputs = if tables.names.is_empty() { Vec::new() } else { super::input_labels(&resolved) };
         Ok(Explanation {
@@ -158,6 +173,60 @@ impl SqlQuery {
             columns: None,
             polars_plan: plan,
         })
+    }
+
+    /// [`polars`](Self::polars), refused when polars plans a join of large
+    /// tables named in `FROM a, b` as a cross join (it could not use the
+    /// join condition, as beside an `IN` subquery): that join grows as the
+    /// product of the tables' rows, which no memory bound survives. Small
+    /// cross joins (of two nations, say) run.
+    fn runnable_on_polars(
+        &self,
+        tables: &Tables,
+        resolved: &Resolved<'_>,
+        engine: Engine,
+        settings: &Settings,
+    ) -> Result<LazyFrame, Error> {
+        let lf = self.polars(tables, resolved, engine, settings)?;
+        if !self.text.to_lowercase().contains("cross join") {
+            // The memory engine's inputs may be frames in memory, whose size
+            // the plan does not show: measure the plan over scans.
+            let scans = if engine == Engine::Memory {
+                self.polars(tables, resolved, Engine::Lazy, settings)?
+            } else {
+                lf.clone()
+            };
+            let plan =
+                scans.describe_optimized_plan().map_err(|e| polars_error("planning the SQL query", e))?;
+            if let Some(rows) = largest_cross_join(&plan).filter(|rows| *rows > MAX_CROSS_JOIN_ROWS) {
+                return Err(QueryError::Engine {
+                    context: "running SQL with polars".to_owned(),
+                    message: format!(
+                        "polars plans a cross join of tables listed in FROM (it cannot use their join \
+                         condition here) of about {rows} rows: write the joins as `JOIN .. ON ..`, or run \
+                         the query on the DataFusion engine"
+                    ),
+                }
+                .into());
+            }
+        }
+        Ok(lf)
+    }
+
+    /// When polars SQL cannot run the text and no engine was asked for,
+    /// in-process DataFusion SQL (where compiled in) runs it instead, and
+    /// `explain()` says why; otherwise the polars error stands.
+    fn fall_back(&self, choice: &mut super::Choice, error: Error) -> Result<(), Error> {
+        #[cfg(feature = "distributed")]
+        if self.engine.is_none() && choice.overridden_by.is_none() {
+            choice.reasons.push(format!(
+                "polars SQL cannot run this text ({error}); DataFusion SQL runs it on this machine"
+            ));
+            choice.engine = Engine::DataFusion;
+            return Ok(());
+        }
+        let _ = choice;
+        Err(error)
     }
 
     /// The text planned by polars SQL over the tables' frames for `engine`.
@@ -189,6 +258,36 @@ impl SqlQuery {
             .into()
         })
     }
+}
+
+/// The most rows a cross join that polars SQL planned by itself may make.
+const MAX_CROSS_JOIN_ROWS: u128 = 100_000_000;
+
+/// The largest product of the estimated rows of the two sides of a cross
+/// join in a polars plan's text (`CROSS JOIN:`, `LEFT PLAN ON`, `RIGHT
+/// PLAN ON`, `END CROSS JOIN` at one indentation; each side's estimate is
+/// the largest `ESTIMATED ROWS` of a scan under it; a side without one,
+/// such as a frame in memory, is not counted).
+fn largest_cross_join(plan: &str) -> Option<u128> {
+    let lines: Vec<&str> = plan.lines().collect();
+    let indent = |l: &str| l.len() - l.trim_start().len();
+    let rows_in = |part: &[&str]| {
+        part.iter()
+            .filter_map(|l| l.trim().strip_prefix("ESTIMATED ROWS:"))
+            .filter_map(|n| n.trim().parse::<u128>().ok())
+            .max()
+    };
+    let mut largest = None;
+    for (i, line) in lines.iter().enumerate().filter(|(_, l)| l.trim() == "CROSS JOIN:") {
+        let at = indent(line);
+        let same = |j: &usize, text: &str| indent(lines[*j]) == at && lines[*j].trim().starts_with(text);
+        let Some(right) = (i + 1..lines.len()).find(|j| same(j, "RIGHT PLAN ON")) else { continue };
+        let end = (right + 1..lines.len()).find(|j| same(j, "END CROSS JOIN")).unwrap_or(lines.len());
+        if let (Some(l), Some(r)) = (rows_in(&lines[i + 1..right]), rows_in(&lines[right + 1..end])) {
+            largest = largest.max(Some(l.saturating_mul(r)));
+        }
+    }
+    largest
 }
 
 /// The words of `text` where a table can stand: after `FROM`, `JOIN` or a
@@ -291,6 +390,34 @@ fn describe_on_datafusion(tables: &Tables, resolved: &Resolved<'_>, text: &str) 
 #[cfg(test)]
 mod tests {
     use super::table_words;
+
+    #[test]
+    fn cross_joins_are_measured_by_the_scans_under_each_side() {
+        let plan = "\
+SORT BY [col(\"x\")]
+  CROSS JOIN:
+  LEFT PLAN ON: []
+    CROSS JOIN:
+    LEFT PLAN ON: []
+      Parquet SCAN [a]
+      ESTIMATED ROWS: 25
+    RIGHT PLAN ON: []
+      Parquet SCAN [b]
+      ESTIMATED ROWS: 25
+    END CROSS JOIN
+  RIGHT PLAN ON: []
+    DF [\"c\"]
+  END CROSS JOIN
+  INNER JOIN:
+  LEFT PLAN ON: [col(\"k\")]
+    ESTIMATED ROWS: 1000000
+  RIGHT PLAN ON: [col(\"k\")]
+    ESTIMATED ROWS: 1000000
+  END INNER JOIN";
+        // The inner cross join: 25 x 25; the outer one has a side of unknown size.
+        assert_eq!(super::largest_cross_join(plan), Some(625));
+        assert_eq!(super::largest_cross_join("INNER JOIN:"), None);
+    }
 
     #[test]
     fn tables_are_the_words_after_from_join_and_commas() {

@@ -22,7 +22,8 @@ fn main() -> ExitCode {
                 Ok(())
             })
         }
-        ["run", dir, n, rest @ ..] => run(dir, n, rest.first().copied()),
+        ["run", dir, n, rest @ ..] => run(dir, n, rest.first().copied(), false),
+        ["sql", dir, n, rest @ ..] => run(dir, n, rest.first().copied(), true),
         _ => {
             Err("usage: tpch generate DIR SF | tpch run DIR N [memory|lazy|streaming|datafusion]".to_owned())
         }
@@ -36,17 +37,31 @@ fn main() -> ExitCode {
     }
 }
 
-fn run(dir: &str, n: &str, engine: Option<&str>) -> Result<(), String> {
+/// Runs query `n` (its plan, or its SQL text through `store.sql`).
+fn run(dir: &str, n: &str, engine: Option<&str>, sql: bool) -> Result<(), String> {
     let store = Store::open(dir).map_err(|e| e.to_string())?;
     let number: usize = n.parse().map_err(|e| format!("query `{n}`: {e}"))?;
     let query =
         queries::ALL.get(number.wrapping_sub(1)).ok_or_else(|| format!("no query {number}: 1 to 22"))?;
-    let mut proxy = (query.build)(&store).map_err(|e| e.to_string())?;
-    if let Some(name) = engine {
-        let engine: Engine = name.parse().map_err(|e: parquetframe::Error| e.to_string())?;
-        proxy = proxy.engine(engine);
-    }
-    println!("{}", proxy.explain().map_err(|e| e.to_string())?);
-    println!("{}", proxy.collect().map_err(|e| e.to_string())?);
+    let engine: Option<Engine> =
+        engine.map(|name| name.parse().map_err(|e: parquetframe::Error| e.to_string())).transpose()?;
+    let started = std::time::Instant::now();
+    let frame = if sql {
+        let q = store.sql(query.sql);
+        let q = match engine {
+            Some(e) => q.engine(e),
+            None => q,
+        };
+        println!("{}", q.explain().map_err(|e| e.to_string())?);
+        q.collect().map_err(|e| e.to_string())?
+    } else {
+        let mut q = (query.build)(&store).map_err(|e| e.to_string())?;
+        if let Some(e) = engine {
+            q = q.engine(e);
+        }
+        println!("{}", q.explain().map_err(|e| e.to_string())?);
+        q.collect().map_err(|e| e.to_string())?
+    };
+    println!("{frame}\nin {:.3} s", started.elapsed().as_secs_f64());
     Ok(())
 }
