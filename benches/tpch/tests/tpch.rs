@@ -143,3 +143,57 @@ fn every_query_explains_its_plan() {
         }
     }
 }
+
+/// `store.validate()` over the TPC-H relations: none orphaned in generated
+/// data; after nations vanish behind the store's back (another tool
+/// rewrote the file), their suppliers and customers are the orphans.
+#[test]
+fn validation_checks_every_relation() {
+    use parquetframe::prelude::*;
+    use parquetframe_tpch::entities::*;
+
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = Store::builder().root(dir.path()).isolated().open().expect("store");
+    generate::load(&store, 0.01).expect("generated");
+    let report = store.validate().expect("validated");
+    let relations: Vec<(String, String)> =
+        report.relations.iter().map(|r| (r.entity.clone(), r.column.clone())).collect();
+    assert_eq!(relations.len(), 9, "{relations:?}");
+    assert!(report.is_ok(), "{report}");
+    for r in &report.relations {
+        assert_eq!((r.orphans, r.nulls), (0, 0), "{r:?}");
+        assert!(r.rows > 0, "{r:?}");
+    }
+    for e in &report.entities {
+        assert_eq!(e.duplicate_keys, 0, "{e:?}");
+    }
+    assert_eq!(report.entity("LineItem").map(|e| e.rows), Some(store.count::<LineItem>().expect("count")));
+
+    // Nations 0 to 4 disappear.
+    let gone = |key: i64| key < 5;
+    let nations = store.load_all::<Nation>().expect("nations");
+    let data = dir.path().join(Nation::STORAGE_PATH).join("data");
+    let files: Vec<_> =
+        std::fs::read_dir(&data).expect("nation files").map(|e| e.expect("entry").path()).collect();
+    assert_eq!(files.len(), 1, "{files:?}");
+    std::fs::remove_file(&files[0]).expect("removed");
+    let kept: Vec<Nation> = nations.into_iter().filter(|n| !gone(n.n_nationkey)).collect();
+    Nation::write_file(&files[0], &kept).expect("rewritten");
+
+    let suppliers =
+        store.load_all::<Supplier>().expect("suppliers").iter().filter(|s| gone(s.s_nationkey)).count();
+    let customers =
+        store.load_all::<Customer>().expect("customers").iter().filter(|c| gone(c.c_nationkey)).count();
+    assert!(suppliers > 0 && customers > 0);
+    let report = store.validate().expect("validated");
+    for r in &report.relations {
+        let expected = match (r.entity.as_str(), r.column.as_str()) {
+            ("Supplier", "s_nationkey") => suppliers,
+            ("Customer", "c_nationkey") => customers,
+            _ => 0,
+        };
+        assert_eq!(r.orphans, expected, "{r:?}");
+    }
+    assert_eq!(report.orphans(), suppliers + customers);
+    assert!(!report.is_ok());
+}

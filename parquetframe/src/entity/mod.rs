@@ -103,7 +103,7 @@ pub fn key_column<T: Entity>(keys: &[KeyRef<'_, T>]) -> Result<ArrayRef> {
 }
 
 /// The primary keys in `array` (built like [`key_column`], or read from a
-/// file by [`key_columns`](T::KEY_COLUMNS)), appended to `out`.
+/// file from the key columns, [`Entity::KEY_COLUMNS`]), appended to `out`.
 pub fn read_keys<T: Entity>(array: &ArrayRef, out: &mut Vec<T::Key>) -> Result<()> {
     T::Key::read(T::ENTITY_NAME, T::KEY_COLUMNS, array, out)
 }

@@ -39,13 +39,7 @@ pub(super) fn locate<'m, T: Entity>(
         let data = DataFile::open_indexed(&path, &Target::of::<T>())?;
         let candidates = data.row_groups_may_contain(first_column, first);
         let mut deleted: Option<RoaringTreemap> = None;
-        let mut start = 0u64;
-        for (rg, rows) in data.row_group_rows().into_iter().enumerate() {
-            let group_start = start;
-            start += rows as u64;
-            if !candidates.get(rg).copied().unwrap_or(true) {
-                continue;
-            }
+        for (rg, group_start) in allowed_groups(&data, &candidates) {
             for offset in offsets_of::<T>(&path, &data, rg, key)? {
                 let dead = match &deleted {
                     Some(d) => d,
@@ -60,6 +54,17 @@ pub(super) fn locate<'m, T: Entity>(
     Ok(None)
 }
 
+/// The row groups of `data` whose entry in `candidates` allows them (a
+/// missing entry allows), each with its first row's position in the file.
+fn allowed_groups<'a>(data: &DataFile, candidates: &'a [bool]) -> impl Iterator<Item = (usize, u64)> + 'a {
+    let starts = data.row_group_rows().into_iter().scan(0u64, |start, rows| {
+        let first = *start;
+        *start += rows as u64;
+        Some(first)
+    });
+    starts.enumerate().filter(|(rg, _)| candidates.get(*rg).copied().unwrap_or(true))
+}
+
 /// The rows of row group `rg` of `data` holding `key`. Only the pages whose
 /// statistics allow the key's first column are decoded; the other columns
 /// of a composite key are read only when the first one matches.
@@ -70,7 +75,8 @@ fn offsets_of<T: Entity>(
     key: KeyRef<'_, T>,
 ) -> Result<Vec<usize>, Error> {
     let first = T::Key::first(key);
-    let first_column = &T::KEY_COLUMNS[..1];
+    let fallback = [T::PRIMARY_KEY];
+    let first_column = T::KEY_COLUMNS.get(..1).unwrap_or(&fallback);
     let (ranges, arrays) = data.read_key_pages(first_column[0], rg, first)?;
     let mut firsts = Vec::new();
     for array in &arrays {
@@ -86,9 +92,16 @@ fn offsets_of<T: Entity>(
     if T::KEY_COLUMNS.len() == 1 || matching.is_empty() {
         return Ok(matching);
     }
-    let keys = decode_keys::<T>(path, vec![read_key(data, T::KEY_COLUMNS, Some(rg))?])?;
+    // Only the rows whose first column matched are decoded.
+    let keys = read_key(data, T::KEY_COLUMNS, Some(rg))?;
     let key = T::Key::to_owned_key(key);
-    Ok(matching.into_iter().filter(|o| keys.get(*o) == Some(&key)).collect())
+    let mut found = Vec::with_capacity(matching.len());
+    for offset in matching.into_iter().filter(|o| *o < keys.len()) {
+        if decode_keys::<T>(path, vec![keys.slice(offset, 1)])?.first() == Some(&key) {
+            found.push(offset);
+        }
+    }
+    Ok(found)
 }
 
 /// Key columns `columns` of `data` (row group `rg`, or all), as one array: a
@@ -149,13 +162,7 @@ pub(super) fn live_positions<T: Entity>(
             let candidates = data.row_groups_may_overlap(first_column, low, high);
             let mut live = RoaringTreemap::new();
             let mut dead: Option<RoaringTreemap> = None;
-            let mut start = 0u64;
-            for (rg, rows) in data.row_group_rows().into_iter().enumerate() {
-                let group_start = start;
-                start += rows as u64;
-                if !candidates.get(rg).copied().unwrap_or(true) {
-                    continue;
-                }
+            for (rg, group_start) in allowed_groups(&data, &candidates) {
                 let stored = read_key(&data, T::KEY_COLUMNS, Some(rg))?;
                 let dead = match &dead {
                     Some(d) => d,

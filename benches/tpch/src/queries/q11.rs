@@ -5,7 +5,7 @@ use parquetframe::prelude::*;
 use super::Api;
 use crate::entities::{Nation, PartSupp, Supplier};
 
-pub(super) const API: Api = Api::Typed;
+pub(super) const API: Api = Api::Mixed("the subquery's sum scaled by a constant is untyped");
 
 pub(super) fn query(store: &Store) -> Result<DataFrameProxy> {
     let german = || -> Result<_> {

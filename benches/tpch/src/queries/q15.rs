@@ -10,7 +10,8 @@ use parquetframe::prelude::*;
 use super::{Api, date};
 use crate::entities::{LineItem, Supplier};
 
-pub(super) const API: Api = Api::Typed;
+pub(super) const API: Api =
+    Api::Mixed("the maximum is an untyped scalar subquery, joined back to the suppliers");
 
 pub(super) fn query(store: &Store) -> Result<DataFrameProxy> {
     let revenue = || {
