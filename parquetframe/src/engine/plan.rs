@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 use std::fmt;
 
-use super::expr::{Expr, Node, SortKey};
+use super::expr::{Expr, SortKey};
 use super::source::{Input, Source};
 use crate::error::Error;
 
@@ -162,22 +162,6 @@ pub(crate) struct Names {
 impl Names {
     pub(crate) fn resolve(&self, entity: Option<&'static str>, name: &str) -> String {
         entity.and_then(|e| self.map.get(&(e, name.to_owned()))).cloned().unwrap_or_else(|| name.to_owned())
-    }
-
-    /// Group-by keys as output columns: a typed key that a join merged into
-    /// the other side's key (`Customer::C_CUSTKEY` after `o_custkey =
-    /// c_custkey`) keeps its own name in the result.
-    pub(crate) fn keep_key_names(&self, keys: &[Expr]) -> Vec<Expr> {
-        keys.iter()
-            .map(|k| match &k.0 {
-                Node::Column { entity: Some(e), name } => {
-                    let resolved = self.resolve(Some(e), name);
-                    let merged = resolved != *name && !resolved.starts_with(&format!("{e}."));
-                    if merged { k.clone().alias(name.clone()) } else { k.clone() }
-                }
-                _ => k.clone(),
-            })
-            .collect()
     }
 }
 

@@ -116,8 +116,10 @@ impl<K: Key> PrimaryKey for K {
 
 /// The struct array of key columns `columns` (named `names`).
 pub(crate) fn struct_of(names: &[&str], columns: Vec<ArrayRef>) -> Result<ArrayRef> {
+    // Nullable: a key column of a file written elsewhere may hold nulls,
+    // which key sets treat as a null key rather than failing here.
     let fields: Fields =
-        names.iter().zip(&columns).map(|(n, a)| Field::new(*n, a.data_type().clone(), false)).collect();
+        names.iter().zip(&columns).map(|(n, a)| Field::new(*n, a.data_type().clone(), true)).collect();
     StructArray::try_new(fields, columns, None).map(|s| Arc::new(s) as ArrayRef).map_err(|source| {
         Error::Arrow { context: format!("building the key ({})", names.join(", ")), source }
     })

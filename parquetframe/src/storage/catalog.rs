@@ -65,7 +65,12 @@ impl CatalogEntry {
     /// The primary key's columns.
     pub fn key_columns(&self) -> Vec<&str> {
         if self.key_columns.is_empty() {
-            vec![self.primary_key.as_str()]
+            // A composite key's name is `(a, b)`: read it back when a writer
+            // that does not know `key_columns` dropped the list.
+            match self.primary_key.strip_prefix('(').and_then(|k| k.strip_suffix(')')) {
+                Some(list) => list.split(',').map(str::trim).collect(),
+                None => vec![self.primary_key.as_str()],
+            }
         } else {
             self.key_columns.iter().map(String::as_str).collect()
         }

@@ -161,7 +161,15 @@ fn orphans(
         return Ok(base);
     };
     // Relations reference a key of one column (composite keys cannot be referenced yet).
-    let parent_key = parent.key_columns.first().copied().unwrap_or_default();
+    let [parent_key] = parent.key_columns else {
+        return Err(crate::error::RelationError::KeyType {
+            entity: parent.name.to_owned(),
+            column: parent.key_columns.join(", "),
+            data_type: arrow::datatypes::DataType::Struct(Default::default()),
+        }
+        .into());
+    };
+    let parent_key = *parent_key;
     let keys = Plan::new(source(store, stored_parent)).push(Op::Select(vec![col(parent_key)]));
     Ok(base.push(Op::Join(Box::new(Join {
         right: keys,

@@ -1,6 +1,7 @@
 //! The 22 TPC-H queries on the engine-neutral plan, one file each, with the
-//! validation parameters of the specification (the ones DuckDB's `tpch`
-//! extension uses). Each builds a [`DataFrameProxy`]; run it on any engine
+//! parameters DuckDB's `tpch` extension prints (the specification's
+//! validation parameters; Q11's fraction is its scale factor 1 value,
+//! 0.0001, at every scale, as in DuckDB's text). Each builds a [`DataFrameProxy`]; run it on any engine
 //! with `.engine(..).collect()`.
 //!
 //! Typed queries (`store.query::<T>()`, typed joins along relations,

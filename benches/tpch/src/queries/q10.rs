@@ -30,7 +30,8 @@ pub(super) fn query(store: &Store) -> Result<DataFrameProxy> {
         .sort([col("revenue").desc()])
         .limit(20)
         .select([
-            col("c_custkey"),
+            // The join merged `c_custkey` into `o_custkey`.
+            col("o_custkey").alias("c_custkey"),
             col("c_name"),
             col("revenue"),
             col("c_acctbal"),

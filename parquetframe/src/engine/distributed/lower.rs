@@ -50,7 +50,7 @@ pub(super) fn plan(resolved: &Resolved<'_>, inputs: &mut Inputs) -> Result<DataF
                 df.select(exprs).map_err(|e| datafusion_error("selecting", e))?
             }
             Op::WithColumns(es) => with_columns(df, es, &names)?,
-            Op::GroupBy { keys, aggs } => aggregate(df, &names.keep_key_names(keys), aggs, &names)?,
+            Op::GroupBy { keys, aggs } => aggregate(df, keys, aggs, &names)?,
             Op::Sort(keys) => {
                 let sorts = keys
                     .iter()

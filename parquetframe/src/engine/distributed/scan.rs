@@ -257,7 +257,12 @@ fn not_dead(key: &[&str], dead: &ArrayRef) -> datafusion::error::Result<datafusi
         return Ok(column(one).in_list(values(dead.as_ref())?, true));
     }
     // A composite key: no row matches every column of a dead key.
-    let parts = dead.as_struct();
+    let Some(parts) = dead.as_struct_opt() else {
+        return Err(datafusion::error::DataFusionError::Internal(format!(
+            "the deleted keys of a composite key ({}) are not a struct array",
+            key.join(", ")
+        )));
+    };
     let columns = key.iter().enumerate().map(|(i, c)| Ok((column(c), values(parts.column(i).as_ref())?)));
     let columns = columns.collect::<datafusion::error::Result<Vec<_>>>()?;
     let matches = (0..dead.len())

@@ -34,13 +34,13 @@ impl Resolved<'_> {
             lf = match op {
                 Op::GroupBy { keys, aggs } if group_by_codes.as_ref().is_some_and(|(at, _)| *at == i) => {
                     let dictionaries = group_by_codes.take().map(|(_, d)| d).unwrap_or_default();
-                    codes::group_by(lf, &names.keep_key_names(keys), aggs, &names, dictionaries)?
+                    codes::group_by(lf, keys, aggs, &names, dictionaries)?
                 }
                 Op::Filter(e) => lf.filter(lower(e, &names)?),
                 Op::Select(es) => lf.select(lower_all(es, &names)?),
                 Op::WithColumns(es) => lf.with_columns(lower_all(es, &names)?),
                 Op::GroupBy { keys, aggs } => {
-                    lf.group_by(lower_all(&names.keep_key_names(keys), &names)?).agg(lower_all(aggs, &names)?)
+                    lf.group_by(lower_all(keys, &names)?).agg(lower_all(aggs, &names)?)
                 }
                 Op::Sort(keys) => {
                     let exprs = keys.iter().map(|k| lower(&k.expr, &names)).collect::<Result<Vec<_>, _>>()?;
