@@ -120,13 +120,14 @@ impl SqlQuery {
     pub fn collect(&self) -> Result<DataFrame, Error> {
         let tables = self.tables()?;
         let (settings, resolved, mut choice) = choose(&tables.plan, self.engine, false)?;
+        let mut polars = None;
         if choice.engine.is_polars() {
             match self.runnable_on_polars(&tables, &resolved, choice.engine, &settings) {
                 Ok(lf) => return collect(lf, &choice),
-                Err(e) => self.fall_back(&mut choice, e)?,
+                Err(e) => polars = Some(self.fall_back(&mut choice, e)?),
             }
         }
-        on_datafusion(&tables, &resolved, &self.text, choice.engine, &settings)
+        on_datafusion(&tables, &resolved, &self.text, choice.engine, &settings).map_err(|e| both(polars, e))
     }
 
     /// The polars `LazyFrame` of the chosen local engine (DataFusion's
@@ -134,14 +135,16 @@ impl SqlQuery {
     pub fn lazy(&self) -> Result<LazyFrame, Error> {
         let tables = self.tables()?;
         let (settings, resolved, mut choice) = choose(&tables.plan, self.engine, false)?;
+        let mut polars = None;
         if choice.engine.is_polars() {
             match self.runnable_on_polars(&tables, &resolved, choice.engine, &settings) {
                 Ok(lf) => return Ok(lf),
-                Err(e) => self.fall_back(&mut choice, e)?,
+                Err(e) => polars = Some(self.fall_back(&mut choice, e)?),
             }
         }
         on_datafusion(&tables, &resolved, &self.text, choice.engine, &settings)
             .map(polars::prelude::IntoLazy::lazy)
+            .map_err(|e| both(polars, e))
     }
 
     /// The engine this query would run on, why, the figures (over the
@@ -150,6 +153,7 @@ impl SqlQuery {
         let tables = self.tables()?;
         let (settings, resolved, mut choice) = choose(&tables.plan, self.engine, true)?;
         let mut plan = None;
+        let mut polars = None;
         if choice.engine.is_polars() {
             match self.runnable_on_polars(&tables, &resolved, choice.engine, &settings) {
                 Ok(lf) => {
@@ -158,12 +162,12 @@ impl SqlQuery {
                             .map_err(|e| polars_error("explaining the SQL query", e))?,
                     )
                 }
-                Err(e) => self.fall_back(&mut choice, e)?,
+                Err(e) => polars = Some(self.fall_back(&mut choice, e)?),
             }
         }
         let plan = match plan {
             Some(plan) => plan,
-            None => describe_on_datafusion(&tables, &resolved, &self.text)?,
+            None => describe_on_datafusion(&tables, &resolved, &self.text).map_err(|e| both(polars, e))?,
         };
         let inputs = if tables.names.is_empty() { Vec::new() } else { super::input_labels(&resolved) };
         Ok(Explanation {
@@ -216,14 +220,17 @@ impl SqlQuery {
     /// When polars SQL cannot run the text and no engine was asked for,
     /// in-process DataFusion SQL (where compiled in) runs it instead, and
     /// `explain()` says why; otherwise the polars error stands.
-    fn fall_back(&self, choice: &mut super::Choice, error: Error) -> Result<(), Error> {
+    ///
+    /// Returns the polars error when falling back: should DataFusion fail
+    /// too (an unknown table, say), both are reported, polars' first.
+    fn fall_back(&self, choice: &mut super::Choice, error: Error) -> Result<Error, Error> {
         #[cfg(feature = "distributed")]
         if self.engine.is_none() && choice.overridden_by.is_none() {
             choice.reasons.push(format!(
                 "polars SQL cannot run this text ({error}); DataFusion SQL runs it on this machine"
             ));
             choice.engine = Engine::DataFusion;
-            return Ok(());
+            return Ok(error);
         }
         let _ = choice;
         Err(error)
@@ -257,6 +264,18 @@ impl SqlQuery {
             }
             .into()
         })
+    }
+}
+
+/// DataFusion's error, after polars' when the query fell back from polars.
+fn both(polars: Option<Error>, datafusion: Error) -> Error {
+    match polars {
+        None => datafusion,
+        Some(polars) => QueryError::Engine {
+            context: "running SQL".to_owned(),
+            message: format!("{polars}; DataFusion SQL could not run it either: {datafusion}"),
+        }
+        .into(),
     }
 }
 
