@@ -202,6 +202,32 @@ fn queries_see_only_live_rows() {
     }
 }
 
+/// DataFusion (in process, as on the cluster) drops a file's deleted rows
+/// by their keys: for a composite key, the struct of the key columns is
+/// none of the deleted keys, one hashed list however many were deleted.
+#[test]
+fn datafusion_drops_many_deleted_composite_keys() {
+    if !Engine::DataFusion.compiled() {
+        return eprintln!("skipped: this build has no DataFusion (feature `distributed`)");
+    }
+    let dir = temp();
+    let store = store(dir.path());
+    let rows = lines(1000, 4);
+    store.save_all(&rows).unwrap();
+    // Every (o, 2) and (o, 3) for even orders: 1000 keys dead in one file,
+    // beside live rows that share either part of each.
+    let dead: Vec<(i64, i32)> = (1..=1000).filter(|o| o % 2 == 0).flat_map(|o| [(o, 2), (o, 3)]).collect();
+    store.delete_all::<Line>(&dead).unwrap();
+    let live = store.query::<Line>().engine(Engine::DataFusion).fetch().unwrap();
+    let mut expected: Vec<Line> =
+        rows.into_iter().filter(|l| !dead.contains(&(l.order_id, l.line))).collect();
+    let mut live = live;
+    live.sort_by_key(|l| (l.order_id, l.line));
+    expected.sort_by_key(|l| (l.order_id, l.line));
+    assert_eq!(live.len(), 3000);
+    assert_eq!(live, expected);
+}
+
 #[test]
 fn the_catalog_the_table_and_the_graph_name_every_key_column() {
     let dir = temp();

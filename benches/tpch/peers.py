@@ -7,7 +7,6 @@ Prints one line: `seconds <best of ROUNDS>` after a warm-up run, or
 `unsupported <reason>` when the engine cannot run the query's text.
 """
 
-import glob
 import os
 import sys
 import time
@@ -17,7 +16,17 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 
 
 def files(store, table):
-    return sorted(glob.glob(os.path.join(store, table, "data", "*.parquet")))
+    """The table's live Parquet files, from its Delta log (files a compaction
+    replaced stay on disk until a vacuum)."""
+    import pyarrow as pa
+    from deltalake import DeltaTable
+
+    dt = DeltaTable(os.path.join(store, table))
+    actions = pa.table(dt.get_add_actions(flatten=True))
+    dv = [c for c in actions.column_names if c.startswith("deletionVector")]
+    if any(actions.column(c).null_count < actions.num_rows for c in dv):
+        raise SystemExit(f"{table} has deletion vectors: the peers read whole files")
+    return sorted(dt.file_uris())
 
 
 def duckdb_runner(store, sql):

@@ -124,9 +124,11 @@ pub use column::Col;
 #[cfg(feature = "query")]
 pub use engine::{
     DataFrameProxy, Engine, EngineHeuristics, EngineRegistry, Explanation, Expr, FileFormat, Interval,
-    JoinKind, Query, ScalarType, col, lit, read, when,
+    JoinAlong, JoinKind, Query, ScalarType, col, lit, read, when,
 };
-pub use entity::{Entity, EntityInfo, ForeignKey, Format, KeyRef, OnDelete, PrimaryKey, Relation};
+pub use entity::{
+    Entity, EntityInfo, ForeignKey, Format, HoldsKeyTo, KeyRef, OnDelete, PrimaryKey, Relation,
+};
 pub use error::{Error, QueryError, RelationError, Result};
 pub use graph::{SchemaGraph, schema_graph};
 pub use record::Record;
@@ -217,7 +219,7 @@ pub mod prelude {
     pub use crate::column::Col;
     #[cfg(feature = "query")]
     pub use crate::engine::{
-        DataFrameProxy, Engine, Expr, Interval, JoinKind, Query, ScalarType, col, lit, when,
+        DataFrameProxy, Engine, Expr, Interval, JoinAlong, JoinKind, Query, ScalarType, col, lit, when,
     };
     pub use crate::entity::{Entity, Format, OnDelete};
     pub use crate::error::{Error, Result};

@@ -8,6 +8,10 @@
 //! cargo bench -p parquetframe-tpch --features distributed --bench tpch -- [SF]
 //! ```
 //!
+//! `PF_TPCH_ROUNDS` (default 3), `PF_TPCH_RUNNERS` (a comma list, e.g.
+//! `auto,lazy,duckdb`) and `PF_TPCH_QUERIES` (e.g. `1,3,18`) narrow a run
+//! (at SF 10 a whole run takes hours on two cores).
+//!
 //! The store is generated once per scale factor (untimed) under
 //! `$PF_TPCH_DIR` (default `~/.cache/parquetframe-tpch`). The memory
 //! engine's frame cache is off (`PARQUETFRAME_CACHE_MB=0`): every run reads
@@ -21,7 +25,17 @@ use std::time::{Duration, Instant};
 use parquetframe::{Engine, Store};
 use parquetframe_tpch::{generate, queries};
 
-const ROUNDS: usize = 3;
+/// Timed runs per (query, runner) after the warm-up: `PF_TPCH_ROUNDS`, or 3.
+fn rounds() -> usize {
+    std::env::var("PF_TPCH_ROUNDS").ok().and_then(|r| r.parse().ok()).filter(|r| *r > 0).unwrap_or(3)
+}
+
+/// The comma list in variable `name`, if set.
+fn listed(name: &str) -> Option<Vec<String>> {
+    std::env::var(name)
+        .ok()
+        .map(|v| v.split(',').map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()).collect())
+}
 /// A runner using more resident memory than this is stopped (a plan gone wrong).
 const MEMORY_CAP_KB: u64 = 12 << 20;
 /// And one taking longer than this.
@@ -50,11 +64,19 @@ fn main() {
         runners.push("datafusion");
     }
     runners.extend(["sql", "duckdb", "polars"]);
-    println!("TPC-H SF {sf}: best of {ROUNDS} runs after a warm-up, seconds (peak MiB)\n");
+    if let Some(only) = listed("PF_TPCH_RUNNERS") {
+        runners.retain(|r| only.iter().any(|o| o == r));
+    }
+    let numbers: Option<Vec<u8>> =
+        listed("PF_TPCH_QUERIES").map(|q| q.iter().filter_map(|n| n.parse().ok()).collect());
+    let rounds = rounds();
+    println!("TPC-H SF {sf}: best of {rounds} runs after a warm-up, seconds (peak MiB)\n");
     println!("| query | auto picks | {} | auto/duckdb | auto/best forced |", runners.join(" | "));
     println!("|---|---|{}---|---|", "---|".repeat(runners.len()));
-    let mut logs: Vec<Vec<f64>> = vec![Vec::new(); 3];
-    for query in &queries::ALL {
+    // ln(auto), ln(duckdb) where both ran; ln(auto/best forced); ln(auto/polars).
+    let mut logs: Vec<Vec<f64>> = vec![Vec::new(); 4];
+    let mut over_2x = Vec::new();
+    for query in queries::ALL.iter().filter(|q| numbers.as_ref().is_none_or(|n| n.contains(&q.number))) {
         let picked = picked(&dir, query.number);
         let mut cells = Vec::new();
         let mut times = std::collections::HashMap::new();
@@ -64,7 +86,7 @@ fn main() {
                     runner.to_string(),
                     path(&dir),
                     query.number.to_string(),
-                    ROUNDS.to_string(),
+                    rounds.to_string(),
                 ])),
                 _ => measure(Command::new(std::env::current_exe().expect("exe")).args([
                     "child",
@@ -94,6 +116,12 @@ fn main() {
         if let (Some(a), Some(d)) = (auto, duck) {
             logs[0].push(a.ln());
             logs[1].push(d.ln());
+            if a > 2.0 * d {
+                over_2x.push(format!("Q{} {:.2}x", query.number, a / d));
+            }
+        }
+        if let (Some(a), Some(p)) = (auto, times.get("polars").copied()) {
+            logs[3].push((a / p).ln());
         }
         if let Some(a) = auto.filter(|_| best_forced.is_finite()) {
             logs[2].push((a / best_forced).ln());
@@ -115,6 +143,12 @@ fn main() {
         geo(&logs[1]),
         geo(&logs[0]) / geo(&logs[1]),
         geo(&logs[2])
+    );
+    println!(
+        "auto/polars (Python) {:.2}x over {} queries; above 2x DuckDB: {}",
+        geo(&logs[3]),
+        logs[3].len(),
+        if over_2x.is_empty() { "none".to_owned() } else { over_2x.join(", ") }
     );
 }
 
@@ -198,7 +232,7 @@ fn measure(command: &mut Command) -> Result<(f64, u64), String> {
     }
 }
 
-/// In a child process: runs one query `ROUNDS` times after a warm-up.
+/// In a child process: runs one query `PF_TPCH_ROUNDS` times after a warm-up.
 fn child(args: &[String]) {
     let [runner, dir, number] = args else { panic!("child RUNNER DIR QUERY") };
     let store = Store::open(dir).expect("store");
@@ -216,7 +250,7 @@ fn child(args: &[String]) {
         return;
     }
     let mut best = f64::INFINITY;
-    for _ in 0..ROUNDS {
+    for _ in 0..rounds() {
         let started = Instant::now();
         let rows = run().expect("ran once already");
         std::hint::black_box(rows);

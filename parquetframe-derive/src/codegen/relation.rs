@@ -1,6 +1,7 @@
 //! `#[relation]`: the `RELATIONS` constant and foreign-key columns inside
 //! `impl Entity`, navigation methods both ways, the compile-time check of the
-//! inverse name, and the registration of the entity.
+//! inverse name, the `HoldsKeyTo` marks typed joins check, and the
+//! registration of the entity.
 
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote, quote_spanned};
@@ -92,10 +93,19 @@ pub fn items(model: &Model<'_>, fields: &[FieldModel<'_>]) -> TokenStream {
             ::parquetframe::__private::inventory::submit! { REGISTRATION.1 }
         };
     };
+    // One mark per target entity (two relations to one target share it):
+    // typed joins along relations are checked with it when they compile.
+    let mut marked: Vec<String> = Vec::new();
     for f in fields {
         let Some(r) = &f.relation else { continue };
         out.extend(forward(ident, f, r));
         out.extend(inverse(ident, f, r));
+        let target = &r.target;
+        let name = quote!(#target).to_string();
+        if !marked.contains(&name) {
+            marked.push(name);
+            out.extend(quote! { impl ::parquetframe::HoldsKeyTo<#target> for #ident {} });
+        }
     }
     out
 }

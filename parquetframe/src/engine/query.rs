@@ -15,7 +15,7 @@ use crate::entity::Entity;
 use crate::error::{Error, QueryError};
 use crate::storage::{Store, StoredEntity};
 
-/// The rows of `A` joined with `B` along a relation: [`Query::join`].
+/// The rows of `A` joined with `B` along a relation: [`JoinAlong::join`](super::JoinAlong::join).
 pub struct Joined<A, B>(PhantomData<fn() -> (A, B)>);
 
 /// A typed query: filters and sort keys must be columns of the queried
@@ -190,28 +190,9 @@ impl<S> Query<S> {
         }
     }
 
-    /// Joins `U` along the relation between `U` and an entity of the
-    /// query: that entity's foreign key to `U`'s primary key, or `U`'s
-    /// foreign key to that entity's. Joins chain along a path
-    /// (`LineItem` → `Order` → `Customer` → `Nation`); filters, keys and
-    /// aggregates may then use the columns of every joined entity. A
-    /// column of `U` named like one already in the query is
-    /// `"U.column"` in the result (the typed handle still finds it).
-    ///
-    /// With no relation between `U` and the query's entities, or more than
-    /// one, the error says so and names them; join untyped with
-    /// [`DataFrameProxy::join`] then.
-    pub fn join<U: Entity>(self) -> Result<Query<Joined<S, U>>, Error> {
-        self.join_kind::<U>(JoinKind::Inner)
-    }
-
-    /// [`join`](Self::join) keeping the query's rows without a match (their
-    /// `U` columns null).
-    pub fn left_join<U: Entity>(self) -> Result<Query<Joined<S, U>>, Error> {
-        self.join_kind::<U>(JoinKind::Left)
-    }
-
-    fn join_kind<U: Entity>(self, kind: JoinKind) -> Result<Query<Joined<S, U>>, Error> {
+    /// The join behind [`JoinAlong`](super::JoinAlong): the relation is found again
+    /// here to name its columns (and to refuse two relations between one pair).
+    pub(super) fn join_kind<U: Entity>(self, kind: JoinKind) -> Result<Query<Joined<S, U>>, Error> {
         // (entity, its column, U's column, whether that entity holds the key)
         let mut found: Vec<(&'static str, &'static str, &'static str, bool)> = Vec::new();
         for m in &self.members {
@@ -234,6 +215,7 @@ impl<S> Query<S> {
         }
         let (left_entity, left_on, right_on, holds_key) = match found.as_slice() {
             [one] => *one,
+            // Unreachable through `JoinAlong` (its bound found a relation); kept as an error, not a panic.
             [] => {
                 return Err(QueryError::Relation(format!(
                     "entity `{}` has no relation with {} to join along; declare one with \

@@ -12,7 +12,7 @@ use crate::error::Result;
 use crate::record::Record;
 pub use linked::EntityInfo;
 pub use primary_key::{KeyRef, PrimaryKey};
-pub use relation::{ForeignKey, OnDelete, Relation};
+pub use relation::{ForeignKey, HoldsKeyTo, OnDelete, Relation};
 
 /// A persistent record: stored under [`STORAGE_PATH`](Self::STORAGE_PATH) of a
 /// store, identified by its primary key.

@@ -75,3 +75,8 @@ impl<K: Key> ForeignKey<K> for Option<K> {
         self.as_ref()
     }
 }
+
+/// Marks that `Self` holds a foreign key to `Target`: the derive implements
+/// it once per entity a `#[relation]` names, so a typed join along a
+/// relation is checked when it compiles (see `engine::Reaches`).
+pub trait HoldsKeyTo<Target> {}

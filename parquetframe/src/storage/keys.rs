@@ -22,6 +22,23 @@ use hashbrown::HashTable;
 /// How many sample keys reports and errors show.
 pub(crate) const SAMPLES: usize = 5;
 
+/// Whether key `row` of `array` is null: for a composite key (a struct
+/// array), when the struct or any part of it is.
+fn null_key(array: &dyn Array, row: usize) -> bool {
+    match array.as_struct_opt() {
+        Some(parts) => parts.is_null(row) || parts.columns().iter().any(|c| c.is_null(row)),
+        None => array.is_null(row),
+    }
+}
+
+/// How many keys of `array` are null ([`null_key`]).
+fn null_keys(array: &dyn Array) -> usize {
+    match array.as_struct_opt() {
+        Some(_) => (0..array.len()).filter(|&row| null_key(array, row)).count(),
+        None => array.null_count(),
+    }
+}
+
 /// Calls `f(row, value)` for every non-null value of an integer-like array;
 /// `false` when the array is not integer-like.
 fn for_each_int(array: &dyn Array, mut f: impl FnMut(usize, i64)) -> bool {
@@ -120,8 +137,7 @@ impl RowSet {
     /// The key columns of a struct array, and which rows have a null part.
     fn parts(array: &dyn Array) -> Option<(&[ArrayRef], Vec<bool>)> {
         let parts = array.as_struct_opt()?;
-        let null = (0..array.len()).map(|i| parts.is_null(i) || parts.columns().iter().any(|c| c.is_null(i)));
-        Some((parts.columns(), null.collect()))
+        Some((parts.columns(), (0..array.len()).map(|i| null_key(array, i)).collect()))
     }
 
     /// Converts `array` (a struct array of key columns of the set's types).
@@ -196,7 +212,7 @@ pub(crate) fn format_value(array: &dyn Array, row: usize) -> String {
 impl<'a> KeySet<'a> {
     /// The set of every non-null value in `arrays` (all of one Arrow type).
     pub fn build(arrays: &'a [ArrayRef]) -> Result<Built<'a>, Unsupported> {
-        let nulls = arrays.iter().map(|a| a.null_count()).sum();
+        let nulls = arrays.iter().map(|a| null_keys(a.as_ref())).sum();
         let keys = arrays.iter().map(|a| a.len()).sum::<usize>() - nulls;
         let mut duplicates = 0;
         let mut duplicate_sample = Vec::new();
@@ -314,10 +330,8 @@ impl<'a> KeySet<'a> {
             }),
             // An empty set built from no arrays has no type: nothing is present.
             Kind::Ints(set) if set.is_empty() => {
-                for i in 0..array.len() {
-                    if array.is_valid(i) {
-                        f(i, false);
-                    }
+                for i in (0..array.len()).filter(|&i| !null_key(array, i)) {
+                    f(i, false);
                 }
                 true
             }
@@ -381,7 +395,7 @@ pub(crate) fn probe_all(set: &KeySet<'_>, arrays: &[ArrayRef]) -> Result<Probe, 
     arrays
         .par_iter()
         .map(|a| {
-            let mut p = Probe { nulls: a.null_count(), rows: a.len(), ..Probe::default() };
+            let mut p = Probe { nulls: null_keys(a.as_ref()), rows: a.len(), ..Probe::default() };
             set.probe(a.as_ref(), |i, present| {
                 if !present {
                     p.missing += 1;
@@ -463,6 +477,14 @@ mod tests {
         let probe = key(vec![2, 2, 3, 1, 1], vec![Some("x"), Some("y"), Some("x"), Some("x"), None]);
         assert_eq!(missing(&built.set, &probe), vec![1, 2]);
         assert_eq!(built.set.rows(&probe, true).ok().expect("rows"), vec![0, 3]);
+        // Null parts count as null keys, also against an empty set.
+        let probe_all = super::probe_all(&built.set, &[probe.clone()]).ok().expect("probe");
+        assert_eq!((probe_all.missing, probe_all.nulls, probe_all.rows), (2, 1, 5));
+        let empty = KeySet::build(&[]).ok().expect("empty");
+        assert_eq!(missing(&empty.set, &probe), vec![0, 1, 2, 3]);
+        let with_null = key(vec![1, 2], vec![None, Some("x")]);
+        let built = KeySet::build(std::slice::from_ref(&with_null)).ok().expect("null part");
+        assert_eq!((built.keys, built.nulls), (1, 1));
         // Another shape is refused, not misread.
         let other = struct_of(&["a"], vec![Arc::new(Int64Array::from(vec![1]))]).unwrap();
         assert!(built.set.probe(&other, |_, _| {}).is_err());

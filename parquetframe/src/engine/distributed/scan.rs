@@ -256,16 +256,16 @@ fn not_dead(key: &[&str], dead: &ArrayRef) -> datafusion::error::Result<datafusi
     if let [one] = key {
         return Ok(column(one).in_list(values(dead.as_ref())?, true));
     }
-    // A composite key: no row matches every column of a dead key.
-    let Some(parts) = dead.as_struct_opt() else {
+    // A composite key: the struct of the key columns is none of the dead
+    // keys (struct literals). One flat list, which DataFusion hashes, rather
+    // than an OR per dead key: that would cost rows x dead keys, and nest
+    // one level per key.
+    if dead.as_struct_opt().is_none() {
         return Err(datafusion::error::DataFusionError::Internal(format!(
             "the deleted keys of a composite key ({}) are not a struct array",
             key.join(", ")
         )));
-    };
-    let columns = key.iter().enumerate().map(|(i, c)| Ok((column(c), values(parts.column(i).as_ref())?)));
-    let columns = columns.collect::<datafusion::error::Result<Vec<_>>>()?;
-    let matches = (0..dead.len())
-        .filter_map(|row| columns.iter().map(|(c, v)| c.clone().eq(v[row].clone())).reduce(Expr::and));
-    Ok(matches.reduce(Expr::or).map_or_else(|| lit(true), |any| !any))
+    }
+    let parts = key.iter().flat_map(|c| [lit(ScalarValue::Utf8(Some((*c).to_owned()))), column(c)]).collect();
+    Ok(datafusion::functions::core::expr_fn::named_struct(parts).in_list(values(dead.as_ref())?, true))
 }
