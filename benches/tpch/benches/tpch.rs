@@ -46,6 +46,9 @@ fn main() {
     if args.first().map(String::as_str) == Some("child") {
         return child(&args[1..]);
     }
+    // The runners' setting (see `measure`), also for `picked`'s explain.
+    // SAFETY: no other thread runs yet.
+    unsafe { std::env::set_var("PARQUETFRAME_CACHE_MB", "0") };
     let sf = args.first().cloned().unwrap_or_else(|| "1".to_owned());
     let root = std::env::var("PF_TPCH_DIR").map(PathBuf::from).unwrap_or_else(|_| {
         PathBuf::from(std::env::var("HOME").unwrap_or_else(|_| "/tmp".into()))

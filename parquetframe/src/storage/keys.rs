@@ -478,7 +478,7 @@ mod tests {
         assert_eq!(missing(&built.set, &probe), vec![1, 2]);
         assert_eq!(built.set.rows(&probe, true).ok().expect("rows"), vec![0, 3]);
         // Null parts count as null keys, also against an empty set.
-        let probe_all = super::probe_all(&built.set, &[probe.clone()]).ok().expect("probe");
+        let probe_all = super::probe_all(&built.set, std::slice::from_ref(&probe)).ok().expect("probe");
         assert_eq!((probe_all.missing, probe_all.nulls, probe_all.rows), (2, 1, 5));
         let empty = KeySet::build(&[]).ok().expect("empty");
         assert_eq!(missing(&empty.set, &probe), vec![0, 1, 2, 3]);
