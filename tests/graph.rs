@@ -104,6 +104,7 @@ fn relation(column: &str, target: &str, inverse: &str) -> CatalogRelation {
     CatalogRelation {
         name: column.trim_end_matches("_id").into(),
         column: column.into(),
+        columns: Vec::new(),
         target: target.into(),
         target_key: "id".into(),
         inverse: inverse.into(),

@@ -41,6 +41,8 @@ impl Derive {
 pub const FIELD_KEYS: &[&str] = &["rename", "alias", "skip", "default", "precision", "scale"];
 pub const VARIANT_KEYS: &[&str] = &["rename"];
 pub const RELATION_KEYS: &[&str] = &["inverse", "on_delete", "name"];
+/// The keys of a `#[relation(...)]` on the struct (a key over several columns).
+pub const STRUCT_RELATION_KEYS: &[&str] = &["columns", "inverse", "on_delete", "name"];
 
 /// Container-level attributes.
 #[derive(Default)]
@@ -82,6 +84,19 @@ pub struct RelationAttr {
     pub inverse: Option<Spanned<String>>,
     pub on_delete: Option<Spanned<String>>,
     pub name: Option<Spanned<String>>,
+    /// `columns = ["a", "b"]`: the foreign-key columns of a relation on the
+    /// struct; the span covers the list.
+    pub columns: Option<Spanned<Vec<Spanned<String>>>>,
+    /// `columns` was written, even with a bad value (reported already).
+    pub columns_written: bool,
+}
+
+/// Where a `#[relation]` is written: on a field (the field is the foreign
+/// key) or on the struct (a key over the columns it lists).
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum RelationLevel {
+    Field,
+    Struct,
 }
 
 /// Variant-level attributes (unit enums).
@@ -120,12 +135,16 @@ fn string_value(cx: &Ctxt, meta: &ParseNestedMeta<'_>, key: &str, example: &str)
 /// implemented for).
 const MAX_KEY_COLUMNS: usize = 4;
 
-/// `primary_key = "id"` or `primary_key = ["a", "b"]`: every mistake in the
-/// list is reported.
-fn key_columns(cx: &Ctxt, meta: &ParseNestedMeta<'_>) -> Option<Spanned<Vec<Spanned<String>>>> {
-    let example = "primary_key = \"id\", or primary_key = [\"order_id\", \"line\"] for a composite key";
+/// `primary_key = "id"` or `primary_key = ["a", "b"]` (and a relation's
+/// `columns = [...]`): every mistake in the list is reported.
+fn key_columns(
+    cx: &Ctxt,
+    meta: &ParseNestedMeta<'_>,
+    key: &str,
+    example: &str,
+) -> Option<Spanned<Vec<Spanned<String>>>> {
     let Ok(expr) = meta.value().and_then(|v| v.parse::<Expr>()) else {
-        cx.error_spanned_by(&meta.path, format!("`primary_key` needs a value: {example}"));
+        cx.error_spanned_by(&meta.path, format!("`{key}` needs a value: {example}"));
         return None;
     };
     let span = expr.span();
@@ -170,10 +189,7 @@ fn key_columns(cx: &Ctxt, meta: &ParseNestedMeta<'_>) -> Option<Spanned<Vec<Span
             ok.then_some(Spanned { value: columns, span })
         }
         other => {
-            cx.error_spanned_by(
-                other,
-                format!("`primary_key` needs a string or a list of strings: {example}"),
-            );
+            cx.error_spanned_by(other, format!("`{key}` needs a string or a list of strings: {example}"));
             None
         }
     }
@@ -315,7 +331,9 @@ pub fn container(cx: &Ctxt, attrs: &[Attribute], derive: Derive) -> ContainerAtt
                 }
             }
             (Derive::Entity, "primary_key") => {
-                if let Some(v) = key_columns(cx, &meta) {
+                let example =
+                    "primary_key = \"id\", or primary_key = [\"order_id\", \"line\"] for a composite key";
+                if let Some(v) = key_columns(cx, &meta, "primary_key", example) {
                     set_once(cx, &mut out.primary_key, v, "primary_key");
                 }
             }
@@ -393,9 +411,13 @@ pub fn field(cx: &Ctxt, attrs: &[Attribute], derive: Derive) -> FieldAttrs {
     out
 }
 
-/// Parses a field's `#[relation(...)]` attributes.
-pub fn relations(cx: &Ctxt, attrs: &[Attribute]) -> Vec<RelationAttr> {
+/// Parses the `#[relation(...)]` attributes of a field, or of the struct.
+pub fn relations(cx: &Ctxt, attrs: &[Attribute], level: RelationLevel) -> Vec<RelationAttr> {
     let mut out = Vec::new();
+    let known = match level {
+        RelationLevel::Field => RELATION_KEYS,
+        RelationLevel::Struct => STRUCT_RELATION_KEYS,
+    };
     for attr in attrs.iter().filter(|a| a.path().is_ident("relation")) {
         let mut rel = RelationAttr {
             span: attr.path().span(),
@@ -403,6 +425,8 @@ pub fn relations(cx: &Ctxt, attrs: &[Attribute]) -> Vec<RelationAttr> {
             inverse: None,
             on_delete: None,
             name: None,
+            columns: None,
+            columns_written: false,
         };
         if !matches!(attr.meta, syn::Meta::List(_)) {
             cx.error_spanned_by(
@@ -431,8 +455,23 @@ pub fn relations(cx: &Ctxt, attrs: &[Attribute]) -> Vec<RelationAttr> {
                         set_once(cx, &mut rel.name, v, "name");
                     }
                 }
-                (_, true) => unknown(cx, &meta, "relation", "relation", RELATION_KEYS),
-                ("inverse" | "on_delete" | "name", false) => {
+                ("columns", true) if level == RelationLevel::Field => {
+                    cx.error_spanned_by(
+                        &meta.path,
+                        "`columns` belongs on a #[relation] written on the struct, for a key over several \
+                         columns; on a field, the field itself is the foreign key: remove `columns`",
+                    );
+                    skip_value(&meta);
+                }
+                ("columns", true) => {
+                    rel.columns_written = true;
+                    let example = "columns = [\"l_partkey\", \"l_suppkey\"]";
+                    if let Some(v) = key_columns(cx, &meta, "columns", example) {
+                        set_once(cx, &mut rel.columns, v, "columns");
+                    }
+                }
+                (_, true) => unknown(cx, &meta, "relation", "relation", known),
+                ("inverse" | "on_delete" | "name" | "columns", false) => {
                     cx.error_spanned_by(&meta.path, format!("`{key}` needs a value: {key} = \"...\""));
                     skip_value(&meta);
                 }

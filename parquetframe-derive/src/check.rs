@@ -7,7 +7,7 @@ use syn::{DataEnum, DeriveInput, Fields, GenericArgument, PathArguments, Type};
 use crate::attr::Spanned;
 use crate::attr::{ContainerAttrs, Derive, FieldAttrs, RelationAttr, VariantAttrs, closest};
 use crate::ctxt::Ctxt;
-use crate::model::{Body, EntityModel, FieldModel, RelationModel, VariantModel};
+use crate::model::{Body, CompositeRelationModel, EntityModel, FieldModel, RelationModel, VariantModel};
 
 /// Generic structs are rejected: an entity has one schema and one storage path.
 pub fn generics(cx: &Ctxt, input: &DeriveInput, derive: Derive) {
@@ -389,7 +389,7 @@ pub fn relation(
             "a field holds one foreign key: remove this #[relation], or add another field for the second relation",
         );
     }
-    let RelationAttr { span, target, inverse, on_delete, name } = first;
+    let RelationAttr { span, target, inverse, on_delete, name, .. } = first;
     if let Some(skip) = &attrs.skip {
         cx.error_at(
             skip.span,
@@ -404,37 +404,13 @@ pub fn relation(
         }
     };
     let target = if target.is_ident("Self") { syn::Path::from(self_ident.clone()) } else { target };
-    let on_delete = match &on_delete {
-        None => "restrict",
-        Some(v) => match v.value.as_str() {
-            "restrict" => "restrict",
-            "cascade" => "cascade",
-            "set_null" => {
-                if !is_option(&f.ty) {
-                    cx.error_at(
-                        v.span,
-                        format!(
-                            "on_delete = \"set_null\" needs an optional relation, but `{ident}` is not an Option: \
-                             make the field `Option<_>`, or use \"restrict\" or \"cascade\""
-                        ),
-                    );
-                }
-                "set_null"
-            }
-            other => {
-                let hint = closest(other, &["restrict", "cascade", "set_null"])
-                    .map(|c| format!("; did you mean \"{c}\"?"))
-                    .unwrap_or_default();
-                cx.error_at(
-                    v.span,
-                    format!(
-                        "unknown on_delete `{other}`: use \"restrict\", \"cascade\" or \"set_null\"{hint}"
-                    ),
-                );
-                "restrict"
-            }
-        },
-    };
+    let not_optional = (!is_option(&f.ty)).then(|| {
+        format!(
+            "on_delete = \"set_null\" needs an optional relation, but `{ident}` is not an Option: \
+             make the field `Option<_>`, or use \"restrict\" or \"cascade\""
+        )
+    });
+    let on_delete = on_delete_policy(cx, on_delete.as_ref(), not_optional);
     let field = ident.to_string();
     let field = field.trim_start_matches("r#");
     let (name, name_span) = match &name {
@@ -453,20 +429,9 @@ pub fn relation(
             }
         },
     };
-    let inverse = match inverse {
-        Some(i) => i,
-        None => {
-            cx.error_at(
-                span,
-                format!(
-                    "missing `inverse = \"...\"`: the method on the target that lists the rows referencing it, \
-                     e.g. #[relation({}, inverse = \"{}s\")]",
-                    quote::quote!(#target).to_string().replace(' ', ""),
-                    self_ident.to_string().to_lowercase()
-                ),
-            );
-            return None;
-        }
+    let Some(inverse) = inverse else {
+        missing_inverse(cx, span, &target, self_ident);
+        return None;
     };
     let name_ok = method_name(cx, &name, name_span, "navigation name");
     let inverse_ok = method_name(cx, &inverse.value, inverse.span, "inverse name");
@@ -480,30 +445,223 @@ pub fn relation(
     })
 }
 
+/// `on_delete = "..."` (restrict when absent); `not_optional` is the error
+/// for `set_null` when the foreign key cannot be null.
+fn on_delete_policy(
+    cx: &Ctxt,
+    on_delete: Option<&Spanned<String>>,
+    not_optional: Option<String>,
+) -> &'static str {
+    let Some(v) = on_delete else { return "restrict" };
+    match v.value.as_str() {
+        "restrict" => "restrict",
+        "cascade" => "cascade",
+        "set_null" => {
+            if let Some(message) = not_optional {
+                cx.error_at(v.span, message);
+            }
+            "set_null"
+        }
+        other => {
+            let hint = closest(other, &["restrict", "cascade", "set_null"])
+                .map(|c| format!("; did you mean \"{c}\"?"))
+                .unwrap_or_default();
+            cx.error_at(
+                v.span,
+                format!("unknown on_delete `{other}`: use \"restrict\", \"cascade\" or \"set_null\"{hint}"),
+            );
+            "restrict"
+        }
+    }
+}
+
+fn missing_inverse(cx: &Ctxt, span: proc_macro2::Span, target: &syn::Path, self_ident: &syn::Ident) {
+    cx.error_at(
+        span,
+        format!(
+            "missing `inverse = \"...\"`: the method on the target that lists the rows referencing it, \
+             e.g. #[relation({}, inverse = \"{}s\")]",
+            quote::quote!(#target).to_string().replace(' ', ""),
+            self_ident.to_string().to_lowercase()
+        ),
+    );
+}
+
+/// `PartSupp` → `part_supp`: the default navigation name of a relation on the struct.
+fn snake_case(ident: &str) -> String {
+    let mut out = String::with_capacity(ident.len() + 4);
+    for (i, c) in ident.trim_start_matches("r#").chars().enumerate() {
+        if c.is_uppercase() {
+            if i > 0 {
+                out.push('_');
+            }
+            out.extend(c.to_lowercase());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// The checks of the struct's `#[relation(Target, columns = [..], ..)]`
+/// attributes: foreign keys over several columns, each column a stored field.
+pub fn composite_relations(
+    cx: &Ctxt,
+    declared: Vec<RelationAttr>,
+    fields: &[FieldModel<'_>],
+    self_ident: &syn::Ident,
+) -> Vec<CompositeRelationModel> {
+    let mut out = Vec::new();
+    let mut seen: Vec<Vec<String>> = Vec::new();
+    for RelationAttr { span, target, inverse, on_delete, name, columns, columns_written } in declared {
+        let Some(target) = target else {
+            cx.error_at(
+                span,
+                "missing the target entity: write #[relation(Target, columns = [\"a\", \"b\"], inverse = \"...\")]",
+            );
+            continue;
+        };
+        let target = if target.is_ident("Self") { syn::Path::from(self_ident.clone()) } else { target };
+        let Some(columns) = columns else {
+            if columns_written {
+                continue; // a malformed list, reported where it is
+            }
+            cx.error_at(
+                span,
+                "a #[relation] on the struct names its foreign-key columns, in the order of the target's key: \
+                 add columns = [\"a\", \"b\"]; for a key of one column, put #[relation] on that field",
+            );
+            continue;
+        };
+        if columns.value.len() == 1 {
+            cx.error_at(
+                columns.span,
+                "a foreign key of one column is declared on its field: move this #[relation] onto that field \
+                 and drop `columns`",
+            );
+            continue;
+        }
+        let listed: Vec<String> = columns.value.iter().map(|c| c.value.clone()).collect();
+        if seen.contains(&listed) {
+            cx.error_at(
+                columns.span,
+                format!(
+                    "another #[relation] on this struct already spans ({}): a set of columns holds one \
+                     foreign key",
+                    listed.join(", ")
+                ),
+            );
+            continue;
+        }
+        seen.push(listed);
+        let available = || fields.iter().filter(|f| !f.skip).map(|f| f.column.as_str()).collect::<Vec<_>>();
+        let mut indices = Vec::with_capacity(columns.value.len());
+        for c in &columns.value {
+            match fields.iter().position(|f| f.column == c.value) {
+                Some(i) if fields[i].skip => cx.error_at(
+                    c.span,
+                    format!(
+                        "field `{}` is skipped, so it is not stored and cannot be part of a foreign key: \
+                         remove `skip` or this column",
+                        fields[i].ident
+                    ),
+                ),
+                Some(i) => indices.push(i),
+                None => {
+                    let names = available();
+                    let hint = closest(&c.value, &names)
+                        .map(|n| format!("; did you mean `{n}`?"))
+                        .unwrap_or_default();
+                    cx.error_at(
+                        c.span,
+                        format!(
+                            "no column `{}` in `{self_ident}`: columns are {}{hint}",
+                            c.value,
+                            names.join(", ")
+                        ),
+                    );
+                }
+            }
+        }
+        let not_optional = indices.iter().map(|i| &fields[*i]).find(|f| !is_option(f.ty)).map(|f| {
+            format!(
+                "on_delete = \"set_null\" clears every column of the foreign key, but `{}` is not an Option: \
+                 make each of its fields `Option<_>`, or use \"restrict\" or \"cascade\"",
+                f.ident
+            )
+        });
+        let on_delete = on_delete_policy(cx, on_delete.as_ref(), not_optional);
+        let (name, name_span) = match &name {
+            Some(n) => (n.value.clone(), n.span),
+            None => {
+                let last = target.segments.last().map(|s| s.ident.to_string()).unwrap_or_default();
+                (snake_case(&last), span)
+            }
+        };
+        let Some(inverse) = inverse else {
+            missing_inverse(cx, span, &target, self_ident);
+            continue;
+        };
+        let name_ok = method_name(cx, &name, name_span, "navigation name");
+        let inverse_ok = method_name(cx, &inverse.value, inverse.span, "inverse name");
+        if name_ok && inverse_ok && indices.len() == columns.value.len() {
+            out.push(CompositeRelationModel {
+                relation: RelationModel {
+                    target,
+                    name,
+                    name_span,
+                    inverse: inverse.value,
+                    inverse_span: inverse.span,
+                    on_delete,
+                },
+                fields: indices,
+                columns_span: columns.span,
+            });
+        }
+    }
+    out
+}
+
 /// Navigation names must be unique: forward names on this struct, and
-/// inverse names per target among this struct's relations.
-pub fn relations(cx: &Ctxt, fields: &[FieldModel<'_>]) {
-    let mut forward: HashMap<&str, &FieldModel<'_>> = HashMap::new();
-    let mut inverse: HashMap<(String, &str), &FieldModel<'_>> = HashMap::new();
-    for f in fields {
-        let Some(r) = &f.relation else { continue };
-        if let Some(first) = forward.insert(r.name.as_str(), f) {
+/// inverse names per target among this struct's relations (on fields and
+/// on the struct).
+pub fn relations(cx: &Ctxt, fields: &[FieldModel<'_>], composites: &[CompositeRelationModel]) {
+    // (whether a field declares it, how messages name it, the relation)
+    let described: Vec<(bool, String, &RelationModel)> = fields
+        .iter()
+        .filter_map(|f| f.relation.as_ref().map(|r| (true, format!("`{}`", f.ident), r)))
+        .chain(composites.iter().map(|c| {
+            let columns: Vec<&str> =
+                c.fields.iter().filter_map(|i| fields.get(*i)).map(|f| f.column.as_str()).collect();
+            (false, format!("the relation over ({})", columns.join(", ")), &c.relation)
+        }))
+        .collect();
+    let both = |a: &(bool, String), b: &(bool, &String)| match (a.0, b.0) {
+        (true, true) => format!("fields {} and {}", a.1, b.1),
+        (true, false) => format!("field {} and {}", a.1, b.1),
+        (false, true) => format!("{} and field {}", a.1, b.1),
+        (false, false) => format!("{} and {}", a.1, b.1),
+    };
+    let mut forward: HashMap<&str, (bool, String)> = HashMap::new();
+    let mut inverse: HashMap<(String, &str), (bool, String)> = HashMap::new();
+    for (is_field, what, r) in &described {
+        if let Some(first) = forward.insert(r.name.as_str(), (*is_field, what.clone())) {
             cx.error_at(
                 r.name_span,
                 format!(
-                    "fields `{}` and `{}` both navigate as `{}()`; set name = \"...\" on one of them",
-                    first.ident, f.ident, r.name
+                    "{} both navigate as `{}()`; set name = \"...\" on one of them",
+                    both(&first, &(*is_field, what)),
+                    r.name
                 ),
             );
         }
         let target = quote::ToTokens::to_token_stream(&r.target).to_string();
-        if let Some(first) = inverse.insert((target.clone(), r.inverse.as_str()), f) {
+        if let Some(first) = inverse.insert((target.clone(), r.inverse.as_str()), (*is_field, what.clone())) {
             cx.error_at(
                 r.inverse_span,
                 format!(
-                    "fields `{}` and `{}` both declare inverse `{}` on `{}`; give each relation its own inverse",
-                    first.ident,
-                    f.ident,
+                    "{} both declare inverse `{}` on `{}`; give each relation its own inverse",
+                    both(&first, &(*is_field, what)),
                     r.inverse,
                     target.replace(' ', "")
                 ),

@@ -12,6 +12,8 @@ use crate::ctxt::Ctxt;
 pub struct Model<'a> {
     pub ident: &'a Ident,
     pub body: Body<'a>,
+    /// Relations over several columns (`#[relation(..)]` on the struct).
+    pub composite_relations: Vec<CompositeRelationModel>,
     pub entity: Option<EntityModel>,
     pub dictionary: bool,
     /// The Avro name of the record or enum (the entity name for entities).
@@ -56,6 +58,16 @@ pub struct RelationModel {
     pub inverse_span: Span,
     /// `restrict`, `cascade` or `set_null`.
     pub on_delete: &'static str,
+}
+
+/// A checked `#[relation(Target, columns = [..], ..)]` on the struct: a
+/// foreign key over several columns.
+pub struct CompositeRelationModel {
+    pub relation: RelationModel,
+    /// The foreign-key fields, in the target's key order (indices into the struct's fields).
+    pub fields: Vec<usize>,
+    /// The span of the `columns = [..]` list (what type errors point at).
+    pub columns_span: Span,
 }
 
 pub struct VariantModel<'a> {
@@ -135,9 +147,14 @@ pub fn build<'a>(cx: &Ctxt, input: &'a DeriveInput, derive: Derive) -> Option<Mo
         (Derive::Entity, Body::Struct(fields)) => check::entity(cx, input, &container, fields),
         _ => None,
     };
+    let mut composite_relations = Vec::new();
     if let Body::Struct(fields) = &body {
         check::columns(cx, fields);
-        check::relations(cx, fields);
+        if derive == Derive::Entity {
+            let declared = attr::relations(cx, &input.attrs, attr::RelationLevel::Struct);
+            composite_relations = check::composite_relations(cx, declared, fields, &input.ident);
+        }
+        check::relations(cx, fields, &composite_relations);
     }
     if let (Some(d), Body::Struct(_)) = (&container.dictionary, &body) {
         cx.error_at(d.span, "`dictionary` applies to unit enums only; remove it from this struct");
@@ -148,6 +165,7 @@ pub fn build<'a>(cx: &Ctxt, input: &'a DeriveInput, derive: Derive) -> Option<Mo
     Some(Model {
         ident: &input.ident,
         body,
+        composite_relations,
         entity,
         dictionary: container.dictionary.is_some(),
         avro_name,
@@ -181,7 +199,14 @@ fn field<'a>(cx: &Ctxt, f: &'a syn::Field, derive: Derive, self_ident: &Ident) -
     let decimal = check::decimal(cx, &attrs);
     check::aliases(cx, &attrs);
     let relation = match derive {
-        Derive::Entity => check::relation(cx, f, ident, self_ident, &attrs, attr::relations(cx, &f.attrs)),
+        Derive::Entity => check::relation(
+            cx,
+            f,
+            ident,
+            self_ident,
+            &attrs,
+            attr::relations(cx, &f.attrs, attr::RelationLevel::Field),
+        ),
         Derive::Record => None,
     };
     let (column, column_span) = match &attrs.rename {

@@ -127,7 +127,8 @@ pub use engine::{
     JoinAlong, JoinKind, Query, ScalarType, col, lit, read, when,
 };
 pub use entity::{
-    Entity, EntityInfo, ForeignKey, Format, HoldsKeyTo, KeyRef, OnDelete, PrimaryKey, Relation,
+    Entity, EntityInfo, ForeignKey, ForeignKeyParts, Format, HoldsKeyTo, KeyRef, OnDelete, PrimaryKey,
+    Relation,
 };
 pub use error::{Error, QueryError, RelationError, Result};
 pub use graph::{SchemaGraph, schema_graph};
@@ -201,6 +202,22 @@ pub mod __private {
             i += 1;
         }
         false
+    }
+
+    /// The key a foreign key over several columns references (`None` when a
+    /// part is null); it fails to compile when the parts do not match `K`.
+    #[inline]
+    pub fn composite_key<K: crate::PrimaryKey, P: crate::ForeignKeyParts<K>>(parts: P) -> Option<K> {
+        parts.key()
+    }
+
+    /// The foreign-key column of a relation over several columns: a struct
+    /// array of its parts (named `columns`).
+    pub fn foreign_key_parts(
+        columns: &[&str],
+        parts: ::std::vec::Vec<arrow::array::ArrayRef>,
+    ) -> crate::Result<arrow::array::ArrayRef> {
+        crate::entity::primary_key::struct_of(columns, parts)
     }
 
     /// Compile-time check that a relation field's type fits the target's key (error on the field).

@@ -656,6 +656,16 @@ pub struct Shipment {
     pub qty: i64,
 }
 
+/// A relation over two columns to the composite key, with optional parts.
+#[derive(Entity, Debug, Clone, PartialEq)]
+#[entity(storage_path = "deliveries/", primary_key = "delivery_id")]
+#[relation(Shipment, columns = ["order_no", "line_no"], inverse = "deliveries")]
+pub struct Delivery {
+    pub delivery_id: i64,
+    pub order_no: Option<i64>,
+    pub line_no: Option<i32>,
+}
+
 #[test]
 #[ignore = "needs a Ballista cluster: scripts/cluster.sh run cargo test ... -- --include-ignored"]
 fn composite_keys_match_the_local_engines() {
@@ -682,6 +692,36 @@ fn composite_keys_match_the_local_engines() {
     let there = store.validate_on_cluster().unwrap();
     assert_eq!(there.entity("Shipment"), here.entity("Shipment"));
     assert_eq!(here.entity("Shipment").map(|e| (e.rows, e.duplicate_keys)), Some((197, 0)));
+
+    // A relation over both columns: deliveries of live shipments, of
+    // deleted ones (orphans), and with a null part (null keys).
+    let deliveries = vec![
+        Delivery { delivery_id: 1, order_no: Some(3), line_no: Some(2) },
+        Delivery { delivery_id: 2, order_no: Some(1), line_no: Some(1) },
+        Delivery { delivery_id: 3, order_no: Some(2), line_no: Some(3) },
+        Delivery { delivery_id: 4, order_no: Some(2), line_no: None },
+        Delivery { delivery_id: 5, order_no: Some(50), line_no: Some(4) },
+    ];
+    store.save_all(&deliveries).unwrap();
+    let here = store.validate().unwrap();
+    let there = store.validate_on_cluster().unwrap();
+    let relation = |r: &parquetframe::ValidationReport| {
+        let c = r.relation("Delivery", "(order_no, line_no)").expect("checked").clone();
+        let mut sample = c.orphan_sample.clone();
+        sample.sort();
+        (c.rows, c.orphans, c.nulls, sample)
+    };
+    assert_eq!(
+        relation(&here),
+        (5, 2, 1, vec!["{order_no: 1, line_no: 1}".into(), "{order_no: 2, line_no: 3}".into()])
+    );
+    assert_eq!(relation(&there), relation(&here));
+    // The typed join matches both columns on the cluster too.
+    let joined = agree(
+        |e| store.query::<Delivery>().join::<Shipment>().unwrap().engine(e).to_dataframe().unwrap(),
+        &["delivery_id"],
+    );
+    assert_eq!(joined.height(), 2);
 }
 
 #[test]

@@ -4,9 +4,9 @@
 //! Money and quantities are `f64` (as the polars and DataFusion TPC-H
 //! suites store them), dates `NaiveDate` (Arrow Date32), text `String`.
 //! `lineitem` and `partsupp` have composite keys. The spec's composite
-//! foreign key `lineitem (l_partkey, l_suppkey) -> partsupp` is written as
-//! its two single-column halves (`-> part`, `-> supplier`): a relation to a
-//! composite key is not in the derive yet.
+//! foreign key `lineitem (l_partkey, l_suppkey) -> partsupp` is a relation
+//! over both columns, declared on the struct; its single-column halves
+//! (`-> part`, `-> supplier`) are relations too.
 
 use chrono::NaiveDate;
 use parquetframe::prelude::*;
@@ -107,6 +107,7 @@ pub struct Orders {
 /// LINEITEM: about 6,000,000 rows per unit of scale; the key is (order, line).
 #[derive(Entity, Debug, Clone, PartialEq)]
 #[entity(storage_path = "lineitem/", primary_key = ["l_orderkey", "l_linenumber"])]
+#[relation(PartSupp, columns = ["l_partkey", "l_suppkey"], name = "partsupp", inverse = "lineitems")]
 pub struct LineItem {
     #[relation(Orders, name = "order", inverse = "lineitems")]
     pub l_orderkey: i64,

@@ -47,7 +47,7 @@ fn the_22_queries_on_the_cluster() {
     let here = store.validate().expect("validated here");
     let there = store.validate_on_cluster().expect("validated on the cluster");
     assert_eq!(there.entities, here.entities);
-    assert_eq!(there.relations.len(), 9);
+    assert_eq!(there.relations.len(), 10);
     for (a, b) in there.relations.iter().zip(&here.relations) {
         assert_eq!(
             (&a.entity, &a.column, a.rows, a.orphans, a.nulls),

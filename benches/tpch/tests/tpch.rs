@@ -158,7 +158,8 @@ fn validation_checks_every_relation() {
     let report = store.validate().expect("validated");
     let relations: Vec<(String, String)> =
         report.relations.iter().map(|r| (r.entity.clone(), r.column.clone())).collect();
-    assert_eq!(relations.len(), 9, "{relations:?}");
+    assert_eq!(relations.len(), 10, "{relations:?}");
+    assert!(relations.contains(&("LineItem".into(), "(l_partkey, l_suppkey)".into())), "{relations:?}");
     assert!(report.is_ok(), "{report}");
     for r in &report.relations {
         assert_eq!((r.orphans, r.nulls), (0, 0), "{r:?}");

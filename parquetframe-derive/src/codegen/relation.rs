@@ -10,20 +10,56 @@ use syn::ext::IdentExt;
 use crate::check::is_option;
 use crate::model::{FieldModel, Model, RelationModel, type_span};
 
+/// A relation with its foreign-key fields: one field (`#[relation]` on it),
+/// or several (`#[relation(.., columns = [..])]` on the struct), in
+/// `RELATIONS` order.
+struct Declared<'m, 'a> {
+    parts: Vec<&'m FieldModel<'a>>,
+    relation: &'m RelationModel,
+    /// What errors about the parts' types point at.
+    span: proc_macro2::Span,
+}
+
+impl Declared<'_, '_> {
+    fn composite(&self) -> bool {
+        self.parts.len() > 1
+    }
+
+    /// The column, or `(a, b)` for several.
+    fn column(&self) -> String {
+        match self.parts.as_slice() {
+            [one] => one.column.clone(),
+            parts => format!("({})", parts.iter().map(|f| f.column.as_str()).collect::<Vec<_>>().join(", ")),
+        }
+    }
+}
+
+fn declared<'m, 'a>(model: &'m Model<'a>, fields: &'m [FieldModel<'a>]) -> Vec<Declared<'m, 'a>> {
+    let on_fields = fields.iter().filter_map(|f| {
+        f.relation.as_ref().map(|r| Declared { parts: vec![f], relation: r, span: type_span(f.ty) })
+    });
+    let on_struct = model.composite_relations.iter().map(|c| Declared {
+        parts: c.fields.iter().filter_map(|i| fields.get(*i)).collect(),
+        relation: &c.relation,
+        span: c.columns_span,
+    });
+    on_fields.chain(on_struct).collect()
+}
+
 /// Items inside `impl Entity for T`.
 pub fn entity_items(model: &Model<'_>, fields: &[FieldModel<'_>]) -> TokenStream {
     let names: Vec<String> = fields.iter().map(|f| f.ident.unraw().to_string()).collect();
-    let related: Vec<(&FieldModel<'_>, &RelationModel)> =
-        fields.iter().filter_map(|f| f.relation.as_ref().map(|r| (f, r))).collect();
+    let related = declared(model, fields);
     let field_names = quote! { const FIELD_NAMES: &'static [&'static str] = &[#(#names),*]; };
     if related.is_empty() {
         return field_names;
     }
     let ident = model.ident;
-    let relations = related.iter().map(|(f, r)| {
-        let RelationModel { target, name, inverse, on_delete, .. } = r;
-        let column = &f.column;
-        let required = !is_option(f.ty);
+    let relations = related.iter().map(|d| {
+        let RelationModel { target, name, inverse, on_delete, .. } = d.relation;
+        let column = d.column();
+        let columns = d.parts.iter().map(|f| &f.column);
+        let required = d.parts.iter().all(|f| !is_option(f.ty));
         let variant = match *on_delete {
             "cascade" => quote! { Cascade },
             "set_null" => quote! { SetNull },
@@ -33,25 +69,40 @@ pub fn entity_items(model: &Model<'_>, fields: &[FieldModel<'_>]) -> TokenStream
             ::parquetframe::Relation {
                 name: #name,
                 column: #column,
+                columns: &[#(#columns),*],
                 target: <#target as ::parquetframe::Entity>::ENTITY_NAME,
                 target_key: <#target as ::parquetframe::Entity>::PRIMARY_KEY,
+                target_columns: <#target as ::parquetframe::Entity>::KEY_COLUMNS,
                 inverse: #inverse,
                 required: #required,
                 on_delete: ::parquetframe::OnDelete::#variant,
             }
         }
     });
-    let arms = related.iter().enumerate().map(|(i, (f, _))| {
-        let ty = f.ty;
-        let member = f.ident;
-        let column = &f.column;
-        quote! {
-            #i => ::parquetframe::record_batch::value_column::<#ty>(
-                <#ident as ::parquetframe::Entity>::ENTITY_NAME,
-                #column,
-                rows.iter().map(|r| &r.#member),
-                rows.len(),
-            ),
+    let arms = related.iter().enumerate().map(|(i, d)| {
+        let parts = d.parts.iter().map(|f| {
+            let ty = f.ty;
+            let member = f.ident;
+            let column = &f.column;
+            quote! {
+                ::parquetframe::record_batch::value_column::<#ty>(
+                    <#ident as ::parquetframe::Entity>::ENTITY_NAME,
+                    #column,
+                    rows.iter().map(|r| &r.#member),
+                    rows.len(),
+                )
+            }
+        });
+        if d.composite() {
+            let columns = d.parts.iter().map(|f| &f.column);
+            quote! {
+                #i => ::parquetframe::__private::foreign_key_parts(
+                    &[#(#columns),*],
+                    ::std::vec![#(#parts?),*],
+                ),
+            }
+        } else {
+            quote! { #i => #(#parts)*, }
         }
     });
     quote! {
@@ -96,10 +147,10 @@ pub fn items(model: &Model<'_>, fields: &[FieldModel<'_>]) -> TokenStream {
     // One mark per target entity (two relations to one target share it):
     // typed joins along relations are checked with it when they compile.
     let mut marked: Vec<String> = Vec::new();
-    for f in fields {
-        let Some(r) = &f.relation else { continue };
-        out.extend(forward(ident, f, r));
-        out.extend(inverse(ident, f, r));
+    for (index, d) in declared(model, fields).iter().enumerate() {
+        let r = d.relation;
+        out.extend(forward(ident, d));
+        out.extend(inverse(ident, d, index));
         let target = &r.target;
         let name = quote!(#target).to_string();
         if !marked.contains(&name) {
@@ -110,35 +161,54 @@ pub fn items(model: &Model<'_>, fields: &[FieldModel<'_>]) -> TokenStream {
     out
 }
 
-fn forward(ident: &syn::Ident, f: &FieldModel<'_>, r: &RelationModel) -> TokenStream {
+fn forward(ident: &syn::Ident, d: &Declared<'_, '_>) -> TokenStream {
+    let r = d.relation;
     let target = &r.target;
-    let member = f.ident;
+    let column = d.column();
     let method = format_ident!("{}", r.name, span = r.name_span);
     let method_in = format_ident!("{}_in", r.name, span = r.name_span);
     let target_name = quote!(#target).to_string().replace(' ', "");
     let doc = format!(
-        "The `{target_name}` this row references through `{}`, from the default store (`None` when the \
-         key is null or names no live row).",
-        f.column
+        "The `{target_name}` this row references through `{column}`, from the default store (`None` when \
+         the key is null or names no live row)."
     );
-    let doc_in = format!("The `{target_name}` this row references through `{}`, from `store`.", f.column);
-    let span = type_span(f.ty);
-    let referenced = quote_spanned! {span=>
-        ::parquetframe::ForeignKey::<<#target as ::parquetframe::Entity>::Key>::referenced(&self.#member)
-    };
+    let doc_in = format!("The `{target_name}` this row references through `{column}`, from `store`.");
+    let span = d.span;
+    let members = d.parts.iter().map(|f| f.ident);
+    // The key the row references: one field's value, or the fields' values
+    // taken together as the target's composite key (a type mismatch is
+    // reported at the field's type, or at `columns = [..]`).
     // Spanned at the target: "`X` is not an entity" points there.
     let target_span = syn::spanned::Spanned::span(target);
-    let methods = method_pair(
-        target_span,
-        (&method, &method_in),
-        quote! { ::core::option::Option<#target> },
-        (&doc, &doc_in),
+    let found = if d.composite() {
+        let referenced = quote_spanned! {span=>
+            ::parquetframe::__private::composite_key::<<#target as ::parquetframe::Entity>::Key, _>(
+                (#(::parquetframe::ForeignKey::referenced(&self.#members),)*)
+            )
+        };
+        quote_spanned! {target_span=>
+            match #referenced {
+                ::core::option::Option::Some(key) => store.find::<#target>(&key),
+                ::core::option::Option::None => ::core::result::Result::Ok(::core::option::Option::None),
+            }
+        }
+    } else {
+        let referenced = quote_spanned! {span=>
+            ::parquetframe::ForeignKey::<<#target as ::parquetframe::Entity>::Key>::referenced(&self.#(#members)*)
+        };
         quote_spanned! {target_span=>
             match #referenced {
                 ::core::option::Option::Some(key) => store.find::<#target>(key),
                 ::core::option::Option::None => ::core::result::Result::Ok(::core::option::Option::None),
             }
-        },
+        }
+    };
+    let methods = method_pair(
+        target_span,
+        (&method, &method_in),
+        quote! { ::core::option::Option<#target> },
+        (&doc, &doc_in),
+        found,
     );
     quote_spanned! {target_span=>
         impl #ident {
@@ -171,28 +241,49 @@ fn method_pair(
     }
 }
 
-fn inverse(ident: &syn::Ident, f: &FieldModel<'_>, r: &RelationModel) -> TokenStream {
+fn inverse(ident: &syn::Ident, d: &Declared<'_, '_>, index: usize) -> TokenStream {
+    let r = d.relation;
     let target = &r.target;
-    let column = &f.column;
+    let column = d.column();
     let method = format_ident!("{}", r.inverse, span = r.inverse_span);
     let method_in = format_ident!("{}_in", r.inverse, span = r.inverse_span);
     let doc = format!("The `{ident}` rows whose `{column}` references this row, from the default store.");
-    let doc_in = format!(
-        "The `{ident}` rows whose `{column}` references this row, from `store`. The first call indexes \
-         the column; later calls on the same snapshot read only the rows found."
-    );
+    let doc_in = if d.composite() {
+        format!(
+            "The `{ident}` rows whose `{column}` references this row, from `store`. Each call scans the \
+             foreign-key columns and reads only the rows found."
+        )
+    } else {
+        format!(
+            "The `{ident}` rows whose `{column}` references this row, from `store`. The first call indexes \
+             the column; later calls on the same snapshot read only the rows found."
+        )
+    };
     let target_name = quote!(#target).to_string().replace(' ', "");
+    let declared_by = match d.parts.as_slice() {
+        [one] => format!("`{ident}.{}`", one.ident),
+        _ => format!("`{ident}`'s relation over {column}"),
+    };
     let message = format!(
-        "inverse `{}` of `{ident}.{}` is also a field of `{target_name}`: choose another inverse name",
-        r.inverse, f.ident
+        "inverse `{}` of {declared_by} is also a field of `{target_name}`: choose another inverse name",
+        r.inverse
     );
     let inverse_name = &r.inverse;
     let target_span = syn::spanned::Spanned::span(target);
-    let lookup = quote_spanned! {target_span=>
-        store.referencing::<#ident, <#target as ::parquetframe::Entity>::Key>(
-            #column,
-            ::parquetframe::Entity::key(self),
-        )
+    let lookup = if d.composite() {
+        quote_spanned! {target_span=>
+            store.referencing_key::<#ident, <#target as ::parquetframe::Entity>::Key>(
+                &<#ident as ::parquetframe::Entity>::RELATIONS[#index],
+                ::parquetframe::Entity::key(self),
+            )
+        }
+    } else {
+        quote_spanned! {target_span=>
+            store.referencing::<#ident, <#target as ::parquetframe::Entity>::Key>(
+                #column,
+                ::parquetframe::Entity::key(self),
+            )
+        }
     };
     let check = quote_spanned! {r.inverse_span=>
         const _: () = {

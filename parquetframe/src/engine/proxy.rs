@@ -122,20 +122,13 @@ impl DataFrameProxy {
     pub(crate) fn join_entities(
         self,
         other: Plan,
-        left_on: String,
-        right_on: String,
+        left_on: Vec<String>,
+        right_on: Vec<String>,
         kind: JoinKind,
         entities: (&'static str, &'static str),
         many_to_one: bool,
     ) -> Self {
-        let join = Join {
-            right: other,
-            left_on: vec![left_on],
-            right_on: vec![right_on],
-            kind,
-            entities: Some(entities),
-            many_to_one,
-        };
+        let join = Join { right: other, left_on, right_on, kind, entities: Some(entities), many_to_one };
         self.op(Op::Join(Box::new(join)))
     }
 

@@ -193,14 +193,15 @@ impl<S> Query<S> {
     /// The join behind [`JoinAlong`](super::JoinAlong): the relation is found again
     /// here to name its columns (and to refuse two relations between one pair).
     pub(super) fn join_kind<U: Entity>(self, kind: JoinKind) -> Result<Query<Joined<S, U>>, Error> {
-        // (entity, its column, U's column, whether that entity holds the key)
-        let mut found: Vec<(&'static str, &'static str, &'static str, bool)> = Vec::new();
+        // (entity, its columns, U's columns, the relation, whether that entity holds the key)
+        type Found = (&'static str, &'static [&'static str], &'static [&'static str], &'static str, bool);
+        let mut found: Vec<Found> = Vec::new();
         for m in &self.members {
             for r in m.relations.iter().filter(|r| r.target == U::ENTITY_NAME) {
-                found.push((m.name, r.column, r.target_key, true));
+                found.push((m.name, r.columns, r.target_columns, r.column, true));
             }
             for r in U::RELATIONS.iter().filter(|r| r.target == m.name) {
-                found.push((m.name, r.target_key, r.column, false));
+                found.push((m.name, r.target_columns, r.columns, r.column, false));
             }
         }
         let names = || self.members.iter().map(|m| format!("`{}`", m.name)).collect::<Vec<_>>().join(", ");
@@ -213,7 +214,7 @@ impl<S> Query<S> {
             ))
             .into());
         }
-        let (left_entity, left_on, right_on, holds_key) = match found.as_slice() {
+        let (left_entity, left_on, right_on, _, holds_key) = match found.as_slice() {
             [one] => *one,
             // Unreachable through `JoinAlong` (its bound found a relation); kept as an error, not a panic.
             [] => {
@@ -230,11 +231,9 @@ impl<S> Query<S> {
             _ => {
                 let list: Vec<String> = found
                     .iter()
-                    .map(
-                        |(m, l, r, holds)| {
-                            if *holds { format!("{m}.{l}") } else { format!("{}.{r}", U::ENTITY_NAME) }
-                        },
-                    )
+                    .map(|(m, _, _, column, holds)| {
+                        if *holds { format!("{m}.{column}") } else { format!("{}.{column}", U::ENTITY_NAME) }
+                    })
                     .collect();
                 return Err(QueryError::Relation(format!(
                     "entity `{}` is related to {} more than once ({}); join untyped with \
@@ -255,8 +254,8 @@ impl<S> Query<S> {
         members.push(Member::of::<U>());
         let proxy = self.proxy.join_entities(
             right,
-            left_on.to_owned(),
-            right_on.to_owned(),
+            left_on.iter().map(|c| (*c).to_owned()).collect(),
+            right_on.iter().map(|c| (*c).to_owned()).collect(),
             kind,
             (left_entity, U::ENTITY_NAME),
             many_to_one,

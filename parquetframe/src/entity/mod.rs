@@ -12,7 +12,7 @@ use crate::error::Result;
 use crate::record::Record;
 pub use linked::EntityInfo;
 pub use primary_key::{KeyRef, PrimaryKey};
-pub use relation::{ForeignKey, HoldsKeyTo, OnDelete, Relation};
+pub use relation::{ForeignKey, ForeignKeyParts, HoldsKeyTo, OnDelete, Relation};
 
 /// A persistent record: stored under [`STORAGE_PATH`](Self::STORAGE_PATH) of a
 /// store, identified by its primary key.
@@ -70,7 +70,8 @@ pub trait Entity: Record {
     /// The compression codec from `#[entity(codec = "...")]`; `None` uses the
     /// store's configured codec.
     const CODEC: Option<crate::avro::Codec> = None;
-    /// The foreign keys this entity declares with `#[relation(...)]`, in field order.
+    /// The foreign keys this entity declares with `#[relation(...)]`: those on
+    /// fields in field order, then those over several columns (on the struct).
     const RELATIONS: &'static [Relation] = &[];
     /// The struct's field names (generated; the relation checks of other
     /// entities read them at compile time).
@@ -78,7 +79,9 @@ pub trait Entity: Record {
     const FIELD_NAMES: &'static [&'static str] = &[];
 
     /// The foreign-key column of relation `relation` (an index into
-    /// [`RELATIONS`](Self::RELATIONS)) over `rows`, as an Arrow array.
+    /// [`RELATIONS`](Self::RELATIONS)) over `rows`, as an Arrow array (a
+    /// struct array of its columns for a key over several, which compares
+    /// with the target's keys from [`key_column`] part by part).
     /// Generated; used to check foreign keys before a save.
     fn foreign_key_column(relation: usize, rows: &[Self]) -> Result<ArrayRef> {
         let _ = rows;

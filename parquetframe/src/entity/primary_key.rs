@@ -125,6 +125,29 @@ pub(crate) fn struct_of(names: &[&str], columns: Vec<ArrayRef>) -> Result<ArrayR
     })
 }
 
+/// Key columns read in aligned chunks (per column, its chunks) as one key
+/// array per chunk: the column itself for one, else a struct array of the
+/// columns named `names` (key sets compare such keys by position and type,
+/// so a foreign key over several columns probes its target's keys).
+pub(crate) fn key_chunks(
+    names: &[&str],
+    mut columns: Vec<Vec<ArrayRef>>,
+    entity: &str,
+) -> Result<Vec<ArrayRef>> {
+    if columns.len() == 1 {
+        return Ok(columns.pop().unwrap_or_default());
+    }
+    let chunks = columns.first().map_or(0, Vec::len);
+    if columns.iter().any(|c| c.len() != chunks) {
+        return Err(crate::error::StorageError::Catalog(format!(
+            "the columns ({}) of `{entity}` were read in unequal chunks",
+            names.join(", ")
+        ))
+        .into());
+    }
+    (0..chunks).map(|i| struct_of(names, columns.iter().map(|c| c[i].clone()).collect())).collect()
+}
+
 fn columns_of<'a>(
     entity: &'static str,
     names: &[&'static str],

@@ -1,6 +1,8 @@
 //! Relations between entities: what `#[relation(Target, inverse = "...")]`
-//! declares, and the types a foreign-key field may have.
+//! declares, and the types a foreign-key field may have (or, for a relation
+//! over several columns, the fields together).
 
+use super::PrimaryKey;
 use crate::types::Key;
 
 /// What happens to referencing rows when a referenced (parent) row is deleted.
@@ -27,24 +29,40 @@ impl OnDelete {
     }
 }
 
-/// A foreign key declared with `#[relation(Target, inverse = "...")]`.
+/// A foreign key declared with `#[relation(Target, inverse = "...")]` on a
+/// field, or with `#[relation(Target, columns = ["a", "b"], ...)]` on the
+/// struct for a key over several columns (a reference to a composite key).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Relation {
     /// The forward navigation method (`order.user()`): the field name without
     /// `_id`, or `name = "..."`.
     pub name: &'static str,
-    /// The foreign-key column of the referencing entity.
+    /// The foreign-key column of the referencing entity; for a key over
+    /// several columns, their names as `(a, b)` (what reports and the graph
+    /// show; the columns themselves are [`columns`](Self::columns)).
     pub column: &'static str,
+    /// The foreign-key columns, in the order of the target's key columns:
+    /// one, or several for a reference to a composite key.
+    pub columns: &'static [&'static str],
     /// The referenced entity's name.
     pub target: &'static str,
-    /// The referenced entity's primary-key column.
+    /// The referenced entity's primary key: its column, or `(a, b)`.
     pub target_key: &'static str,
+    /// The referenced entity's key columns, matching [`columns`](Self::columns) one to one.
+    pub target_columns: &'static [&'static str],
     /// The inverse navigation method on the target (`user.orders()`).
     pub inverse: &'static str,
     /// Whether every row must reference a parent (the field is not an `Option`).
     pub required: bool,
     /// What deleting a parent does to referencing rows.
     pub on_delete: OnDelete,
+}
+
+impl Relation {
+    /// Whether the foreign key spans several columns.
+    pub const fn is_composite(&self) -> bool {
+        self.columns.len() > 1
+    }
 }
 
 /// The type of a foreign-key field: the target's key type `K`, or `Option<K>`
@@ -80,3 +98,34 @@ impl<K: Key> ForeignKey<K> for Option<K> {
 /// it once per entity a `#[relation]` names, so a typed join along a
 /// relation is checked when it compiles (see `engine::Reaches`).
 pub trait HoldsKeyTo<Target> {}
+
+/// The fields of a foreign key over several columns, taken together: a tuple
+/// of what [`ForeignKey::referenced`] gives for each field, which yields the
+/// target's composite key when no part is null. Implemented for tuples of two
+/// to four parts; generated code uses it, and a mismatch of the fields'
+/// types against the target's key is reported through it when it compiles.
+#[diagnostic::on_unimplemented(
+    message = "the foreign-key columns do not match the primary key `{K}` of the relation's target",
+    label = "these fields, taken in order, must have the target's key types",
+    note = "`columns = [...]` lists one field per column of the target's primary key, in key order; each \
+            field has that column's type, or an `Option` of it"
+)]
+pub trait ForeignKeyParts<K: PrimaryKey> {
+    /// The referenced key, `None` when any part is null.
+    fn key(self) -> Option<K>;
+}
+
+macro_rules! foreign_key_parts {
+    ($($t:ident $i:tt),+) => {
+        impl<'a, $($t: Key),+> ForeignKeyParts<($($t,)+)> for ($(Option<&'a $t>,)+) {
+            #[inline]
+            fn key(self) -> Option<($($t,)+)> {
+                Some(($(self.$i?.clone(),)+))
+            }
+        }
+    };
+}
+
+foreign_key_parts!(A 0, B 1);
+foreign_key_parts!(A 0, B 1, C 2);
+foreign_key_parts!(A 0, B 1, C 2, D 3);

@@ -42,7 +42,7 @@ fn foreign_keys(graph: &SchemaGraph, node: &EntityNode) -> Vec<String> {
         .graph
         .edge_references()
         .filter(|e| e.weight().entity == node.name)
-        .map(|e| e.weight().column.clone())
+        .flat_map(|e| e.weight().columns.iter().cloned())
         .collect()
 }
 

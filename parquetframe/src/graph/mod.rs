@@ -52,8 +52,10 @@ pub struct RelationEdge {
     pub entity: String,
     /// Forward navigation name.
     pub name: String,
-    /// The foreign-key column.
+    /// The foreign-key column, or `(a, b)` for a key over several columns.
     pub column: String,
+    /// The foreign-key columns (one, or several).
+    pub columns: Vec<String>,
     /// Inverse navigation name on the target.
     pub inverse: String,
     /// Whether every row must reference a parent.
@@ -102,8 +104,12 @@ pub struct SchemaGraph {
 pub struct RelationSpec {
     /// Forward navigation name.
     pub name: String,
-    /// The foreign-key column.
+    /// The foreign-key column, or `(a, b)` for a key over several columns.
     pub column: String,
+    /// The foreign-key columns of a key over several columns, in the
+    /// target's key order (empty for a key of one column: it is `column`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub columns: Vec<String>,
     /// The referenced entity.
     pub target: String,
     /// The referenced entity's key column.
@@ -116,11 +122,27 @@ pub struct RelationSpec {
     pub on_delete: OnDelete,
 }
 
+impl RelationSpec {
+    /// The foreign-key columns: `column`, or the columns of a key over several.
+    pub fn key_columns(&self) -> Vec<&str> {
+        if self.columns.is_empty() {
+            vec![self.column.as_str()]
+        } else {
+            self.columns.iter().map(String::as_str).collect()
+        }
+    }
+}
+
 impl From<&Relation> for RelationSpec {
     fn from(r: &Relation) -> Self {
         Self {
             name: r.name.to_owned(),
             column: r.column.to_owned(),
+            columns: if r.is_composite() {
+                r.columns.iter().map(|c| (*c).to_owned()).collect()
+            } else {
+                Vec::new()
+            },
             target: r.target.to_owned(),
             target_key: r.target_key.to_owned(),
             inverse: r.inverse.to_owned(),
@@ -198,9 +220,11 @@ impl SchemaGraph {
                 }
             };
             let Some(&child) = index.get(&entity) else { continue };
+            let columns = r.key_columns().into_iter().map(str::to_owned).collect();
             let edge = RelationEdge {
                 entity,
                 name: r.name,
+                columns,
                 column: r.column,
                 inverse: r.inverse,
                 required: r.required,

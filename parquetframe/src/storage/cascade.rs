@@ -56,9 +56,9 @@ struct Planned {
     name: &'static str,
     info: Option<&'static EntityInfo>,
     keys: Vec<ArrayRef>,
-    /// The foreign key column through which a cascade reached them, and
-    /// the parent keys it references (`None` for the entity deleted).
-    via: Option<(&'static str, Vec<ArrayRef>)>,
+    /// The relation through which a cascade reached them, and the parent
+    /// keys it references (`None` for the entity deleted).
+    via: Option<(&'static Relation, Vec<ArrayRef>)>,
 }
 
 /// Rows that block the delete, unless they are deleted too.
@@ -101,7 +101,7 @@ pub(crate) fn delete<T: Entity>(store: &Store, keys: &[T::Key]) -> Result<usize,
         for (child, relation) in linked::referencing(name) {
             let columns = match read.entry((child.name, relation.column)) {
                 Entry::Occupied(e) => e.into_mut(),
-                Entry::Vacant(e) => e.insert(erased::ops(child)?.scan_keys(store, &[relation.column])?),
+                Entry::Vacant(e) => e.insert(erased::ops(child)?.scan_foreign_keys(store, relation)?),
             };
             let [pk, fk] = columns.as_slice() else { continue };
             let parent_keys = planned[index].keys.clone();
@@ -119,7 +119,7 @@ pub(crate) fn delete<T: Entity>(store: &Store, keys: &[T::Key]) -> Result<usize,
                         name: child.name,
                         info: Some(child),
                         keys: referencing,
-                        via: Some((relation.column, parent_keys)),
+                        via: Some((relation, parent_keys)),
                     });
                     queue.push_back(planned.len() - 1);
                 }
@@ -140,13 +140,13 @@ pub(crate) fn delete<T: Entity>(store: &Store, keys: &[T::Key]) -> Result<usize,
     // foreign key: a child another writer changed, inserted or moved to
     // another parent since the plan was read is seen as it is now.
     for (child, relation, parent_keys) in &nulls {
-        erased::ops(child)?.set_null(store, relation.column, parent_keys)?;
+        erased::ops(child)?.set_null(store, relation, parent_keys)?;
     }
     let mut deleted: Vec<(&'static str, Vec<ArrayRef>)> = Vec::new();
     for p in planned.iter().skip(1).rev() {
-        if let (Some(info), Some((column, parent_keys))) = (p.info, &p.via) {
+        if let (Some(info), Some((relation, parent_keys))) = (p.info, &p.via) {
             let guard = |keys: &[ArrayRef]| restrict_guard(store, info.name, keys, &planned);
-            let keys = erased::ops(info)?.delete_referencing(store, column, parent_keys, &guard)?;
+            let keys = erased::ops(info)?.delete_referencing(store, relation, parent_keys, &guard)?;
             deleted.push((info.name, keys));
         }
     }
@@ -207,7 +207,7 @@ fn restrict_guard(
         if relation.on_delete != OnDelete::Restrict {
             continue;
         }
-        let columns = erased::ops(child)?.scan_keys(store, &[relation.column])?;
+        let columns = erased::ops(child)?.scan_foreign_keys(store, relation)?;
         let [pk, fk] = columns.as_slice() else { continue };
         let referencing = select(keys, fk, pk, true, (child.name, relation.column))?;
         let remaining = not_planned(planned, child, referencing)?;
@@ -242,14 +242,13 @@ fn sweep(store: &Store, deleted: Vec<(&'static str, Vec<ArrayRef>)>) -> Result<(
             match relation.on_delete {
                 OnDelete::Cascade => {
                     let none = |_: &[ArrayRef]| Ok(());
-                    let gone =
-                        erased::ops(child)?.delete_referencing(store, relation.column, &keys, &none)?;
+                    let gone = erased::ops(child)?.delete_referencing(store, relation, &keys, &none)?;
                     if rows(&gone) > 0 {
                         queue.push_back((child.name, gone));
                     }
                 }
                 OnDelete::SetNull => {
-                    erased::ops(child)?.set_null(store, relation.column, &keys)?;
+                    erased::ops(child)?.set_null(store, relation, &keys)?;
                 }
                 // Checked inside the deleting commit; a row inserted after it
                 // references a key that is gone, as after any delete.

@@ -74,10 +74,15 @@ pub(crate) fn entity_properties(entry: &catalog::CatalogEntry) -> HashMap<String
         .relations
         .iter()
         .map(|r| {
-            serde_json::json!({
+            let mut relation = serde_json::json!({
                 "column": r.column, "parent": r.target, "parentKey": r.target_key,
                 "inverse": r.inverse, "onDelete": r.on_delete.as_str(),
-            })
+            });
+            // A key over several columns: `column` shows `(a, b)`, these are the columns.
+            if !r.columns.is_empty() {
+                relation["columns"] = serde_json::json!(r.columns);
+            }
+            relation
         })
         .collect();
     HashMap::from([

@@ -13,8 +13,8 @@ use std::sync::OnceLock;
 use arrow::array::ArrayRef;
 
 use super::Store;
-use crate::entity::Entity;
 use crate::entity::linked::EntityInfo;
+use crate::entity::{Entity, Relation};
 use crate::error::{Error, StorageError};
 
 /// Live rows of an entity, projected onto some columns: per column, the
@@ -30,13 +30,17 @@ pub struct EntityOps {
     pub(crate) scan: fn(&Store, &[&str]) -> Result<Columns, Error>,
     pub(crate) scan_keys: fn(&Store, &[&str]) -> Result<Columns, Error>,
     pub(crate) delete_keys: fn(&Store, &[ArrayRef]) -> Result<usize, Error>,
-    pub(crate) set_null: fn(&Store, &str, &[ArrayRef]) -> Result<usize, Error>,
+    pub(crate) set_null: fn(&Store, &Relation, &[ArrayRef]) -> Result<usize, Error>,
     pub(crate) delete_referencing: DeleteReferencing,
 }
 
 /// The signature of [`EntityOps::delete_referencing`].
-pub(crate) type DeleteReferencing =
-    fn(&Store, &str, &[ArrayRef], &dyn Fn(&[ArrayRef]) -> Result<(), Error>) -> Result<Vec<ArrayRef>, Error>;
+pub(crate) type DeleteReferencing = fn(
+    &Store,
+    &Relation,
+    &[ArrayRef],
+    &dyn Fn(&[ArrayRef]) -> Result<(), Error>,
+) -> Result<Vec<ArrayRef>, Error>;
 
 impl EntityOps {
     /// The operations of `T` (`rust_type` names it). Generated code calls this.
@@ -69,23 +73,41 @@ impl EntityOps {
         (self.delete_keys)(store, keys)
     }
 
-    /// Deletes the rows whose foreign key `column` is one of `parent_keys`,
-    /// found inside the commit, after `guard` accepted their primary keys
-    /// there; returns those keys.
+    /// Deletes the rows whose foreign key of `relation` (one the entity
+    /// declares) is one of `parent_keys`, found inside the commit, after
+    /// `guard` accepted their primary keys there; returns those keys.
     pub(crate) fn delete_referencing(
         &self,
         store: &Store,
-        column: &str,
+        relation: &Relation,
         parent_keys: &[ArrayRef],
         guard: &dyn Fn(&[ArrayRef]) -> Result<(), Error>,
     ) -> Result<Vec<ArrayRef>, Error> {
-        (self.delete_referencing)(store, column, parent_keys, guard)
+        (self.delete_referencing)(store, relation, parent_keys, guard)
     }
 
-    /// Sets foreign key `column` to null in the rows referencing `parent_keys`
-    /// (found inside the commit).
-    pub fn set_null(&self, store: &Store, column: &str, parent_keys: &[ArrayRef]) -> Result<usize, Error> {
-        (self.set_null)(store, column, parent_keys)
+    /// Sets the foreign key of `relation` (one the entity declares; every
+    /// column of a key over several) to null in the rows referencing
+    /// `parent_keys` (found inside the commit).
+    pub fn set_null(
+        &self,
+        store: &Store,
+        relation: &Relation,
+        parent_keys: &[ArrayRef],
+    ) -> Result<usize, Error> {
+        (self.set_null)(store, relation, parent_keys)
+    }
+
+    /// The primary keys of the entity's live rows, and the foreign key of
+    /// `relation` (one the entity declares) as one array per chunk: a
+    /// struct array of its columns for a key over several, which probes the
+    /// target's key set (by position and type, not by name).
+    pub fn scan_foreign_keys(&self, store: &Store, relation: &Relation) -> Result<Columns, Error> {
+        let mut columns = self.scan_keys(store, relation.columns)?;
+        let parts = columns.split_off(1.min(columns.len()));
+        let fk = crate::entity::primary_key::key_chunks(relation.columns, parts, self.name)?;
+        columns.push(fk);
+        Ok(columns)
     }
 }
 

@@ -18,7 +18,7 @@ use super::keys::KeySet;
 use super::layout::EntityPaths;
 use super::table::snapshot::{FileEntry, Snapshot};
 use super::write::entity_schemas;
-use crate::entity::Entity;
+use crate::entity::{Entity, Relation};
 use crate::error::Error;
 use crate::formats::{DataFile, Target};
 
@@ -34,11 +34,12 @@ struct Hits {
     positions: Vec<u64>,
 }
 
-/// Per file of `m` holding any, the live rows of `T` whose `column` is one of `keys`.
+/// Per file of `m` holding any, the live rows of `T` whose foreign key of
+/// `relation` is one of `keys`.
 fn find<T: Entity>(
     paths: &EntityPaths,
     m: &Snapshot,
-    column: &str,
+    relation: &Relation,
     keys: &KeySet<'_>,
 ) -> Result<Vec<Hits>, Error> {
     let target = Target::of::<T>();
@@ -51,15 +52,20 @@ fn find<T: Entity>(
                 return Ok(None);
             }
             let data = DataFile::open(&paths.dir.join(&file.path), &target)?;
-            // A file written before the relation's column existed references nothing.
-            if !data.column_names().iter().any(|c| c == column) {
+            // A file written before the relation's columns existed references nothing.
+            let names = data.column_names();
+            if !relation.columns.iter().all(|c| names.iter().any(|n| n == c)) {
                 return Ok(None);
             }
             let dead = file.deleted_rows(&paths.dir)?;
+            let parts =
+                relation.columns.iter().map(|c| data.read_column(c, None)).collect::<Result<Vec<_>, _>>()?;
+            let chunks = crate::entity::primary_key::key_chunks(relation.columns, parts, T::ENTITY_NAME)?;
             let mut positions = Vec::new();
             let mut offset = 0u64;
-            for chunk in data.read_column(column, None)? {
-                let rows = keys.rows(chunk.as_ref(), true).map_err(|u| u.error(T::ENTITY_NAME, column))?;
+            for chunk in chunks {
+                let rows =
+                    keys.rows(chunk.as_ref(), true).map_err(|u| u.error(T::ENTITY_NAME, relation.column))?;
                 positions
                     .extend(rows.into_iter().map(|r| offset + u64::from(r)).filter(|p| !dead.contains(*p)));
                 offset += chunk.len() as u64;
@@ -73,8 +79,62 @@ fn find<T: Entity>(
 /// Whether any live row of `T` references `keys`, read without the commit
 /// machinery: most checks find none, and then take no writer lock and
 /// create no table.
-fn any_referencing<T: Entity>(store: &Store, column: &str, keys: &KeySet<'_>) -> Result<bool, Error> {
-    store.with_snapshot::<T, _>(|paths, m| Ok(!find::<T>(paths, m, column, keys)?.is_empty()))
+fn any_referencing<T: Entity>(store: &Store, relation: &Relation, keys: &KeySet<'_>) -> Result<bool, Error> {
+    store.with_snapshot::<T, _>(|paths, m| Ok(!find::<T>(paths, m, relation, keys)?.is_empty()))
+}
+
+/// The live rows of `T` whose foreign key of `relation` is one of
+/// `parent_keys`, in file order: the inverse navigation of a relation over
+/// several columns (a scan of its columns per call; relations over one
+/// column keep an index, `related.rs`).
+pub(crate) fn rows_referencing<T: Entity>(
+    store: &Store,
+    relation: &Relation,
+    parent_keys: &[ArrayRef],
+) -> Result<Vec<T>, Error> {
+    let built = KeySet::build(parent_keys).map_err(|u| u.error(T::ENTITY_NAME, relation.column))?;
+    let target = Target::of::<T>();
+    store.with_snapshot::<T, _>(|paths, m| {
+        let hits = find::<T>(paths, m, relation, &built.set)?;
+        let parts = hits
+            .par_iter()
+            .map(|h| {
+                let data = DataFile::open(&paths.dir.join(&m.files[h.file].path), &target)?;
+                let mut rows = Vec::with_capacity(h.positions.len());
+                read_positions(&data, &h.positions, |batch| {
+                    rows.extend(T::from_record_batch(&batch)?);
+                    Ok(())
+                })?;
+                Ok(rows)
+            })
+            .collect::<Result<Vec<Vec<T>>, Error>>()?;
+        Ok(parts.into_iter().flatten().collect())
+    })
+}
+
+/// Calls `f` with the rows of `data` at `positions` (ascending, counted
+/// across row groups), a batch per row group holding any.
+fn read_positions(
+    data: &DataFile,
+    positions: &[u64],
+    mut f: impl FnMut(arrow::array::RecordBatch) -> Result<(), Error>,
+) -> Result<(), Error> {
+    let mut first = 0u64;
+    for (rg, n) in data.row_group_rows().into_iter().enumerate() {
+        let end = first.saturating_add(n as u64);
+        let offsets: Vec<usize> = positions
+            .iter()
+            .filter(|p| (first..end).contains(*p))
+            .filter_map(|p| usize::try_from(p - first).ok())
+            .collect();
+        if !offsets.is_empty() {
+            for batch in data.read_rows(rg, &offsets)? {
+                f(batch)?;
+            }
+        }
+        first = end;
+    }
+    Ok(())
 }
 
 /// The deletion marks of `hits`, per file of `files`.
@@ -86,23 +146,23 @@ fn marks(files: &[FileEntry], hits: &[Hits]) -> Vec<RoaringTreemap> {
     marked
 }
 
-/// Deletes the live rows of `T` whose `column` is one of `parent_keys`, in
-/// one commit; `guard` runs on their primary keys inside the commit first
+/// Deletes the live rows of `T` whose foreign key of `relation` is one of
+/// `parent_keys`, in one commit; `guard` runs on their primary keys inside the commit first
 /// (the `restrict` policies of the relations referencing `T`), and refuses
 /// the delete by failing. Returns the primary keys deleted.
 pub(crate) fn delete_referencing<T: Entity>(
     store: &Store,
-    column: &str,
+    relation: &Relation,
     parent_keys: &[ArrayRef],
     guard: &dyn Fn(&[ArrayRef]) -> Result<(), Error>,
 ) -> Result<Vec<ArrayRef>, Error> {
-    let built = KeySet::build(parent_keys).map_err(|u| u.error(T::ENTITY_NAME, column))?;
-    if !any_referencing::<T>(store, column, &built.set)? {
+    let built = KeySet::build(parent_keys).map_err(|u| u.error(T::ENTITY_NAME, relation.column))?;
+    if !any_referencing::<T>(store, relation, &built.set)? {
         return Ok(Vec::new());
     }
     let target = Target::of::<T>();
     store.transact::<T, _>(|paths, current| {
-        let hits = find::<T>(paths, current, column, &built.set)?;
+        let hits = find::<T>(paths, current, relation, &built.set)?;
         if hits.is_empty() {
             return Ok((None, Vec::new()));
         }
@@ -137,22 +197,22 @@ fn take_positions(chunks: &[ArrayRef], positions: &[u64]) -> Result<ArrayRef, Er
     arrow::compute::take(all.as_ref(), &indices, None).map_err(arrow_error("reading referencing keys"))
 }
 
-/// Sets `column` to null in the live rows of `T` whose value in it is one of
-/// `parent_keys`, in one commit: the rows are read on the commit's own
+/// Sets the foreign key of `relation` (each of its columns) to null in the
+/// live rows of `T` referencing one of `parent_keys`, in one commit: the rows are read on the commit's own
 /// snapshot, rewritten into a new file and marked deleted in theirs.
 /// Returns the rows changed.
 pub(crate) fn set_null<T: Entity>(
     store: &Store,
-    column: &str,
+    relation: &Relation,
     parent_keys: &[ArrayRef],
 ) -> Result<usize, Error> {
-    let built = KeySet::build(parent_keys).map_err(|u| u.error(T::ENTITY_NAME, column))?;
-    if !any_referencing::<T>(store, column, &built.set)? {
+    let built = KeySet::build(parent_keys).map_err(|u| u.error(T::ENTITY_NAME, relation.column))?;
+    if !any_referencing::<T>(store, relation, &built.set)? {
         return Ok(0);
     }
     let target = Target::of::<T>();
     store.transact::<T, _>(|paths, current| {
-        let hits = find::<T>(paths, current, column, &built.set)?;
+        let hits = find::<T>(paths, current, relation, &built.set)?;
         if hits.is_empty() {
             return Ok((None, 0));
         }
@@ -165,22 +225,10 @@ pub(crate) fn set_null<T: Entity>(
             .map(|h| {
                 let data = DataFile::open(&paths.dir.join(&current.files[h.file].path), &target)?;
                 let mut rows = Vec::with_capacity(h.positions.len());
-                let mut first = 0u64;
-                for (rg, n) in data.row_group_rows().into_iter().enumerate() {
-                    let end = first.saturating_add(n as u64);
-                    let offsets: Vec<usize> = h
-                        .positions
-                        .iter()
-                        .filter(|p| (first..end).contains(*p))
-                        .filter_map(|p| usize::try_from(p - first).ok())
-                        .collect();
-                    if !offsets.is_empty() {
-                        for batch in data.read_rows(rg, &offsets)? {
-                            rows.extend(T::from_record_batch(&with_null_column(&batch, column)?)?);
-                        }
-                    }
-                    first = end;
-                }
+                read_positions(&data, &h.positions, |batch| {
+                    rows.extend(T::from_record_batch(&with_null_columns(&batch, relation.columns)?)?);
+                    Ok(())
+                })?;
                 Ok(rows)
             })
             .collect::<Result<Vec<Vec<T>>, Error>>()?;
@@ -210,23 +258,23 @@ pub(crate) fn set_null<T: Entity>(
     })
 }
 
-/// `batch` with column `column` replaced by nulls.
-fn with_null_column(
+/// `batch` with columns `columns` replaced by nulls.
+fn with_null_columns(
     batch: &arrow::array::RecordBatch,
-    column: &str,
+    columns: &[&str],
 ) -> Result<arrow::array::RecordBatch, Error> {
     let schema = batch.schema();
-    let columns = schema
+    let arrays = schema
         .fields()
         .iter()
         .zip(batch.columns())
         .map(|(f, c)| {
-            if f.name() == column {
+            if columns.contains(&f.name().as_str()) {
                 arrow::array::new_null_array(f.data_type(), batch.num_rows())
             } else {
                 c.clone()
             }
         })
         .collect();
-    arrow::array::RecordBatch::try_new(schema, columns).map_err(arrow_error("clearing a foreign key"))
+    arrow::array::RecordBatch::try_new(schema, arrays).map_err(arrow_error("clearing a foreign key"))
 }

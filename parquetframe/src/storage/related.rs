@@ -294,4 +294,29 @@ impl Store {
         op.record("rows", rows.len());
         Ok(rows)
     }
+
+    /// The live rows of `C` whose foreign key of `relation` (one `C`
+    /// declares, over any number of columns) references the row of the
+    /// target whose key is `key`: what the generated inverse navigation of a
+    /// relation over several columns calls. Each call scans the relation's
+    /// columns (no index is kept, unlike [`referencing`](Self::referencing))
+    /// and reads only the rows found.
+    pub fn referencing_key<C: Entity, K: crate::entity::PrimaryKey>(
+        &self,
+        relation: &crate::entity::Relation,
+        key: K::Ref<'_>,
+    ) -> Result<Vec<C>, Error> {
+        let op = Operation::start(info_span!(
+            "referencing",
+            entity = C::ENTITY_NAME,
+            column = relation.column,
+            rows = Empty,
+            duration_ms = Empty
+        ));
+        let _entered = op.span().enter();
+        let keys = K::array(relation.target, relation.target_columns, &[key])?;
+        let rows = super::referencing::rows_referencing::<C>(self, relation, &[keys])?;
+        op.record("rows", rows.len());
+        Ok(rows)
+    }
 }

@@ -218,19 +218,7 @@ pub(crate) fn scan_keys_view(store: &Store, view: &View<'_>, columns: &[&str]) -
         return Ok(out);
     }
     let rest = out.split_off(view.key.len());
-    let chunks = out.first().map_or(0, Vec::len);
-    let keys = (0..chunks)
-        .map(|i| {
-            let parts =
-                out.iter().map(|c| c.get(i).cloned()).collect::<Option<Vec<_>>>().ok_or_else(|| {
-                    StorageError::Catalog(format!(
-                        "the key columns of `{}` were read in unequal chunks",
-                        view.name
-                    ))
-                })?;
-            crate::entity::primary_key::struct_of(view.key, parts)
-        })
-        .collect::<Result<Vec<_>, Error>>()?;
+    let keys = crate::entity::primary_key::key_chunks(view.key, out, view.name)?;
     Ok(std::iter::once(keys).chain(rest).collect())
 }
 

@@ -12,8 +12,9 @@ use super::Column;
     label = "this type cannot be a key",
     note = "keys are integers (i8..i64, u8..u64), String, chrono NaiveDate / NaiveDateTime / \
             DateTime<Utc>, or uuid::Uuid; never Option, floats, lists or maps",
-    note = "a #[relation] references a primary key of one column: an entity whose key is a tuple \
-            (a composite key) cannot be a relation's target yet"
+    note = "a #[relation] on a field references a primary key of one column; to reference a composite \
+            key (a tuple), write #[relation(Target, columns = [\"a\", \"b\"], inverse = \"...\")] on \
+            the struct"
 )]
 pub trait Key: Column + Clone + Eq + Ord + Hash + Debug {
     /// The key as a 64-bit integer, one-to-one, for integer keys (`None`

@@ -52,9 +52,10 @@ pub(crate) fn validate(
     let (entity_checks, relations) = check(store, &entities, &config.engine)?;
     let mut unknown_targets = Vec::new();
     for e in order {
-        for &(column, target, _) in &e.relations {
+        for r in &e.relations {
+            let target = r.target;
             if !known.contains(target) || !order.iter().any(|c| c.name == target) {
-                let missing = format!("{}.{column} -> {target}", e.name);
+                let missing = format!("{}.{} -> {target}", e.name, r.column);
                 if !unknown_targets.contains(&missing) {
                     unknown_targets.push(missing);
                 }
@@ -81,8 +82,12 @@ fn worth_it(store: &Store, entities: &[ClusterEntity<'_>], config: &Config) -> R
     for e in entities {
         let Some(stored) = &e.stored else { continue };
         let live = stored.live_files(store)?;
-        let columns: Vec<&str> =
-            e.key_columns.iter().copied().chain(e.relations.iter().map(|r| r.0)).collect();
+        let columns: Vec<&str> = e
+            .key_columns
+            .iter()
+            .copied()
+            .chain(e.relations.iter().flat_map(|r| r.columns.iter().copied()))
+            .collect();
         bytes += live
             .column_bytes
             .iter()

@@ -19,6 +19,7 @@ pub use crate::config::FkCheck;
 pub use report::{EntityCheck, RelationCheck, ValidationReport};
 
 use crate::entity::linked::{self, EntityInfo};
+use crate::entity::primary_key::key_chunks;
 use crate::error::Error;
 use crate::graph::SchemaGraph;
 use crate::storage::erased::{self, Columns};
@@ -84,6 +85,19 @@ fn single(mut columns: Vec<Vec<ArrayRef>>) -> Vec<ArrayRef> {
 /// Reads columns of an entity's live rows.
 type ScanFn<'a> = dyn Fn(&Store, &[&str]) -> Result<Columns, Error> + Send + Sync + 'a;
 
+/// A relation to check, from the linked entities or the store's catalog.
+#[derive(Clone)]
+pub(crate) struct CheckedRelation<'a> {
+    /// The foreign-key column, or `(a, b)` for a key over several (for reports).
+    pub column: &'a str,
+    /// The foreign-key columns, in the target's key order.
+    pub columns: Vec<&'a str>,
+    /// The referenced entity.
+    pub target: &'a str,
+    /// Whether every row must reference a parent.
+    pub required: bool,
+}
+
 /// One entity to check: its key, its foreign keys, and how to read columns.
 pub(crate) struct Checked<'a> {
     name: &'a str,
@@ -92,8 +106,7 @@ pub(crate) struct Checked<'a> {
     /// The key's columns (the cluster groups by them).
     #[cfg_attr(not(feature = "distributed"), allow(dead_code))]
     key_columns: &'static [&'static str],
-    /// (column, target, required)
-    relations: Vec<(&'a str, &'a str, bool)>,
+    relations: Vec<CheckedRelation<'a>>,
     scan: Box<ScanFn<'a>>,
     /// The primary keys (one array per chunk), then the columns asked for.
     scan_keys: Box<ScanFn<'a>>,
@@ -121,7 +134,16 @@ pub(crate) fn validate(store: &Store, placement: Placement) -> Result<Validation
             name: e.name,
             primary_key: e.primary_key,
             key_columns: e.key_columns,
-            relations: e.relations.iter().map(|r| (r.column, r.target, r.required)).collect(),
+            relations: e
+                .relations
+                .iter()
+                .map(|r| CheckedRelation {
+                    column: r.column,
+                    columns: r.columns.to_vec(),
+                    target: r.target,
+                    required: r.required,
+                })
+                .collect(),
             scan: Box::new(move |store: &Store, columns: &[&str]| erased::ops(e)?.scan(store, columns)),
             scan_keys: Box::new(move |store: &Store, columns: &[&str]| {
                 erased::ops(e)?.scan_keys(store, columns)
@@ -166,7 +188,12 @@ pub(crate) fn validate_catalog(store: &Store, placement: Placement) -> Result<Va
                 .entry
                 .relations
                 .iter()
-                .map(|r| (r.column.as_str(), r.target.as_str(), r.required))
+                .map(|r| CheckedRelation {
+                    column: &r.column,
+                    columns: r.key_columns(),
+                    target: &r.target,
+                    required: r.required,
+                })
                 .collect(),
             scan: Box::new(move |store: &Store, columns: &[&str]| e.columns(store, columns)),
             scan_keys: Box::new(move |store: &Store, columns: &[&str]| e.keys_and_columns(store, columns)),
@@ -254,8 +281,8 @@ fn check_keys(
 
     let mut relations = Vec::new();
     for e in order {
-        for &(column, target, required) in &e.relations {
-            let fk = single((e.scan)(store, &[column])?);
+        for r in &e.relations {
+            let (column, target, required) = (r.column, r.target, r.required);
             let Some(set) = sets.get(target) else {
                 let missing = format!("{}.{column} -> {target}", e.name);
                 if !unknown_targets.contains(&missing) {
@@ -263,6 +290,8 @@ fn check_keys(
                 }
                 continue;
             };
+            // A key over several columns probes as a struct of its columns.
+            let fk = key_chunks(&r.columns, (e.scan)(store, &r.columns)?, e.name)?;
             let probe = probe_all(set, &fk).map_err(|u| u.error(e.name, column))?;
             progress.inc(probe.rows as u64, fk.iter().map(|a| a.get_array_memory_size() as u64).sum());
             relations.push(RelationCheck {

@@ -5,7 +5,7 @@
 
 use polars::prelude::{DataFrame, DataType as PlType};
 
-use super::{EntityCheck, RelationCheck};
+use super::{CheckedRelation, EntityCheck, RelationCheck};
 use crate::config::EngineConfig;
 use crate::engine::distributed::datafusion_error;
 use crate::engine::expr::{col, len};
@@ -22,8 +22,7 @@ pub(crate) struct ClusterEntity<'a> {
     pub key_columns: &'static [&'static str],
     /// `None`: not in the store (no rows).
     pub stored: Option<StoredEntity>,
-    /// (column, target, required)
-    pub relations: Vec<(&'a str, &'a str, bool)>,
+    pub relations: Vec<CheckedRelation<'a>>,
 }
 
 fn source(store: &Store, e: &StoredEntity) -> Source {
@@ -101,7 +100,8 @@ pub(crate) fn check(
     }
     let mut relations = Vec::new();
     for e in entities {
-        for &(column, target, required) in &e.relations {
+        for r in &e.relations {
+            let (column, target, required) = (r.column, r.target, r.required);
             let Some(parent) = entities.iter().find(|p| p.name == target) else { continue };
             let Some(child) = &e.stored else {
                 relations.push(RelationCheck {
@@ -116,20 +116,18 @@ pub(crate) fn check(
                 });
                 continue;
             };
-            let totals = run(
-                &Plan::new(source(store, child))
-                    .push(Op::Select(vec![len().alias("rows"), col(column).count().alias("present")])),
-                config,
-            )?;
-            let rows = count(&totals, "rows")?;
-            let present = count(&totals, "present")?;
-            let orphans = orphans(store, child, column, parent)?;
+            // The entity's rows were counted above; a key is present when
+            // none of its columns is null.
+            let rows = checks.iter().find(|c| c.entity == e.name).map_or(0, |c| c.rows);
+            let keyed = present(store, child, &r.columns).push(Op::Select(vec![len()]));
+            let keyed = count(&run(&keyed, config)?, "len")?;
+            let orphans = orphans(store, child, &r.columns, parent)?;
             let orphan_rows = count(&run(&orphans.clone().push(Op::Select(vec![len()])), config)?, "len")?;
             let orphan_sample = if orphan_rows == 0 {
                 Vec::new()
             } else {
                 let first = u64::try_from(SAMPLES).unwrap_or(5);
-                sample(&run(&orphans.push(Op::Slice { offset: 0, len: Some(first) }), config)?, &[column])?
+                sample(&run(&orphans.push(Op::Slice { offset: 0, len: Some(first) }), config)?, &r.columns)?
             };
             relations.push(RelationCheck {
                 entity: e.name.to_owned(),
@@ -139,42 +137,49 @@ pub(crate) fn check(
                 rows,
                 orphans: orphan_rows,
                 orphan_sample,
-                nulls: rows.saturating_sub(present),
+                nulls: rows.saturating_sub(keyed),
             });
         }
     }
     Ok((checks, relations))
 }
 
-/// The non-null foreign keys of `child` that name no live row of `parent`.
+/// The foreign keys of `child` (over `columns`) with no null part.
+fn present(store: &Store, child: &StoredEntity, columns: &[&str]) -> Plan {
+    let mut plan = Plan::new(source(store, child));
+    if let Some(not_null) = columns.iter().map(|c| col(*c).is_not_null()).reduce(|a, b| a.and(b)) {
+        plan = plan.push(Op::Filter(not_null));
+    }
+    plan.push(Op::Select(columns.iter().map(|c| col(*c)).collect()))
+}
+
+/// The non-null foreign keys of `child` (over `columns`, in the order of
+/// `parent`'s key columns) that name no live row of `parent`.
 fn orphans(
     store: &Store,
     child: &StoredEntity,
-    column: &str,
+    columns: &[&str],
     parent: &ClusterEntity<'_>,
 ) -> Result<Plan, Error> {
-    let base = Plan::new(source(store, child))
-        .push(Op::Filter(col(column).is_not_null()))
-        .push(Op::Select(vec![col(column)]));
+    let base = present(store, child, columns);
     let Some(stored_parent) = &parent.stored else {
         // No parent rows: every non-null key is an orphan.
         return Ok(base);
     };
-    // Relations reference a key of one column (composite keys cannot be referenced yet).
-    let [parent_key] = parent.key_columns else {
+    if parent.key_columns.len() != columns.len() {
         return Err(crate::error::RelationError::KeyType {
             entity: parent.name.to_owned(),
             column: parent.key_columns.join(", "),
             data_type: arrow::datatypes::DataType::Struct(Default::default()),
         }
         .into());
-    };
-    let parent_key = *parent_key;
-    let keys = Plan::new(source(store, stored_parent)).push(Op::Select(vec![col(parent_key)]));
+    }
+    let keys = Plan::new(source(store, stored_parent))
+        .push(Op::Select(parent.key_columns.iter().map(|c| col(*c)).collect()));
     Ok(base.push(Op::Join(Box::new(Join {
         right: keys,
-        left_on: vec![column.to_owned()],
-        right_on: vec![parent_key.to_owned()],
+        left_on: columns.iter().map(|c| (*c).to_owned()).collect(),
+        right_on: parent.key_columns.iter().map(|c| (*c).to_owned()).collect(),
         kind: JoinKind::Anti,
         entities: None,
         many_to_one: true,

@@ -7,7 +7,8 @@ struct PartSupp {
     supplier_id: i64,
 }
 
-// A relation holds one column, so it cannot reference a key of two.
+// A relation on a field holds one column, so it cannot reference a key of
+// two (that takes #[relation(PartSupp, columns = [..])] on the struct).
 #[derive(Entity)]
 #[entity(storage_path = "lines/", primary_key = "line_id")]
 struct Line {

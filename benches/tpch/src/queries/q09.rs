@@ -1,12 +1,14 @@
 //! Q9, product type profit measure: partsupp joins lineitem on (part,
-//! supplier), two columns, so that join is untyped.
+//! supplier). A typed hop to partsupp would be ambiguous here (lineitem
+//! holds a key to it, and partsupp holds keys to the joined part and
+//! supplier), so that join is untyped.
 
 use parquetframe::prelude::*;
 
 use super::{Api, disc_price};
 use crate::entities::{LineItem, Nation, Orders, Part, Supplier};
 
-pub(super) const API: Api = Api::Mixed("partsupp joins on two columns");
+pub(super) const API: Api = Api::Mixed("the hop to partsupp is ambiguous after part and supplier");
 
 pub(super) fn query(store: &Store) -> Result<DataFrameProxy> {
     let supply = store.query::<crate::entities::PartSupp>().proxy().select([

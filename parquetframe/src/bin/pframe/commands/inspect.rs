@@ -162,8 +162,8 @@ pub fn run(out: &Output, path: &Path) -> parquetframe::Result<crate::Outcome> {
                         .relations
                         .iter()
                         .map(|r| json!({
-                            "column": r.column, "target": r.target, "required": r.required,
-                            "on_delete": r.on_delete.as_str(), "inverse": r.inverse
+                            "column": r.column, "columns": r.key_columns(), "target": r.target,
+                            "required": r.required, "on_delete": r.on_delete.as_str(), "inverse": r.inverse
                         }))
                         .collect::<Vec<_>>()
                 );
