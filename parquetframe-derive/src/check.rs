@@ -429,6 +429,20 @@ pub fn relation(
             }
         },
     };
+    navigation(cx, span, target, (name, name_span), inverse, on_delete, self_ident)
+}
+
+/// The checked model of a relation from its parts: the inverse must be
+/// given, and both method names must be usable (every problem reported).
+fn navigation(
+    cx: &Ctxt,
+    span: proc_macro2::Span,
+    target: syn::Path,
+    (name, name_span): (String, proc_macro2::Span),
+    inverse: Option<Spanned<String>>,
+    on_delete: &'static str,
+    self_ident: &syn::Ident,
+) -> Option<RelationModel> {
     let Some(inverse) = inverse else {
         missing_inverse(cx, span, &target, self_ident);
         return None;
@@ -598,25 +612,11 @@ pub fn composite_relations(
                 (snake_case(&last), span)
             }
         };
-        let Some(inverse) = inverse else {
-            missing_inverse(cx, span, &target, self_ident);
-            continue;
-        };
-        let name_ok = method_name(cx, &name, name_span, "navigation name");
-        let inverse_ok = method_name(cx, &inverse.value, inverse.span, "inverse name");
-        if name_ok && inverse_ok && indices.len() == columns.value.len() {
-            out.push(CompositeRelationModel {
-                relation: RelationModel {
-                    target,
-                    name,
-                    name_span,
-                    inverse: inverse.value,
-                    inverse_span: inverse.span,
-                    on_delete,
-                },
-                fields: indices,
-                columns_span: columns.span,
-            });
+        let relation = navigation(cx, span, target, (name, name_span), inverse, on_delete, self_ident);
+        if let Some(relation) = relation
+            && indices.len() == columns.value.len()
+        {
+            out.push(CompositeRelationModel { relation, fields: indices, columns_span: columns.span });
         }
     }
     out

@@ -77,11 +77,7 @@ pub(crate) fn check(
         let rows =
             count(&run(&Plan::new(source(store, stored)).push(Op::Select(vec![len()])), config)?, "len")?;
         let keys: Vec<_> = e.key_columns.iter().map(|c| col(*c)).collect();
-        let not_null = keys.iter().map(|k| k.clone().is_not_null()).reduce(|a, b| a.and(b));
-        let mut plan = Plan::new(source(store, stored));
-        if let Some(not_null) = not_null {
-            plan = plan.push(Op::Filter(not_null));
-        }
+        let plan = without_nulls(Plan::new(source(store, stored)), e.key_columns);
         let repeated = run(
             &plan.push(Op::GroupBy { keys, aggs: vec![len().alias("n")] }).push(Op::Filter(col("n").gt(1))),
             config,
@@ -144,13 +140,18 @@ pub(crate) fn check(
     Ok((checks, relations))
 }
 
+/// The rows of `plan` where none of `columns` is null (a key with no null part).
+fn without_nulls(plan: Plan, columns: &[&str]) -> Plan {
+    match columns.iter().map(|c| col(*c).is_not_null()).reduce(|a, b| a.and(b)) {
+        Some(not_null) => plan.push(Op::Filter(not_null)),
+        None => plan,
+    }
+}
+
 /// The foreign keys of `child` (over `columns`) with no null part.
 fn present(store: &Store, child: &StoredEntity, columns: &[&str]) -> Plan {
-    let mut plan = Plan::new(source(store, child));
-    if let Some(not_null) = columns.iter().map(|c| col(*c).is_not_null()).reduce(|a, b| a.and(b)) {
-        plan = plan.push(Op::Filter(not_null));
-    }
-    plan.push(Op::Select(columns.iter().map(|c| col(*c)).collect()))
+    without_nulls(Plan::new(source(store, child)), columns)
+        .push(Op::Select(columns.iter().map(|c| col(*c)).collect()))
 }
 
 /// The non-null foreign keys of `child` (over `columns`, in the order of
