@@ -277,6 +277,12 @@ pub struct DocsAvro;
 #[doc = include_str!("../../docs/configuration.md")]
 pub struct DocsConfiguration;
 
+/// The code examples in `docs/object-storage.md` compile (and the one on
+/// `memory://` runs) as doc tests.
+#[cfg(all(doctest, feature = "query"))]
+#[doc = include_str!("../../docs/object-storage.md")]
+pub struct DocsObjectStorage;
+
 /// The code examples in `docs/engines.md` compile as doc tests.
 #[cfg(all(doctest, feature = "distributed"))]
 #[doc = include_str!("../../docs/engines.md")]

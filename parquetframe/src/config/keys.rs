@@ -52,6 +52,18 @@ pub const KEYS: &[KeyInfo] = &[
     ),
     key("store.fk_check", "PARQUETFRAME_FK_CHECK", "when foreign keys are checked: deferred or on_save"),
     key(
+        "store.endpoint",
+        "PARQUETFRAME_ENDPOINT",
+        "object storage endpoint (an S3-compatible server, Azure); empty: the cloud's own",
+    ),
+    key("store.region", "PARQUETFRAME_REGION", "object storage region (S3); empty: AWS_REGION"),
+    key("store.allow_http", "PARQUETFRAME_ALLOW_HTTP", "allow plain http:// object storage endpoints"),
+    key(
+        "store.options",
+        "PARQUETFRAME_STORE_OPTIONS",
+        "more options of the bucket's client, a table of object_store keys (secrets shown masked)",
+    ),
+    key(
         "engine.default",
         "PARQUETFRAME_ENGINE",
         "query engine: auto, memory, lazy, streaming or distributed",

@@ -173,7 +173,22 @@ fn build(inputs: &Inputs) -> Result<Resolved, Error> {
             .into());
         };
         let parsed: Value = text.parse().unwrap_or_else(|_| Value::from(text.to_owned()));
-        origins.insert(info.key, Origin::Env { var: info.env, value: text.to_owned() });
+        let shown = match (&parsed, info.key) {
+            (Value::Dict(_, entries), "store.options") => {
+                let masked: Vec<String> = entries
+                    .iter()
+                    .map(|(k, v)| {
+                        format!(
+                            "{k}={:?}",
+                            super::masked(k, &v.as_str().map(str::to_owned).unwrap_or_default())
+                        )
+                    })
+                    .collect();
+                format!("{{{}}}", masked.join(", "))
+            }
+            _ => text.to_owned(),
+        };
+        origins.insert(info.key, Origin::Env { var: info.env, value: shown });
         figment = figment.merge(Serialized::default(info.key, parsed));
     }
 
@@ -274,6 +289,11 @@ impl Config {
         if key == "store.root" {
             // Serialized, it is figment's relative-path record: show the path it means.
             return format!("{:?}", self.store.root_path().display().to_string());
+        }
+        if key == "store.options" {
+            let shown: Vec<String> =
+                self.store.options.iter().map(|(k, v)| format!("{k} = {:?}", super::masked(k, v))).collect();
+            return format!("{{ {} }}", shown.join(", "));
         }
         json.pointer(&format!("/{}", key.replace('.', "/"))).map(ToString::to_string).unwrap_or_default()
     }

@@ -57,6 +57,19 @@ pub struct StoreConfig {
     /// When foreign keys are checked: `deferred` (only by `store.validate()`)
     /// or `on_save` (a save whose rows reference missing parents fails).
     pub fk_check: FkCheck,
+    /// Object storage: the endpoint of an S3-compatible server
+    /// (`http://127.0.0.1:9000`) or of Azure storage; empty: the cloud's own
+    /// (or its variable, e.g. `AWS_ENDPOINT_URL`).
+    pub endpoint: String,
+    /// Object storage: the S3 region; empty: `AWS_REGION`, else `us-east-1`.
+    pub region: String,
+    /// Object storage: allow plain `http://` endpoints (local servers).
+    pub allow_http: bool,
+    /// Object storage: more options of the bucket's client, by the names of
+    /// `object_store`'s builders (`aws_session_token`,
+    /// `google_service_account`, `azure_storage_account_key`, ...). Values of
+    /// keys naming a secret are shown masked.
+    pub options: std::collections::BTreeMap<String, String>,
 }
 
 impl Default for StoreConfig {
@@ -70,6 +83,10 @@ impl Default for StoreConfig {
             compact_max_files: 16,
             retention_hours: 168,
             fk_check: FkCheck::Deferred,
+            endpoint: String::new(),
+            region: String::new(),
+            allow_http: false,
+            options: Default::default(),
         }
     }
 }
@@ -281,10 +298,50 @@ pub fn effective() -> Result<Vec<Setting>, Error> {
     Ok(layers::resolve(&Overrides::default())?.settings())
 }
 
+/// Whether an option's value is a secret (shown masked): its key names a
+/// secret, a key, a token, a password, a signature or credentials.
+pub fn is_secret(key: &str) -> bool {
+    let key = key.to_ascii_lowercase();
+    ["secret", "key", "token", "password", "sas", "credential", "signature"].iter().any(|s| key.contains(s))
+}
+
+/// `value` as shown: `***` with its last 4 characters for a secret.
+pub fn masked(key: &str, value: &str) -> String {
+    if !is_secret(key) {
+        return value.to_owned();
+    }
+    let tail: String = value.chars().rev().take(4).collect::<Vec<_>>().into_iter().rev().collect();
+    if value.chars().count() > 8 { format!("***{tail}") } else { "***".to_owned() }
+}
+
 impl StoreConfig {
+    /// The options of a bucket's client this configuration sets: `endpoint`,
+    /// `region` and `allow_http` when set, then [`options`](Self::options).
+    pub fn object_options(&self) -> Vec<(String, String)> {
+        let mut out = Vec::new();
+        if !self.endpoint.is_empty() {
+            out.push(("endpoint".to_owned(), self.endpoint.clone()));
+        }
+        if !self.region.is_empty() {
+            out.push(("region".to_owned(), self.region.clone()));
+        }
+        if self.allow_http {
+            out.push(("allow_http".to_owned(), "true".to_owned()));
+        }
+        out.extend(self.options.iter().map(|(k, v)| (k.clone(), v.clone())));
+        out
+    }
+
     /// The root as a path (relative to the config file when it came from one).
     pub fn root_path(&self) -> PathBuf {
-        self.root.relative()
+        // A URL (`s3://bucket/prefix`) is taken as written, not joined to
+        // the directory of the file that set it.
+        let original = self.root.original();
+        if original.to_str().is_some_and(crate::io::is_url) {
+            original.to_path_buf()
+        } else {
+            self.root.relative()
+        }
     }
 
     /// The configured codec at the configured level.

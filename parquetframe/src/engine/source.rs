@@ -169,6 +169,11 @@ impl Input {
     /// reach by path. `Err` says why not.
     pub fn cluster_readable(&self) -> Result<(), String> {
         match &self.kind {
+            Kind::Entity { store, .. } if store.is_remote() => Err(format!(
+                "the store `{}` is in object storage, and the distributed engine reads local stores only \
+                 so far (run on memory, lazy or streaming)",
+                store.location()
+            )),
             Kind::Entity { .. } => Ok(()),
             Kind::Files(f) if f.format == super::FileFormat::Parquet => Ok(()),
             Kind::Files(f) => Err(format!(

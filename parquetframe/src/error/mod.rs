@@ -200,6 +200,16 @@ pub enum StorageError {
         /// The columns, quoted and comma-separated.
         columns: String,
     },
+    /// A request to an object store (S3, GCS, Azure, memory) failed.
+    #[error("{op} `{url}`: {message}")]
+    Object {
+        /// What was being done (e.g. "reading").
+        op: &'static str,
+        /// The object or prefix, as a URL.
+        url: String,
+        /// What the object store answered.
+        message: String,
+    },
     /// The store root exists but is not a directory.
     #[error("store root `{0}` exists and is not a directory")]
     RootNotADirectory(std::path::PathBuf),

@@ -5,6 +5,7 @@
 //! entity whose format changed keeps reading its older files.
 
 pub mod avro;
+pub(crate) mod blob;
 pub mod claims;
 pub(crate) mod direct;
 pub mod parquet;
@@ -14,6 +15,8 @@ pub mod table_types;
 mod thrift_walk;
 
 use std::path::Path;
+
+use crate::io::Location;
 
 use arrow::array::{ArrayRef, RecordBatch};
 use arrow::datatypes::SchemaRef;
@@ -119,21 +122,29 @@ pub enum DataFile {
 impl DataFile {
     /// Opens `path` (format from its extension, else its magic bytes).
     pub fn open(path: &Path, target: &Target) -> Result<Self, Error> {
-        Ok(match format_of(path)? {
-            Format::Parquet => {
-                DataFile::Parquet(parquet::DataFile::open_table_file(path, false)?.restoring(&target.arrow))
-            }
-            Format::Avro => DataFile::Avro(Box::new(avro::DataFile::open(path, target)?)),
-        })
+        Self::open_at(&Location::Local(path.to_path_buf()), target, false)
     }
 
     /// Opens `path` for point lookups (Parquet: with its page index).
     pub fn open_indexed(path: &Path, target: &Target) -> Result<Self, Error> {
-        Ok(match format_of(path)? {
-            Format::Parquet => {
-                DataFile::Parquet(parquet::DataFile::open_table_file(path, true)?.restoring(&target.arrow))
+        Self::open_at(&Location::Local(path.to_path_buf()), target, true)
+    }
+
+    /// Opens the file at `location` (a local path or an object in a bucket);
+    /// `indexed` for point lookups (Parquet: with its page index).
+    pub fn open_at(location: &Location, target: &Target, indexed: bool) -> Result<Self, Error> {
+        let format = match location {
+            Location::Local(path) => format_of(path)?,
+            Location::Object(_) => by_extension(&location.name()).unwrap_or(Format::Parquet),
+        };
+        Ok(match (format, location) {
+            (Format::Parquet, _) => DataFile::Parquet(
+                parquet::DataFile::open_table_file(location, indexed)?.restoring(&target.arrow),
+            ),
+            (Format::Avro, Location::Local(path)) => {
+                DataFile::Avro(Box::new(avro::DataFile::open(path, target)?))
             }
-            Format::Avro => DataFile::Avro(Box::new(avro::DataFile::open(path, target)?)),
+            (Format::Avro, Location::Object(_)) => return Err(avro_in_a_bucket(target.name, location)),
         })
     }
 
@@ -302,6 +313,61 @@ pub fn write_table_file(
         })
     });
     parquet::write(path, stored.clone(), schema.key_column, options, converted)
+}
+
+/// Writes a new data file of a store's table at `location`, as
+/// [`write_table_file`]; in a bucket, the file is written to a local
+/// temporary file first, then put (put-if-absent: the name is new).
+/// Returns rows and bytes written.
+pub fn write_table_file_at(
+    format: Format,
+    location: &Location,
+    schema: &Schemas<'_>,
+    options: &WriteOptions,
+    batches: impl Iterator<Item = Result<RecordBatch, Error>>,
+) -> Result<(u64, u64), Error> {
+    let object = match location {
+        Location::Local(path) => return write_table_file(format, path, schema, options, batches),
+        Location::Object(_) if format == Format::Avro => {
+            return Err(avro_in_a_bucket("the entity", location));
+        }
+        Location::Object(object) => object,
+    };
+    let name = object.key().rsplit('/').next().unwrap_or("part");
+    let tmp = std::env::temp_dir().join(format!("parquetframe-upload-{}-{name}", crate::io::unique_suffix()));
+    let written = write_table_file(format, &tmp, schema, options, batches)
+        .map_err(|e| retarget(e, &tmp, &location.name()))
+        .and_then(|(rows, bytes)| {
+            let contents = std::fs::read(&tmp).map_err(crate::io::io_error("reading", &tmp))?;
+            Ok((rows, bytes, contents))
+        });
+    let _ = std::fs::remove_file(&tmp);
+    let (rows, bytes, contents) = written?;
+    match location.put_new(bytes::Bytes::from(contents))? {
+        crate::io::PutNew::Created => Ok((rows, bytes)),
+        crate::io::PutNew::Exists => Err(Error::Write {
+            path: location.name(),
+            message: "an object of this new file's name already exists; nothing was replaced".into(),
+        }),
+    }
+}
+
+/// `e` naming `to` where it named the temporary file `from`.
+fn retarget(e: Error, from: &Path, to: &Path) -> Error {
+    match e {
+        Error::Write { path, message } if path == from => Error::Write { path: to.to_path_buf(), message },
+        other => other,
+    }
+}
+
+/// Avro data files are read from local disk only (their blocks are read
+/// with seeks); a store in a bucket writes Parquet.
+fn avro_in_a_bucket(entity: &str, location: &Location) -> Error {
+    crate::error::StorageError::Catalog(format!(
+        "{entity}: `{location}` is an Avro data file in a bucket; stores in object storage keep their \
+         entities in Parquet (set `format = \"parquet\"` on the entity or `store.format = \"parquet\"`)"
+    ))
+    .into()
 }
 
 /// The schemas a file is written with.

@@ -22,11 +22,12 @@ use parquet::file::writer::SerializedFileWriter;
 use parquet::schema::types::ColumnPath;
 use rayon::prelude::*;
 
+use super::blob::Blob;
 use super::claims::Deleted;
 use super::parquet_guard;
 use crate::avro::Codec;
 use crate::error::{Error, StorageError};
-use crate::io::io_error;
+use crate::io::{Location, io_error};
 
 pub use super::WriteOptions;
 
@@ -43,7 +44,7 @@ fn corrupt(path: &Path) -> impl FnOnce(parquet::errors::ParquetError) -> Error +
 /// integer of width 7, a missing type table: found by `fuzz/` target
 /// `parquet_read`) instead of returning an error; file contents must never
 /// panic the program, so such a panic becomes an error naming the file.
-fn load_footer(file: &File, indexed: bool, path: &Path) -> Result<ArrowReaderMetadata, Error> {
+fn load_footer(file: &Blob, indexed: bool, path: &Path) -> Result<ArrowReaderMetadata, Error> {
     parquet_guard::check_footer(file, path)?;
     let plain = decode_footer(file, ArrowReaderOptions::new(), path)?;
     if !indexed {
@@ -61,7 +62,7 @@ fn load_footer(file: &File, indexed: bool, path: &Path) -> Result<ArrowReaderMet
 }
 
 fn decode_footer(
-    file: &File,
+    file: &Blob,
     options: ArrowReaderOptions,
     path: &Path,
 ) -> Result<ArrowReaderMetadata, Error> {
@@ -220,7 +221,11 @@ const FOOTERS_KEPT: usize = 256;
 
 /// An open data file: its parsed footer, shared by every row-group read.
 pub struct DataFile {
+    /// The file's path, or its URL (how errors name it).
     path: std::path::PathBuf,
+    /// For a file in a bucket: where it is, and its bytes once fetched
+    /// (a footer this process has parsed before needs no request).
+    remote: Option<Box<(Location, std::sync::OnceLock<bytes::Bytes>)>>,
     metadata: ArrowReaderMetadata,
     /// Columns stored in their table type, read back as the entity's
     /// (see [`DataFile::restoring`]).
@@ -238,13 +243,13 @@ struct Restore {
 impl DataFile {
     /// Opens `path` and reads its footer.
     pub fn open(path: &Path) -> Result<Self, Error> {
-        Self::open_with(path, false, false)
+        Self::open_with(&Location::Local(path.to_path_buf()), false, false)
     }
 
     /// Opens `path` and reads its footer and page index, so that row
     /// selections skip whole pages (point lookups).
     pub fn open_indexed(path: &Path) -> Result<Self, Error> {
-        Self::open_with(path, true, false)
+        Self::open_with(&Location::Local(path.to_path_buf()), true, false)
     }
 
     /// Opens a data file of a store's table, whose footer (with its page
@@ -252,19 +257,44 @@ impl DataFile {
     /// never rewritten under their name (each is new, with a unique name),
     /// so the cache cannot serve a stale footer. Files outside a table
     /// (which their owner may rewrite in place) use [`open`](Self::open).
-    pub fn open_table_file(path: &Path, indexed: bool) -> Result<Self, Error> {
-        Self::open_with(path, indexed, true)
+    pub fn open_table_file(location: &Location, indexed: bool) -> Result<Self, Error> {
+        Self::open_with(location, indexed, true)
     }
 
-    fn open_with(path: &Path, indexed: bool, cached: bool) -> Result<Self, Error> {
-        let file = File::open(path).map_err(io_error("opening", path))?;
+    fn open_with(location: &Location, indexed: bool, cached: bool) -> Result<Self, Error> {
+        let path = location.name();
+        let path = path.as_path();
+        let key = (path.to_path_buf(), indexed);
+        // A table file in a bucket is never replaced under its name: a
+        // footer parsed before stands without asking the bucket (the stamp
+        // is only a marker); its bytes are fetched when rows are read.
+        let remote_stamp = (0, None);
+        if cached
+            && location.object().is_some()
+            && let Some(metadata) = FOOTERS
+                .lock()
+                .ok()
+                .and_then(|f| f.get(&key).filter(|(s, _)| *s == remote_stamp).map(|(_, m)| m.clone()))
+        {
+            let remote = Some(Box::new((location.clone(), std::sync::OnceLock::new())));
+            return Ok(Self { path: path.to_path_buf(), remote, metadata, restore: None });
+        }
+        let file = Blob::open(location)?;
+        let remote = match &file {
+            Blob::Bytes(bytes) => {
+                Some(Box::new((location.clone(), std::sync::OnceLock::from(bytes.clone()))))
+            }
+            Blob::File(_) => None,
+        };
         if !cached {
             let metadata = load_footer(&file, indexed, path)?;
-            return Ok(Self { path: path.to_path_buf(), metadata, restore: None });
+            return Ok(Self { path: path.to_path_buf(), remote, metadata, restore: None });
         };
         // The size and time still guard against a file replaced by hand.
-        let stamp = file.metadata().ok().map(|m| (m.len(), m.modified().ok()));
-        let key = (path.to_path_buf(), indexed);
+        let stamp = match &file {
+            Blob::File(file) => file.metadata().ok().map(|m| (m.len(), m.modified().ok())),
+            Blob::Bytes(_) => Some(remote_stamp),
+        };
         let cached = FOOTERS
             .lock()
             .ok()
@@ -282,7 +312,7 @@ impl DataFile {
                 metadata
             }
         };
-        Ok(Self { path: path.to_path_buf(), metadata, restore: None })
+        Ok(Self { path: path.to_path_buf(), remote, metadata, restore: None })
     }
 
     /// This file, reading the columns a table stores in another type
@@ -378,6 +408,11 @@ impl DataFile {
         self.restore.as_ref().map_or(self.metadata.schema(), |r| &r.schema)
     }
 
+    /// The parsed footer: row groups, column chunks, codecs, statistics.
+    pub fn parquet_metadata(&self) -> &parquet::file::metadata::ParquetMetaData {
+        self.metadata.metadata()
+    }
+
     /// Rows in each row group.
     pub fn row_group_rows(&self) -> Vec<usize> {
         self.metadata
@@ -409,8 +444,21 @@ impl DataFile {
         total
     }
 
-    fn builder(&self) -> Result<ParquetRecordBatchReaderBuilder<File>, Error> {
-        let file = File::open(&self.path).map_err(io_error("opening", &self.path))?;
+    fn builder(&self) -> Result<ParquetRecordBatchReaderBuilder<Blob>, Error> {
+        let file = match &self.remote {
+            Some(remote) => {
+                let (location, bytes) = remote.as_ref();
+                let bytes = match bytes.get() {
+                    Some(bytes) => bytes.clone(),
+                    None => {
+                        let fetched = location.read()?;
+                        bytes.get_or_init(|| fetched).clone()
+                    }
+                };
+                Blob::Bytes(bytes)
+            }
+            None => Blob::File(File::open(&self.path).map_err(io_error("opening", &self.path))?),
+        };
         Ok(ParquetRecordBatchReaderBuilder::new_with_metadata(file, self.metadata.clone()))
     }
 
@@ -440,7 +488,7 @@ impl DataFile {
     /// as the file stores them.
     fn raw_batches(
         &self,
-        builder: ParquetRecordBatchReaderBuilder<File>,
+        builder: ParquetRecordBatchReaderBuilder<Blob>,
     ) -> Result<impl Iterator<Item = Result<RecordBatch, Error>> + '_, Error> {
         let mut reader = Some(builder.build().map_err(corrupt(&self.path))?);
         // The parquet crate panics on some malformed pages (an encoding
@@ -465,16 +513,16 @@ impl DataFile {
     /// Batches of every column, in the entity's types.
     fn batches(
         &self,
-        builder: ParquetRecordBatchReaderBuilder<File>,
+        builder: ParquetRecordBatchReaderBuilder<Blob>,
     ) -> Result<impl Iterator<Item = Result<RecordBatch, Error>> + '_, Error> {
         Ok(self.raw_batches(builder)?.map(|b| b.and_then(|b| self.restore_batch(b))))
     }
 
-    fn collect_raw(&self, builder: ParquetRecordBatchReaderBuilder<File>) -> Result<Vec<RecordBatch>, Error> {
+    fn collect_raw(&self, builder: ParquetRecordBatchReaderBuilder<Blob>) -> Result<Vec<RecordBatch>, Error> {
         self.raw_batches(builder)?.collect()
     }
 
-    fn collect(&self, builder: ParquetRecordBatchReaderBuilder<File>) -> Result<Vec<RecordBatch>, Error> {
+    fn collect(&self, builder: ParquetRecordBatchReaderBuilder<Blob>) -> Result<Vec<RecordBatch>, Error> {
         self.batches(builder)?.collect()
     }
 

@@ -4,11 +4,10 @@
 //! error naming it and the structure; a valid file always passes.
 
 use std::collections::HashSet;
-use std::fs::File;
-use std::io::{Read, Seek, SeekFrom};
 use std::path::Path;
 
 use parquet::file::metadata::{ColumnChunkMetaData, ParquetMetaData};
+use parquet::file::reader::ChunkReader;
 
 use super::thrift_walk::{Fault, Top, walk_struct};
 use crate::error::{Error, StorageError};
@@ -21,27 +20,25 @@ fn refused(path: &Path, what: &str, fault: &Fault) -> Error {
         .into()
 }
 
-fn read_range(file: &File, path: &Path, offset: u64, len: u64) -> Result<Vec<u8>, Error> {
-    let mut reader = file;
-    let corrupt = |e: std::io::Error| -> Error {
+fn read_range(file: &impl ChunkReader, path: &Path, offset: u64, len: u64) -> Result<Vec<u8>, Error> {
+    // Bounded by the file's real size, whatever `len` claims.
+    let size = file.len();
+    let len = len.min(size.saturating_sub(offset));
+    let wanted = usize::try_from(len).unwrap_or(usize::MAX);
+    file.get_bytes(offset, wanted).map(|b| b.to_vec()).map_err(|e| {
         StorageError::Corrupt {
             path: path.to_path_buf(),
             message: format!("reading {len} bytes at {offset} (named by its footer): {e}"),
         }
         .into()
-    };
-    reader.seek(SeekFrom::Start(offset)).map_err(corrupt)?;
-    let mut buf = Vec::new();
-    // `take` bounds the read by the file's real size, whatever `len` claims.
-    reader.take(len).read_to_end(&mut buf).map_err(corrupt)?;
-    Ok(buf)
+    })
 }
 
 /// Walks the footer (the file metadata) at the end of `file`. Files too
 /// short or without the magic are left to the crate, which refuses them
 /// without decoding anything.
-pub(crate) fn check_footer(file: &File, path: &Path) -> Result<(), Error> {
-    let size = file.metadata().map(|m| m.len()).unwrap_or(0);
+pub(crate) fn check_footer(file: &impl ChunkReader, path: &Path) -> Result<(), Error> {
+    let size = file.len();
     if size < 12 {
         return Ok(());
     }
@@ -68,7 +65,13 @@ fn chunk_range(column: &ColumnChunkMetaData, size: u64) -> Option<(u64, u64)> {
 
 /// Walks the page header at `offset` of a chunk ending at `end`; returns
 /// its length and the page's compressed size.
-fn page_header(file: &File, path: &Path, offset: u64, end: u64, what: &str) -> Result<(u64, i64), Error> {
+fn page_header(
+    file: &impl ChunkReader,
+    path: &Path,
+    offset: u64,
+    end: u64,
+    what: &str,
+) -> Result<(u64, i64), Error> {
     let mut guess = HEADER_GUESS.min(end - offset);
     loop {
         let bytes = read_range(file, path, offset, guess)?;
@@ -85,8 +88,12 @@ fn page_header(file: &File, path: &Path, offset: u64, end: u64, what: &str) -> R
 /// Walks the header of every page of every column chunk, following the
 /// chunks as the crate reads them (header, then the page's bytes), and the
 /// pages the offset index names, when it is loaded.
-pub(crate) fn check_pages(file: &File, path: &Path, metadata: &ParquetMetaData) -> Result<(), Error> {
-    let size = file.metadata().map(|m| m.len()).unwrap_or(0);
+pub(crate) fn check_pages(
+    file: &impl ChunkReader,
+    path: &Path,
+    metadata: &ParquetMetaData,
+) -> Result<(), Error> {
+    let size = file.len();
     let offsets = metadata.offset_index();
     for (rg, group) in metadata.row_groups().iter().enumerate() {
         for (c, column) in group.columns().iter().enumerate() {
@@ -116,8 +123,12 @@ pub(crate) fn check_pages(file: &File, path: &Path, metadata: &ParquetMetaData) 
 
 /// Walks the page index (column and offset indexes) the footer points at,
 /// before the crate loads it.
-pub(crate) fn check_page_index(file: &File, path: &Path, metadata: &ParquetMetaData) -> Result<(), Error> {
-    let size = file.metadata().map(|m| m.len()).unwrap_or(0);
+pub(crate) fn check_page_index(
+    file: &impl ChunkReader,
+    path: &Path,
+    metadata: &ParquetMetaData,
+) -> Result<(), Error> {
+    let size = file.len();
     for group in metadata.row_groups() {
         for column in group.columns() {
             let ranges = [

@@ -11,7 +11,7 @@ use super::lock::WriterLock;
 use crate::entity::Entity;
 use crate::error::{Error, StorageError};
 use crate::graph::{ColumnInfo, EntityNode, SchemaGraph};
-use crate::io::{self, io_error};
+use crate::io::{self, Location, io_error};
 
 /// One column as the catalog describes it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -120,8 +120,62 @@ static READ: std::sync::LazyLock<
     std::sync::Mutex<std::collections::HashMap<std::path::PathBuf, (Stamp, Catalog)>>,
 > = std::sync::LazyLock::new(Default::default);
 
-/// Reads the catalog of the store at `root` (empty when there is none yet).
-pub fn read(root: &Path) -> Result<Catalog, Error> {
+/// Reads the catalog of the store at `root`, a local directory or a
+/// [`Location`] (empty when there is none yet).
+pub fn read(root: impl Into<Location>) -> Result<Catalog, Error> {
+    let root = root.into();
+    let root = &root;
+    match root {
+        Location::Local(dir) => read_local(dir),
+        Location::Object(_) => {
+            let catalog = read_object(&root.join(&format!("{META_DIR}/{CATALOG}")))?.0;
+            if let Ok(mut known) = KNOWN.lock() {
+                if known.len() >= 64 {
+                    known.clear();
+                }
+                known.insert(root.to_string(), catalog.clone());
+            }
+            Ok(catalog)
+        }
+    }
+}
+
+/// Catalogs in buckets this process read or wrote last, by store URL.
+static KNOWN: std::sync::LazyLock<std::sync::Mutex<std::collections::HashMap<String, Catalog>>> =
+    std::sync::LazyLock::new(Default::default);
+
+/// The catalog as this process last saw it, for questions whose answer
+/// never changes once recorded (an entity's format; whether an entry
+/// already holds everything a registration would add: entries only
+/// widen). In a bucket this spares a request per save; locally it is
+/// [`read`].
+pub(crate) fn read_known(root: &Location) -> Result<Catalog, Error> {
+    if root.object().is_some()
+        && let Some(catalog) = KNOWN.lock().ok().and_then(|k| k.get(&root.to_string()).cloned())
+    {
+        return Ok(catalog);
+    }
+    read(root)
+}
+
+/// The catalog in a bucket and the version read (`None` when there is none yet).
+fn read_object(at: &Location) -> Result<(Catalog, Option<object_store::UpdateVersion>), Error> {
+    let Some(object) = at.object() else {
+        return Ok((Catalog { format_version: 1, ..Catalog::default() }, None));
+    };
+    match object.read_versioned()? {
+        None => Ok((Catalog { format_version: 1, ..Catalog::default() }, None)),
+        Some((bytes, version)) => {
+            let catalog = serde_json::from_slice(&bytes).map_err(|e| StorageError::Corrupt {
+                path: at.name(),
+                message: format!("not a catalog: {e}"),
+            })?;
+            Ok((catalog, Some(version)))
+        }
+    }
+}
+
+fn read_local(root: &Path) -> Result<Catalog, Error> {
     let path = root.join(META_DIR).join(CATALOG);
     let stamp = stamp(&path);
     if let Some(stamp) = stamp
@@ -161,9 +215,9 @@ fn read_file(path: &Path) -> Result<Catalog, Error> {
 /// columns, Avro fields and relations of both stay. Fails when another
 /// entity already uses `T`'s storage path (or one naming the same directory,
 /// `./users` or `Users` for `users`), or when `T` declares another key or path.
-pub fn register<T: Entity>(root: &Path, format: crate::entity::Format) -> Result<(), Error> {
+pub fn register<T: Entity>(root: &Location, format: crate::entity::Format) -> Result<(), Error> {
     let mut entry = CatalogEntry::of::<T>();
-    let current = read(root)?;
+    let current = read_known(root)?;
     if T::DECLARED_FORMAT.is_none() {
         let recorded = current.entities.get(&entry.name).map(|e| e.format.clone());
         entry.format = recorded.unwrap_or_else(|| format.as_str().to_owned());
@@ -173,10 +227,56 @@ pub fn register<T: Entity>(root: &Path, format: crate::entity::Format) -> Result
     {
         return Ok(());
     }
+    let root = match root {
+        Location::Local(dir) => dir,
+        Location::Object(_) => return register_in_bucket(root, entry),
+    };
     let meta = root.join(META_DIR);
     io::create_dir_all(&meta)?;
     let _lock = WriterLock::acquire(&meta.join("catalog.lock"))?;
-    let mut catalog = read(root)?;
+    let mut catalog = read_local(root)?;
+    if !with_entry(&mut catalog, entry)? {
+        return Ok(());
+    }
+    let bytes = serde_json::to_vec_pretty(&catalog)
+        .map_err(|e| StorageError::Corrupt { path: meta.join(CATALOG), message: e.to_string() })?;
+    let tmp = meta.join(format!(".catalog-{}.tmp", io::unique_suffix()));
+    io::write_synced(&tmp, &bytes)?;
+    let target = meta.join(CATALOG);
+    std::fs::rename(&tmp, &target).map_err(io_error("replacing catalog", &target))?;
+    io::sync_dir(&meta)
+}
+
+/// Records `entry` in a catalog in a bucket: read with its version, merged,
+/// written only if no other writer replaced it meanwhile (a conditional
+/// put, `If-Match` on S3); on a race, read again and merge again.
+fn register_in_bucket(root: &Location, entry: CatalogEntry) -> Result<(), Error> {
+    let at = root.join(&format!("{META_DIR}/{CATALOG}"));
+    let Some(object) = at.object() else { return Ok(()) };
+    for _ in 0..64 {
+        let (mut catalog, version) = read_object(&at)?;
+        if !with_entry(&mut catalog, entry.clone())? {
+            return Ok(());
+        }
+        let bytes = serde_json::to_vec_pretty(&catalog)
+            .map_err(|e| StorageError::Corrupt { path: at.name(), message: e.to_string() })?;
+        if object.put_if_unchanged(bytes::Bytes::from(bytes), version)? {
+            if let Ok(mut known) = KNOWN.lock() {
+                known.insert(root.to_string(), catalog);
+            }
+            return Ok(());
+        }
+    }
+    Err(StorageError::Catalog(format!(
+        "`{at}`: other writers replaced the catalog 64 times while entity `{}` was being registered",
+        entry.name
+    ))
+    .into())
+}
+
+/// `catalog` with `entry` recorded (merged with what it holds); `false`
+/// when that changes nothing. An error when another entity uses its path.
+fn with_entry(catalog: &mut Catalog, mut entry: CatalogEntry) -> Result<bool, Error> {
     let clash = catalog.entities.values().find(|e| e.name != entry.name && same_path(&e.path, &entry.path));
     if let Some(other) = clash {
         return Err(StorageError::Catalog(format!(
@@ -188,18 +288,12 @@ pub fn register<T: Entity>(root: &Path, format: crate::entity::Format) -> Result
     if let Some(recorded) = catalog.entities.get(&entry.name) {
         entry = recorded.merged(&entry)?;
         if entry == *recorded {
-            return Ok(());
+            return Ok(false);
         }
     }
     catalog.format_version = 1;
     catalog.entities.insert(entry.name.clone(), entry);
-    let bytes = serde_json::to_vec_pretty(&catalog)
-        .map_err(|e| StorageError::Corrupt { path: meta.join(CATALOG), message: e.to_string() })?;
-    let tmp = meta.join(format!(".catalog-{}.tmp", io::unique_suffix()));
-    io::write_synced(&tmp, &bytes)?;
-    let target = meta.join(CATALOG);
-    std::fs::rename(&tmp, &target).map_err(io_error("replacing catalog", &target))?;
-    io::sync_dir(&meta)
+    Ok(true)
 }
 
 /// Whether two storage paths name the same directory: `users`, `users/`,

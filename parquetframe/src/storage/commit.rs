@@ -5,12 +5,10 @@
 //! The OS writer lock only keeps this process's and its neighbours' writers
 //! from racing on local disk; correctness does not depend on it.
 
-use std::collections::HashMap;
-use std::path::PathBuf;
-
 use deltalake_core::kernel::Action;
 use deltalake_core::protocol::{DeltaOperation, SaveMode};
 use roaring::RoaringTreemap;
+use std::collections::HashMap;
 use tracing::debug_span;
 
 use super::layout::EntityPaths;
@@ -22,7 +20,7 @@ use super::table::{Table, schema};
 use super::{Store, catalog};
 use crate::entity::Entity;
 use crate::error::{Error, StorageError};
-use crate::io;
+use crate::io::{self, Location};
 
 /// Attempts before a write gives up on a table other writers keep changing.
 const MAX_ATTEMPTS: u32 = 64;
@@ -32,7 +30,7 @@ pub(crate) struct Change {
     /// The files of the next version.
     pub files: Vec<FileEntry>,
     /// Files this plan wrote: removed again if it does not commit.
-    pub written: Vec<PathBuf>,
+    pub written: Vec<Location>,
     /// The operation recorded in the log.
     pub kind: ChangeKind,
     /// Rows added and removed (for the history).
@@ -106,7 +104,17 @@ impl Store {
         self.writable(T::ENTITY_NAME)?;
         paths.refuse_old_layout()?;
         let format = self.format_of::<T>()?;
-        catalog::register::<T>(&self.root, self.options.format)?;
+        if format == crate::entity::Format::Avro && self.is_remote() {
+            return Err(StorageError::Catalog(format!(
+                "entity `{}` is stored in Avro, which stores in object storage (`{}`) do not write: \
+                 Avro data files are read from local disk only. Declare `format = \"parquet\"` on the \
+                 entity (or leave it out, with `store.format = \"parquet\"`); nothing was written",
+                T::ENTITY_NAME,
+                self.location
+            ))
+            .into());
+        }
+        catalog::register::<T>(&self.location, self.options.format)?;
         let create = || -> Result<_, Error> {
             let entry = catalog::CatalogEntry {
                 format: format.as_str().to_owned(),
@@ -134,17 +142,29 @@ impl Store {
     ) -> Result<R, Error> {
         self.writable(name)?;
         paths.refuse_old_layout()?;
-        io::create_dir_all(&paths.data)?;
+        match (&paths.data, &self.location) {
+            (Location::Local(data), _) => io::create_dir_all(data)?,
+            // Commits in a bucket rely on its conditional put alone.
+            (Location::Object(_), Location::Object(root)) => {
+                root.bucket().check_put_if_absent(&self.location.join(super::layout::META_DIR))?
+            }
+            (Location::Object(_), Location::Local(_)) => {}
+        }
         let table = Table::at(&paths.dir)?;
-        let _lock = if self.options.writer_lock { Some(WriterLock::acquire(&paths.lock)?) } else { None };
-        if !table.exists() {
+        let _lock = match &paths.lock {
+            Some(lock) if self.options.writer_lock => Some(WriterLock::acquire(lock)?),
+            _ => None,
+        };
+        if !table.exists()? {
             let (columns, properties) = create()?;
             table.create(name, columns, properties)?;
             // The new directories' own entries reach the disk too, up to the root.
-            let mut dir = Some(paths.dir.as_path());
-            while let Some(d) = dir.filter(|d| d.starts_with(&self.root)) {
-                io::sync_dir(d)?;
-                dir = d.parent();
+            if let (Some(dir), Some(root)) = (paths.dir.local(), self.location.local()) {
+                let mut dir = Some(dir);
+                while let Some(d) = dir.filter(|d| d.starts_with(root)) {
+                    io::sync_dir(d)?;
+                    dir = d.parent();
+                }
             }
         }
         for attempt in 0..MAX_ATTEMPTS {
@@ -178,9 +198,12 @@ impl Store {
                 }
             }
             let _commit = debug_span!("commit", base = current.version, attempt).entered();
-            if !next.written.is_empty() && !next.data_synced {
+            if !next.written.is_empty()
+                && !next.data_synced
+                && let Some(data) = paths.data.local()
+            {
                 // The new files' directory entries reach the disk before the log names them.
-                io::sync_dir(&paths.data)?;
+                io::sync_dir(data)?;
             }
             let actions = diff(&current.files, &next.files);
             let metrics = HashMap::from([(
@@ -208,7 +231,7 @@ impl Store {
                 Ok(Some(_)) => {
                     // Data files this plan wrote and then compacted away were never
                     // part of any version: no reader can hold them.
-                    let unreferenced: Vec<PathBuf> = next
+                    let unreferenced: Vec<Location> = next
                         .written
                         .iter()
                         .filter(|p| p.starts_with(&paths.data))
@@ -237,9 +260,9 @@ impl Store {
     }
 }
 
-fn remove_written(files: &[PathBuf]) {
+fn remove_written(files: &[Location]) {
     for f in files {
-        let _ = std::fs::remove_file(f);
+        let _ = f.remove();
     }
 }
 
@@ -263,7 +286,7 @@ pub(super) fn mark_deleted(
     paths: &EntityPaths,
     files: &[FileEntry],
     marked: &[RoaringTreemap],
-) -> Result<(Vec<FileEntry>, Option<PathBuf>, u64), Error> {
+) -> Result<(Vec<FileEntry>, Option<Location>, u64), Error> {
     let mut out = Vec::with_capacity(files.len());
     let mut dv_file = DvFile::new();
     let mut removed = 0;

@@ -2,8 +2,6 @@
 //! their deletion vectors, on request (`store.compact`) or automatically
 //! inside a commit.
 
-use std::path::PathBuf;
-
 use arrow::array::RecordBatch;
 use roaring::RoaringTreemap;
 use tracing::field::Empty;
@@ -18,7 +16,7 @@ use crate::entity::Entity;
 use crate::error::{Error, StorageError};
 use crate::formats::claims::Deleted;
 use crate::formats::{DataFile, Target};
-use crate::io::in_file;
+use crate::io::{Location, in_file};
 use crate::ux::progress::Progress;
 use crate::ux::trace::Operation;
 
@@ -89,7 +87,7 @@ impl Store {
         refuse_dropping_columns(paths, merge, T::ENTITY_NAME, &Target::of::<T>(), droppable)?;
         let tail = Snapshot { files: merge.to_vec(), ..current.clone() };
         let sets = tail.deleted_sets(&paths.dir)?;
-        let batches: Vec<(PathBuf, Option<RoaringTreemap>)> =
+        let batches: Vec<(Location, Option<RoaringTreemap>)> =
             merge.iter().zip(sets).map(|(file, deleted)| (paths.dir.join(&file.path), deleted)).collect();
         let what = format!("compaction of `{}`", T::ENTITY_NAME);
         let progress = Progress::new(&what, tail.live_rows(), self.resolved()?.config.ux.progress);
@@ -105,7 +103,7 @@ impl Store {
         if written.rows > 0 {
             files.push(written);
         } else {
-            let _ = std::fs::remove_file(&path);
+            let _ = path.remove();
         }
         Ok(Change {
             files,
@@ -130,7 +128,7 @@ pub(super) fn refuse_dropping_columns(
 ) -> Result<(), Error> {
     for file in files {
         let path = paths.dir.join(&file.path);
-        let data = DataFile::open(&path, target)?;
+        let data = DataFile::open_at(&path, target, false)?;
         let beyond: Vec<String> = data
             .column_names()
             .into_iter()
@@ -138,7 +136,12 @@ pub(super) fn refuse_dropping_columns(
             .map(|c| format!("`{c}`"))
             .collect();
         if !beyond.is_empty() {
-            return Err(StorageError::WouldDropColumns { entity, path, columns: beyond.join(", ") }.into());
+            return Err(StorageError::WouldDropColumns {
+                entity,
+                path: path.name(),
+                columns: beyond.join(", "),
+            }
+            .into());
         }
     }
     Ok(())
@@ -153,7 +156,7 @@ pub(super) fn holds_legacy_types(
     target: &Target,
 ) -> Result<bool, Error> {
     for file in &current.files {
-        let data = DataFile::open(&paths.dir.join(&file.path), target)?;
+        let data = DataFile::open_at(&paths.dir.join(&file.path), target, false)?;
         if !data.legacy_columns(&target.arrow).is_empty() {
             return Ok(true);
         }
@@ -164,10 +167,10 @@ pub(super) fn holds_legacy_types(
 /// The batches of one data file's live rows, converted through `T` so that
 /// files written by older versions of the struct are brought up to date.
 pub(super) fn file_batches<T: Entity>(
-    path: PathBuf,
+    path: Location,
     deleted: Option<RoaringTreemap>,
 ) -> Vec<Result<RecordBatch, Error>> {
-    let data = match DataFile::open(&path, &Target::of::<T>()) {
+    let data = match DataFile::open_at(&path, &Target::of::<T>(), false) {
         Ok(d) => d,
         Err(e) => return vec![Err(e)],
     };
@@ -182,7 +185,7 @@ pub(super) fn file_batches<T: Entity>(
                     out.push(
                         T::from_record_batch(&batch)
                             .and_then(|rows| T::to_record_batch(&rows))
-                            .map_err(|e| in_file(&path, e)),
+                            .map_err(|e| in_file(&path.name(), e)),
                     );
                 }
             }

@@ -18,7 +18,7 @@ impl Store {
 
     /// [`history`](Self::history) of the entity at `storage_path`.
     pub fn history_at(&self, storage_path: &str) -> Result<Vec<Commit>, Error> {
-        let paths = super::layout::EntityPaths::new(&self.root, storage_path)?;
+        let paths = super::layout::EntityPaths::new(&self.location, storage_path)?;
         paths.refuse_old_layout()?;
         history::versions(&paths.dir)?.into_iter().map(|v| history::read(&paths.dir, v)).collect()
     }
@@ -59,7 +59,7 @@ impl Store {
     /// previous one. Returns the version checkpointed (`None`: no table yet).
     pub fn checkpoint<T: Entity>(&self) -> Result<Option<u64>, Error> {
         self.writable(T::ENTITY_NAME)?;
-        let paths = super::layout::EntityPaths::new(&self.root, T::STORAGE_PATH)?;
+        let paths = super::layout::EntityPaths::new(&self.location, T::STORAGE_PATH)?;
         paths.refuse_old_layout()?;
         let table = super::table::Table::at(&paths.dir)?;
         let newest = table.snapshot(T::ENTITY_NAME, None)?;
@@ -88,7 +88,7 @@ impl Store {
         retention_hours: u64,
     ) -> Result<super::Vacuum, Error> {
         self.writable(name)?;
-        let paths = super::layout::EntityPaths::new(&self.root, storage_path)?;
+        let paths = super::layout::EntityPaths::new(&self.location, storage_path)?;
         paths.refuse_old_layout()?;
         let op = crate::ux::trace::Operation::start(tracing::info_span!(
             "vacuum",
@@ -100,10 +100,9 @@ impl Store {
         // The lock is not needed for safety (files a writer has not committed
         // yet are younger than the orphan grace); it keeps local writers and
         // vacuums from interleaving when it is on.
-        let _lock = if self.options.writer_lock {
-            Some(super::lock::WriterLock::acquire(&paths.lock)?)
-        } else {
-            None
+        let _lock = match &paths.lock {
+            Some(lock) if self.options.writer_lock => Some(super::lock::WriterLock::acquire(lock)?),
+            _ => None,
         };
         let files_removed = super::table::Table::at(&paths.dir)?.vacuum(name, retention_hours)?;
         op.record("files", files_removed.len());

@@ -13,6 +13,7 @@
 use std::path::{Component, Path, PathBuf};
 
 use crate::error::{Error, StorageError};
+use crate::io::Location;
 
 /// The store's own directory.
 pub const META_DIR: &str = "_parquetframe";
@@ -39,16 +40,17 @@ pub fn data_file_name(format: crate::entity::Format) -> String {
 #[derive(Debug, Clone)]
 pub struct EntityPaths {
     /// `<root>/<storage_path>`: the Delta table.
-    pub dir: PathBuf,
+    pub dir: Location,
     /// `<dir>/data`.
-    pub data: PathBuf,
-    /// `<dir>/_lock`.
-    pub lock: PathBuf,
+    pub data: Location,
+    /// `<dir>/_lock`, for a local table (a bucket has no lock files:
+    /// commits rely on conditional put alone).
+    pub lock: Option<PathBuf>,
 }
 
 impl EntityPaths {
     /// The paths for `storage_path` under `root`, which must stay inside the root.
-    pub fn new(root: &Path, storage_path: &str) -> Result<Self, Error> {
+    pub fn new(root: &Location, storage_path: &str) -> Result<Self, Error> {
         let relative = Path::new(storage_path);
         let inside = relative.components().all(|c| matches!(c, Component::Normal(_) | Component::CurDir));
         if storage_path.trim().is_empty() || !inside {
@@ -57,14 +59,16 @@ impl EntityPaths {
             ))
             .into());
         }
+        let relative = storage_path.trim_matches('/');
         let dir = root.join(relative);
-        Ok(Self { data: dir.join(DATA_DIR), lock: dir.join(LOCK_FILE), dir })
+        let lock = dir.local().map(|d| d.join(LOCK_FILE));
+        Ok(Self { data: dir.join(DATA_DIR), lock, dir })
     }
 
     /// An error when the directory holds the layout before Delta tables
     /// (numbered JSON manifests); nothing in it is changed.
     pub fn refuse_old_layout(&self) -> Result<(), Error> {
-        if self.dir.join(OLD_MANIFEST_DIR).is_dir() {
+        if self.dir.local().is_some_and(|d| d.join(OLD_MANIFEST_DIR).is_dir()) {
             return Err(StorageError::Catalog(format!(
                 "`{}` is in the old parquetframe layout (a `{OLD_MANIFEST_DIR}/` directory of JSON manifests), \
                  which this version does not read; entities are now Delta Lake tables. Load its rows with \

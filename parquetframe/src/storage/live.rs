@@ -36,11 +36,11 @@ pub(super) fn locate<'m, T: Entity>(
     // Newest first: an upserted key is most often in a recent file.
     for file in m.files.iter().rev().filter(|f| f.live_rows() > 0) {
         let path = paths.dir.join(&file.path);
-        let data = DataFile::open_indexed(&path, &Target::of::<T>())?;
+        let data = DataFile::open_at(&path, &Target::of::<T>(), true)?;
         let candidates = data.row_groups_may_contain(first_column, first);
         let mut deleted: Option<RoaringTreemap> = None;
         for (rg, group_start) in allowed_groups(&data, &candidates) {
-            for offset in offsets_of::<T>(&path, &data, rg, key)? {
+            for offset in offsets_of::<T>(&path.name(), &data, rg, key)? {
                 let dead = match &deleted {
                     Some(d) => d,
                     None => deleted.insert(file.deleted_rows(&paths.dir)?),
@@ -158,7 +158,7 @@ pub(super) fn live_positions<T: Entity>(
                 return Ok(RoaringTreemap::new());
             }
             let path = paths.dir.join(&file.path);
-            let data = DataFile::open(&path, &Target::of::<T>())?;
+            let data = DataFile::open_at(&path, &Target::of::<T>(), false)?;
             let candidates = data.row_groups_may_overlap(first_column, low, high);
             let mut live = RoaringTreemap::new();
             let mut dead: Option<RoaringTreemap> = None;
@@ -175,7 +175,7 @@ pub(super) fn live_positions<T: Entity>(
                             live.insert(position);
                         }
                     })
-                    .map_err(|u| in_file(&path, u.error(T::ENTITY_NAME, T::PRIMARY_KEY)))?;
+                    .map_err(|u| in_file(&path.name(), u.error(T::ENTITY_NAME, T::PRIMARY_KEY)))?;
             }
             Ok(live)
         })

@@ -52,6 +52,7 @@ pub use crate::formats;
 pub use crate::formats::WriteOptions;
 /// File-system helpers (now [`crate::io`]; kept at this path).
 pub use crate::io;
+use crate::io::Location;
 
 /// A directory of entities. Cheap to clone; holds no open files.
 ///
@@ -69,6 +70,9 @@ pub use crate::io;
 /// ```
 #[derive(Debug, Clone)]
 pub struct Store {
+    /// Where the store is: a local directory or a prefix in a bucket.
+    location: Location,
+    /// The root as a path (a bucket's URL, for a store in one).
     root: PathBuf,
     options: StoreOptions,
     /// Configuration set in code; the rest comes from the layers when an
@@ -81,6 +85,11 @@ pub struct Store {
 impl Store {
     /// Opens the store at `root`, creating it when missing; the other
     /// settings come from the configuration (`docs/configuration.md`).
+    ///
+    /// `root` is a local directory or a URL: `memory://name` (a bucket in
+    /// this process's memory), `s3://bucket/prefix` (cargo feature `s3`),
+    /// `gs://…` (`gcs`), `az://…` or `abfss://…` (`azure`), `file:///dir`.
+    /// See `docs/object-storage.md`.
     pub fn open(root: impl AsRef<Path>) -> Result<Self, Error> {
         Self::builder().root(root.as_ref()).open()
     }
@@ -105,11 +114,20 @@ impl Store {
     }
 
     fn create(root: PathBuf, options: StoreOptions, overrides: Arc<Overrides>) -> Result<Self, Error> {
-        if root.exists() && !root.is_dir() {
-            return Err(StorageError::RootNotADirectory(root).into());
+        let location = match root.to_str() {
+            Some(text) if io::is_url(text) => {
+                let options = crate::config::resolve(&overrides)?.config.store.object_options();
+                Location::parse(text, &options)?
+            }
+            _ => Location::Local(root),
+        };
+        if let Location::Local(dir) = &location {
+            if dir.exists() && !dir.is_dir() {
+                return Err(StorageError::RootNotADirectory(dir.clone()).into());
+            }
+            io::create_dir_all(&dir.join(layout::META_DIR))?;
         }
-        io::create_dir_all(&root.join(layout::META_DIR))?;
-        Ok(Self { root, options, overrides, as_of: None })
+        Ok(Self { root: location.name(), location, options, overrides, as_of: None })
     }
 
     /// The configuration this store's operations use now: the layers under
@@ -127,9 +145,20 @@ impl Store {
         crate::config::resolve(&self.overrides)
     }
 
-    /// The root directory.
+    /// The root directory; for a store in a bucket, its URL as a path
+    /// (see [`location`](Self::location)).
     pub fn root(&self) -> &Path {
         &self.root
+    }
+
+    /// Where the store is: a local directory or a prefix in a bucket.
+    pub fn location(&self) -> &Location {
+        &self.location
+    }
+
+    /// Whether the store is in a bucket (object storage) rather than a local directory.
+    pub fn is_remote(&self) -> bool {
+        self.location.object().is_some()
     }
 
     /// The options in force.
@@ -138,7 +167,7 @@ impl Store {
     }
 
     pub(super) fn paths<T: Entity>(&self) -> Result<EntityPaths, Error> {
-        EntityPaths::new(&self.root, T::STORAGE_PATH)
+        EntityPaths::new(&self.location, T::STORAGE_PATH)
     }
 
     /// The format `T` is written in here: its declared format, else the one
@@ -147,8 +176,10 @@ impl Store {
         if let Some(format) = T::DECLARED_FORMAT {
             return Ok(format);
         }
-        let recorded =
-            catalog::read(&self.root)?.entities.get(T::ENTITY_NAME).and_then(|e| e.format.parse().ok());
+        let recorded = catalog::read_known(&self.location)?
+            .entities
+            .get(T::ENTITY_NAME)
+            .and_then(|e| e.format.parse().ok());
         Ok(recorded.unwrap_or(self.options.format))
     }
 
@@ -162,7 +193,7 @@ impl Store {
     /// version not after that time (empty when the table is younger).
     pub(crate) fn read_snapshot(&self, storage_path: &str, name: &str) -> Result<Snapshot, Error> {
         let Some(at) = self.as_of else { return self.snapshot_at(storage_path, name, None) };
-        let paths = EntityPaths::new(&self.root, storage_path)?;
+        let paths = EntityPaths::new(&self.location, storage_path)?;
         match table::history::version_at(&paths.dir, at)? {
             Some(version) => self.snapshot_at(storage_path, name, Some(version)),
             None => Ok(Snapshot::empty(name)),
@@ -177,7 +208,7 @@ impl Store {
         name: &str,
         version: Option<u64>,
     ) -> Result<Snapshot, Error> {
-        let paths = EntityPaths::new(&self.root, storage_path)?;
+        let paths = EntityPaths::new(&self.location, storage_path)?;
         paths.refuse_old_layout()?;
         table::Table::at(&paths.dir)?.snapshot(name, version)
     }

@@ -33,7 +33,7 @@ impl Store {
         name: &'static str,
         read: impl Fn(&EntityPaths, &Snapshot) -> Result<R, Error>,
     ) -> Result<R, Error> {
-        let paths = EntityPaths::new(&self.root, storage_path)?;
+        let paths = EntityPaths::new(&self.location, storage_path)?;
         let first = self.read_snapshot(storage_path, name)?;
         match read(&paths, &first) {
             Err(e) if missing_path(&e).is_some() => {
@@ -91,7 +91,7 @@ impl Store {
                 self.with_snapshot::<T, _>(|paths, m| self.read_all::<T>(paths, m, op, &config, &monitor))
             }
             Some(snapshot) => {
-                let paths = EntityPaths::new(&self.root, T::STORAGE_PATH)?;
+                let paths = EntityPaths::new(&self.location, T::STORAGE_PATH)?;
                 self.read_all::<T>(&paths, snapshot, op, &config, &monitor)
             }
         })

@@ -51,7 +51,7 @@ fn find<T: Entity>(
             if file.live_rows() == 0 {
                 return Ok(None);
             }
-            let data = DataFile::open(&paths.dir.join(&file.path), &target)?;
+            let data = DataFile::open_at(&paths.dir.join(&file.path), &target, false)?;
             // A file written before the relation's columns existed references nothing.
             let names = data.column_names();
             if !relation.columns.iter().all(|c| names.iter().any(|n| n == c)) {
@@ -99,7 +99,7 @@ pub(crate) fn rows_referencing<T: Entity>(
         let parts = hits
             .par_iter()
             .map(|h| {
-                let data = DataFile::open(&paths.dir.join(&m.files[h.file].path), &target)?;
+                let data = DataFile::open_at(&paths.dir.join(&m.files[h.file].path), &target, false)?;
                 let mut rows = Vec::with_capacity(h.positions.len());
                 read_positions(&data, &h.positions, |batch| {
                     rows.extend(T::from_record_batch(&batch)?);
@@ -170,7 +170,7 @@ pub(crate) fn delete_referencing<T: Entity>(
             .par_iter()
             .map(|h| {
                 let file = &current.files[h.file];
-                let data = DataFile::open(&paths.dir.join(&file.path), &target)?;
+                let data = DataFile::open_at(&paths.dir.join(&file.path), &target, false)?;
                 let keys = super::live::read_key(&data, T::KEY_COLUMNS, None)?;
                 take_positions(&[keys], &h.positions)
             })
@@ -223,7 +223,7 @@ pub(crate) fn set_null<T: Entity>(
         let parts = hits
             .par_iter()
             .map(|h| {
-                let data = DataFile::open(&paths.dir.join(&current.files[h.file].path), &target)?;
+                let data = DataFile::open_at(&paths.dir.join(&current.files[h.file].path), &target, false)?;
                 let mut rows = Vec::with_capacity(h.positions.len());
                 read_positions(&data, &h.positions, |batch| {
                     rows.extend(T::from_record_batch(&with_null_columns(&batch, relation.columns)?)?);
@@ -240,7 +240,7 @@ pub(crate) fn set_null<T: Entity>(
             match mark_deleted(paths, &current.files, &marks(&current.files, &hits)) {
                 Ok(marked) => marked,
                 Err(e) => {
-                    let _ = std::fs::remove_file(&new_file);
+                    let _ = new_file.remove();
                     return Err(e);
                 }
             };

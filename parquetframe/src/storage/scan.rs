@@ -84,8 +84,7 @@ impl Opened {
                 continue;
             }
             let path = paths.dir.join(&file.path);
-            let data =
-                if indexed { DataFile::open_indexed(&path, target)? } else { DataFile::open(&path, target)? };
+            let data = DataFile::open_at(&path, target, indexed)?;
             let mut offset = 0;
             for (rg, rows) in data.row_group_rows().into_iter().enumerate() {
                 let dead = deleted.as_ref().map_or(0, |d| Deleted::new(d, offset as u64).count(0, rows));
@@ -182,7 +181,7 @@ fn concat(chunks: &[ArrayRef], data: &DataFile) -> Result<ArrayRef, Error> {
 /// no rows, even when files of another entity lie at its path); an error
 /// when the catalog stores it at another path than the type says.
 fn in_catalog(store: &Store, view: &View<'_>) -> Result<bool, Error> {
-    match super::catalog::read(store.root())?.entities.get(view.name) {
+    match super::catalog::read(store.location())?.entities.get(view.name) {
         None => Ok(false),
         Some(entry) if !super::catalog::same_path(&entry.path, view.storage_path) => {
             Err(StorageError::Catalog(format!(

@@ -38,7 +38,7 @@ pub struct StoredEntity {
 impl StoredEntity {
     /// The entity `name` of `store`; an error lists the entities the catalog holds.
     pub fn open(store: &Store, name: &str) -> Result<Self, Error> {
-        let catalog = catalog::read(store.root())?;
+        let catalog = catalog::read(store.location())?;
         match catalog.entities.get(name) {
             Some(entry) => Self::from_entry(entry.clone()),
             None => {
@@ -55,7 +55,7 @@ impl StoredEntity {
 
     /// Every entity of `store`'s catalog, by name.
     pub fn all(store: &Store) -> Result<Vec<Self>, Error> {
-        catalog::read(store.root())?.entities.into_values().map(Self::from_entry).collect()
+        catalog::read(store.location())?.entities.into_values().map(Self::from_entry).collect()
     }
 
     /// The entity an entry describes.
@@ -113,7 +113,7 @@ impl StoredEntity {
 
     /// Its directory's paths under `store`.
     pub fn paths(&self, store: &Store) -> Result<EntityPaths, Error> {
-        EntityPaths::new(store.root(), &self.entry.path)
+        EntityPaths::new(store.location(), &self.entry.path)
     }
 
     /// Its snapshot as `store` reads it (the newest, or as of the store's time).
@@ -255,7 +255,7 @@ impl StoredEntity {
                 key_column: self.key_columns.first().copied(),
             };
             let path = paths.dir.join(&name);
-            let (rows, bytes) = formats::write_table_file(
+            let (rows, bytes) = formats::write_table_file_at(
                 self.format,
                 &path,
                 &schemas,
@@ -263,7 +263,7 @@ impl StoredEntity {
                 batches.into_iter().map(Ok),
             )
             .inspect_err(|_| {
-                let _ = std::fs::remove_file(&path);
+                let _ = path.remove();
             })?;
             let next = Change {
                 files: vec![FileEntry::new(name, rows, bytes)],

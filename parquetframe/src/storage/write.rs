@@ -38,10 +38,10 @@ impl Store {
         let format = self.format_of::<T>()?;
         let name = layout::data_file_name(format);
         let path = paths.dir.join(&name);
-        match formats::write_table_file(format, &path, schemas, &self.write_options::<T>(), batches) {
+        match formats::write_table_file_at(format, &path, schemas, &self.write_options::<T>(), batches) {
             Ok((rows, bytes)) => Ok(FileEntry::new(name, rows, bytes)),
             Err(e) => {
-                let _ = std::fs::remove_file(&path);
+                let _ = path.remove();
                 Err(e)
             }
         }
@@ -134,9 +134,11 @@ impl Store {
                         let entry = self.write_rows::<T>(paths, rows, chunk, last.as_deref(), &progress)?;
                         // Its directory entry reaches the disk here, beside the
                         // lookups, rather than on the commit's path.
-                        crate::io::sync_dir(&paths.data).inspect_err(|_| {
-                            let _ = std::fs::remove_file(paths.dir.join(&entry.path));
-                        })?;
+                        if let Some(data) = paths.data.local() {
+                            crate::io::sync_dir(data).inspect_err(|_| {
+                                let _ = paths.dir.join(&entry.path).remove();
+                            })?;
+                        }
                         Ok(entry)
                     },
                     || {
@@ -150,12 +152,12 @@ impl Store {
                     // One side failed: what the other wrote goes again.
                     (Err(e), marked) => {
                         if let Ok((_, Some(dv_file), _)) = marked {
-                            let _ = std::fs::remove_file(dv_file);
+                            let _ = dv_file.remove();
                         }
                         return Err(e);
                     }
                     (Ok(entry), Err(e)) => {
-                        let _ = std::fs::remove_file(paths.dir.join(&entry.path));
+                        let _ = paths.dir.join(&entry.path).remove();
                         return Err(e);
                     }
                 };

@@ -45,6 +45,22 @@ pub(crate) fn validate(
             })
         })
         .collect::<Result<_, Error>>()?;
+    if store.is_remote() {
+        // The executors read local stores only so far: a store in a bucket
+        // is checked here, or refused when the cluster was asked for.
+        return match placement {
+            Placement::Auto => Ok(None),
+            Placement::Cluster => Err(crate::error::QueryError::Engine {
+                context: "validating on the cluster".into(),
+                message: format!(
+                    "the store `{}` is in object storage, and the cluster reads local stores only so far \
+                     (validate here with `store.validate()`)",
+                    store.location()
+                ),
+            }
+            .into()),
+        };
+    }
     if placement == Placement::Auto && !worth_it(store, &entities, config)? {
         return Ok(None);
     }

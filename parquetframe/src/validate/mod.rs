@@ -121,7 +121,7 @@ pub(crate) fn validate(store: &Store, placement: Placement) -> Result<Validation
         Ok(names) => names.iter().filter_map(|n| linked.iter().find(|e| e.name == *n).copied()).collect(),
         Err(_) => linked.clone(), // a cycle of required keys: check in name order
     };
-    let catalog = catalog::read(store.root())?;
+    let catalog = catalog::read(store.location())?;
     // The entities this store holds, and the ones they reference.
     let stored = |e: &EntityInfo| catalog.entities.contains_key(e.name);
     let order: Vec<Checked<'static>> = order
@@ -172,7 +172,7 @@ pub(crate) enum Placement {
 /// Validates every relation the store's catalog records, without the Rust
 /// types (what `pframe validate` runs).
 pub(crate) fn validate_catalog(store: &Store, placement: Placement) -> Result<ValidationReport, Error> {
-    let catalog = catalog::read(store.root())?;
+    let catalog = catalog::read(store.location())?;
     let entities = StoredEntity::all(store)?;
     let order: Vec<&StoredEntity> = match SchemaGraph::from_catalog(&catalog).topological_order() {
         Ok(names) => names.iter().filter_map(|n| entities.iter().find(|e| e.name() == *n)).collect(),

@@ -18,11 +18,20 @@ pub enum Target {
 }
 
 fn is_store(dir: &Path) -> bool {
-    dir.join(META_DIR).join(CATALOG).is_file()
+    match dir.to_str().filter(|d| parquetframe::io::is_url(d)) {
+        Some(_) => open_store(dir)
+            .and_then(|s| s.location().join(&format!("{META_DIR}/{CATALOG}")).exists())
+            .unwrap_or(false),
+        None => dir.join(META_DIR).join(CATALOG).is_file(),
+    }
 }
 
-/// Resolves `path`.
+/// Resolves `path`: in a bucket (`s3://…`), a store's root or one of its
+/// entities' directories.
 pub fn resolve(path: &Path) -> Result<Target> {
+    if let Some(url) = path.to_str().filter(|p| parquetframe::io::is_url(p)) {
+        return resolve_url(url.trim_end_matches('/'));
+    }
     if path.is_dir() && is_store(path) {
         return Ok(Target::Store(open_store(path)?));
     }
@@ -48,6 +57,34 @@ pub fn resolve(path: &Path) -> Result<Target> {
         }
     }
     Ok(Target::Files(path.to_path_buf()))
+}
+
+/// A store at `url`, or an entity of a store at a prefix of it.
+fn resolve_url(url: &str) -> Result<Target> {
+    if is_store(Path::new(url)) {
+        return Ok(Target::Store(open_store(Path::new(url))?));
+    }
+    let mut root = url;
+    while let Some((parent, _)) =
+        root.rsplit_once('/').filter(|(p, _)| !p.ends_with('/') && p.contains("://"))
+    {
+        root = parent;
+        if is_store(Path::new(root)) {
+            let store = open_store(Path::new(root))?;
+            let relative = url[root.len()..].trim_matches('/');
+            for entity in StoredEntity::all(&store)? {
+                if entity.entry.path.trim_end_matches('/') == relative {
+                    return Ok(Target::Entity(store, Box::new(entity)));
+                }
+            }
+            return Err(catalog_error(format!(
+                "`{url}`: the store at `{root}` has no entity stored at `{relative}`"
+            )));
+        }
+    }
+    Err(catalog_error(format!(
+        "`{url}` is not a parquetframe store, nor an entity of one (no {META_DIR}/{CATALOG})"
+    )))
 }
 
 /// The entities `names` of `store`, or all of them when `names` is empty.

@@ -105,9 +105,12 @@ fn entity_scan(
     columns: Option<&[String]>,
 ) -> Result<LazyFrame, Error> {
     let context = || format!("scanning entity `{}`", source.name);
-    if live_format(live) == Format::Avro || live.files.is_empty() {
-        // polars has no Avro scan: our column reader decodes the projected
-        // columns of the live rows in parallel; the frame shares its buffers.
+    if live_format(live) == Format::Avro || live.files.is_empty() || store.is_remote() {
+        // polars has no Avro scan, and polars' cloud reader does not reach
+        // this process's buckets (`memory://`) nor share their clients: our
+        // column reader decodes the projected columns of the live rows in
+        // parallel (a bucket's files fetched whole, once each); the frame
+        // shares its buffers.
         let names: Vec<&str> = source
             .schema
             .fields()

@@ -15,7 +15,7 @@ use deltalake_core::kernel::{DeletionVectorDescriptor, StorageType};
 use roaring::RoaringTreemap;
 
 use crate::error::{Error, StorageError};
-use crate::io::{self, io_error};
+use crate::io::{self, Location, io_error};
 
 const MAGIC: u32 = 1_681_511_377;
 
@@ -98,11 +98,13 @@ impl DvFile {
         self.bytes.len() == 1
     }
 
-    /// Writes the file into `table` (synced); returns its path.
-    pub(crate) fn write(&self, table: &Path) -> Result<PathBuf, Error> {
-        let path = table.join(file_name(&self.uuid));
-        io::write_new_via_temp(&path, |tmp| io::write_synced(tmp, &self.bytes))?;
-        Ok(path)
+    /// Writes the file into `table` (synced, put-if-absent); returns its location.
+    pub(crate) fn write(&self, table: &Location) -> Result<Location, Error> {
+        let at = table.join(&file_name(&self.uuid));
+        match at.put_new(bytes::Bytes::from(self.bytes.clone()))? {
+            io::PutNew::Created => Ok(at),
+            io::PutNew::Exists => Err(corrupt(&at.name(), "a deletion vector file of this new name exists")),
+        }
     }
 }
 
@@ -142,42 +144,58 @@ pub(crate) fn relative_file(dv: &DeletionVectorDescriptor) -> Result<PathBuf, &'
 }
 
 /// Reads the rows a descriptor marks deleted; `table` is the table directory.
-pub(crate) fn read(dv: &DeletionVectorDescriptor, table: &Path) -> Result<RoaringTreemap, Error> {
+pub(crate) fn read(dv: &DeletionVectorDescriptor, table: &Location) -> Result<RoaringTreemap, Error> {
+    let name = table.name();
     match dv.storage_type {
         StorageType::Inline => {
             let bytes = z85::decode(&dv.path_or_inline_dv)
-                .map_err(|e| corrupt(table, format!("inline deletion vector: {e}")))?;
+                .map_err(|e| corrupt(&name, format!("inline deletion vector: {e}")))?;
             let size = usize::try_from(dv.size_in_bytes).unwrap_or(0).min(bytes.len());
-            decode(&bytes[..size], table)
+            decode(&bytes[..size], &name)
         }
         StorageType::UuidRelativePath => {
-            let path = table.join(relative_file(dv).map_err(|m| corrupt(table, m))?);
-            read_from_file(&path, dv)
+            let relative = relative_file(dv).map_err(|m| corrupt(&name, m))?;
+            read_from_file(&table.join(&relative.to_string_lossy()), dv)
         }
-        StorageType::AbsolutePath => {
-            let path = dv.path_or_inline_dv.strip_prefix("file://").unwrap_or(&dv.path_or_inline_dv);
-            read_from_file(Path::new(path), dv)
-        }
+        StorageType::AbsolutePath => match dv.path_or_inline_dv.strip_prefix("file://") {
+            Some(path) => read_from_file(&Location::Local(PathBuf::from(path)), dv),
+            None if io::is_url(&dv.path_or_inline_dv) => {
+                read_from_file(&Location::parse(&dv.path_or_inline_dv, &[])?, dv)
+            }
+            None => read_from_file(&Location::Local(PathBuf::from(&dv.path_or_inline_dv)), dv),
+        },
     }
 }
 
-fn read_from_file(path: &Path, dv: &DeletionVectorDescriptor) -> Result<RoaringTreemap, Error> {
-    use std::io::{Read, Seek, SeekFrom};
+fn read_from_file(at: &Location, dv: &DeletionVectorDescriptor) -> Result<RoaringTreemap, Error> {
+    let name = at.name();
+    let path = name.as_path();
     let size =
         usize::try_from(dv.size_in_bytes).map_err(|_| corrupt(path, "negative deletion vector size"))?;
     let offset = u64::try_from(dv.offset.unwrap_or(1)).map_err(|_| corrupt(path, "negative offset"))?;
-    let mut file = std::fs::File::open(path).map_err(io_error("opening deletion vector", path))?;
-    let len = file.metadata().map_err(io_error("reading", path))?.len();
-    // Bounded by the file's real size before anything is allocated.
-    if offset.saturating_add(8).saturating_add(size as u64) > len {
-        return Err(corrupt(
-            path,
-            format!("deletion vector at {offset} (+{size} bytes) runs past the file's end"),
-        ));
-    }
-    let mut buf = vec![0u8; size + 8];
-    file.seek(SeekFrom::Start(offset)).map_err(io_error("reading", path))?;
-    file.read_exact(&mut buf).map_err(io_error("reading", path))?;
+    let past_end =
+        || corrupt(path, format!("deletion vector at {offset} (+{size} bytes) runs past the file's end"));
+    let buf = match at {
+        Location::Local(path) => {
+            use std::io::{Read, Seek, SeekFrom};
+            let mut file = std::fs::File::open(path).map_err(io_error("opening deletion vector", path))?;
+            let len = file.metadata().map_err(io_error("reading", path))?.len();
+            // Bounded by the file's real size before anything is allocated.
+            if offset.saturating_add(8).saturating_add(size as u64) > len {
+                return Err(past_end());
+            }
+            let mut buf = vec![0u8; size + 8];
+            file.seek(SeekFrom::Start(offset)).map_err(io_error("reading", path))?;
+            file.read_exact(&mut buf).map_err(io_error("reading", path))?;
+            buf
+        }
+        Location::Object(_) => {
+            // Deletion vector files are small (one per commit): one GET.
+            let all = at.read()?;
+            let start = usize::try_from(offset).map_err(|_| past_end())?;
+            all.get(start..start.saturating_add(size).saturating_add(8)).ok_or_else(past_end)?.to_vec()
+        }
+    };
     let stored = u32::from_be_bytes([buf[0], buf[1], buf[2], buf[3]]) as usize;
     if stored != size {
         return Err(corrupt(path, format!("deletion vector size {stored}, the log says {size}")));
@@ -204,7 +222,7 @@ mod tests {
         for set in [rows(&[]), rows(&[0]), rows(&[1, 5, 7]), rows(&[3, 1 << 33])] {
             let d = inline(&set).unwrap();
             assert_eq!(d.cardinality as u64, set.len());
-            assert_eq!(read(&d, dir.path()).unwrap(), set);
+            assert_eq!(read(&d, &Location::Local(dir.path().to_path_buf())).unwrap(), set);
         }
     }
 
@@ -216,10 +234,10 @@ mod tests {
         let mut file = DvFile::new();
         let da = file.push(&a).unwrap();
         let db = file.push(&b).unwrap();
-        file.write(dir.path()).unwrap();
+        file.write(&Location::Local(dir.path().to_path_buf())).unwrap();
         assert_eq!(da.offset, Some(1));
-        assert_eq!(read(&da, dir.path()).unwrap(), a);
-        assert_eq!(read(&db, dir.path()).unwrap(), b);
+        assert_eq!(read(&da, &Location::Local(dir.path().to_path_buf())).unwrap(), a);
+        assert_eq!(read(&db, &Location::Local(dir.path().to_path_buf())).unwrap(), b);
     }
 
     #[test]
@@ -227,15 +245,20 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let mut file = DvFile::new();
         let d = file.push(&rows(&[1, 2, 3])).unwrap();
-        let path = file.write(dir.path()).unwrap();
+        let path = file.write(&Location::Local(dir.path().to_path_buf())).unwrap().name();
         let mut bytes = std::fs::read(&path).unwrap();
         let last = bytes.len() - 6;
         bytes[last] ^= 0xff;
         std::fs::write(&path, &bytes).unwrap();
-        let err = read(&d, dir.path()).unwrap_err().to_string();
+        let err = read(&d, &Location::Local(dir.path().to_path_buf())).unwrap_err().to_string();
         assert!(err.contains("deletion_vector_") && err.contains("checksum"), "{err}");
         // A size claim past the file's end is refused before allocating.
         let huge = DeletionVectorDescriptor { size_in_bytes: i32::MAX, ..d };
-        assert!(read(&huge, dir.path()).unwrap_err().to_string().contains("past the file's end"));
+        assert!(
+            read(&huge, &Location::Local(dir.path().to_path_buf()))
+                .unwrap_err()
+                .to_string()
+                .contains("past the file's end")
+        );
     }
 }

@@ -1,13 +1,11 @@
 //! The commit history of a table, read from its log's commit files.
 
-use std::path::Path;
-
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 
 use super::LOG_DIR;
 use crate::error::{Error, StorageError};
-use crate::io::{self, io_error};
+use crate::io::Location;
 
 /// Key of this crate's own figures in a commit's `commitInfo`.
 pub(crate) const METRICS_KEY: &str = "parquetframe";
@@ -28,19 +26,19 @@ pub struct Commit {
 }
 
 /// The versions whose commit files are in `table`'s log, ascending.
-pub(crate) fn versions(table: &Path) -> Result<Vec<u64>, Error> {
-    let mut versions: Vec<u64> = io::list(&table.join(LOG_DIR))?
-        .iter()
-        .filter_map(|n| n.strip_suffix(".json")?.parse().ok())
-        .collect();
+pub(crate) fn versions(table: &Location) -> Result<Vec<u64>, Error> {
+    let mut versions: Vec<u64> =
+        table.join(LOG_DIR).list()?.iter().filter_map(|n| n.strip_suffix(".json")?.parse().ok()).collect();
     versions.sort_unstable();
     Ok(versions)
 }
 
 /// The commit of `version`.
-pub(crate) fn read(table: &Path, version: u64) -> Result<Commit, Error> {
-    let path = table.join(LOG_DIR).join(format!("{version:020}.json"));
-    let text = std::fs::read_to_string(&path).map_err(io_error("reading commit", &path))?;
+pub(crate) fn read(table: &Location, version: u64) -> Result<Commit, Error> {
+    let at = table.join(&format!("{LOG_DIR}/{version:020}.json"));
+    let path = at.name();
+    let text = at.read()?;
+    let text = String::from_utf8_lossy(&text);
     let mut commit = Commit {
         version,
         timestamp: DateTime::<Utc>::MIN_UTC,
@@ -80,7 +78,7 @@ pub(crate) fn read(table: &Path, version: u64) -> Result<Commit, Error> {
 }
 
 /// The newest version committed at or before `at`, if any.
-pub(crate) fn version_at(table: &Path, at: DateTime<Utc>) -> Result<Option<u64>, Error> {
+pub(crate) fn version_at(table: &Location, at: DateTime<Utc>) -> Result<Option<u64>, Error> {
     let mut found = None;
     for v in versions(table)? {
         if read(table, v)?.timestamp > at {

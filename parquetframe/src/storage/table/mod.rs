@@ -3,20 +3,23 @@
 //!
 //! One concept per file: deletion vectors (`dv.rs`), the Delta schema
 //! (`schema.rs`), a snapshot and its files (`snapshot.rs`), the commit
-//! history (`history.rs`), vacuum (`vacuum.rs`), the durable local object
-//! store (`local_fs.rs`), and the runtime deltalake-core's futures run on
-//! (`runtime.rs`).
+//! history (`history.rs`), vacuum (`vacuum.rs`) and the durable local object
+//! store (`local_fs.rs`). A table lives in a local directory or under a
+//! prefix of a bucket ([`Location`]); deltalake-core's futures run on the
+//! runtime of [`crate::io`].
 
 pub(crate) mod dv;
 pub mod history;
 mod local_fs;
-pub(crate) mod runtime;
 pub(crate) mod schema;
 pub mod snapshot;
 mod vacuum;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+
+use crate::io::Location;
+use crate::io::runtime;
 
 use deltalake_core::DeltaTableBuilder;
 use deltalake_core::kernel::Action;
@@ -42,9 +45,12 @@ static TABLES: std::sync::LazyLock<std::sync::Mutex<HashMap<PathBuf, Table>>> =
 /// Tables whose state is kept; past that the map starts over.
 const STATES_KEPT: usize = 64;
 
-/// A Delta table in a local directory.
+/// A Delta table in a local directory or under a prefix of a bucket.
 #[derive(Clone)]
 pub(crate) struct Table {
+    /// Where the table is.
+    location: Location,
+    /// The location's key in this process's caches (an absolute path or a URL).
     dir: PathBuf,
     log_store: LogStoreRef,
 }
@@ -91,18 +97,34 @@ const PROPERTIES: [(&str, &str); 2] = [
 ];
 
 fn delta_error(dir: &Path, op: &str, e: impl std::fmt::Display) -> Error {
-    StorageError::Corrupt { path: dir.join(LOG_DIR), message: format!("{op}: {e}") }.into()
+    let log = if dir.as_os_str().to_string_lossy().contains("://") {
+        PathBuf::from(format!("{}/{LOG_DIR}", dir.display()))
+    } else {
+        dir.join(LOG_DIR)
+    };
+    StorageError::Corrupt { path: log, message: format!("{op}: {e}") }.into()
 }
 
 impl Table {
-    /// The table in `dir` (which need not exist yet). Log stores are made
-    /// once per directory and process.
-    pub(crate) fn at(dir: &Path) -> Result<Self, Error> {
-        let absolute = std::path::absolute(dir).map_err(crate::io::io_error("resolving", dir))?;
-        if let Some(table) = TABLES.lock().ok().and_then(|t| t.get(&absolute).cloned()) {
+    /// The table at `location` (which need not exist yet). Log stores are
+    /// made once per table and process.
+    pub(crate) fn at(location: &Location) -> Result<Self, Error> {
+        let key = location.cache_key();
+        if let Some(table) = TABLES.lock().ok().and_then(|t| t.get(&key).cloned()) {
             return Ok(table);
         }
-        let table = Self::open(absolute)?;
+        let table = match location {
+            Location::Local(_) => Self::open(key)?,
+            Location::Object(object) => {
+                let url = object.directory_url()?;
+                let root = object.store();
+                let prefixed: deltalake_core::logstore::ObjectStoreRef =
+                    std::sync::Arc::new(object_store::prefix::PrefixStore::new(root.clone(), object.path()));
+                let options = deltalake_core::logstore::StorageConfig::default();
+                let log_store = deltalake_core::logstore::default_logstore(prefixed, root, &url, &options);
+                Self { location: location.clone(), dir: key, log_store }
+            }
+        };
         if let Ok(mut tables) = TABLES.lock() {
             if tables.len() >= STATES_KEPT {
                 tables.clear();
@@ -121,23 +143,33 @@ impl Table {
         let log_store = DeltaTableBuilder::from_url(url.clone())
             .and_then(|b| b.with_storage_backend(store, url).build_storage())
             .map_err(|e| delta_error(dir, "opening the table", e))?;
-        Ok(Self { dir: absolute, log_store })
+        Ok(Self { location: Location::Local(absolute.clone()), dir: absolute, log_store })
+    }
+
+    /// The log entry of `version`.
+    fn log_entry(&self, version: u64) -> Location {
+        self.location.join(&format!("{LOG_DIR}/{version:020}.json"))
     }
 
     /// Whether a version has been committed.
-    pub(crate) fn exists(&self) -> bool {
-        let log = self.dir.join(LOG_DIR);
+    pub(crate) fn exists(&self) -> Result<bool, Error> {
+        // A table in a bucket this process has read or written exists (tables
+        // are never removed): no request on the hot path of a warm process.
+        // Local lookups are cheap, and tests remove tables by hand.
+        if self.location.object().is_some() && SNAPSHOTS.lock().is_ok_and(|s| s.contains_key(&self.dir)) {
+            return Ok(true);
+        }
+        let log = self.location.join(LOG_DIR);
         // Two lookups on the hot path; a listing only for logs whose first
         // commit was cleaned up by another writer.
-        log.join(format!("{:020}.json", 0)).is_file()
-            || log.join("_last_checkpoint").is_file()
-            || crate::io::list(&log)
-                .is_ok_and(|names| names.iter().any(|n| n.ends_with(".json") || n.ends_with(".parquet")))
+        Ok(self.log_entry(0).exists()?
+            || log.join("_last_checkpoint").exists()?
+            || log.list()?.iter().any(|n| n.ends_with(".json") || n.ends_with(".parquet")))
     }
 
     /// The snapshot at `version` (the newest when `None`) of the entity `entity`.
     pub(crate) fn snapshot(&self, entity: &str, version: Option<u64>) -> Result<Snapshot, Error> {
-        if !self.exists() {
+        if !self.exists()? {
             return match version {
                 None | Some(0) => Ok(Snapshot::empty(entity)),
                 Some(v) => Err(StorageError::Catalog(format!(
@@ -149,7 +181,7 @@ impl Table {
         }
         if version.is_none()
             && let Some(mut cached) = SNAPSHOTS.lock().ok().and_then(|s| s.get(&self.dir).cloned())
-            && !self.dir.join(LOG_DIR).join(format!("{:020}.json", cached.version + 1)).exists()
+            && !self.log_entry(cached.version + 1).exists()?
         {
             cached.entity = entity.to_owned();
             return Ok(cached);
@@ -242,13 +274,8 @@ impl Table {
 
     /// Rows of a file added without statistics (by another writer).
     fn count_rows(&self, path: &str) -> Result<u64, Error> {
-        let path = self.dir.join(path);
-        let file = std::fs::File::open(&path).map_err(crate::io::io_error("opening", &path))?;
-        crate::formats::parquet_guard::check_footer(&file, &path)?;
-        let reader = parquet::file::reader::SerializedFileReader::new(file)
-            .map_err(|e| StorageError::Corrupt { path: path.clone(), message: e.to_string() })?;
-        use parquet::file::reader::FileReader;
-        Ok(u64::try_from(reader.metadata().file_metadata().num_rows()).unwrap_or(0))
+        let file = crate::formats::parquet::DataFile::open_table_file(&self.location.join(path), false)?;
+        Ok(file.row_group_rows().iter().map(|&n| n as u64).sum())
     }
 
     /// Creates the table (version 0) with `columns` and `properties`, unless
@@ -284,8 +311,11 @@ impl Table {
                 serde_json::from_value::<deltalake_core::kernel::Metadata>(m).ok()
             })
             .unwrap_or(metadata);
-        let location = url::Url::from_directory_path(&self.dir)
-            .map_err(|()| delta_error(&self.dir, "creating", "not an absolute path"))?;
+        let location = match &self.location {
+            Location::Local(_) => url::Url::from_directory_path(&self.dir)
+                .map_err(|()| delta_error(&self.dir, "creating", "not an absolute path"))?,
+            Location::Object(object) => object.directory_url()?,
+        };
         let operation = DeltaOperation::Create {
             mode: SaveMode::ErrorIfExists,
             location,
@@ -302,7 +332,7 @@ impl Table {
         .map_err(|e| delta_error(&self.dir, "creating", e))?;
         match created {
             Ok(()) => Ok(()),
-            Err(_) if self.exists() => Ok(()),
+            Err(_) if self.exists()? => Ok(()),
             Err(e) => Err(delta_error(&self.dir, "creating the table", e)),
         }
     }
@@ -310,11 +340,11 @@ impl Table {
     /// Removes the files no version within `retention_hours` needs (see
     /// `vacuum.rs`); returns their paths relative to the table directory.
     pub(crate) fn vacuum(&self, entity: &str, retention_hours: u64) -> Result<Vec<String>, Error> {
-        if !self.exists() {
+        if !self.exists()? {
             return Ok(Vec::new());
         }
         let newest = self.snapshot(entity, None)?;
-        vacuum::sweep(&self.dir, &newest, retention_hours)
+        vacuum::sweep(&self.location, &newest, retention_hours)
     }
 
     /// Commits `actions` as the version after `base`, whose files become
@@ -361,12 +391,23 @@ impl Table {
             .get_bytes()
             .map_err(|e| delta_error(&self.dir, "serializing a commit", e))?;
         let log_store = self.log_store.clone();
+        let entry = bytes.clone();
         let written = runtime::block_on(async move {
-            log_store.write_commit_entry(version, CommitOrBytes::LogBytes(bytes), Default::default()).await
+            log_store.write_commit_entry(version, CommitOrBytes::LogBytes(entry), Default::default()).await
         })
         .map_err(|e| delta_error(&self.dir, "committing", e))?;
         match written {
             Ok(()) => {}
+            // An object store retries a put that timed out or failed with a
+            // 5xx; when the first attempt landed, the retry finds the entry
+            // there. Whose it is, the bytes tell (each commit's `commitInfo`
+            // carries its own timestamp and metrics).
+            Err(TransactionError::VersionAlreadyExists(_))
+                if self.location.object().is_some()
+                    && self.log_entry(version).read_if_exists()?.is_some_and(|there| there == bytes) =>
+            {
+                tracing::debug!(table = %self.location, version, "a retried commit found its own entry");
+            }
             Err(TransactionError::VersionAlreadyExists(_)) => return Ok(None),
             Err(e) => return Err(delta_error(&self.dir, "committing", e)),
         }
@@ -398,7 +439,7 @@ impl Table {
 
     /// The version of the newest checkpoint `_last_checkpoint` names, if any.
     fn last_checkpoint(&self) -> Option<u64> {
-        let text = std::fs::read(self.dir.join(LOG_DIR).join("_last_checkpoint")).ok()?;
+        let text = self.location.join(LOG_DIR).join("_last_checkpoint").read_if_exists().ok()??;
         serde_json::from_slice::<serde_json::Value>(&text).ok()?.get("version")?.as_u64()
     }
 
@@ -462,7 +503,7 @@ mod tests {
     #[test]
     fn create_then_commit_a_file_with_a_deletion_vector() {
         let dir = tempfile::tempdir().unwrap();
-        let table = Table::at(&dir.path().join("t")).unwrap();
+        let table = Table::at(&Location::Local(dir.path().join("t"))).unwrap();
         let schema = arrow::datatypes::Schema::new(vec![
             arrow::datatypes::Field::new("id", arrow::datatypes::DataType::Int64, false),
             arrow::datatypes::Field::new("n", arrow::datatypes::DataType::UInt32, true),
@@ -490,7 +531,7 @@ mod tests {
         assert_eq!((read.version, &read.files), (now.version, &now.files));
         assert_eq!(now.files.len(), 1);
         assert_eq!((now.files[0].rows, now.files[0].deleted), (10, 2));
-        assert_eq!(now.files[0].deleted_rows(dir.path().join("t").as_path()).unwrap(), dv);
+        assert_eq!(now.files[0].deleted_rows(&Location::Local(dir.path().join("t"))).unwrap(), dv);
         // A commit planned on the old snapshot loses to the one above.
         let lost = table.commit(
             &empty,

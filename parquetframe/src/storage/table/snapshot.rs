@@ -2,7 +2,6 @@
 //! deletion vector marks deleted.
 
 use std::collections::HashMap;
-use std::path::Path;
 
 use deltalake_core::kernel::{Add, DeletionVectorDescriptor, Remove};
 use rayon::prelude::*;
@@ -54,7 +53,7 @@ impl FileEntry {
     }
 
     /// The rows its deletion vector marks; `table` is the table directory.
-    pub(crate) fn deleted_rows(&self, table: &Path) -> Result<RoaringTreemap, Error> {
+    pub(crate) fn deleted_rows(&self, table: &crate::io::Location) -> Result<RoaringTreemap, Error> {
         match &self.dv {
             None => Ok(RoaringTreemap::new()),
             Some(d) => dv::read(d, table),
@@ -156,7 +155,10 @@ impl Snapshot {
     /// deletion vector marks. Vectors are read in parallel; `table` is the
     /// table directory. Nothing is sized from the log's row counts: readers
     /// apply the rows to what they decode ([`crate::formats::claims::Deleted`]).
-    pub(crate) fn deleted_sets(&self, table: &Path) -> Result<Vec<Option<RoaringTreemap>>, Error> {
+    pub(crate) fn deleted_sets(
+        &self,
+        table: &crate::io::Location,
+    ) -> Result<Vec<Option<RoaringTreemap>>, Error> {
         self.files
             .par_iter()
             .map(|f| if f.dv.is_none() { Ok(None) } else { f.deleted_rows(table).map(Some) })

@@ -11,7 +11,6 @@
 //! retention and [`ORPHAN_GRACE_HOURS`].
 
 use std::collections::{HashMap, HashSet};
-use std::path::Path;
 
 use deltalake_core::kernel::{DeletionVectorDescriptor, StorageType};
 use serde_json::Value;
@@ -19,7 +18,7 @@ use serde_json::Value;
 use super::snapshot::Snapshot;
 use super::{LOG_DIR, history};
 use crate::error::{Error, StorageError};
-use crate::io::{self, io_error};
+use crate::io::{self, Location, io_error};
 
 /// Files no version lists are removed only past this age (and the
 /// retention): long enough for any writer to commit the files it wrote.
@@ -28,7 +27,7 @@ pub(crate) const ORPHAN_GRACE_HOURS: u64 = 1;
 /// Removes what no version within `retention_hours` needs from the table in
 /// `dir` whose newest version is `newest`; returns the removed files'
 /// paths relative to `dir`, sorted.
-pub(crate) fn sweep(dir: &Path, newest: &Snapshot, retention_hours: u64) -> Result<Vec<String>, Error> {
+pub(crate) fn sweep(dir: &Location, newest: &Snapshot, retention_hours: u64) -> Result<Vec<String>, Error> {
     let now = chrono::Utc::now().timestamp_millis();
     let hours_ms = |h: u64| i64::try_from(h.saturating_mul(3_600_000)).unwrap_or(i64::MAX);
     let cutoff = now.saturating_sub(hours_ms(retention_hours));
@@ -48,12 +47,10 @@ pub(crate) fn sweep(dir: &Path, newest: &Snapshot, retention_hours: u64) -> Resu
     let mut added: HashMap<String, Option<String>> = HashMap::new();
     let mut removed_at: HashMap<String, i64> = HashMap::new();
     for version in history::versions(dir)? {
-        let path = dir.join(LOG_DIR).join(format!("{version:020}.json"));
-        let text = match std::fs::read_to_string(&path) {
-            Ok(t) => t,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
-            Err(e) => return Err(io_error("reading commit", &path)(e)),
-        };
+        let at = dir.join(&format!("{LOG_DIR}/{version:020}.json"));
+        let path = at.name();
+        let Some(text) = at.read_if_exists()? else { continue };
+        let text = String::from_utf8_lossy(&text);
         let actions: Vec<Value> = text
             .lines()
             .filter(|l| !l.trim().is_empty())
@@ -100,25 +97,15 @@ pub(crate) fn sweep(dir: &Path, newest: &Snapshot, retention_hours: u64) -> Resu
     }
     let mut removed = Vec::new();
     let mut dirs = HashSet::new();
-    for relative in candidates(dir)? {
+    for (relative, modified) in candidates(dir)? {
         if keep.contains(&relative) {
             continue;
         }
         let path = dir.join(&relative);
-        let old_enough = || {
-            std::fs::metadata(&path)
-                .and_then(|m| m.modified())
-                .ok()
-                .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
-                .is_some_and(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX) < orphan_cutoff)
-        };
-        if expired.contains(&relative) || old_enough() {
-            match std::fs::remove_file(&path) {
-                Ok(()) => {}
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
-                Err(e) => return Err(io_error("removing", &path)(e)),
-            }
-            if let Some(parent) = path.parent() {
+        let old_enough = modified.is_some_and(|m| m < orphan_cutoff);
+        if expired.contains(&relative) || old_enough {
+            path.remove()?;
+            if let Some(parent) = path.local().and_then(|p| p.parent()) {
                 dirs.insert(parent.to_path_buf());
             }
             removed.push(relative);
@@ -161,8 +148,28 @@ fn dv_path(dv: &DeletionVectorDescriptor) -> Option<String> {
 }
 
 /// The data and deletion-vector files under the table directory, relative
-/// to it: not the log, nor hidden entries (`_`, `.`: the writer lock, temporary files).
-fn candidates(dir: &Path) -> Result<Vec<String>, Error> {
+/// to it, with their modification times (milliseconds since the epoch):
+/// not the log, nor hidden entries (`_`, `.`: the writer lock, temporary files).
+fn candidates(dir: &Location) -> Result<Vec<(String, Option<i64>)>, Error> {
+    let wanted = |name: &str| name.ends_with(".parquet") || name.ends_with(".avro") || name.ends_with(".bin");
+    let hidden = |part: &str| part.starts_with('_') || part.starts_with('.');
+    let dir = match dir {
+        Location::Local(dir) => dir,
+        Location::Object(_) => {
+            let listed = dir.list_all()?;
+            return Ok(listed
+                .into_iter()
+                .filter(|(relative, _)| !relative.split('/').any(hidden) && wanted(relative))
+                .collect());
+        }
+    };
+    let modified = |path: &std::path::Path| {
+        std::fs::metadata(path)
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+            .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+    };
     let mut out = Vec::new();
     let mut pending = vec![std::path::PathBuf::new()];
     while let Some(relative) = pending.pop() {
@@ -175,15 +182,15 @@ fn candidates(dir: &Path) -> Result<Vec<String>, Error> {
         for entry in entries {
             let entry = entry.map_err(io_error("listing", &here))?;
             let name = entry.file_name().to_string_lossy().into_owned();
-            if name.starts_with('_') || name.starts_with('.') {
+            if hidden(&name) {
                 continue;
             }
             let path = relative.join(&name);
             let kind = entry.file_type().map_err(io_error("listing", &here))?;
             if kind.is_dir() {
                 pending.push(path);
-            } else if name.ends_with(".parquet") || name.ends_with(".avro") || name.ends_with(".bin") {
-                out.push(path.display().to_string());
+            } else if wanted(&name) {
+                out.push((path.display().to_string(), modified(&dir.join(&path))));
             }
         }
     }

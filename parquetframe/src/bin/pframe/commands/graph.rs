@@ -12,7 +12,7 @@ pub fn run(
     format: GraphFormat,
 ) -> parquetframe::Result<Outcome> {
     let store = target::store(root)?;
-    let catalog = parquetframe::storage::catalog::read(store.root())?;
+    let catalog = parquetframe::storage::catalog::read(store.location())?;
     let graph = SchemaGraph::from_catalog(&catalog);
     let problems = graph.problems();
     if out.json {

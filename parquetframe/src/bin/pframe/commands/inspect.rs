@@ -87,6 +87,34 @@ fn facts(files: &[PathBuf]) -> parquetframe::Result<Facts> {
     Ok(f)
 }
 
+/// Facts of a table's files in a bucket: sizes and rows from the log, row
+/// groups and codecs from each file's footer (entities in a bucket are Parquet).
+fn bucket_facts(
+    dir: &parquetframe::io::Location,
+    files: &[parquetframe::storage::FileEntry],
+) -> parquetframe::Result<Facts> {
+    let mut f = Facts {
+        format: "parquet".into(),
+        files: files.len(),
+        rows: Some(files.iter().map(|e| e.rows).sum()),
+        row_groups: Some(0),
+        codecs: BTreeSet::new(),
+        bytes: files.iter().map(|e| e.bytes).sum(),
+        schema: None,
+    };
+    for file in files {
+        let data = parquetframe::formats::parquet::DataFile::open_table_file(&dir.join(&file.path), false)?;
+        let meta = data.parquet_metadata();
+        f.row_groups = f.row_groups.map(|g| g + meta.num_row_groups());
+        for rg in meta.row_groups() {
+            for column in rg.columns() {
+                f.codecs.insert(parquet_codec(column.compression()));
+            }
+        }
+    }
+    Ok(f)
+}
+
 /// A Parquet codec by the names `store.codec` uses (`zstd(zstdlevel(1))` → `zstandard`).
 fn parquet_codec(codec: parquet::basic::Compression) -> String {
     let debug = format!("{codec:?}").to_ascii_lowercase();
@@ -260,8 +288,12 @@ fn entity_summary(
     let snapshot = entity.snapshot(store)?;
     let live = entity.live_files(store)?;
     let dir = entity.paths(store)?.dir;
-    let data: Vec<PathBuf> = snapshot.files.iter().map(|f| dir.join(&f.path)).collect();
-    let mut f = facts(&data)?;
+    let mut f = if store.is_remote() {
+        bucket_facts(&dir, &snapshot.files)?
+    } else {
+        let data: Vec<PathBuf> = snapshot.files.iter().map(|f| dir.join(&f.path).name()).collect();
+        facts(&data)?
+    };
     f.schema = Some(entity.arrow_schema());
     let history = entity.history(store)?;
     let recent: Vec<Value> = history
@@ -289,7 +321,7 @@ fn entity_summary(
         "version": snapshot.version,
         "live_rows": live.rows,
         "stored_rows": snapshot.stored_rows(),
-        "data_files": data.len(),
+        "data_files": snapshot.files.len(),
         "files_with_deletion_vectors": snapshot.files.iter().filter(|f| f.deleted > 0).count(),
         "table": "delta",
         "bytes": snapshot.files.iter().map(|f| f.bytes).sum::<u64>(),

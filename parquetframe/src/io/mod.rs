@@ -1,4 +1,15 @@
-//! File-system helpers whose errors name the path.
+//! Where files live and how they are reached: file-system helpers whose
+//! errors name the path, [`Location`] (a local path or an object in a
+//! bucket), the buckets opened, and the runtime async clients run on.
+
+mod buckets;
+mod counted;
+mod location;
+pub(crate) mod runtime;
+
+pub use buckets::Bucket;
+pub use counted::Requests;
+pub use location::{Location, ObjectLocation, PutNew, is_url};
 
 use std::fs::{self, File};
 use std::io::Write;

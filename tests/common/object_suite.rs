@@ -1,0 +1,237 @@
+// The store on object storage, shared by tests/store_memory.rs (`memory://`,
+// no server) and tests/store_s3.rs (`s3://` on the local S3 server). The
+// including file defines `fn root(name: &str) -> Option<String>`: a fresh
+// store URL for one test, or `None` (with a printed reason) to skip.
+
+use chrono::{DateTime, Utc};
+use parquetframe::prelude::*;
+use parquetframe::{Error, FkCheck, StoreOptions};
+
+#[derive(Entity, Debug, Clone, PartialEq)]
+#[entity(storage_path = "users/", primary_key = "user_id")]
+pub struct User {
+    pub user_id: i64,
+    pub name: String,
+    pub email: Option<String>,
+    pub age: i32,
+    pub signup: DateTime<Utc>,
+}
+
+#[derive(Entity, Debug, Clone, PartialEq)]
+#[entity(storage_path = "orders/", primary_key = "order_id")]
+pub struct Order {
+    pub order_id: i64,
+    #[relation(User, inverse = "orders")]
+    pub user_id: i64,
+    pub amount: f64,
+}
+
+#[derive(Entity, Debug, Clone, PartialEq)]
+#[entity(storage_path = "notes/", primary_key = "id", format = "avro")]
+pub struct Note {
+    pub id: i64,
+}
+
+fn user(id: i64, name: &str) -> User {
+    User {
+        user_id: id,
+        name: name.into(),
+        email: (id % 2 == 0).then(|| format!("{name}@example.org")),
+        age: 20 + (id % 50) as i32,
+        signup: DateTime::from_timestamp(1_700_000_000 + id, 0).unwrap(),
+    }
+}
+
+fn users(n: i64) -> Vec<User> {
+    (0..n).map(|i| user(i, &format!("u{i}"))).collect()
+}
+
+fn sorted<T: Entity>(mut rows: Vec<T>) -> Vec<T> {
+    rows.sort_by(|a, b| a.key().cmp(&b.key()));
+    rows
+}
+
+/// A fresh store for the test `name`, or `None` to skip it.
+fn open(name: &str) -> Option<(String, Store)> {
+    open_with(name, StoreOptions::default())
+}
+
+fn open_with(name: &str, options: StoreOptions) -> Option<(String, Store)> {
+    let url = root(name)?;
+    let store = Store::open_with(&url, options).unwrap_or_else(|e| panic!("opening {url}: {e}"));
+    Some((url, store))
+}
+
+#[test]
+fn save_find_load_and_count_in_a_bucket() {
+    let Some((url, store)) = open("basics") else { return };
+    assert!(store.is_remote());
+    assert_eq!(store.location().to_string(), url);
+    assert_eq!(store.count::<User>().unwrap(), 0);
+    assert!(store.load_all::<User>().unwrap().is_empty());
+    store.save_all(&users(50)).unwrap();
+    store.save(&user(50, "last")).unwrap();
+    assert_eq!(store.count::<User>().unwrap(), 51);
+    assert_eq!(store.find::<User>(&7).unwrap(), Some(user(7, "u7")));
+    assert_eq!(store.find::<User>(&500).unwrap(), None);
+    let mut all = users(50);
+    all.push(user(50, "last"));
+    assert_eq!(sorted(store.load_all::<User>().unwrap()), all);
+    // Another store on the same URL sees the same rows.
+    let again = Store::open(&url).unwrap();
+    assert_eq!(again.count::<User>().unwrap(), 51);
+    // The catalog is in the bucket too.
+    let catalog = parquetframe::storage::catalog::read(store.location()).unwrap();
+    assert_eq!(catalog.entities["User"].path, "users/");
+}
+
+#[test]
+fn upserts_and_deletes_are_deletion_vectors_with_history_and_time_travel() {
+    let Some((_, store)) = open("upserts") else { return };
+    store.save_all(&users(100)).unwrap();
+    let first = store.version::<User>().unwrap().unwrap();
+    let changed: Vec<User> = (0..10).map(|i| user(i, "changed")).collect();
+    store.save_all(&changed).unwrap();
+    for id in [20, 21, 22] {
+        assert!(store.delete::<User>(&id).unwrap());
+    }
+    assert!(!store.delete::<User>(&999).unwrap());
+    assert_eq!(store.count::<User>().unwrap(), 97);
+    assert_eq!(store.find::<User>(&3).unwrap().unwrap().name, "changed");
+    assert_eq!(store.find::<User>(&21).unwrap(), None);
+    // The first file stays, its replaced and deleted rows marked.
+    let snapshot = store.snapshot::<User>().unwrap();
+    assert_eq!(snapshot.files.len(), 2, "{:?}", snapshot.files);
+    assert_eq!(snapshot.files[0].deleted, 13);
+    // History and time travel.
+    let history = store.history::<User>().unwrap();
+    let operations: Vec<&str> = history.iter().map(|c| c.operation.as_str()).collect();
+    assert_eq!(operations, ["CREATE TABLE", "WRITE", "WRITE", "DELETE", "DELETE", "DELETE"]);
+    assert_eq!(sorted(store.load_version::<User>(first).unwrap()), users(100));
+    let before = history[2].timestamp;
+    let view = store.as_of(before);
+    assert_eq!(view.count::<User>().unwrap(), 100);
+}
+
+#[test]
+fn writers_in_several_threads_lose_no_row() {
+    let Some((url, store)) = open("writers") else { return };
+    store.save(&user(0, "seed")).unwrap();
+    std::thread::scope(|s| {
+        for w in 0..4i64 {
+            let url = url.clone();
+            s.spawn(move || {
+                // Each writer opens its own store: they share nothing but the bucket.
+                let mine = Store::open(&url).unwrap();
+                for i in 0..8 {
+                    mine.save(&user(1 + w * 100 + i, "w")).unwrap();
+                }
+            });
+        }
+    });
+    assert_eq!(store.count::<User>().unwrap(), 33);
+    // One version per commit, no gaps.
+    let history = store.history::<User>().unwrap();
+    let versions: Vec<u64> = history.iter().map(|c| c.version).collect();
+    assert_eq!(versions, (0..=33).collect::<Vec<_>>());
+}
+
+#[test]
+fn compaction_checkpoints_and_vacuum() {
+    let Some((url, store)) = open("compact") else { return };
+    for chunk in users(60).chunks(10) {
+        store.save_all(chunk).unwrap();
+    }
+    assert!(store.delete::<User>(&5).unwrap());
+    assert_eq!(store.snapshot::<User>().unwrap().files.len(), 6);
+    store.compact::<User>().unwrap();
+    assert_eq!(store.snapshot::<User>().unwrap().files.len(), 1);
+    assert_eq!(store.count::<User>().unwrap(), 59);
+    let version = store.checkpoint::<User>().unwrap().unwrap();
+    // A reader starting afresh in another process would start from the
+    // checkpoint; here, the version it names reads the same rows.
+    assert_eq!(store.load_version::<User>(version).unwrap().len(), 59);
+    let eager = Store::open_with(&url, StoreOptions { retention_hours: 0, ..StoreOptions::default() }).unwrap();
+    let removed = eager.vacuum::<User>().unwrap().files_removed;
+    // The one deleted row's vector is inline in the log: six data files go.
+    assert_eq!(removed.len(), 6, "the six compacted data files: {removed:?}");
+    assert!(removed.iter().all(|f| f.starts_with("data/part-")), "{removed:?}");
+    assert_eq!(sorted(store.load_all::<User>().unwrap()).len(), 59);
+    assert!(eager.vacuum::<User>().unwrap().files_removed.is_empty());
+}
+
+#[test]
+fn relations_navigation_and_validation() {
+    let options = StoreOptions { fk_check: FkCheck::Deferred, ..StoreOptions::default() };
+    let Some((_, store)) = open_with("relations", options) else { return };
+    store.save_all(&users(5)).unwrap();
+    let orders: Vec<Order> =
+        (0..20).map(|i| Order { order_id: i, user_id: i % 7, amount: i as f64 }).collect();
+    store.save_all(&orders).unwrap();
+    let two = store.find::<User>(&2).unwrap().unwrap();
+    let mine: Vec<i64> = sorted(two.orders_in(&store).unwrap()).iter().map(|o| o.order_id).collect();
+    assert_eq!(mine, vec![2, 9, 16]);
+    assert_eq!(orders[9].user_in(&store).unwrap(), Some(two));
+    let report = store.validate().unwrap();
+    let r = report.relation("Order", "user_id").unwrap();
+    // Users 5 and 6 do not exist: orders 5, 6, 12, 13, 19.
+    assert_eq!((r.rows, r.orphans), (20, 5));
+}
+
+#[test]
+fn queries_run_on_the_polars_engines() {
+    let Some((_, store)) = open("queries") else { return };
+    store.save_all(&users(200)).unwrap();
+    store.save_all(&(0..20).map(|i| user(i, "new")).collect::<Vec<_>>()).unwrap();
+    for engine in [Engine::Memory, Engine::Lazy, Engine::Streaming] {
+        let rows = store
+            .query::<User>()
+            .filter(User::AGE.gt(60))
+            .order_by(User::USER_ID.asc())
+            .engine(engine)
+            .fetch()
+            .unwrap();
+        let expected: Vec<i64> = (0..200).filter(|i| 20 + i % 50 > 60).collect();
+        assert_eq!(rows.iter().map(|u| u.user_id).collect::<Vec<_>>(), expected, "{engine:?}");
+        let renamed = store.query::<User>().filter(User::NAME.eq("new")).engine(engine).count().unwrap();
+        assert_eq!(renamed, 20, "{engine:?}");
+    }
+}
+
+#[test]
+fn errors_name_the_url() {
+    let Some((url, store)) = open("errors") else { return };
+    // Avro data files are read from local disk only: refused, naming the entity.
+    let err = store.save(&Note { id: 1 }).unwrap_err().to_string();
+    assert!(err.contains("Avro") && err.contains("Note"), "{err}");
+    // A data file the log lists but the bucket lost.
+    store.save_all(&users(3)).unwrap();
+    let file = store.snapshot::<User>().unwrap().files[0].path.clone();
+    let lost = parquetframe::io::Location::parse(&format!("{url}/users/{file}"), &[]).unwrap();
+    lost.remove().unwrap();
+    let err = store.load_all::<User>().unwrap_err();
+    assert!(matches!(err, Error::Storage(_)), "{err:?}");
+    let text = err.to_string();
+    assert!(text.contains(&file) && text.contains("missing"), "{text}");
+}
+
+#[test]
+fn find_and_a_single_save_make_few_requests() {
+    let Some((_, store)) = open("requests") else { return };
+    store.save_all(&users(100)).unwrap();
+    let bucket = store.location().object().unwrap().bucket().clone();
+    // A warm process: the table's snapshot and the catalog are known.
+    assert!(store.find::<User>(&1).unwrap().is_some());
+    let before = bucket.requests();
+    assert_eq!(store.find::<User>(&42).unwrap(), Some(user(42, "u42")));
+    let find = bucket.requests() - before;
+    let before = bucket.requests();
+    store.save(&user(1000, "new")).unwrap();
+    let save = bucket.requests() - before;
+    eprintln!("find: {find}; single save: {save}");
+    // find: a HEAD of the next log entry, a GET of the one data file.
+    assert_eq!((find.head, find.get, find.total()), (1, 1, 2), "find: {find}");
+    // save: a HEAD of the next log entry, a PUT of the data file, a PUT of
+    // the commit (no file holds the new key: nothing is read).
+    assert_eq!((save.head, save.put, save.total()), (1, 2, 3), "single save: {save}");
+}
