@@ -401,6 +401,56 @@ fn delta_engines_read_exactly_the_live_rows_after_each_write() {
     check(&users, "compaction");
 }
 
+/// A store in an S3 bucket (the local server of `scripts/s3.sh`): DuckDB
+/// (delta and httpfs extensions), polars `scan_delta` and deltalake read
+/// exactly the live rows from the bucket after upserts, deletes and a
+/// compaction. Needs `PF_DELTA_PYTHON` and `PF_TEST_S3`.
+#[test]
+fn delta_engines_read_the_live_rows_from_a_bucket() {
+    let Some(python) = delta_python() else { return };
+    let Ok(bucket) = std::env::var("PF_TEST_S3") else {
+        eprintln!("skipped: PF_TEST_S3 is not set (run under `scripts/s3.sh run`)");
+        return;
+    };
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos();
+    let root = format!("{bucket}/interop-{}-{nanos}", std::process::id());
+    let store = Store::open(&root).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let expected = dir.path().join("expected.json");
+    let table = format!("{root}/users");
+    let check = |users: &[User], step: &str| {
+        std::fs::write(&expected, expected_json(users)).unwrap();
+        println!("after {step}:");
+        let args = [
+            script("delta_readers.py").into_os_string(),
+            table.clone().into(),
+            "User".into(),
+            "user_id".into(),
+            expected.clone().into_os_string(),
+        ];
+        run(&python, &args.iter().map(|s| s.as_os_str()).collect::<Vec<_>>());
+    };
+    let mut users: Vec<User> = (0..2000).map(|i| user(i, "v1")).collect();
+    store.save_all(&users).unwrap();
+    // One row at a time (inline vectors), then 1,500 at once (a vector file).
+    for i in (0..200).step_by(41) {
+        users[i as usize] = user(i, "v2");
+        store.save(&users[i as usize]).unwrap();
+    }
+    let many: Vec<User> = (100..1600).map(|i| user(i, "v3")).collect();
+    store.save_all(&many).unwrap();
+    for u in many {
+        let i = u.user_id as usize;
+        users[i] = u;
+    }
+    let gone = [3i64, 99, 150];
+    assert_eq!(store.delete_all::<User>(&gone).unwrap(), 3);
+    users.retain(|u| !gone.contains(&u.user_id));
+    check(&users, "upserts and deletes");
+    store.compact::<User>().unwrap();
+    check(&users, "compaction");
+}
+
 #[test]
 fn delta_engines_read_unsigned_times_and_uuids_exactly() {
     let Some(python) = delta_python() else { return };

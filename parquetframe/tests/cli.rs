@@ -353,3 +353,65 @@ fn history_and_vacuum() {
     assert_eq!(err.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&err.stderr).contains("Nope"));
 }
+
+#[derive(Entity, Debug, Clone, PartialEq)]
+#[entity(storage_path = "payments/", primary_key = "payment_id")]
+pub struct Payment {
+    pub payment_id: i64,
+    #[relation(User, inverse = "payments")]
+    pub user_id: i64,
+}
+
+/// Every `pframe` command on a store in an S3 bucket (the local server of
+/// `scripts/s3.sh`), by its URL. Needs `PF_TEST_S3`; the AWS_* variables
+/// reach `pframe` through the environment.
+#[test]
+fn every_command_on_a_store_in_a_bucket() {
+    let Ok(bucket) = std::env::var("PF_TEST_S3") else {
+        eprintln!("skipped: PF_TEST_S3 is not set (run under `scripts/s3.sh run`)");
+        return;
+    };
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos();
+    let root = format!("{bucket}/cli-{}-{nanos}", std::process::id());
+    let store = Store::open(&root).unwrap();
+    let users: Vec<User> =
+        (0..20).map(|i| User { user_id: i, name: format!("u{i}"), age: 10 + i as i32 * 3 }).collect();
+    store.save_all(&users).unwrap();
+    store.save(&User { user_id: 0, name: "zero".into(), age: 99 }).unwrap();
+    store.delete::<User>(&19).unwrap();
+    store.save_all(&(0..30).map(|i| Payment { payment_id: i, user_id: i % 25 }).collect::<Vec<_>>()).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let users_url = format!("{root}/users");
+
+    let v = json(pframe(dir.path()).args(["inspect", &root]));
+    assert_eq!(v["entities"].as_array().map(Vec::len), Some(2), "{v}");
+    let v = json(pframe(dir.path()).args(["inspect", &users_url]));
+    assert_eq!(v["live_rows"], 19, "{v}");
+    let v = json(pframe(dir.path()).args(["head", &users_url, "-n", "3"]));
+    assert_eq!(v.as_array().unwrap().len(), 3);
+    for engine in ["auto", "memory", "lazy", "streaming"] {
+        let v =
+            json(pframe(dir.path()).args(["query", &users_url, "--filter", "age >= 40", "--engine", engine]));
+        // ages 10 + 3i >= 40: i in 10..=18 (19 deleted); user 0 became 99.
+        assert_eq!(v.as_array().unwrap().len(), 10, "{engine}: {v}");
+    }
+    let v = json(pframe(dir.path()).args(["sql", "--root", &root, "SELECT count(*) AS n FROM users"]));
+    assert_eq!(v[0]["n"], 19, "{v}");
+    // user_id = i % 25 for i < 30: 19..=24 do not exist.
+    let out = pframe(dir.path()).args(["--json", "validate", "--root", &root]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["relations"][0]["orphans"], (0..30).filter(|i| i % 25 >= 19).count());
+    let graph = text(pframe(dir.path()).args(["graph", "--root", &root]));
+    assert!(graph.contains("Payment") && graph.contains("User"), "{graph}");
+    let v = json(pframe(dir.path()).args(["history", "User", "--root", &root]));
+    assert_eq!(v.as_array().unwrap().last().unwrap()["operation"], "DELETE");
+    json(pframe(dir.path()).args(["compact", "User", "--root", &root]));
+    let v = json(pframe(dir.path()).args(["vacuum", "User", "--retention-hours", "0", "--root", &root]));
+    assert!(!v[0]["files_removed"].as_array().unwrap().is_empty(), "{v}");
+    assert_eq!(store.load_all::<User>().unwrap().len(), 19);
+    // A prefix holding no store is an error naming it.
+    let out = pframe(dir.path()).args(["inspect", &format!("{bucket}/nothing-here")]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("nothing-here"));
+}

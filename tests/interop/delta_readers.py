@@ -3,7 +3,11 @@ vectors (DuckDB's delta extension, polars scan_delta, deltalake's
 QueryBuilder) and checks that each gives exactly the expected rows, and that
 the table's properties describe the entity.
 
-usage: delta_readers.py TABLE_DIR ENTITY PRIMARY_KEY EXPECTED_JSON
+usage: delta_readers.py TABLE ENTITY PRIMARY_KEY EXPECTED_JSON
+
+TABLE is a directory or an s3:// URL; for a bucket, the endpoint and
+credentials come from the AWS_* variables (`scripts/s3.sh env`), and DuckDB
+reads through its httpfs extension.
 """
 import glob
 import json
@@ -18,15 +22,36 @@ from deltalake import DeltaTable, QueryBuilder
 from common import normalise, require_equal
 
 
-def delta_extension():
-    """The delta extension file shipped by the duckdb-ext-delta package."""
+def extension(name):
+    """An extension file shipped by a duckdb-ext-* package (delta, httpfs)."""
     import duckdb_ext
 
     base = list(duckdb_ext.__path__)[0]
-    found = glob.glob(os.path.join(base, "**", "delta.duckdb_extension"), recursive=True)
+    found = glob.glob(os.path.join(base, "**", f"{name}.duckdb_extension"), recursive=True)
     if not found:
-        sys.exit(f"no delta.duckdb_extension under {base}")
+        sys.exit(f"no {name}.duckdb_extension under {base}")
     return found[0]
+
+
+def storage_options(table):
+    """deltalake's and polars' options for a table in a bucket (None for a directory)."""
+    if not table.startswith("s3://"):
+        return None
+    keys = ["AWS_ENDPOINT_URL", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_REGION", "AWS_ALLOW_HTTP"]
+    return {k: os.environ[k] for k in keys if k in os.environ}
+
+
+def duckdb_s3_secret(con):
+    """DuckDB's S3 secret for the bucket's endpoint, from the AWS_* variables."""
+    endpoint = os.environ.get("AWS_ENDPOINT_URL", "")
+    host = endpoint.split("://", 1)[-1]
+    quote = lambda v: "'" + v.replace("'", "''") + "'"
+    ssl = "false" if endpoint.startswith("http://") else "true"
+    con.execute(
+        f"CREATE SECRET s3 (TYPE s3, KEY_ID {quote(os.environ['AWS_ACCESS_KEY_ID'])}, "
+        f"SECRET {quote(os.environ['AWS_SECRET_ACCESS_KEY'])}, REGION {quote(os.environ.get('AWS_REGION', 'us-east-1'))}, "
+        f"ENDPOINT {quote(host)}, URL_STYLE 'path', USE_SSL {ssl})"
+    )
 
 
 def main():
@@ -38,21 +63,25 @@ def main():
         cols = columns or (list(dicts[0].keys()) if dicts else [])
         return sorted(({c: normalise(r.get(c)) for c in cols} for r in dicts), key=lambda r: r[key])
 
-    dt = DeltaTable(table)
+    options = storage_options(table)
+    dt = DeltaTable(table, storage_options=options)
     config = dt.metadata().configuration
     require_equal("table properties: ", [config.get("parquetframe.entity"), config.get("parquetframe.primaryKey")],
                   [entity, key])
 
     con = duckdb.connect(config={"allow_unsigned_extensions": "true"})
     con.execute("SET TimeZone = 'UTC'")
-    con.execute(f"LOAD '{delta_extension()}'")
+    if options is not None:
+        con.execute(f"LOAD '{extension('httpfs')}'")
+        duckdb_s3_secret(con)
+    con.execute(f"LOAD '{extension('delta')}'")
     cur = con.execute(f"SELECT * FROM delta_scan('{table}')")
     names = [d[0] for d in cur.description]
     got = rows([dict(zip(names, r)) for r in cur.fetchall()])
     require_equal("duckdb delta_scan: ", got, expected)
     print(f"duckdb delta_scan: {len(got)} rows match")
 
-    got = rows(pl.scan_delta(table).collect().to_dicts())
+    got = rows(pl.scan_delta(table, storage_options=options).collect().to_dicts())
     require_equal("polars scan_delta: ", got, expected)
     print(f"polars scan_delta: {len(got)} rows match")
 

@@ -44,7 +44,10 @@ impl Bucket {
         let mut sorted = options.to_vec();
         sorted.sort();
         let cache_key = format!("{root}\0{sorted:?}");
-        if let Some(bucket) = BUCKETS.lock().ok().and_then(|b| b.get(&cache_key).cloned()) {
+        let registered = format!("{root}\0registered");
+        if let Some(bucket) =
+            BUCKETS.lock().ok().and_then(|b| b.get(&registered).or_else(|| b.get(&cache_key)).cloned())
+        {
             return Ok(bucket);
         }
         let counters = Arc::new(super::counted::Counters::default());
@@ -54,6 +57,31 @@ impl Bucket {
             Arc::new(Bucket { url: root, store, counters, put_if_absent: std::sync::OnceLock::new() });
         if let Ok(mut buckets) = BUCKETS.lock() {
             return Ok(buckets.entry(cache_key).or_insert(bucket).clone());
+        }
+        Ok(bucket)
+    }
+
+    /// Makes `store` the client of the bucket `url` (`scheme://name`) in
+    /// this process, for every store opened on it afterwards: an object
+    /// store parquetframe does not build itself (custom credentials, a
+    /// caching or instrumented client, a test double). The store must refuse
+    /// to create an object that exists (`PutMode::Create`), as commits rely
+    /// on it; that is checked before the first write.
+    pub fn register(url: &str, store: Arc<dyn ObjectStore>) -> Result<Arc<Bucket>, Error> {
+        let parsed = url::Url::parse(url)
+            .map_err(|e| StorageError::Catalog(format!("`{url}` is not a valid bucket URL: {e}")))?;
+        let root = parsed[..url::Position::BeforePath].to_owned();
+        let counters = Arc::new(super::counted::Counters::default());
+        let store: Arc<dyn ObjectStore> = Arc::new(super::counted::Counted::new(store, counters.clone()));
+        let bucket = Arc::new(Bucket {
+            url: root.clone(),
+            store,
+            counters,
+            put_if_absent: std::sync::OnceLock::new(),
+        });
+        if let Ok(mut buckets) = BUCKETS.lock() {
+            buckets.retain(|key, _| key.split('\0').next() != Some(root.as_str()));
+            buckets.insert(format!("{root}\0registered"), bucket.clone());
         }
         Ok(bucket)
     }

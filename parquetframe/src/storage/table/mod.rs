@@ -96,13 +96,14 @@ const PROPERTIES: [(&str, &str); 2] = [
     ("delta.checkpointInterval", "100"),
 ];
 
-fn delta_error(dir: &Path, op: &str, e: impl std::fmt::Display) -> Error {
-    let log = if dir.as_os_str().to_string_lossy().contains("://") {
-        PathBuf::from(format!("{}/{LOG_DIR}", dir.display()))
-    } else {
-        dir.join(LOG_DIR)
-    };
-    StorageError::Corrupt { path: log, message: format!("{op}: {e}") }.into()
+/// An error of deltalake-core on the table in `dir` (a path, or a bucket's
+/// URL: there a failure is most often a request's, not a corrupt log).
+fn delta_error(dir: &Path, op: &'static str, e: impl std::fmt::Display) -> Error {
+    let dir = dir.display().to_string();
+    if crate::io::is_url(&dir) {
+        return StorageError::Object { op, url: format!("{dir}/{LOG_DIR}"), message: e.to_string() }.into();
+    }
+    StorageError::Corrupt { path: Path::new(&dir).join(LOG_DIR), message: format!("{op}: {e}") }.into()
 }
 
 impl Table {
@@ -409,7 +410,20 @@ impl Table {
                 tracing::debug!(table = %self.location, version, "a retried commit found its own entry");
             }
             Err(TransactionError::VersionAlreadyExists(_)) => return Ok(None),
-            Err(e) => return Err(delta_error(&self.dir, "committing", e)),
+            // A put whose answer was lost may have landed: the entry says.
+            Err(e) => match self.location.object() {
+                Some(_)
+                    if self
+                        .log_entry(version)
+                        .read_if_exists()
+                        .ok()
+                        .flatten()
+                        .is_some_and(|t| t == bytes) =>
+                {
+                    tracing::debug!(table = %self.location, version, "a failed commit request had landed");
+                }
+                _ => return Err(delta_error(&self.dir, "committing", e)),
+            },
         }
         let after = Snapshot {
             entity: base.entity.clone(),
