@@ -127,6 +127,11 @@ fn open(dir: &std::path::Path) -> Store {
 fn store() -> (tempfile::TempDir, Store) {
     let dir = tempfile::tempdir().unwrap();
     let store = open(dir.path());
+    fill(&store);
+    (dir, store)
+}
+
+fn fill(store: &Store) {
     store.save_all(&(1..=120).map(user).collect::<Vec<_>>()).unwrap();
     let mut changed: Vec<User> = (100..=130).map(user).collect();
     for u in &mut changed {
@@ -140,7 +145,6 @@ fn store() -> (tempfile::TempDir, Store) {
         .collect();
     store.save_all(&orders).unwrap();
     store.save(&Order { order_id: 7, user_id: 2, amount: 99.5 }).unwrap();
-    (dir, store)
 }
 
 fn sorted(mut users: Vec<User>) -> Vec<User> {
@@ -722,6 +726,66 @@ fn composite_keys_match_the_local_engines() {
         &["delivery_id"],
     );
     assert_eq!(joined.height(), 2);
+}
+
+/// The store in an S3 bucket (the local server of `scripts/s3.sh`; the
+/// cluster's processes read it with the same AWS_* variables): queries,
+/// joins and validation on the cluster agree with the local engines, which
+/// read the bucket through the store. Needs `PF_TEST_S3` besides the cluster:
+///
+/// ```text
+/// scripts/s3.sh run scripts/cluster.sh run cargo test --workspace --all-features --test distributed -- --include-ignored
+/// ```
+#[test]
+#[ignore = "needs a Ballista cluster: scripts/cluster.sh run cargo test ... -- --include-ignored"]
+fn a_store_in_an_s3_bucket_matches_the_local_engines() {
+    let Ok(bucket) = std::env::var("PF_TEST_S3") else {
+        eprintln!("skipped: PF_TEST_S3 is not set (run under `scripts/s3.sh run`)");
+        return;
+    };
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos();
+    let root = format!("{bucket}/distributed-{}-{nanos}", std::process::id());
+    let store = Store::builder().root(root.as_str()).isolated().cluster(cluster().unwrap()).open().unwrap();
+    fill(&store);
+    let all = store.load_all::<User>().unwrap();
+    assert_eq!(all.len(), 127);
+    let q = || store.query::<User>().engine(Engine::Distributed);
+    // Upserted rows come in their newest version, deleted ones not at all:
+    // the executors drop the rows deletion vectors mark.
+    assert_eq!(sorted(q().fetch().unwrap()), sorted(all.clone()));
+    let expected = all.iter().filter(|u| u.age > 30 && u.name.starts_with('A')).count();
+    assert_eq!(q().filter(User::AGE.gt(30).and(User::NAME.starts_with("A"))).count().unwrap(), expected);
+    agree(
+        |engine| {
+            store
+                .query::<Order>()
+                .join::<User>()
+                .unwrap()
+                .filter(User::AGE.ge(0))
+                .engine(engine)
+                .group_by([User::NAME])
+                .agg([Order::AMOUNT.sum().alias("total"), Order::ORDER_ID.count().alias("orders")])
+                .unwrap()
+        },
+        &["name"],
+    );
+    let here = store.validate().unwrap();
+    let there = store.validate_on_cluster().unwrap();
+    assert_eq!(there.ran_on.as_deref(), cluster().as_deref());
+    for (a, b) in there.relations.iter().zip(&here.relations) {
+        assert_eq!((a.rows, a.orphans, a.nulls), (b.rows, b.orphans, b.nulls), "{a:?} {b:?}");
+    }
+    assert!(here.orphans() > 0);
+    // A bucket the executors cannot open is refused, saying why.
+    let memory = Store::builder()
+        .root("memory://distributed/lake")
+        .isolated()
+        .cluster(cluster().unwrap())
+        .open()
+        .unwrap();
+    memory.save(&user(1)).unwrap();
+    let err = memory.query::<User>().engine(Engine::Distributed).fetch().unwrap_err().to_string();
+    assert!(err.contains("memory://distributed/lake") && err.contains("cannot open"), "{err}");
 }
 
 #[test]

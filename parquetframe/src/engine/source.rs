@@ -169,11 +169,18 @@ impl Input {
     /// reach by path. `Err` says why not.
     pub fn cluster_readable(&self) -> Result<(), String> {
         match &self.kind {
-            Kind::Entity { store, .. } if store.is_remote() => Err(format!(
-                "the store `{}` is in object storage, and the distributed engine reads local stores only \
-                 so far (run on memory, lazy or streaming)",
-                store.location()
-            )),
+            // The executors open s3:// buckets themselves (Ballista's
+            // registry, credentials from their environment); other buckets
+            // (memory://, gs://, az://) they cannot reach.
+            Kind::Entity { store, .. }
+                if store.is_remote() && !store.location().to_string().starts_with("s3://") =>
+            {
+                Err(format!(
+                    "the store `{}` is in a bucket the cluster's executors cannot open (they read local \
+                     stores and s3:// buckets); run on memory, lazy or streaming",
+                    store.location()
+                ))
+            }
             Kind::Entity { .. } => Ok(()),
             Kind::Files(f) if f.format == super::FileFormat::Parquet => Ok(()),
             Kind::Files(f) => Err(format!(

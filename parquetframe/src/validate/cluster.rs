@@ -45,7 +45,7 @@ pub(crate) fn validate(
             })
         })
         .collect::<Result<_, Error>>()?;
-    if store.is_remote() {
+    if store.is_remote() && !store.location().to_string().starts_with("s3://") {
         // The executors read local stores only so far: a store in a bucket
         // is checked here, or refused when the cluster was asked for.
         return match placement {
@@ -53,8 +53,8 @@ pub(crate) fn validate(
             Placement::Cluster => Err(crate::error::QueryError::Engine {
                 context: "validating on the cluster".into(),
                 message: format!(
-                    "the store `{}` is in object storage, and the cluster reads local stores only so far \
-                     (validate here with `store.validate()`)",
+                    "the store `{}` is in a bucket the cluster's executors cannot open (they read local \
+                     stores and s3:// buckets); validate here with `store.validate()`",
                     store.location()
                 ),
             }
