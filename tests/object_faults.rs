@@ -249,3 +249,31 @@ fn a_bucket_that_overwrites_is_refused_for_writing() {
     assert!(err.contains("memory://faults-overwrites") && err.contains("put-if-absent"), "{err}");
     assert_eq!(store.count::<User>().unwrap(), 0);
 }
+
+/// An endpoint nothing listens on: the client retries (object_store's
+/// backoff, a few seconds for a refused connection), then the error names
+/// the URL and the operation; nothing hangs.
+#[test]
+fn an_unreachable_endpoint_is_an_error_naming_the_url_after_its_retries() {
+    // A port just freed: nothing listens there.
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let store = Store::builder()
+        .isolated()
+        .root("s3://parquetframe-unreachable/lake")
+        .set("store.endpoint", format!("http://127.0.0.1:{port}"))
+        .set("store.allow_http", true)
+        .set("store.region", "us-east-1")
+        .set(
+            "store.options",
+            std::collections::BTreeMap::from([("aws_access_key_id", "k"), ("aws_secret_access_key", "s")]),
+        )
+        .open()
+        .unwrap();
+    let started = std::time::Instant::now();
+    let err = store.count::<User>().unwrap_err().to_string();
+    assert!(err.contains("s3://parquetframe-unreachable/lake/users"), "{err}");
+    assert!(err.contains("retries"), "{err}");
+    let err = store.save(&users(0, 1)[0]).unwrap_err().to_string();
+    assert!(err.contains("s3://parquetframe-unreachable"), "{err}");
+    eprintln!("two failed operations in {:.1} s", started.elapsed().as_secs_f64());
+}

@@ -234,4 +234,35 @@ fn find_and_a_single_save_make_few_requests() {
     // save: a HEAD of the next log entry, a PUT of the data file, a PUT of
     // the commit (no file holds the new key: nothing is read).
     assert_eq!((save.head, save.put, save.total()), (1, 2, 3), "single save: {save}");
+    // The files this process wrote are known too: a stream of single saves
+    // stays at 3 requests each (below the automatic compaction's threshold).
+    let before = bucket.requests();
+    for id in 1001..1011 {
+        store.save(&user(id, "next")).unwrap();
+    }
+    let ten = bucket.requests() - before;
+    assert_eq!((ten.get, ten.total()), (0, 30), "ten single saves: {ten}");
+}
+
+#[test]
+fn read_takes_parquet_files_in_a_bucket() {
+    let Some((url, store)) = open("read") else { return };
+    store.save_all(&users(30)).unwrap();
+    // Loose Parquet files (not a table): two files under a prefix.
+    let files = format!("{url}-files");
+    let dir = tempfile::tempdir().unwrap();
+    for (i, chunk) in users(30).chunks(15).enumerate() {
+        let local = dir.path().join(format!("part-{i}.parquet"));
+        User::write_file(&local, chunk).unwrap();
+        let at = parquetframe::io::Location::parse(&format!("{files}/part-{i}.parquet"), &[]).unwrap();
+        at.put(std::fs::read(&local).unwrap().into()).unwrap();
+    }
+    let all = parquetframe::read(&files).unwrap().collect().unwrap();
+    assert_eq!(all.height(), 30);
+    let one = parquetframe::read(format!("{files}/part-1.parquet")).unwrap();
+    let old = one.filter(parquetframe::engine::col("age").gt(parquetframe::engine::lit(40))).collect().unwrap();
+    assert_eq!(old.height(), (15..30).filter(|i| 20 + i % 50 > 40).count());
+    // A table's directory is refused: its files hold replaced rows too.
+    let err = parquetframe::read(format!("{url}/users")).err().expect("a table's prefix is refused").to_string();
+    assert!(err.contains("Delta Lake table"), "{err}");
 }

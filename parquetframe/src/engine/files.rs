@@ -112,6 +112,9 @@ pub(crate) struct FileSet {
 impl FileSet {
     /// Lists and inspects the files at `path`.
     pub fn open(path: &Path) -> Result<Self, Error> {
+        if let Some(url) = path.to_str().filter(|p| crate::io::is_url(p)) {
+            return Self::open_in_bucket(path, url);
+        }
         let files = data_files(path)?;
         let Some(first) = files.first() else {
             return Err(QueryError::Format {
@@ -146,6 +149,69 @@ impl FileSet {
         Ok(set)
     }
 
+    /// The Parquet files at `url`: the object itself, or every file under
+    /// the prefix (hidden `.` and `_` entries skipped, a Delta table refused).
+    fn open_in_bucket(path: &Path, url: &str) -> Result<Self, Error> {
+        let location = bucket_location(url)?;
+        let listed = location.list_all()?;
+        let hidden = |part: &str| part.starts_with('.') || part.starts_with('_');
+        if listed.iter().any(|(relative, _, _)| relative.starts_with(crate::storage::table::LOG_DIR)) {
+            return Err(crate::error::StorageError::Catalog(format!(
+                "`{url}` is a Delta Lake table: its data files also hold replaced and deleted rows. Read an \
+                 entity through its store (`Store::open` of the store's URL, `pframe head {url}`), or the \
+                 table with a Delta reader"
+            ))
+            .into());
+        }
+        let mut found: Vec<(PathBuf, u64, Option<i64>)> = listed
+            .into_iter()
+            .filter(|(relative, _, _)| !relative.split('/').any(hidden))
+            .map(|(relative, size, modified)| (location.join(&relative).name(), size, modified))
+            .collect();
+        if found.is_empty() {
+            // Not a prefix of anything: the object itself, if it is one.
+            let size = location.size()?;
+            found.push((location.name(), size, None));
+        }
+        found.sort();
+        for (file, _, _) in &found {
+            let format = FileFormat::from_extension(file).unwrap_or(FileFormat::Parquet);
+            if format != FileFormat::Parquet {
+                return Err(QueryError::Format {
+                    path: file.clone(),
+                    message: format!("is {format}; files in a bucket are read as Parquet only (so far)"),
+                }
+                .into());
+            }
+        }
+        let stamps = found
+            .iter()
+            .map(|(_, size, modified)| {
+                let at = modified.and_then(|ms| {
+                    std::time::UNIX_EPOCH
+                        .checked_add(std::time::Duration::from_millis(u64::try_from(ms).ok()?))
+                });
+                (*size, at)
+            })
+            .collect();
+        let files = found.into_iter().map(|(file, _, _)| file).collect();
+        let mut set = FileSet {
+            path: path.to_path_buf(),
+            format: FileFormat::Parquet,
+            files,
+            rows: None,
+            column_bytes: Vec::new(),
+            stamps,
+        };
+        set.measure()?;
+        Ok(set)
+    }
+
+    /// Whether the files are in a bucket.
+    pub(crate) fn in_bucket(&self) -> bool {
+        self.path.to_str().is_some_and(crate::io::is_url)
+    }
+
     /// Rows and per-column bytes from the files' metadata.
     fn measure(&mut self) -> Result<(), Error> {
         match self.format {
@@ -153,7 +219,12 @@ impl FileSet {
                 let mut rows = 0u64;
                 let mut bytes: Vec<(String, u64)> = Vec::new();
                 for file in &self.files {
-                    let data = crate::formats::parquet::DataFile::open(file)?;
+                    let data = match file.to_str().filter(|f| crate::io::is_url(f)) {
+                        Some(url) => {
+                            crate::formats::parquet::DataFile::open_location(&bucket_location(url)?)?
+                        }
+                        None => crate::formats::parquet::DataFile::open(file)?,
+                    };
                     rows += data.row_group_rows().iter().map(|r| *r as u64).sum::<u64>();
                     for f in data.schema().fields() {
                         let b = data.decoded_bytes(Some(&[f.name().as_str()]));
@@ -208,6 +279,34 @@ impl FileSet {
     /// `columns`) and handed over without copies.
     pub fn scan(&self, columns: Option<&[String]>) -> Result<LazyFrame, Error> {
         let context = || format!("scanning `{}`", self.path.display());
+        if self.in_bucket() {
+            // polars' cloud reader does not share this process's buckets
+            // (memory://, their clients and options): the store's reader
+            // decodes the projected columns of each file, fetched whole.
+            let mut parts = Vec::with_capacity(self.files.len());
+            for file in &self.files {
+                let url = file.to_string_lossy();
+                let data = crate::formats::parquet::DataFile::open_location(&bucket_location(&url)?)?;
+                let schema = data.schema().clone();
+                let keep: Vec<usize> = (0..schema.fields().len())
+                    .filter(|&i| columns.is_none_or(|c| c.iter().any(|n| n == schema.field(i).name())))
+                    .collect();
+                let projected = Arc::new(
+                    schema.project(&keep).map_err(|e| Error::Arrow { context: context(), source: e })?,
+                );
+                let data = projected
+                    .fields()
+                    .iter()
+                    .map(|f| data.read_column(f.name(), None))
+                    .collect::<Result<Vec<_>, Error>>()?;
+                parts.push(bridge::columns_to_frame(&projected, data)?.lazy());
+            }
+            if parts.len() == 1 {
+                return parts.pop().ok_or_else(|| polars_error(&context(), "no files"));
+            }
+            return concat(parts, UnionArgs { rechunk: false, ..UnionArgs::default() })
+                .map_err(|e| polars_error(&context(), e));
+        }
         let paths = || {
             polars_buffer::Buffer::from_iter(
                 self.files.iter().map(|p| PlRefPath::new(p.to_string_lossy().as_ref())),
@@ -284,6 +383,12 @@ fn list(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), Error> {
         }
     }
     Ok(())
+}
+
+/// The location of `url` with the configured object-storage options.
+fn bucket_location(url: &str) -> Result<crate::io::Location, Error> {
+    let options = crate::config::load()?.store.object_options();
+    crate::io::Location::parse(url, &options)
 }
 
 /// Shared by [`read`](crate::read) callers.

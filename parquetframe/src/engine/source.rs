@@ -182,6 +182,13 @@ impl Input {
                 ))
             }
             Kind::Entity { .. } => Ok(()),
+            Kind::Files(f) if f.in_bucket() && !f.path.to_string_lossy().starts_with("s3://") => {
+                Err(format!(
+                    "`{}` is in a bucket the cluster's executors cannot open (they read local files and s3:// \
+                 buckets)",
+                    f.path.display()
+                ))
+            }
             Kind::Files(f) if f.format == super::FileFormat::Parquet => Ok(()),
             Kind::Files(f) => Err(format!(
                 "`{}` is {}, and the distributed engine reads Parquet files and Avro entities only",

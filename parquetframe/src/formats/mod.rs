@@ -343,8 +343,14 @@ pub fn write_table_file_at(
         });
     let _ = std::fs::remove_file(&tmp);
     let (rows, bytes, contents) = written?;
-    match location.put_new(bytes::Bytes::from(contents))? {
-        crate::io::PutNew::Created => Ok((rows, bytes)),
+    let contents = bytes::Bytes::from(contents);
+    match location.put_new(contents.clone())? {
+        crate::io::PutNew::Created => {
+            if format == Format::Parquet {
+                parquet::DataFile::remember_put(location, &contents)?;
+            }
+            Ok((rows, bytes))
+        }
         crate::io::PutNew::Exists => Err(Error::Write {
             path: location.name(),
             message: "an object of this new file's name already exists; nothing was replaced".into(),

@@ -246,6 +246,13 @@ impl DataFile {
         Self::open_with(&Location::Local(path.to_path_buf()), false, false)
     }
 
+    /// Opens the file at `location` (a local path or an object in a bucket,
+    /// fetched whole) and reads its footer; nothing is cached (the file may
+    /// be rewritten by its owner).
+    pub fn open_location(location: &Location) -> Result<Self, Error> {
+        Self::open_with(location, false, false)
+    }
+
     /// Opens `path` and reads its footer and page index, so that row
     /// selections skip whole pages (point lookups).
     pub fn open_indexed(path: &Path) -> Result<Self, Error> {
@@ -259,6 +266,24 @@ impl DataFile {
     /// (which their owner may rewrite in place) use [`open`](Self::open).
     pub fn open_table_file(location: &Location, indexed: bool) -> Result<Self, Error> {
         Self::open_with(location, indexed, true)
+    }
+
+    /// Parses the footer (plain and with its page index) of a table file
+    /// this process just put into a bucket, from the bytes it put, so that
+    /// the next lookups in it ask the bucket for nothing until they read rows.
+    pub(crate) fn remember_put(location: &Location, bytes: &bytes::Bytes) -> Result<(), Error> {
+        let name = location.name();
+        let blob = Blob::Bytes(bytes.clone());
+        for indexed in [false, true] {
+            let metadata = load_footer(&blob, indexed, &name)?;
+            if let Ok(mut footers) = FOOTERS.lock() {
+                if footers.len() >= FOOTERS_KEPT {
+                    footers.clear();
+                }
+                footers.insert((name.clone(), indexed), ((0, None), metadata));
+            }
+        }
+        Ok(())
     }
 
     fn open_with(location: &Location, indexed: bool, cached: bool) -> Result<Self, Error> {

@@ -316,10 +316,10 @@ impl Location {
 }
 
 impl Location {
-    /// Every file under this prefix, relative to it, with its modification
-    /// time in milliseconds since the epoch (objects in a bucket only; a
-    /// local directory answers with nothing).
-    pub fn list_all(&self) -> Result<Vec<(String, Option<i64>)>, Error> {
+    /// Every file under this prefix, relative to it, with its size and its
+    /// modification time in milliseconds since the epoch (objects in a
+    /// bucket only; a local directory answers with nothing).
+    pub fn list_all(&self) -> Result<Vec<(String, u64, Option<i64>)>, Error> {
         let Location::Object(o) = self else { return Ok(Vec::new()) };
         let prefix = o.key.clone();
         let listed = o.run("listing", |store, key| async move {
@@ -332,7 +332,7 @@ impl Location {
                 let key = m.location.as_ref();
                 let relative =
                     if prefix.is_empty() { key } else { key.strip_prefix(&prefix)?.strip_prefix('/')? };
-                Some((relative.to_owned(), Some(m.last_modified.timestamp_millis())))
+                Some((relative.to_owned(), m.size, Some(m.last_modified.timestamp_millis())))
             })
             .collect())
     }

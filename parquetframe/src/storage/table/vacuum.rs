@@ -159,7 +159,8 @@ fn candidates(dir: &Location) -> Result<Vec<(String, Option<i64>)>, Error> {
             let listed = dir.list_all()?;
             return Ok(listed
                 .into_iter()
-                .filter(|(relative, _)| !relative.split('/').any(hidden) && wanted(relative))
+                .filter(|(relative, _, _)| !relative.split('/').any(hidden) && wanted(relative))
+                .map(|(relative, _, modified)| (relative, modified))
                 .collect());
         }
     };
