@@ -266,3 +266,24 @@ fn read_takes_parquet_files_in_a_bucket() {
     let err = parquetframe::read(format!("{url}/users")).err().expect("a table's prefix is refused").to_string();
     assert!(err.contains("Delta Lake table"), "{err}");
 }
+
+#[test]
+fn a_find_fetches_one_row_group_not_the_file() {
+    let mut options = StoreOptions::default();
+    options.write.row_group_size = 1000;
+    let Some((_, store)) = open_with("ranged", options) else { return };
+    store.save_all(&users(8000)).unwrap();
+    let bucket = store.location().object().unwrap().bucket().clone();
+    let file = store.snapshot::<User>().unwrap().files[0].bytes;
+    let before = bucket.requests();
+    // This process put the file: its footer is known, its rows are not.
+    assert_eq!(store.find::<User>(&4321).unwrap(), Some(user(4321, "u4321")));
+    assert_eq!(store.find::<User>(&4999).unwrap(), Some(user(4999, "u4999")));
+    let two = bucket.requests() - before;
+    // Each find: a HEAD of the next log entry, one ranged GET of the row
+    // group holding its key (one of eight).
+    assert_eq!((two.head, two.get), (2, 2), "{two}");
+    assert!(two.bytes_read * 4 < file, "{two}; the file is {file} bytes");
+    // A scan of the whole table still reads every row.
+    assert_eq!(store.load_all::<User>().unwrap().len(), 8000);
+}

@@ -1,6 +1,7 @@
-//! The bytes of a Parquet file being read: an open local file, or the whole
+//! The bytes of a Parquet file being read: an open local file, the whole
 //! object fetched from a bucket (one GET; the footer, page index and pages
-//! are then read from memory).
+//! are then read from memory), or one window of it (a row group's column
+//! chunks, one ranged GET; a read outside it asks the bucket again).
 
 use std::fs::File;
 use std::io::Read;
@@ -17,6 +18,15 @@ pub(crate) enum Blob {
     File(File),
     /// An object read whole.
     Bytes(Bytes),
+    /// The bytes from `start` of an object; others are fetched when asked for.
+    Window {
+        /// Where `bytes` start in the object.
+        start: u64,
+        /// The window.
+        bytes: Bytes,
+        /// The object, for reads outside the window.
+        location: Location,
+    },
 }
 
 impl Blob {
@@ -51,6 +61,7 @@ impl Length for Blob {
         match self {
             Blob::File(f) => Length::len(f),
             Blob::Bytes(b) => Length::len(b),
+            Blob::Window { start, bytes, .. } => start + bytes.len() as u64,
         }
     }
 }
@@ -62,6 +73,10 @@ impl ChunkReader for Blob {
         Ok(match self {
             Blob::File(f) => BlobRead::File(f.get_read(start)?),
             Blob::Bytes(b) => BlobRead::Bytes(b.get_read(start)?),
+            Blob::Window { start: from, bytes, .. } => {
+                let at = start.checked_sub(*from).ok_or_else(|| outside(start, *from))?;
+                BlobRead::Bytes(bytes.get_read(at)?)
+            }
         })
     }
 
@@ -69,6 +84,19 @@ impl ChunkReader for Blob {
         match self {
             Blob::File(f) => f.get_bytes(start, length),
             Blob::Bytes(b) => b.get_bytes(start, length),
+            Blob::Window { start: from, bytes, location } => {
+                let end = start.saturating_add(length as u64);
+                if start >= *from && end <= from + bytes.len() as u64 {
+                    return bytes.get_bytes(start - from, length);
+                }
+                location
+                    .read_range(start..end)
+                    .map_err(|e| parquet::errors::ParquetError::External(Box::new(e)))
+            }
         }
     }
+}
+
+fn outside(start: u64, window: u64) -> parquet::errors::ParquetError {
+    parquet::errors::ParquetError::General(format!("offset {start} is before the window read at {window}"))
 }

@@ -216,6 +216,48 @@ static FOOTERS: std::sync::LazyLock<
     >,
 > = std::sync::LazyLock::new(Default::default);
 
+/// A table file in a bucket: where it is, its bytes once fetched whole, and
+/// the row groups fetched alone (a footer this process parsed before needs
+/// no request; rows are fetched when read).
+struct Remote {
+    location: Location,
+    whole: std::sync::OnceLock<bytes::Bytes>,
+    /// By row group and root column (`None`: every column).
+    groups: std::sync::Mutex<std::collections::HashMap<(usize, Option<usize>), bytes::Bytes>>,
+}
+
+impl Remote {
+    fn new(location: Location, whole: std::sync::OnceLock<bytes::Bytes>) -> Self {
+        Self { location, whole, groups: Default::default() }
+    }
+}
+
+/// The bytes of row group `rg`'s column chunks (those of root column
+/// `column` only, when given): from the first chunk's first page (its
+/// dictionary, if any) to the last chunk's end.
+fn row_group_range(
+    metadata: &parquet::file::metadata::ParquetMetaData,
+    rg: usize,
+    column: Option<usize>,
+) -> Option<std::ops::Range<u64>> {
+    let group = metadata.row_groups().get(rg)?;
+    let schema = metadata.file_metadata().schema_descr();
+    let mut range: Option<std::ops::Range<u64>> = None;
+    for (leaf, chunk) in group.columns().iter().enumerate() {
+        if column.is_some_and(|root| schema.get_column_root_idx(leaf) != root) {
+            continue;
+        }
+        let start = chunk.dictionary_page_offset().unwrap_or_else(|| chunk.data_page_offset());
+        let start = u64::try_from(start).ok()?;
+        let end = start.checked_add(u64::try_from(chunk.compressed_size()).ok()?)?;
+        range = Some(match range {
+            None => start..end,
+            Some(r) => r.start.min(start)..r.end.max(end),
+        });
+    }
+    range.filter(|r| !r.is_empty())
+}
+
 /// Footers kept; past that the cache starts over.
 const FOOTERS_KEPT: usize = 256;
 
@@ -225,7 +267,7 @@ pub struct DataFile {
     path: std::path::PathBuf,
     /// For a file in a bucket: where it is, and its bytes once fetched
     /// (a footer this process has parsed before needs no request).
-    remote: Option<Box<(Location, std::sync::OnceLock<bytes::Bytes>)>>,
+    remote: Option<Box<Remote>>,
     metadata: ArrowReaderMetadata,
     /// Columns stored in their table type, read back as the entity's
     /// (see [`DataFile::restoring`]).
@@ -301,15 +343,15 @@ impl DataFile {
                 .ok()
                 .and_then(|f| f.get(&key).filter(|(s, _)| *s == remote_stamp).map(|(_, m)| m.clone()))
         {
-            let remote = Some(Box::new((location.clone(), std::sync::OnceLock::new())));
+            let remote = Some(Box::new(Remote::new(location.clone(), std::sync::OnceLock::new())));
             return Ok(Self { path: path.to_path_buf(), remote, metadata, restore: None });
         }
         let file = Blob::open(location)?;
         let remote = match &file {
             Blob::Bytes(bytes) => {
-                Some(Box::new((location.clone(), std::sync::OnceLock::from(bytes.clone()))))
+                Some(Box::new(Remote::new(location.clone(), std::sync::OnceLock::from(bytes.clone()))))
             }
-            Blob::File(_) => None,
+            Blob::File(_) | Blob::Window { .. } => None,
         };
         if !cached {
             let metadata = load_footer(&file, indexed, path)?;
@@ -318,7 +360,7 @@ impl DataFile {
         // The size and time still guard against a file replaced by hand.
         let stamp = match &file {
             Blob::File(file) => file.metadata().ok().map(|m| (m.len(), m.modified().ok())),
-            Blob::Bytes(_) => Some(remote_stamp),
+            Blob::Bytes(_) | Blob::Window { .. } => Some(remote_stamp),
         };
         let cached = FOOTERS
             .lock()
@@ -472,12 +514,11 @@ impl DataFile {
     fn builder(&self) -> Result<ParquetRecordBatchReaderBuilder<Blob>, Error> {
         let file = match &self.remote {
             Some(remote) => {
-                let (location, bytes) = remote.as_ref();
-                let bytes = match bytes.get() {
+                let bytes = match remote.whole.get() {
                     Some(bytes) => bytes.clone(),
                     None => {
-                        let fetched = location.read()?;
-                        bytes.get_or_init(|| fetched).clone()
+                        let fetched = remote.location.read()?;
+                        remote.whole.get_or_init(|| fetched).clone()
                     }
                 };
                 Blob::Bytes(bytes)
@@ -485,6 +526,46 @@ impl DataFile {
             None => Blob::File(File::open(&self.path).map_err(io_error("opening", &self.path))?),
         };
         Ok(ParquetRecordBatchReaderBuilder::new_with_metadata(file, self.metadata.clone()))
+    }
+
+    /// [`builder`](Self::builder) for reads within row group `row_group`:
+    /// for a file in a bucket whose bytes were not fetched, only that row
+    /// group's column chunks are (one ranged GET, kept for the next read of
+    /// the group): a lookup moves one row group, not the file.
+    fn builder_in(&self, row_group: usize) -> Result<ParquetRecordBatchReaderBuilder<Blob>, Error> {
+        self.builder_window(row_group, None)
+    }
+
+    /// [`builder_in`](Self::builder_in) for a read of the root column
+    /// `column` alone: only its column chunk is fetched, unless the whole
+    /// row group already was.
+    fn builder_window(
+        &self,
+        row_group: usize,
+        column: Option<usize>,
+    ) -> Result<ParquetRecordBatchReaderBuilder<Blob>, Error> {
+        let Some(remote) = self.remote.as_ref().filter(|r| r.whole.get().is_none()) else {
+            return self.builder();
+        };
+        let metadata = self.metadata.metadata();
+        let Some(range) = row_group_range(metadata, row_group, column) else {
+            return self.builder();
+        };
+        let whole = remote.groups.lock().ok().and_then(|g| g.get(&(row_group, None)).cloned());
+        let own = remote.groups.lock().ok().and_then(|g| g.get(&(row_group, column)).cloned());
+        let (start, bytes) = match (whole, own) {
+            (Some(bytes), _) => (row_group_range(metadata, row_group, None).unwrap_or(range).start, bytes),
+            (None, Some(bytes)) => (range.start, bytes),
+            (None, None) => {
+                let bytes = remote.location.read_range(range.clone())?;
+                if let Ok(mut groups) = remote.groups.lock() {
+                    groups.insert((row_group, column), bytes.clone());
+                }
+                (range.start, bytes)
+            }
+        };
+        let window = Blob::Window { start, bytes, location: remote.location.clone() };
+        Ok(ParquetRecordBatchReaderBuilder::new_with_metadata(window, self.metadata.clone()))
     }
 
     /// The position of column `name` and the projection reading only it; an
@@ -501,7 +582,12 @@ impl DataFile {
     /// `row_group` only.
     pub fn read_column(&self, name: &str, row_group: Option<usize>) -> Result<Vec<ArrayRef>, Error> {
         let (index, mask) = self.projection(name)?;
-        let mut builder = self.builder()?.with_projection(mask).with_batch_size(64 * 1024);
+        let mut builder = match row_group {
+            Some(rg) => self.builder_window(rg, Some(index))?,
+            None => self.builder()?,
+        }
+        .with_projection(mask)
+        .with_batch_size(64 * 1024);
         if let Some(rg) = row_group {
             builder = builder.with_row_groups(vec![rg]);
         }
@@ -634,8 +720,9 @@ impl DataFile {
             return Ok((ranges, Vec::new()));
         }
         let (index, mask) = self.projection(column)?;
+        // The whole row group: a lookup reads the row next, from the same bytes.
         let builder = self
-            .builder()?
+            .builder_in(row_group)?
             .with_projection(mask)
             .with_row_groups(vec![row_group])
             .with_row_selection(RowSelection::from(selectors))
@@ -678,7 +765,9 @@ impl DataFile {
     pub fn read_row(&self, row_group: usize, offset: usize) -> Result<Vec<RecordBatch>, Error> {
         use parquet::arrow::arrow_reader::{RowSelection, RowSelector};
         let selection = RowSelection::from(vec![RowSelector::skip(offset), RowSelector::select(1)]);
-        self.collect(self.builder()?.with_row_groups(vec![row_group]).with_row_selection(selection))
+        self.collect(
+            self.builder_in(row_group)?.with_row_groups(vec![row_group]).with_row_selection(selection),
+        )
     }
 
     /// The rows at `offsets` (ascending) of row group `row_group`: the decoder
@@ -698,7 +787,9 @@ impl DataFile {
             next = offset + 1;
         }
         let selection = RowSelection::from(selectors);
-        self.collect(self.builder()?.with_row_groups(vec![row_group]).with_row_selection(selection))
+        self.collect(
+            self.builder_in(row_group)?.with_row_groups(vec![row_group]).with_row_selection(selection),
+        )
     }
 
     /// The batches of row group `row_group`, keeping only rows whose `live`
@@ -709,8 +800,9 @@ impl DataFile {
         row_group: usize,
         deleted: Option<Deleted<'_>>,
     ) -> Result<Vec<RecordBatch>, Error> {
-        let batches =
-            self.batches(self.builder()?.with_row_groups(vec![row_group]).with_batch_size(64 * 1024))?;
+        let batches = self.batches(
+            self.builder_in(row_group)?.with_row_groups(vec![row_group]).with_batch_size(64 * 1024),
+        )?;
         let mut out = Vec::new();
         let mut offset = 0usize;
         for batch in batches {

@@ -31,6 +31,8 @@ pub struct Requests {
     pub delete: u64,
     /// Copies and renames.
     pub copy: u64,
+    /// Bytes the GETs brought back.
+    pub bytes_read: u64,
 }
 
 impl Requests {
@@ -51,6 +53,7 @@ impl std::ops::Sub for Requests {
             list: self.list.saturating_sub(before.list),
             delete: self.delete.saturating_sub(before.delete),
             copy: self.copy.saturating_sub(before.copy),
+            bytes_read: self.bytes_read.saturating_sub(before.bytes_read),
         }
     }
 }
@@ -59,14 +62,15 @@ impl std::fmt::Display for Requests {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
             f,
-            "{} requests ({} GET, {} HEAD, {} PUT, {} LIST, {} DELETE, {} COPY)",
+            "{} requests ({} GET, {} HEAD, {} PUT, {} LIST, {} DELETE, {} COPY; {} bytes read)",
             self.total(),
             self.get,
             self.head,
             self.put,
             self.list,
             self.delete,
-            self.copy
+            self.copy,
+            self.bytes_read
         )
     }
 }
@@ -79,6 +83,7 @@ pub(crate) struct Counters {
     list: AtomicU64,
     delete: AtomicU64,
     copy: AtomicU64,
+    bytes_read: AtomicU64,
 }
 
 impl Counters {
@@ -90,6 +95,7 @@ impl Counters {
             list: self.list.load(Ordering::Relaxed),
             delete: self.delete.load(Ordering::Relaxed),
             copy: self.copy.load(Ordering::Relaxed),
+            bytes_read: self.bytes_read.load(Ordering::Relaxed),
         }
     }
 }
@@ -134,14 +140,24 @@ impl ObjectStore for Counted {
     }
 
     async fn get_opts(&self, location: &Path, options: GetOptions) -> Result<GetResult> {
-        bump(if options.head { &self.counters.head } else { &self.counters.get });
-        self.inner.get_opts(location, options).await
+        let head = options.head;
+        bump(if head { &self.counters.head } else { &self.counters.get });
+        let got = self.inner.get_opts(location, options).await?;
+        if !head {
+            self.counters
+                .bytes_read
+                .fetch_add(got.range.end.saturating_sub(got.range.start), Ordering::Relaxed);
+        }
+        Ok(got)
     }
 
     async fn get_ranges(&self, location: &Path, ranges: &[Range<u64>]) -> Result<Vec<Bytes>> {
         // The inner store coalesces close ranges; each request is one GET.
         self.counters.get.fetch_add(ranges.len().max(1) as u64, Ordering::Relaxed);
-        self.inner.get_ranges(location, ranges).await
+        let got = self.inner.get_ranges(location, ranges).await?;
+        let bytes: usize = got.iter().map(Bytes::len).sum();
+        self.counters.bytes_read.fetch_add(bytes as u64, Ordering::Relaxed);
+        Ok(got)
     }
 
     fn delete_stream(&self, locations: BoxStream<'static, Result<Path>>) -> BoxStream<'static, Result<Path>> {

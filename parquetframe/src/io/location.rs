@@ -212,6 +212,25 @@ impl Location {
         }
     }
 
+    /// The bytes `range` of the file (one ranged GET in a bucket).
+    pub fn read_range(&self, range: std::ops::Range<u64>) -> Result<Bytes, Error> {
+        match self {
+            Location::Local(path) => {
+                use std::io::{Read, Seek, SeekFrom};
+                let mut file = std::fs::File::open(path).map_err(super::io_error("opening", path))?;
+                file.seek(SeekFrom::Start(range.start)).map_err(super::io_error("reading", path))?;
+                let mut out = Vec::new();
+                file.take(range.end.saturating_sub(range.start))
+                    .read_to_end(&mut out)
+                    .map_err(super::io_error("reading", path))?;
+                Ok(Bytes::from(out))
+            }
+            Location::Object(o) => {
+                o.run("reading", move |store, key| async move { store.get_range(&key, range).await })
+            }
+        }
+    }
+
     /// Whether a file is here (for a local directory: whether it exists).
     pub fn exists(&self) -> Result<bool, Error> {
         match self {
