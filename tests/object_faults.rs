@@ -46,6 +46,8 @@ enum Fault {
     DataPutFails,
     /// The next GET of a data file fails (a 503).
     DataGetFails,
+    /// The next put of the put-if-absent probe fails (a 503).
+    ProbeFails,
 }
 
 #[derive(Debug, Default)]
@@ -107,6 +109,9 @@ impl ObjectStore for Faulty {
                 }
                 None => {}
             }
+        }
+        if name.contains("put-if-absent-probe") && self.take(|f| f == Fault::ProbeFails).is_some() {
+            return Err(injected("503 Service Unavailable"));
         }
         if name.contains("/data/part-") && self.take(|f| f == Fault::DataPutFails).is_some() {
             return Err(injected("the data file put failed"));
@@ -276,4 +281,34 @@ fn an_unreachable_endpoint_is_an_error_naming_the_url_after_its_retries() {
     let err = store.save(&users(0, 1)[0]).unwrap_err().to_string();
     assert!(err.contains("s3://parquetframe-unreachable"), "{err}");
     eprintln!("two failed operations in {:.1} s", started.elapsed().as_secs_f64());
+}
+
+/// A probe that failed (the network, a 503) is not a verdict: the next write
+/// asks again and goes through.
+#[test]
+fn a_failed_put_if_absent_probe_is_asked_again() {
+    let faults = Arc::new(Faulty::default());
+    parquetframe::io::Bucket::register("memory://faults-probe", faults.clone()).unwrap();
+    let store = Store::open("memory://faults-probe/lake").unwrap();
+    arm(&faults, Fault::ProbeFails);
+    let err = store.save_all(&users(0, 3)).unwrap_err().to_string();
+    assert!(err.contains("memory://faults-probe/lake/_parquetframe") && err.contains("503"), "{err}");
+    store.save_all(&users(0, 3)).unwrap();
+    assert_eq!(store.count::<User>().unwrap(), 3);
+}
+
+/// A store registered on a URL after stores were opened there is another
+/// bucket: stores opened afterwards use it alone, never the tables, footers
+/// or catalog the process cached for the first.
+#[test]
+fn registering_a_store_on_a_used_url_starts_from_it() {
+    let first = Store::open("memory://faults-reregistered/lake").unwrap();
+    first.save_all(&users(0, 10)).unwrap();
+    assert_eq!(first.count::<User>().unwrap(), 10);
+    parquetframe::io::Bucket::register("memory://faults-reregistered", Arc::new(InMemory::new())).unwrap();
+    let second = Store::open("memory://faults-reregistered/lake").unwrap();
+    assert_eq!(second.count::<User>().unwrap(), 0);
+    second.save_all(&users(100, 4)).unwrap();
+    assert_eq!(second.load_all::<User>().unwrap().len(), 4);
+    assert_eq!(second.version::<User>().unwrap(), Some(1));
 }

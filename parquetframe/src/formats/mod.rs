@@ -344,14 +344,19 @@ pub fn write_table_file_at(
     let _ = std::fs::remove_file(&tmp);
     let (rows, bytes, contents) = written?;
     let contents = bytes::Bytes::from(contents);
-    match location.put_new(contents.clone())? {
-        crate::io::PutNew::Created => {
+    // A put retried after its first attempt landed finds its own object.
+    let created = match location.put_new(contents.clone())? {
+        crate::io::PutNew::Created => true,
+        crate::io::PutNew::Exists => location.read_if_exists()?.is_some_and(|there| there == contents),
+    };
+    match created {
+        true => {
             if format == Format::Parquet {
                 parquet::DataFile::remember_put(location, &contents)?;
             }
             Ok((rows, bytes))
         }
-        crate::io::PutNew::Exists => Err(Error::Write {
+        false => Err(Error::Write {
             path: location.name(),
             message: "an object of this new file's name already exists; nothing was replaced".into(),
         }),

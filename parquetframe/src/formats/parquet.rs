@@ -322,7 +322,7 @@ impl DataFile {
                 if footers.len() >= FOOTERS_KEPT {
                     footers.clear();
                 }
-                footers.insert((name.clone(), indexed), ((0, None), metadata));
+                footers.insert((location.cache_key(), indexed), ((0, None), metadata));
             }
         }
         Ok(())
@@ -331,7 +331,7 @@ impl DataFile {
     fn open_with(location: &Location, indexed: bool, cached: bool) -> Result<Self, Error> {
         let path = location.name();
         let path = path.as_path();
-        let key = (path.to_path_buf(), indexed);
+        let key = (location.cache_key(), indexed);
         // A table file in a bucket is never replaced under its name: a
         // footer parsed before stands without asking the bucket (the stamp
         // is only a marker); its bytes are fetched when rows are read.

@@ -22,6 +22,9 @@ pub struct Bucket {
     store: Arc<dyn ObjectStore>,
     /// The requests `store` sent.
     counters: Arc<super::counted::Counters>,
+    /// Tells this client apart from another on the same URL (other options,
+    /// a registered store): the process's caches key on it.
+    id: u64,
     /// Whether conditional put was seen to refuse a second create here
     /// (checked once, on the first write).
     put_if_absent: std::sync::OnceLock<Result<(), String>>,
@@ -31,6 +34,12 @@ impl std::fmt::Debug for Bucket {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Bucket").field("url", &self.url).finish_non_exhaustive()
     }
+}
+
+/// The next [`Bucket`] identity.
+fn next_id() -> u64 {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+    NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
 }
 
 /// The buckets opened, by URL and options.
@@ -53,8 +62,13 @@ impl Bucket {
         let counters = Arc::new(super::counted::Counters::default());
         let store: Arc<dyn ObjectStore> =
             Arc::new(super::counted::Counted::new(client(url, &root, options)?, counters.clone()));
-        let bucket =
-            Arc::new(Bucket { url: root, store, counters, put_if_absent: std::sync::OnceLock::new() });
+        let bucket = Arc::new(Bucket {
+            url: root,
+            store,
+            counters,
+            id: next_id(),
+            put_if_absent: std::sync::OnceLock::new(),
+        });
         if let Ok(mut buckets) = BUCKETS.lock() {
             return Ok(buckets.entry(cache_key).or_insert(bucket).clone());
         }
@@ -77,6 +91,7 @@ impl Bucket {
             url: root.clone(),
             store,
             counters,
+            id: next_id(),
             put_if_absent: std::sync::OnceLock::new(),
         });
         if let Ok(mut buckets) = BUCKETS.lock() {
@@ -89,6 +104,11 @@ impl Bucket {
     /// `scheme://name`.
     pub fn url(&self) -> &str {
         &self.url
+    }
+
+    /// This client's identity in the process (see the field).
+    pub(crate) fn id(&self) -> u64 {
+        self.id
     }
 
     /// The client.
@@ -108,7 +128,12 @@ impl Bucket {
     /// overwrites would lose concurrent writes. Checked once per bucket and
     /// process by writing a probe object twice under `probe_dir`.
     pub(crate) fn check_put_if_absent(&self, probe_dir: &super::Location) -> Result<(), Error> {
-        let verdict = self.put_if_absent.get_or_init(|| {
+        if let Some(verdict) = self.put_if_absent.get() {
+            return verdict.clone().map_err(|message| StorageError::Catalog(message).into());
+        }
+        // Only a definite answer is kept: a request that failed (a missing
+        // bucket, the network) is an error now, and asked again next time.
+        let verdict: Result<(), String> = {
             let probe = probe_dir.join(&format!("put-if-absent-probe-{}", super::unique_suffix()));
             let outcome = (|| -> Result<bool, Error> {
                 let first = probe.put_new(bytes::Bytes::from_static(b"1"))?;
@@ -124,9 +149,10 @@ impl Bucket {
                      Reads work",
                     self.url
                 )),
-                Err(e) => Err(format!("checking that `{}` supports put-if-absent: {e}", self.url)),
+                Err(e) => return Err(e),
             }
-        });
+        };
+        let verdict = self.put_if_absent.get_or_init(|| verdict);
         verdict.clone().map_err(|message| StorageError::Catalog(message).into())
     }
 }
@@ -138,6 +164,15 @@ fn client(url: &url::Url, root: &str, options: &[(String, String)]) -> Result<Ar
     if url.scheme() == "memory" {
         // `memory://name/...`: a bucket named `name` in this process's memory.
         return Ok(Arc::new(InMemory::new()));
+    }
+    if matches!(url.scheme(), "http" | "https") {
+        // The bucket would be the first path segment, which keys and
+        // caches here do not expect: the cloud's own scheme says it plainly.
+        return Err(refused(format!(
+            "`{url}`: name a bucket by its scheme (s3://bucket/prefix, gs://bucket/prefix, \
+             az://container/prefix, abfss://container@account.dfs.core.windows.net/prefix) rather than by \
+             an http(s) URL; an endpoint goes in `store.endpoint`"
+        )));
     }
     let (scheme, _) = ObjectStoreScheme::parse(url)
         .map_err(|e| refused(format!("`{url}` is not a store location parquetframe opens: {e}")))?;
@@ -175,7 +210,10 @@ fn client(url: &url::Url, root: &str, options: &[(String, String)]) -> Result<Ar
         #[cfg(feature = "gcs")]
         ObjectStoreScheme::GoogleCloudStorage => {
             let mut builder = object_store::gcp::GoogleCloudStorageBuilder::from_env().with_url(url.as_str());
-            for (k, v) in options {
+            // `store.endpoint`, `store.region` and `store.allow_http` do not apply to GCS.
+            let own =
+                options.iter().filter(|(k, _)| !matches!(k.as_str(), "endpoint" | "region" | "allow_http"));
+            for (k, v) in own {
                 let key = k.to_ascii_lowercase().parse().map_err(|_| unknown(k, "gs://"))?;
                 builder = builder.with_config(key, v);
             }
@@ -184,7 +222,8 @@ fn client(url: &url::Url, root: &str, options: &[(String, String)]) -> Result<Ar
         #[cfg(feature = "azure")]
         ObjectStoreScheme::MicrosoftAzure => {
             let mut builder = object_store::azure::MicrosoftAzureBuilder::from_env().with_url(url.as_str());
-            for (k, v) in spelled("azure") {
+            // `store.region` does not apply to Azure.
+            for (k, v) in spelled("azure").into_iter().filter(|(k, _)| k != "azure_region") {
                 let k = if k == "azure_endpoint" { "azure_storage_endpoint".to_owned() } else { k };
                 let key = k.to_ascii_lowercase().parse().map_err(|_| unknown(&k, "az://"))?;
                 builder = builder.with_config(key, v);

@@ -178,11 +178,13 @@ impl Location {
         }
     }
 
-    /// A key telling locations apart within this process (caches key on it).
+    /// A key telling locations apart within this process (caches key on
+    /// it): for an object, its URL and the client that reaches it (another
+    /// registered store, or other options on the same URL, is another bucket).
     pub fn cache_key(&self) -> PathBuf {
         match self {
             Location::Local(path) => std::path::absolute(path).unwrap_or_else(|_| path.clone()),
-            Location::Object(_) => self.name(),
+            Location::Object(o) => PathBuf::from(format!("{self}#{}", o.bucket.id())),
         }
     }
 
@@ -273,14 +275,14 @@ impl Location {
                 }
             }
             Location::Object(o) => {
-                let created = o.run_optional("writing", move |store, key| async move {
+                let created = o.run("writing", move |store, key| async move {
                     let options = PutOptions { mode: PutMode::Create, ..PutOptions::default() };
                     match store.put_opts(&key, PutPayload::from_bytes(bytes), options).await {
                         Err(object_store::Error::AlreadyExists { .. }) => Ok(false),
                         other => other.map(|_| true),
                     }
                 })?;
-                Ok(if created == Some(true) { PutNew::Created } else { PutNew::Exists })
+                Ok(if created { PutNew::Created } else { PutNew::Exists })
             }
         }
     }

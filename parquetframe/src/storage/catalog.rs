@@ -133,7 +133,7 @@ pub fn read(root: impl Into<Location>) -> Result<Catalog, Error> {
                 if known.len() >= 64 {
                     known.clear();
                 }
-                known.insert(root.to_string(), catalog.clone());
+                known.insert(root.cache_key().display().to_string(), catalog.clone());
             }
             Ok(catalog)
         }
@@ -151,7 +151,8 @@ static KNOWN: std::sync::LazyLock<std::sync::Mutex<std::collections::HashMap<Str
 /// [`read`].
 pub(crate) fn read_known(root: &Location) -> Result<Catalog, Error> {
     if root.object().is_some()
-        && let Some(catalog) = KNOWN.lock().ok().and_then(|k| k.get(&root.to_string()).cloned())
+        && let Some(catalog) =
+            KNOWN.lock().ok().and_then(|k| k.get(&root.cache_key().display().to_string()).cloned())
     {
         return Ok(catalog);
     }
@@ -256,13 +257,17 @@ fn register_in_bucket(root: &Location, entry: CatalogEntry) -> Result<(), Error>
     for _ in 0..64 {
         let (mut catalog, version) = read_object(&at)?;
         if !with_entry(&mut catalog, entry.clone())? {
+            // Another writer recorded it: this process knows it now.
+            if let Ok(mut known) = KNOWN.lock() {
+                known.insert(root.cache_key().display().to_string(), catalog);
+            }
             return Ok(());
         }
         let bytes = serde_json::to_vec_pretty(&catalog)
             .map_err(|e| StorageError::Corrupt { path: at.name(), message: e.to_string() })?;
         if object.put_if_unchanged(bytes::Bytes::from(bytes), version)? {
             if let Ok(mut known) = KNOWN.lock() {
-                known.insert(root.to_string(), catalog);
+                known.insert(root.cache_key().display().to_string(), catalog);
             }
             return Ok(());
         }

@@ -59,8 +59,10 @@ impl EntityPaths {
             ))
             .into());
         }
-        let relative = storage_path.trim_matches('/');
-        let dir = root.join(relative);
+        // `./users//` and `users` are one table (a bucket has no `.`).
+        let relative: Vec<&str> =
+            storage_path.split(['/', '\\']).filter(|c| !c.is_empty() && *c != ".").collect();
+        let dir = root.join(&relative.join("/"));
         let lock = dir.local().map(|d| d.join(LOCK_FILE));
         Ok(Self { data: dir.join(DATA_DIR), lock, dir })
     }

@@ -282,7 +282,7 @@ static LIVE_SETS: std::sync::LazyLock<std::sync::Mutex<std::collections::HashMap
 const LIVE_SETS_KEPT: usize = 256;
 
 fn live_set_key(paths: &EntityPaths, m: &Snapshot) -> String {
-    let mut key = format!("{}\0{}\0{}", paths.dir.display(), m.entity, m.version);
+    let mut key = format!("{}\0{}\0{}", paths.dir.cache_key().display(), m.entity, m.version);
     for f in &m.files {
         key.push('\0');
         key.push_str(&f.path);

@@ -190,10 +190,13 @@ fn read_from_file(at: &Location, dv: &DeletionVectorDescriptor) -> Result<Roarin
             buf
         }
         Location::Object(_) => {
-            // Deletion vector files are small (one per commit): one GET.
-            let all = at.read()?;
-            let start = usize::try_from(offset).map_err(|_| past_end())?;
-            all.get(start..start.saturating_add(size).saturating_add(8)).ok_or_else(past_end)?.to_vec()
+            // One ranged GET of this vector (a file holds every vector of a commit).
+            let end = offset.saturating_add(size as u64).saturating_add(8);
+            let got = at.read_range(offset..end)?;
+            if got.len() != size + 8 {
+                return Err(past_end());
+            }
+            got.to_vec()
         }
     };
     let stored = u32::from_be_bytes([buf[0], buf[1], buf[2], buf[3]]) as usize;

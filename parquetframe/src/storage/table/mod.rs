@@ -175,7 +175,7 @@ impl Table {
                 None | Some(0) => Ok(Snapshot::empty(entity)),
                 Some(v) => Err(StorageError::Catalog(format!(
                     "entity `{entity}` has no version {v}: its table `{}` does not exist yet",
-                    self.dir.display()
+                    self.location
                 ))
                 .into()),
             };
@@ -201,8 +201,8 @@ impl Table {
                 None => DeltaTableState::try_new(log_store.as_ref(), version).await,
             }
         })
-        .map_err(|e| delta_error(&self.dir, "reading the log", e))?
-        .map_err(|e| delta_error(&self.dir, "reading the log", e))?;
+        .map_err(|e| delta_error(&self.location.name(), "reading the log", e))?
+        .map_err(|e| delta_error(&self.location.name(), "reading the log", e))?;
         if version.is_none()
             && let Ok(mut states) = STATES.lock()
         {
@@ -255,7 +255,7 @@ impl Table {
         let unwritable = (!missing.is_empty()).then(|| {
             format!(
                 "the Delta table `{}` needs writer features this crate does not implement: {}; it can be read, not written",
-                self.dir.display(),
+                self.location,
                 missing.join(", ")
             )
         });
@@ -298,13 +298,13 @@ impl Table {
             "readerFeatures": ["deletionVectors", "timestampNtz"],
             "writerFeatures": ["deletionVectors", "timestampNtz"],
         }))
-        .map_err(|e| delta_error(&self.dir, "creating the table's protocol", e))?;
+        .map_err(|e| delta_error(&self.location.name(), "creating the table's protocol", e))?;
         let configuration: HashMap<String, String> =
             configuration.into_iter().filter_map(|(k, v)| Some((k, v?))).collect();
         let schema = deltalake_core::kernel::StructType::try_new(columns)
-            .map_err(|e| delta_error(&self.dir, "building the table schema", e))?;
+            .map_err(|e| delta_error(&self.location.name(), "building the table schema", e))?;
         let metadata = deltalake_core::kernel::new_metadata(&schema, Vec::<String>::new(), configuration)
-            .map_err(|e| delta_error(&self.dir, "building the table metadata", e))?;
+            .map_err(|e| delta_error(&self.location.name(), "building the table metadata", e))?;
         let metadata = serde_json::to_value(&metadata)
             .ok()
             .and_then(|mut m| {
@@ -314,7 +314,7 @@ impl Table {
             .unwrap_or(metadata);
         let location = match &self.location {
             Location::Local(_) => url::Url::from_directory_path(&self.dir)
-                .map_err(|()| delta_error(&self.dir, "creating", "not an absolute path"))?,
+                .map_err(|()| delta_error(&self.location.name(), "creating", "not an absolute path"))?,
             Location::Object(object) => object.directory_url()?,
         };
         let operation = DeltaOperation::Create {
@@ -330,11 +330,11 @@ impl Table {
         let created = runtime::block_on(async move {
             CommitBuilder::default().with_actions(actions).build(None, log_store, operation).await.map(|_| ())
         })
-        .map_err(|e| delta_error(&self.dir, "creating", e))?;
+        .map_err(|e| delta_error(&self.location.name(), "creating", e))?;
         match created {
             Ok(()) => Ok(()),
             Err(_) if self.exists()? => Ok(()),
-            Err(e) => Err(delta_error(&self.dir, "creating the table", e)),
+            Err(e) => Err(delta_error(&self.location.name(), "creating the table", e)),
         }
     }
 
@@ -390,13 +390,13 @@ impl Table {
         };
         let bytes = CommitData::new(actions, operation, metrics, Vec::new())
             .get_bytes()
-            .map_err(|e| delta_error(&self.dir, "serializing a commit", e))?;
+            .map_err(|e| delta_error(&self.location.name(), "serializing a commit", e))?;
         let log_store = self.log_store.clone();
         let entry = bytes.clone();
         let written = runtime::block_on(async move {
             log_store.write_commit_entry(version, CommitOrBytes::LogBytes(entry), Default::default()).await
         })
-        .map_err(|e| delta_error(&self.dir, "committing", e))?;
+        .map_err(|e| delta_error(&self.location.name(), "committing", e))?;
         match written {
             Ok(()) => {}
             // An object store retries a put that timed out or failed with a
@@ -422,7 +422,7 @@ impl Table {
                 {
                     tracing::debug!(table = %self.location, version, "a failed commit request had landed");
                 }
-                _ => return Err(delta_error(&self.dir, "committing", e)),
+                _ => return Err(delta_error(&self.location.name(), "committing", e)),
             },
         }
         let after = Snapshot {
@@ -442,7 +442,7 @@ impl Table {
             let running = CHECKPOINTING.lock().is_ok_and(|r| r.contains(&self.dir));
             if behind >= 2 * CHECKPOINT_INTERVAL && !running {
                 if let Err(e) = self.checkpoint(version) {
-                    tracing::warn!(table = %self.dir.display(), version, error = %e, "committed; writing its checkpoint failed");
+                    tracing::warn!(table = %self.location, version, error = %e, "committed; writing its checkpoint failed");
                 }
             } else {
                 self.checkpoint_in_background(version);
@@ -471,7 +471,7 @@ impl Table {
         let table = self.clone();
         let spawned = std::thread::Builder::new().name("parquetframe-checkpoint".into()).spawn(move || {
             if let Err(e) = table.checkpoint(version) {
-                tracing::warn!(table = %table.dir.display(), version, error = %e, "committed; writing its checkpoint failed");
+                tracing::warn!(table = %table.location, version, error = %e, "committed; writing its checkpoint failed");
             }
             if let Ok(mut running) = CHECKPOINTING.lock() {
                 running.remove(&table.dir);
@@ -493,8 +493,8 @@ impl Table {
             table.load_version(version).await?;
             deltalake_core::checkpoints::create_checkpoint(&table, None).await
         })
-        .map_err(|e| delta_error(&self.dir, "checkpoint", e))?
-        .map_err(|e| delta_error(&self.dir, "checkpoint", e))
+        .map_err(|e| delta_error(&self.location.name(), "checkpoint", e))?
+        .map_err(|e| delta_error(&self.location.name(), "checkpoint", e))
     }
 }
 
