@@ -287,3 +287,19 @@ fn a_find_fetches_one_row_group_not_the_file() {
     // A scan of the whole table still reads every row.
     assert_eq!(store.load_all::<User>().unwrap().len(), 8000);
 }
+
+#[test]
+fn a_query_fetches_each_row_group_once_whatever_its_columns() {
+    let mut options = StoreOptions::default();
+    options.write.row_group_size = 1000;
+    let Some((_, store)) = open_with("scan", options) else { return };
+    store.save_all(&users(8000)).unwrap();
+    let bucket = store.location().object().unwrap().bucket().clone();
+    let before = bucket.requests();
+    let rows = store.query::<User>().filter(User::AGE.gt(60)).engine(Engine::Lazy).fetch().unwrap();
+    assert_eq!(rows.len(), (0..8000).filter(|i| 20 + i % 50 > 60).count());
+    let scan = bucket.requests() - before;
+    // Five columns in eight row groups: one ranged GET per row group (not
+    // one per column chunk, 40), and the catalog read twice while planning.
+    assert_eq!(scan.get, 8 + 2, "{scan}");
+}

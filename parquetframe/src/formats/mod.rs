@@ -173,6 +173,15 @@ impl DataFile {
         }
     }
 
+    /// For a Parquet file in a bucket, fetches the chunks of `columns` in
+    /// `row_group` with one request (see [`parquet::DataFile::prefetch`]).
+    pub fn prefetch(&self, row_group: usize, columns: &[&str]) -> Result<(), Error> {
+        match self {
+            DataFile::Parquet(f) => f.prefetch(row_group, columns),
+            DataFile::Avro(_) => Ok(()),
+        }
+    }
+
     /// Column `name`, of every row group or of `row_group` only.
     pub fn read_column(&self, name: &str, row_group: Option<usize>) -> Result<Vec<ArrayRef>, Error> {
         match self {

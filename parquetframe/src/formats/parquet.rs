@@ -223,8 +223,12 @@ struct Remote {
     location: Location,
     whole: std::sync::OnceLock<bytes::Bytes>,
     /// By row group and root column (`None`: every column).
-    groups: std::sync::Mutex<std::collections::HashMap<(usize, Option<usize>), bytes::Bytes>>,
+    /// Each window with the offset it starts at.
+    groups: std::sync::Mutex<std::collections::HashMap<(usize, Option<usize>), Window>>,
 }
+
+/// Bytes of a file in a bucket and the offset they start at.
+type Window = (u64, bytes::Bytes);
 
 impl Remote {
     fn new(location: Location, whole: std::sync::OnceLock<bytes::Bytes>) -> Self {
@@ -551,21 +555,56 @@ impl DataFile {
         let Some(range) = row_group_range(metadata, row_group, column) else {
             return self.builder();
         };
-        let whole = remote.groups.lock().ok().and_then(|g| g.get(&(row_group, None)).cloned());
-        let own = remote.groups.lock().ok().and_then(|g| g.get(&(row_group, column)).cloned());
-        let (start, bytes) = match (whole, own) {
-            (Some(bytes), _) => (row_group_range(metadata, row_group, None).unwrap_or(range).start, bytes),
-            (None, Some(bytes)) => (range.start, bytes),
-            (None, None) => {
+        let cached = remote
+            .groups
+            .lock()
+            .ok()
+            .and_then(|g| g.get(&(row_group, None)).or_else(|| g.get(&(row_group, column))).cloned());
+        let (start, bytes) = match cached {
+            Some(window) => window,
+            None => {
                 let bytes = remote.location.read_range(range.clone())?;
                 if let Ok(mut groups) = remote.groups.lock() {
-                    groups.insert((row_group, column), bytes.clone());
+                    groups.insert((row_group, column), (range.start, bytes.clone()));
                 }
                 (range.start, bytes)
             }
         };
         let window = Blob::Window { start, bytes, location: remote.location.clone() };
         Ok(ParquetRecordBatchReaderBuilder::new_with_metadata(window, self.metadata.clone()))
+    }
+
+    /// For a file in a bucket: fetches the column chunks of `columns` in row
+    /// group `row_group` with one ranged GET (from the first to the last),
+    /// so that reading them one by one asks the bucket nothing more.
+    pub fn prefetch(&self, row_group: usize, columns: &[&str]) -> Result<(), Error> {
+        let Some(remote) = self.remote.as_ref().filter(|r| r.whole.get().is_none()) else { return Ok(()) };
+        let metadata = self.metadata.metadata();
+        let mut roots = Vec::with_capacity(columns.len());
+        let mut span: Option<std::ops::Range<u64>> = None;
+        for name in columns {
+            let (index, _) = self.projection(name)?;
+            let Some(range) = row_group_range(metadata, row_group, Some(index)) else { return Ok(()) };
+            span = Some(match span {
+                None => range,
+                Some(s) => s.start.min(range.start)..s.end.max(range.end),
+            });
+            roots.push(index);
+        }
+        let Some(span) = span.filter(|_| roots.len() > 1) else { return Ok(()) };
+        let known = remote.groups.lock().is_ok_and(|g| {
+            g.contains_key(&(row_group, None)) || roots.iter().all(|r| g.contains_key(&(row_group, Some(*r))))
+        });
+        if known {
+            return Ok(());
+        }
+        let bytes = remote.location.read_range(span.clone())?;
+        if let Ok(mut groups) = remote.groups.lock() {
+            for root in roots {
+                groups.insert((row_group, Some(root)), (span.start, bytes.clone()));
+            }
+        }
+        Ok(())
     }
 
     /// The position of column `name` and the projection reading only it; an

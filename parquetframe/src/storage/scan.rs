@@ -136,6 +136,7 @@ impl Opened {
     /// per column a list of chunks aligned across columns.
     pub fn read_columns(&self, unit: &Unit, columns: &[&str]) -> Result<Vec<Vec<ArrayRef>>, Error> {
         let data = self.data(unit)?;
+        data.prefetch(unit.rg, columns)?;
         let mut out = Vec::with_capacity(columns.len());
         for name in columns {
             out.push(data.read_column(name, Some(unit.rg))?);
