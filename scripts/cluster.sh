@@ -11,13 +11,14 @@
 #
 # Environment: PF_CLUSTER_DIR (state, logs and executor work dirs; default
 # $TMPDIR/parquetframe-cluster), PF_CLUSTER_PORT (scheduler port, default
-# 50150; executors take the next ports), PF_CLUSTER_POLICY (pull-staged or
+# 30150, below Linux's ephemeral range (32768-60999) so that no client
+# socket of an earlier step can hold it; executors take the next ports), PF_CLUSTER_POLICY (pull-staged or
 # push-staged), PF_CLUSTER_PROFILE (debug or release), CARGO_TARGET_DIR.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 DIR="${PF_CLUSTER_DIR:-${TMPDIR:-/tmp}/parquetframe-cluster}"
-PORT="${PF_CLUSTER_PORT:-50150}"
+PORT="${PF_CLUSTER_PORT:-30150}"
 # Executors pull tasks: after an executor is lost, the tasks it held are
 # taken by the others.
 POLICY="${PF_CLUSTER_POLICY:-pull-staged}"
