@@ -2,6 +2,9 @@
 //! `PF_PYTHON` names an interpreter that has them (`.ci/run` sets it up with
 //! `scripts/python-env.sh`); otherwise each test says it was skipped.
 
+#[path = "common/s3_prefix.rs"]
+mod s3_prefix;
+
 use std::path::PathBuf;
 use std::process::Command;
 
@@ -408,12 +411,7 @@ fn delta_engines_read_exactly_the_live_rows_after_each_write() {
 #[test]
 fn delta_engines_read_the_live_rows_from_a_bucket() {
     let Some(python) = delta_python() else { return };
-    let Ok(bucket) = std::env::var("PF_TEST_S3") else {
-        eprintln!("skipped: PF_TEST_S3 is not set (run under `scripts/s3.sh run`)");
-        return;
-    };
-    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos();
-    let root = format!("{bucket}/interop-{}-{nanos}", std::process::id());
+    let Some(root) = s3_prefix::s3_prefix("interop") else { return };
     let store = Store::open(&root).unwrap();
     let dir = tempfile::tempdir().unwrap();
     let expected = dir.path().join("expected.json");

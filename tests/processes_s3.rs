@@ -25,14 +25,9 @@ pub struct Account {
 /// Keys every racer updates.
 const SHARED: i64 = 8;
 
-fn root(name: &str) -> Option<String> {
-    let Ok(bucket) = std::env::var("PF_TEST_S3") else {
-        eprintln!("skipped: PF_TEST_S3 is not set (run under `scripts/s3.sh run`)");
-        return None;
-    };
-    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos();
-    Some(format!("{}/{name}-{}-{nanos}", bucket.trim_end_matches('/'), std::process::id()))
-}
+#[path = "common/s3_prefix.rs"]
+mod s3_prefix;
+use s3_prefix::s3_prefix as root;
 
 /// The number of an `ack N` line (libtest may have printed the test's name before it).
 fn ack(line: &str) -> Option<i64> {

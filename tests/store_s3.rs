@@ -5,14 +5,12 @@
 
 include!("common/object_suite.rs");
 
+#[path = "common/s3_prefix.rs"]
+mod s3_prefix;
+
 /// A fresh prefix of the test bucket for one test.
 fn root(name: &str) -> Option<String> {
-    let Ok(bucket) = std::env::var("PF_TEST_S3") else {
-        eprintln!("skipped: PF_TEST_S3 is not set (run under `scripts/s3.sh run`)");
-        return None;
-    };
-    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos();
-    Some(format!("{}/{name}-{}-{nanos}", bucket.trim_end_matches('/'), std::process::id()))
+    s3_prefix::s3_prefix(name)
 }
 
 /// A bucket that does not exist: the error names the URL and what was

@@ -356,7 +356,7 @@ pub fn write_table_file_at(
     // A put retried after its first attempt landed finds its own object.
     let created = match location.put_new(contents.clone())? {
         crate::io::PutNew::Created => true,
-        crate::io::PutNew::Exists => location.read_if_exists()?.is_some_and(|there| there == contents),
+        crate::io::PutNew::Exists => location.holds(&contents)?,
     };
     match created {
         true => {

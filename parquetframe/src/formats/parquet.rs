@@ -310,8 +310,9 @@ impl DataFile {
     /// never rewritten under their name (each is new, with a unique name),
     /// so the cache cannot serve a stale footer. Files outside a table
     /// (which their owner may rewrite in place) use [`open`](Self::open).
-    pub fn open_table_file(location: &Location, indexed: bool) -> Result<Self, Error> {
-        Self::open_with(location, indexed, true)
+    /// `location` is a local path (`&Path`, as before buckets) or a [`Location`].
+    pub fn open_table_file(location: impl Into<Location>, indexed: bool) -> Result<Self, Error> {
+        Self::open_with(&location.into(), indexed, true)
     }
 
     /// Parses the footer (plain and with its page index) of a table file

@@ -233,6 +233,13 @@ impl Location {
         }
     }
 
+    /// Whether the file here holds exactly `bytes`: how a writer whose put
+    /// was retried, or whose answer was lost, tells its own object from
+    /// another writer's.
+    pub fn holds(&self, bytes: &Bytes) -> Result<bool, Error> {
+        Ok(self.read_if_exists()?.is_some_and(|there| there == *bytes))
+    }
+
     /// Whether a file is here (for a local directory: whether it exists).
     pub fn exists(&self) -> Result<bool, Error> {
         match self {

@@ -129,12 +129,7 @@ pub fn read(root: impl Into<Location>) -> Result<Catalog, Error> {
         Location::Local(dir) => read_local(dir),
         Location::Object(_) => {
             let catalog = read_object(&root.join(&format!("{META_DIR}/{CATALOG}")))?.0;
-            if let Ok(mut known) = KNOWN.lock() {
-                if known.len() >= 64 {
-                    known.clear();
-                }
-                known.insert(root.cache_key().display().to_string(), catalog.clone());
-            }
+            remember(root, catalog.clone());
             Ok(catalog)
         }
     }
@@ -143,6 +138,16 @@ pub fn read(root: impl Into<Location>) -> Result<Catalog, Error> {
 /// Catalogs in buckets this process read or wrote last, by store URL.
 static KNOWN: std::sync::LazyLock<std::sync::Mutex<std::collections::HashMap<String, Catalog>>> =
     std::sync::LazyLock::new(Default::default);
+
+/// Keeps `catalog` as the one this process last saw at `root`.
+fn remember(root: &Location, catalog: Catalog) {
+    if let Ok(mut known) = KNOWN.lock() {
+        if known.len() >= 64 {
+            known.clear();
+        }
+        known.insert(root.cache_key().display().to_string(), catalog);
+    }
+}
 
 /// The catalog as this process last saw it, for questions whose answer
 /// never changes once recorded (an entity's format; whether an entry
@@ -258,17 +263,13 @@ fn register_in_bucket(root: &Location, entry: CatalogEntry) -> Result<(), Error>
         let (mut catalog, version) = read_object(&at)?;
         if !with_entry(&mut catalog, entry.clone())? {
             // Another writer recorded it: this process knows it now.
-            if let Ok(mut known) = KNOWN.lock() {
-                known.insert(root.cache_key().display().to_string(), catalog);
-            }
+            remember(root, catalog);
             return Ok(());
         }
         let bytes = serde_json::to_vec_pretty(&catalog)
             .map_err(|e| StorageError::Corrupt { path: at.name(), message: e.to_string() })?;
         if object.put_if_unchanged(bytes::Bytes::from(bytes), version)? {
-            if let Ok(mut known) = KNOWN.lock() {
-                known.insert(root.cache_key().display().to_string(), catalog);
-            }
+            remember(root, catalog);
             return Ok(());
         }
     }

@@ -275,7 +275,7 @@ impl Table {
 
     /// Rows of a file added without statistics (by another writer).
     fn count_rows(&self, path: &str) -> Result<u64, Error> {
-        let file = crate::formats::parquet::DataFile::open_table_file(&self.location.join(path), false)?;
+        let file = crate::formats::parquet::DataFile::open_table_file(self.location.join(path), false)?;
         Ok(file.row_group_rows().iter().map(|&n| n as u64).sum())
     }
 
@@ -404,22 +404,14 @@ impl Table {
             // there. Whose it is, the bytes tell (each commit's `commitInfo`
             // carries its own timestamp and metrics).
             Err(TransactionError::VersionAlreadyExists(_))
-                if self.location.object().is_some()
-                    && self.log_entry(version).read_if_exists()?.is_some_and(|there| there == bytes) =>
+                if self.location.object().is_some() && self.log_entry(version).holds(&bytes)? =>
             {
                 tracing::debug!(table = %self.location, version, "a retried commit found its own entry");
             }
             Err(TransactionError::VersionAlreadyExists(_)) => return Ok(None),
             // A put whose answer was lost may have landed: the entry says.
             Err(e) => match self.location.object() {
-                Some(_)
-                    if self
-                        .log_entry(version)
-                        .read_if_exists()
-                        .ok()
-                        .flatten()
-                        .is_some_and(|t| t == bytes) =>
-                {
+                Some(_) if self.log_entry(version).holds(&bytes).unwrap_or(false) => {
                     tracing::debug!(table = %self.location, version, "a failed commit request had landed");
                 }
                 _ => return Err(delta_error(&self.location.name(), "committing", e)),

@@ -103,7 +103,7 @@ fn bucket_facts(
         schema: None,
     };
     for file in files {
-        let data = parquetframe::formats::parquet::DataFile::open_table_file(&dir.join(&file.path), false)?;
+        let data = parquetframe::formats::parquet::DataFile::open_table_file(dir.join(&file.path), false)?;
         let meta = data.parquet_metadata();
         f.row_groups = f.row_groups.map(|g| g + meta.num_row_groups());
         for rg in meta.row_groups() {
