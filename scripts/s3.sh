@@ -11,6 +11,12 @@
 # The variables: AWS_ENDPOINT_URL, AWS_ALLOW_HTTP=true, test credentials,
 # AWS_REGION, and PF_TEST_S3=s3://parquetframe-test (the bucket
 # the tests write under, each test in a prefix of its own).
+#
+# A second server checks credentials (moto's IAM authentication, on after
+# the four requests that create its bucket `parquetframe-auth`, a user
+# allowed `s3:*`, and that user's access key): PF_TEST_S3_AUTH_ENDPOINT,
+# PF_TEST_S3_AUTH_KEY and PF_TEST_S3_AUTH_SECRET, for the tests of wrong
+# credentials. The first server accepts any.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -35,6 +41,7 @@ free_port() {
 print_env() {
   local port
   port="$(cat "$state/port")"
+  cat "$state/auth/env"
   cat <<EOF
 export AWS_ENDPOINT_URL=http://127.0.0.1:$port
 export AWS_ALLOW_HTTP=true
@@ -66,6 +73,7 @@ s3 = boto3.client("s3", endpoint_url=f"http://127.0.0.1:{sys.argv[1]}", region_n
 s3.create_bucket(Bucket=sys.argv[2])
 EOF
       echo "S3 server (moto) on 127.0.0.1:$port, bucket $bucket (pid $(cat "$state/pid"))" >&2
+      start_auth
       return 0
     fi
     sleep 0.2
@@ -76,12 +84,51 @@ EOF
   return 1
 }
 
-stop() {
-  if [ -f "$state/pid" ]; then
-    kill "$(cat "$state/pid")" 2>/dev/null || true
-    rm -f "$state/pid"
-  fi
+# The credential-checking server: its four free requests set it up, every
+# later one must be signed with the key it printed.
+start_auth() {
+  local port
+  port="$(free_port)"
+  mkdir -p "$state/auth"
+  INITIAL_NO_AUTH_ACTION_COUNT=4 "$venv/bin/python" -m moto.server -H 127.0.0.1 -p "$port" \
+    > "$state/auth/server.log" 2>&1 &
+  echo $! > "$state/auth/pid"
+  for _ in $(seq 1 100); do
+    if "$venv/bin/python" - "$port" > "$state/auth/env" 2>/dev/null <<'EOF'; then
+import json, sys, boto3
+endpoint = f"http://127.0.0.1:{sys.argv[1]}"
+anyone = dict(endpoint_url=endpoint, region_name="us-east-1", aws_access_key_id="setup", aws_secret_access_key="setup")
+boto3.client("s3", **anyone).create_bucket(Bucket="parquetframe-auth")
+iam = boto3.client("iam", **anyone)
+iam.create_user(UserName="parquetframe")
+policy = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]}
+iam.put_user_policy(UserName="parquetframe", PolicyName="s3", PolicyDocument=json.dumps(policy))
+key = iam.create_access_key(UserName="parquetframe")["AccessKey"]
+print(f"export PF_TEST_S3_AUTH_ENDPOINT={endpoint}")
+print(f"export PF_TEST_S3_AUTH_KEY={key['AccessKeyId']}")
+print(f"export PF_TEST_S3_AUTH_SECRET={key['SecretAccessKey']}")
+EOF
+      echo "S3 server checking credentials on 127.0.0.1:$port, bucket parquetframe-auth" >&2
+      return 0
+    fi
+    sleep 0.2
+  done
+  echo "the credential-checking S3 server did not start; its log:" >&2
+  cat "$state/auth/server.log" >&2
+  stop
+  return 1
 }
+
+stop() {
+  local pid
+  for pid in "$state/pid" "$state/auth/pid"; do
+    if [ -f "$pid" ]; then
+      kill "$(cat "$pid")" 2>/dev/null || true
+      rm -f "$pid"
+    fi
+  done
+}
+
 
 case "${1:-}" in
   start) start ;;

@@ -66,3 +66,67 @@ fn configuration_keys_reach_the_bucket_client_and_secrets_are_masked() {
         .to_string();
     assert!(err.contains("aws_secret_acess_key"), "{err}");
 }
+
+/// The store on the credential-checking server (`scripts/s3.sh`) with
+/// `key` and `secret`; `None` (with the reason printed) without it.
+fn with_credentials(name: &str, key: &str, secret: &str) -> Option<Result<Store, Error>> {
+    let Ok(endpoint) = std::env::var("PF_TEST_S3_AUTH_ENDPOINT") else {
+        eprintln!("skipped: PF_TEST_S3_AUTH_ENDPOINT is not set (run under scripts/s3.sh run)");
+        return None;
+    };
+    let url = format!("s3://parquetframe-auth/{name}-{}", std::process::id());
+    Some(
+        Store::builder()
+            .isolated()
+            .root(url.as_str())
+            .set("store.endpoint", &endpoint)
+            .set("store.allow_http", true)
+            .set(
+                "store.options",
+                std::collections::BTreeMap::from([
+                    ("aws_access_key_id", key),
+                    ("aws_secret_access_key", secret),
+                ]),
+            )
+            .open(),
+    )
+}
+
+/// A server that checks credentials: the right key works; an unknown key
+/// or a wrong secret is refused with an error naming the URL, the
+/// operation and the server's reason, and nothing is written.
+#[test]
+fn wrong_credentials_are_errors_naming_the_url_and_the_operation() {
+    let (Ok(key), Ok(secret)) =
+        (std::env::var("PF_TEST_S3_AUTH_KEY"), std::env::var("PF_TEST_S3_AUTH_SECRET"))
+    else {
+        eprintln!("skipped: PF_TEST_S3_AUTH_KEY is not set (run under scripts/s3.sh run)");
+        return;
+    };
+    let Some(store) = with_credentials("creds", &key, &secret) else { return };
+    let store = store.unwrap();
+    store.save_all(&users(10)).unwrap();
+    assert_eq!(store.count::<User>().unwrap(), 10);
+
+    for (what, key, secret, reason) in [
+        ("unknown-key", "AKIAPARQUETFRAME0000", secret.as_str(), "InvalidAccessKeyId"),
+        ("wrong-secret", key.as_str(), "not-the-secret", "SignatureDoesNotMatch"),
+    ] {
+        let Some(store) = with_credentials("creds", key, secret) else { return };
+        let store = store.unwrap();
+        let err = store.save(&user(1, "a")).unwrap_err().to_string();
+        eprintln!("{what}: {err}");
+        let url = format!("s3://parquetframe-auth/creds-{}", std::process::id());
+        assert!(err.contains(&url), "{what}: {err}");
+        assert!(err.contains(reason) || err.contains("403"), "{what}: {err}");
+        assert!(err.contains("refused these credentials"), "{what}: {err}");
+        let err = store.count::<User>().unwrap_err().to_string();
+        assert!(err.contains(&url) && (err.contains(reason) || err.contains("403")), "{what}: {err}");
+        // The secret is never part of a message.
+        assert!(!err.contains(secret), "{what}: {err}");
+    }
+    // The refused writers changed nothing.
+    assert_eq!(store.load_all::<User>().unwrap().len(), 10);
+    // The table's creation and the first save.
+    assert_eq!(store.history::<User>().unwrap().len(), 2);
+}

@@ -13,6 +13,14 @@
 //! relation, untyped files, an Avro entity) run on `Engine::Distributed` and compared with
 //! the local engines' answers, over a store with upserts and deletes in
 //! several files. The others need no cluster: availability, explain, errors.
+//!
+//! With `PF_DISTRIBUTED_IN=bucket`, under `scripts/s3.sh run` as well, the
+//! suite's stores live in the S3 test bucket and the executors read them
+//! there (`.ci/run` runs the suite both ways):
+//!
+//! ```text
+//! PF_DISTRIBUTED_IN=bucket scripts/s3.sh run scripts/cluster.sh run cargo test --workspace --all-features --test distributed -- --include-ignored
+//! ```
 
 use chrono::{DateTime, TimeZone, Utc};
 use parquetframe::engine::{
@@ -114,8 +122,24 @@ fn cluster() -> Option<String> {
     std::env::var("PARQUETFRAME_CLUSTER").ok().filter(|s| !s.is_empty())
 }
 
+/// Where the store of the test whose temporary directory is `dir` lives:
+/// in `dir`, or, when `PF_DISTRIBUTED_IN=bucket` (`.ci/run` runs the suite
+/// both ways), under a prefix of the S3 test bucket (`PF_TEST_S3`) named
+/// after `dir`; exported files stay in `dir` either way.
+fn root_of(dir: &std::path::Path) -> String {
+    match std::env::var("PF_DISTRIBUTED_IN").as_deref() {
+        Ok("bucket") => {
+            let bucket = std::env::var("PF_TEST_S3").expect("PF_DISTRIBUTED_IN=bucket needs PF_TEST_S3");
+            let name = dir.file_name().unwrap().to_string_lossy().trim_start_matches('.').to_owned();
+            format!("{}/distributed-{name}", bucket.trim_end_matches('/'))
+        }
+        _ => dir.display().to_string(),
+    }
+}
+
 fn open(dir: &std::path::Path) -> Store {
-    let mut b = Store::builder().root(dir).isolated();
+    let root = root_of(dir);
+    let mut b = Store::builder().root(root.as_str()).isolated();
     if let Some(address) = cluster() {
         b = b.cluster(address);
     }
@@ -356,7 +380,7 @@ fn auto_selection_validation_and_empty_entities_on_the_cluster() {
     let (dir, store) = store();
     // Above the (lowered) threshold, with a cluster that answers: auto picks it.
     let low = Store::builder()
-        .root(dir.path())
+        .root(root_of(dir.path()).as_str())
         .isolated()
         .cluster(cluster().unwrap())
         .distributed_threshold_mb(0)

@@ -62,7 +62,11 @@ pub struct Block {
 /// An opened Avro container file: header parsed, blocks indexed.
 #[derive(Debug)]
 pub struct AvroFile {
+    /// The file's path, or its URL (how errors name it).
     path: PathBuf,
+    /// An object's bytes, fetched whole (`None`: the local file at `path`,
+    /// opened by each read).
+    fetched: Option<bytes::Bytes>,
     schema: Schema,
     schema_json: String,
     codec: Codec,
@@ -84,7 +88,22 @@ impl AvroFile {
     pub fn open(path: &Path) -> Result<AvroFile, Error> {
         let file = File::open(path).map_err(io_error("opening", path))?;
         let len = file.metadata().map_err(io_error("reading metadata of", path))?.len();
-        let mut reader = BufReader::with_capacity(64 * 1024, file);
+        Self::index(path, BufReader::with_capacity(64 * 1024, file), len, None)
+    }
+
+    /// The container file whose bytes are `bytes` (an object fetched from a
+    /// bucket), named `name` in errors.
+    pub fn from_bytes(name: &Path, bytes: bytes::Bytes) -> Result<AvroFile, Error> {
+        let len = bytes.len() as u64;
+        Self::index(name, std::io::Cursor::new(bytes.clone()), len, Some(bytes))
+    }
+
+    fn index(
+        path: &Path,
+        mut reader: impl Read + Seek,
+        len: u64,
+        fetched: Option<bytes::Bytes>,
+    ) -> Result<AvroFile, Error> {
         let header = read_header(&mut reader, len).map_err(|m| corrupt(path, m))?;
         let schema_json = match header.metadata.get("avro.schema") {
             Some(s) => String::from_utf8(s.clone()).map_err(|_| corrupt(path, "avro.schema is not UTF-8"))?,
@@ -112,6 +131,7 @@ impl AvroFile {
         let counted = blocks.iter().map(|_| AtomicBool::new(false)).collect();
         Ok(AvroFile {
             path: path.to_path_buf(),
+            fetched,
             schema,
             schema_json,
             codec,
@@ -179,7 +199,7 @@ impl AvroFile {
     fn read_blocks(&self, range: Range<usize>, plan: &Plan) -> Result<RecordBatch, Error> {
         let blocks = self.blocks.get(range.clone()).unwrap_or(&[]);
         let mut decoding = plan.start(self.row_capacity(blocks));
-        let mut file = File::open(&self.path).map_err(io_error("opening", &self.path))?;
+        let mut file = self.reader()?;
         // One block in memory at a time: this thread's buffers, reused.
         with_buffers(|raw, plain| {
             for (i, block) in blocks.iter().enumerate() {
@@ -202,7 +222,7 @@ impl AvroFile {
     ) -> Result<(), Error> {
         let range = self.groups.get(group).cloned().unwrap_or(0..0);
         let blocks = self.blocks.get(range.clone()).unwrap_or(&[]);
-        let mut file = File::open(&self.path).map_err(io_error("opening", &self.path))?;
+        let mut file = self.reader()?;
         with_buffers(|raw, plain| {
             for (i, block) in blocks.iter().enumerate() {
                 let index = range.start + i;
@@ -290,7 +310,7 @@ impl AvroFile {
     /// rows it claims and the file's budget ([`check_inflated`](Self::check_inflated)).
     fn read_block<'b>(
         &self,
-        file: &mut File,
+        file: &mut Reader,
         index: usize,
         block: &Block,
         raw: &'b mut Vec<u8>,
@@ -308,6 +328,14 @@ impl AvroFile {
         Ok(plain)
     }
 
+    /// A reader of the file's bytes from its start.
+    fn reader(&self) -> Result<Reader, Error> {
+        Ok(match &self.fetched {
+            Some(bytes) => Reader::Fetched(std::io::Cursor::new(bytes.clone())),
+            None => Reader::File(File::open(&self.path).map_err(io_error("opening", &self.path))?),
+        })
+    }
+
     /// The decompressed data of block `index`: its rows' datums, back to back.
     pub fn block_data(&self, index: usize) -> Result<Vec<u8>, Error> {
         if index >= self.blocks.len() {
@@ -319,7 +347,7 @@ impl AvroFile {
     /// Reads and decompresses blocks `range`, each into its own buffer.
     fn decompress(&self, range: Range<usize>) -> Result<Vec<Vec<u8>>, Error> {
         let blocks = self.blocks.get(range.clone()).unwrap_or(&[]);
-        let mut file = File::open(&self.path).map_err(io_error("opening", &self.path))?;
+        let mut file = self.reader()?;
         let mut decoded: Vec<Vec<u8>> = Vec::with_capacity(blocks.len());
         for (index, block) in range.zip(blocks) {
             let (mut raw, mut plain) = (Vec::new(), Vec::new());
@@ -327,6 +355,37 @@ impl AvroFile {
             decoded.push(if self.codec == Codec::Null { raw } else { plain });
         }
         Ok(decoded)
+    }
+}
+
+/// The bytes of a file being read: the local file, or an object's bytes.
+enum Reader {
+    File(File),
+    Fetched(std::io::Cursor<bytes::Bytes>),
+}
+
+impl Read for Reader {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        match self {
+            Reader::File(f) => f.read(buf),
+            Reader::Fetched(c) => c.read(buf),
+        }
+    }
+
+    fn read_exact(&mut self, buf: &mut [u8]) -> std::io::Result<()> {
+        match self {
+            Reader::File(f) => f.read_exact(buf),
+            Reader::Fetched(c) => c.read_exact(buf),
+        }
+    }
+}
+
+impl Seek for Reader {
+    fn seek(&mut self, to: SeekFrom) -> std::io::Result<u64> {
+        match self {
+            Reader::File(f) => f.seek(to),
+            Reader::Fetched(c) => c.seek(to),
+        }
     }
 }
 
@@ -361,7 +420,7 @@ struct Header {
 }
 
 /// Reads the header, growing the buffer until it parses (or the file ends).
-fn read_header(reader: &mut BufReader<File>, file_len: u64) -> Result<Header, String> {
+fn read_header(reader: &mut impl Read, file_len: u64) -> Result<Header, String> {
     let mut buf = Vec::new();
     let mut want: u64 = 4096;
     loop {
@@ -448,7 +507,7 @@ struct Index<'a> {
 /// Walks the block headers, checking each claim that can be checked
 /// without decompressing: sizes against the file, rows against the most a
 /// block's data can hold, zero-width rows against [`MAX_ZERO_WIDTH_ROWS`].
-fn index_blocks(reader: &mut BufReader<File>, at: &Index<'_>) -> Result<Vec<Block>, String> {
+fn index_blocks(reader: &mut (impl Read + Seek), at: &Index<'_>) -> Result<Vec<Block>, String> {
     let Index { start, file_len, sync, min_row_bytes, codec } = *at;
     reader.seek(SeekFrom::Start(start)).map_err(|e| format!("seeking: {e}"))?;
     let mut blocks = Vec::new();

@@ -32,6 +32,7 @@ mod join_path;
 pub(crate) mod plan;
 pub(crate) mod polars;
 mod proxy;
+mod pushdown;
 mod query;
 mod registry;
 mod scalar;

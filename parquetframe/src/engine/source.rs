@@ -13,6 +13,7 @@ use polars::prelude::{DataFrame, IntoLazy, LazyFrame};
 use super::{cache, files::FileSet};
 use crate::entity::{Entity, Format};
 use crate::error::Error;
+use crate::formats::pruning::Pruning;
 use crate::storage::Store;
 use crate::storage::erased::Columns;
 use crate::storage::scan::LiveSet;
@@ -34,8 +35,9 @@ pub(crate) struct EntitySource {
 
 /// The live files of an entity in a store.
 pub(crate) type LiveFn = dyn Fn(&Store) -> Result<Arc<LiveSet>, Error> + Send + Sync;
-/// Columns of an entity's live rows in a store.
-pub(crate) type ReadFn = dyn Fn(&Store, &[&str]) -> Result<Columns, Error> + Send + Sync;
+/// Columns of an entity's live rows in a store, from the row groups whose
+/// statistics allow rows meeting the pruning conditions.
+pub(crate) type ReadFn = dyn Fn(&Store, &[&str], &Pruning) -> Result<Columns, Error> + Send + Sync;
 
 impl EntitySource {
     /// The source of `T` in `store` (`None`: the default store).
@@ -46,7 +48,7 @@ impl EntitySource {
             key: T::KEY_COLUMNS,
             schema: T::arrow_schema(),
             live: Arc::new(crate::storage::scan::live_files::<T>),
-            read: Arc::new(crate::storage::scan::scan::<T>),
+            read: Arc::new(crate::storage::scan::scan_pruned::<T>),
         }
     }
 
@@ -58,7 +60,9 @@ impl EntitySource {
             key: entity.key_columns(),
             schema: entity.arrow_schema(),
             live: Arc::new(move |s: &Store| live.live_files(s)),
-            read: Arc::new(move |s: &Store, columns: &[&str]| read.columns(s, columns)),
+            read: Arc::new(move |s: &Store, columns: &[&str], pruning: &Pruning| {
+                read.columns_pruned(s, columns, pruning)
+            }),
             store: Some(store),
         }
     }
@@ -156,6 +160,14 @@ impl Input {
             .filter(|(name, _)| columns.is_none_or(|c| c.iter().any(|x| x == name)))
             .map(|(_, b)| *b)
             .sum()
+    }
+
+    /// The entity this input reads, if it is one.
+    pub fn entity_name(&self) -> Option<&'static str> {
+        match &self.kind {
+            Kind::Entity { source, .. } => Some(source.name),
+            _ => None,
+        }
     }
 
     /// The memory engine's dictionary of a coded string column (see `codes`).

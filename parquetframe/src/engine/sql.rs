@@ -246,7 +246,7 @@ impl SqlQuery {
     ) -> Result<LazyFrame, Error> {
         let mut context = SQLContext::new();
         for (names, input) in tables.names.iter().zip(inputs(resolved)) {
-            let mut lf = input.lazy(engine, None, settings)?;
+            let mut lf = input.lazy(engine, None, &crate::formats::pruning::Pruning::none(), settings)?;
             // The memory engine's cached frames carry hidden dictionary codes.
             if engine == Engine::Memory {
                 let coded = super::polars::codes::coded(&mut lf)?;

@@ -27,12 +27,23 @@ pub struct DataFile {
 impl DataFile {
     /// Opens `path`: reads its header and indexes its blocks.
     pub fn open(path: &Path, target: &Target) -> Result<Self, Error> {
-        Ok(Self {
-            file: AvroFile::open(path)?,
-            target: target.clone(),
-            full: OnceLock::new(),
-            columns: Mutex::new(HashMap::new()),
-        })
+        Ok(Self::of(AvroFile::open(path)?, target))
+    }
+
+    /// Opens the file at `location`: a local file as [`open`](Self::open),
+    /// an object in a bucket fetched whole (one GET; Avro has no footer to
+    /// read parts by).
+    pub fn open_at(location: &crate::io::Location, target: &Target) -> Result<Self, Error> {
+        match location {
+            crate::io::Location::Local(path) => Self::open(path, target),
+            crate::io::Location::Object(_) => {
+                Ok(Self::of(AvroFile::from_bytes(&location.name(), location.read()?)?, target))
+            }
+        }
+    }
+
+    fn of(file: AvroFile, target: &Target) -> Self {
+        Self { file, target: target.clone(), full: OnceLock::new(), columns: Mutex::new(HashMap::new()) }
     }
 
     /// The file's path.

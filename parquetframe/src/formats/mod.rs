@@ -10,6 +10,7 @@ pub mod claims;
 pub(crate) mod direct;
 pub mod parquet;
 pub(crate) mod parquet_guard;
+pub mod pruning;
 pub mod record_files;
 pub mod table_types;
 mod thrift_walk;
@@ -141,10 +142,7 @@ impl DataFile {
             (Format::Parquet, _) => DataFile::Parquet(
                 parquet::DataFile::open_table_file(location, indexed)?.restoring(&target.arrow),
             ),
-            (Format::Avro, Location::Local(path)) => {
-                DataFile::Avro(Box::new(avro::DataFile::open(path, target)?))
-            }
-            (Format::Avro, Location::Object(_)) => return Err(avro_in_a_bucket(target.name, location)),
+            (Format::Avro, _) => DataFile::Avro(Box::new(avro::DataFile::open_at(location, target)?)),
         })
     }
 
@@ -170,6 +168,15 @@ impl DataFile {
         match self {
             DataFile::Parquet(f) => f.row_group_rows(),
             DataFile::Avro(f) => f.row_group_rows(),
+        }
+    }
+
+    /// For each row group, whether its statistics allow rows meeting
+    /// `pruning` (Avro files keep none: every group is allowed).
+    pub fn row_groups_allowed(&self, pruning: &pruning::Pruning) -> Vec<bool> {
+        match self {
+            DataFile::Parquet(f) if !pruning.is_empty() => f.row_groups_allowed(pruning),
+            _ => vec![true; self.row_group_rows().len()],
         }
     }
 
@@ -337,9 +344,6 @@ pub fn write_table_file_at(
 ) -> Result<(u64, u64), Error> {
     let object = match location {
         Location::Local(path) => return write_table_file(format, path, schema, options, batches),
-        Location::Object(_) if format == Format::Avro => {
-            return Err(avro_in_a_bucket("the entity", location));
-        }
         Location::Object(object) => object,
     };
     let name = object.key().rsplit('/').next().unwrap_or("part");
@@ -378,16 +382,6 @@ fn retarget(e: Error, from: &Path, to: &Path) -> Error {
         Error::Write { path, message } if path == from => Error::Write { path: to.to_path_buf(), message },
         other => other,
     }
-}
-
-/// Avro data files are read from local disk only (their blocks are read
-/// with seeks); a store in a bucket writes Parquet.
-fn avro_in_a_bucket(entity: &str, location: &Location) -> Error {
-    crate::error::StorageError::Catalog(format!(
-        "{entity}: `{location}` is an Avro data file in a bucket; stores in object storage keep their \
-         entities in Parquet (set `format = \"parquet\"` on the entity or `store.format = \"parquet\"`)"
-    ))
-    .into()
 }
 
 /// The schemas a file is written with.

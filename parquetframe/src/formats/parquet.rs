@@ -677,6 +677,37 @@ impl DataFile {
         self.batches(builder)?.collect()
     }
 
+    /// For each row group, whether its statistics allow a row meeting every
+    /// condition of `pruning` (see [`super::pruning`]); a condition on a
+    /// column without usable statistics allows every row group.
+    pub fn row_groups_allowed(&self, pruning: &super::pruning::Pruning) -> Vec<bool> {
+        let groups = self.metadata.metadata().row_groups();
+        let mut out = vec![true; groups.len()];
+        let parquet_schema = self.metadata.metadata().file_metadata().schema_descr();
+        for condition in &pruning.conditions {
+            let column = condition.column();
+            let Some(index) = self.metadata.schema().index_of(column).ok() else { continue };
+            let Ok(converter) = StatisticsConverter::try_new(column, self.metadata.schema(), parquet_schema)
+            else {
+                continue;
+            };
+            let (Ok(mins), Ok(maxes)) = (converter.row_group_mins(groups), converter.row_group_maxes(groups))
+            else {
+                continue;
+            };
+            let (Ok(mins), Ok(maxes)) = (self.restore_column(index, mins), self.restore_column(index, maxes))
+            else {
+                continue;
+            };
+            if let Some(allowed) = super::pruning::allowed(condition, &mins, &maxes) {
+                for (o, a) in out.iter_mut().zip(allowed) {
+                    *o &= a;
+                }
+            }
+        }
+        out
+    }
+
     /// For each row group, whether its min/max statistics of column `column`
     /// allow a value equal to `key`. Missing or unreadable statistics allow it.
     pub fn row_groups_may_contain<K: crate::types::Key>(&self, column: &str, key: &K) -> Vec<bool> {

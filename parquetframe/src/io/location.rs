@@ -473,6 +473,14 @@ impl ObjectLocation {
                 source: std::io::Error::new(std::io::ErrorKind::NotFound, e.to_string()),
             }
             .into(),
+            e @ (object_store::Error::PermissionDenied { .. }
+            | object_store::Error::Unauthenticated { .. }) => self.failed(
+                op,
+                format!(
+                    "{e}\n(the bucket refused these credentials: check the cloud's usual variables, \
+                         e.g. AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or `store.options`)"
+                ),
+            ),
             other => self.failed(op, other.to_string()),
         }
     }

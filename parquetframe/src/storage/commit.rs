@@ -104,16 +104,6 @@ impl Store {
         self.writable(T::ENTITY_NAME)?;
         paths.refuse_old_layout()?;
         let format = self.format_of::<T>()?;
-        if format == crate::entity::Format::Avro && self.is_remote() {
-            return Err(StorageError::Catalog(format!(
-                "entity `{}` is stored in Avro, which stores in object storage (`{}`) do not write: \
-                 Avro data files are read from local disk only. Declare `format = \"parquet\"` on the \
-                 entity (or leave it out, with `store.format = \"parquet\"`); nothing was written",
-                T::ENTITY_NAME,
-                self.location
-            ))
-            .into());
-        }
         catalog::register::<T>(&self.location, self.options.format)?;
         let create = || -> Result<_, Error> {
             let entry = catalog::CatalogEntry {

@@ -16,6 +16,7 @@ use super::table::snapshot::Snapshot;
 use crate::entity::Entity;
 use crate::error::{Error, StorageError};
 use crate::formats::claims::Deleted;
+use crate::formats::pruning::Pruning;
 use crate::formats::{DataFile, Target};
 
 /// One row group of one data file: the unit of parallel reading.
@@ -204,6 +205,18 @@ pub(crate) fn scan<T: Entity>(store: &Store, columns: &[&str]) -> Result<Columns
     scan_view(store, &View::of::<T>(), columns)
 }
 
+/// [`scan`] of the row groups whose statistics allow rows meeting
+/// `pruning`: the others may be left out (the caller still filters).
+// The query engines' entity sources call it.
+#[cfg_attr(not(feature = "query"), allow(dead_code))]
+pub(crate) fn scan_pruned<T: Entity>(
+    store: &Store,
+    columns: &[&str],
+    pruning: &Pruning,
+) -> Result<Columns, Error> {
+    scan_view_pruned(store, &View::of::<T>(), columns, pruning)
+}
+
 /// The primary keys of `T`'s live rows (chunks of one array each: the key
 /// column, or a struct array of the key columns), then `columns`.
 pub(crate) fn scan_keys<T: Entity>(store: &Store, columns: &[&str]) -> Result<Columns, Error> {
@@ -224,15 +237,37 @@ pub(crate) fn scan_keys_view(store: &Store, view: &View<'_>, columns: &[&str]) -
 
 /// [`scan`] of any view.
 pub(crate) fn scan_view(store: &Store, view: &View<'_>, columns: &[&str]) -> Result<Columns, Error> {
+    scan_view_pruned(store, view, columns, &Pruning::none())
+}
+
+/// [`scan_pruned`] of any view.
+pub(crate) fn scan_view_pruned(
+    store: &Store,
+    view: &View<'_>,
+    columns: &[&str],
+    pruning: &Pruning,
+) -> Result<Columns, Error> {
     if !in_catalog(store, view)? {
         return Ok(vec![Vec::new(); columns.len()]);
     }
     store.with_snapshot_at(view.storage_path, view.name, |paths, m| {
         let opened = Opened::open(view, paths, m, false)?;
+        let allowed: Vec<Vec<bool>> =
+            opened.files.iter().map(|(data, _)| data.row_groups_allowed(pruning)).collect();
+        let kept = |u: &Unit| allowed.get(u.file).and_then(|a| a.get(u.rg)).copied().unwrap_or(true);
+        if !pruning.is_empty() {
+            let skipped = opened.units.iter().filter(|u| !kept(u)).count();
+            tracing::debug!(
+                entity = view.name,
+                skipped,
+                of = opened.units.len(),
+                "row groups skipped by statistics"
+            );
+        }
         let parts: Vec<Vec<Vec<ArrayRef>>> = opened
             .units
             .par_iter()
-            .filter(|u| u.live > 0)
+            .filter(|u| u.live > 0 && kept(u))
             .map(|u| opened.read_live_columns(u, columns))
             .collect::<Result<_, Error>>()?;
         let mut out: Columns = vec![Vec::with_capacity(parts.len()); columns.len()];

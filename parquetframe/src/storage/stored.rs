@@ -145,6 +145,18 @@ impl StoredEntity {
         self.with_view(|view| scan::scan_view(store, view, columns))
     }
 
+    /// [`columns`](Self::columns), leaving out row groups whose statistics
+    /// rule out every row meeting `pruning` (the caller still filters).
+    #[cfg_attr(not(feature = "query"), allow(dead_code))]
+    pub(crate) fn columns_pruned(
+        &self,
+        store: &Store,
+        columns: &[&str],
+        pruning: &crate::formats::pruning::Pruning,
+    ) -> Result<Columns, Error> {
+        self.with_view(|view| scan::scan_view_pruned(store, view, columns, pruning))
+    }
+
     /// Its live rows' primary keys (chunks of one array: a struct array of
     /// the key columns for a composite key), then columns `columns`.
     pub fn keys_and_columns(&self, store: &Store, columns: &[&str]) -> Result<Columns, Error> {

@@ -66,7 +66,17 @@ pub(super) async fn frame(
         return Err(unsupported(format!("cannot run this query: {why}")));
     }
     match &input.kind {
-        Kind::Entity { source, live, .. } => entity(ctx, source, live, needed).await,
+        Kind::Entity { store, source, live } => {
+            if let Some(object) = store.location().object() {
+                // Planning an Avro scan reads the files' headers here (the
+                // schema DataFusion infers), through the store's own client;
+                // the executors read the rows with theirs.
+                let bucket = object.bucket();
+                let url = url::Url::parse(bucket.url()).map_err(|e| datafusion_error(bucket.url(), e))?;
+                ctx.register_object_store(&url, bucket.store());
+            }
+            entity(ctx, source, live, needed).await
+        }
         Kind::Files(f) => {
             let paths: Vec<String> = f.files.iter().map(|p| path_text(p)).collect();
             let what = format!("reading `{}`", f.path.display());

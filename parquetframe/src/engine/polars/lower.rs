@@ -16,7 +16,8 @@ impl Resolved<'_> {
     /// The polars plan for `engine`.
     pub fn lazy(&self, engine: Engine, settings: &Settings) -> Result<LazyFrame, Error> {
         let needed = self.plan.needed_columns();
-        let mut lf = self.input.lazy(engine, needed.as_deref(), settings)?;
+        let pruning = self.plan.pruning(self.input.entity_name());
+        let mut lf = self.input.lazy(engine, needed.as_deref(), &pruning, settings)?;
         // The memory engine's cached frames carry hidden dictionary codes.
         let coded = if engine == Engine::Memory { codes::coded(&mut lf)? } else { Vec::new() };
         let mut group_by_codes = if coded.is_empty() {

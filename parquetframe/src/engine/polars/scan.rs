@@ -15,6 +15,7 @@ use crate::engine::source::{EntitySource, Input, Kind, live_format};
 use crate::engine::{Engine, Settings, bridge, cache, polars_error};
 use crate::entity::Format;
 use crate::error::Error;
+use crate::formats::pruning::Pruning;
 use crate::formats::table_types;
 use crate::storage::Store;
 use crate::storage::scan::LiveSet;
@@ -25,10 +26,13 @@ const ROW: &str = "__parquetframe_row";
 impl Input {
     /// The input as a `LazyFrame` for `engine`; `columns` are the columns the
     /// query reads (`None`: all), for readers polars does not project itself.
+    /// `pruning` lets readers that fetch files themselves skip row groups
+    /// (polars prunes the files it scans by the plan's own filters).
     pub fn lazy(
         &self,
         engine: Engine,
         columns: Option<&[String]>,
+        pruning: &Pruning,
         settings: &Settings,
     ) -> Result<LazyFrame, Error> {
         if let Kind::Frame(df) = &self.kind {
@@ -44,7 +48,7 @@ impl Input {
             }
         }
         match &self.kind {
-            Kind::Entity { store, source, live } => entity_scan(store, source, live, columns),
+            Kind::Entity { store, source, live } => entity_scan(store, source, live, columns, pruning),
             Kind::Files(f) => f.scan(columns),
             Kind::Frame(_) => unreachable_frame(),
         }
@@ -57,7 +61,7 @@ impl Input {
         }
         settings.monitor.check(&format!("caching {} in memory", self.label), self.bytes(None))?;
         let lf = match &self.kind {
-            Kind::Entity { store, source, live } => entity_scan(store, source, live, None)?,
+            Kind::Entity { store, source, live } => entity_scan(store, source, live, None, &Pruning::none())?,
             Kind::Files(f) => f.scan(None)?,
             Kind::Frame(df) => return Ok(df.clone()),
         };
@@ -103,6 +107,7 @@ fn entity_scan(
     source: &EntitySource,
     live: &LiveSet,
     columns: Option<&[String]>,
+    pruning: &Pruning,
 ) -> Result<LazyFrame, Error> {
     let context = || format!("scanning entity `{}`", source.name);
     if live_format(live) == Format::Avro || live.files.is_empty() || store.is_remote() {
@@ -124,8 +129,11 @@ fn entity_scan(
                 .project(&names.iter().filter_map(|n| source.schema.index_of(n).ok()).collect::<Vec<_>>())
                 .map_err(|e| Error::Arrow { context: context(), source: e })?,
         );
-        let data =
-            if live.files.is_empty() { vec![Vec::new(); names.len()] } else { (source.read)(store, &names)? };
+        let data = if live.files.is_empty() {
+            vec![Vec::new(); names.len()]
+        } else {
+            (source.read)(store, &names, pruning)?
+        };
         return Ok(bridge::columns_to_frame(&schema, data)?.lazy());
     }
     let names: Vec<polars::prelude::Expr> =
