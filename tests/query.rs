@@ -287,6 +287,7 @@ fn heuristics_pick_by_size_complexity_and_limit() {
         pre_aggregated: 0,
         cache_bytes: 1024 * MIB,
         cluster: ClusterStatus::NotNeeded,
+        datafusion_here: false,
     };
     // Small inputs: load once and cache.
     assert_eq!(h.auto(&figures(MIB, 10 * MIB, 0, None)).0, Engine::Memory);
@@ -308,6 +309,16 @@ fn heuristics_pick_by_size_complexity_and_limit() {
     let (engine, reasons) = h.auto(&small_cache);
     assert_eq!(engine, Engine::Lazy, "{reasons:?}");
     assert!(reasons.iter().any(|r| r.contains("performance.cache_mb = 0")), "{reasons:?}");
+    // Four joins over local Parquet, with DataFusion in the build: DataFusion
+    // here; three, or inputs it does not read as well, or the rule off: streaming.
+    let joins = |n: usize| Figures { datafusion_here: true, ..figures(100 * MIB, 2048 * MIB, n, None) };
+    let (engine, reasons) = h.auto(&joins(4));
+    assert_eq!(engine, Engine::DataFusion, "{reasons:?}");
+    assert!(reasons.last().unwrap().contains("engine.datafusion_joins = 4"), "{reasons:?}");
+    assert_eq!(h.auto(&joins(3)).0, Engine::Streaming);
+    assert_eq!(h.auto(&Figures { datafusion_here: false, ..joins(5) }).0, Engine::Streaming);
+    let off = EngineHeuristics::new(EngineConfig { datafusion_joins: 0, ..config.clone() });
+    assert_eq!(off.auto(&joins(5)).0, Engine::Streaming);
     // Already cached: the memory engine.
     let cached = Figures { cached: true, ..figures(100 * MIB, 2048 * MIB, 0, None) };
     assert_eq!(h.auto(&cached).0, Engine::Memory);

@@ -94,6 +94,11 @@ pub const KEYS: &[KeyInfo] = &[
         "Ballista scheduler of the distributed engine, df://host:port; empty = no cluster",
     ),
     key(
+        "engine.datafusion_joins",
+        "PARQUETFRAME_DATAFUSION_JOINS",
+        "auto: plans with at least this many joins run on DataFusion in this process (feature distributed); 0 = never",
+    ),
+    key(
         "engine.distributed_threshold_mb",
         "PARQUETFRAME_DISTRIBUTED_THRESHOLD_MB",
         "auto: inputs above this size (MiB, after projection) run on the cluster when one is reachable",

@@ -158,6 +158,11 @@ pub struct EngineConfig {
     /// Seconds a query on the cluster may take before it fails with an
     /// error (a job can stall when executors are lost); 0: no limit.
     pub cluster_timeout_s: u64,
+    /// Auto selection runs a plan with at least this many joins (nested and
+    /// semi/anti joins counted) on DataFusion in this process, when the
+    /// build has it (feature `distributed`) and the inputs are Parquet on
+    /// local disk; 0: never.
+    pub datafusion_joins: usize,
 }
 
 impl Default for EngineConfig {
@@ -172,6 +177,10 @@ impl Default for EngineConfig {
             // The ADR's distributed tier starts at 100 GB.
             distributed_threshold_mb: 100 * 1024,
             cluster_timeout_s: 3600,
+            // Measured on TPC-H SF 1: DataFusion's hash joins, which filter
+            // the scan of their probe side by the keys of their build side,
+            // beat polars' streaming engine on every query joining 4+ times.
+            datafusion_joins: 4,
         }
     }
 }

@@ -49,6 +49,9 @@ pub struct Figures {
     /// Whether the distributed engine could take this query, checked only
     /// when the inputs exceed `engine.distributed_threshold_mb`.
     pub cluster: ClusterStatus,
+    /// Whether DataFusion in this process can run the plan as well as
+    /// polars: this build has it, every input is Parquet on local disk.
+    pub datafusion_here: bool,
 }
 
 /// The distributed engine's state as auto selection saw it.
@@ -142,6 +145,7 @@ impl EngineHeuristics {
         let mut rows = Some(0u64);
         let mut cached = true;
         let mut reads_whole = false;
+        let mut datafusion_here = Engine::DataFusion.compiled();
         let mut unsupported: Option<String> = None;
         let needed = plan.plan.needed_columns();
         let mut visit = |r: &Resolved<'_>, needed: Option<&[String]>| {
@@ -150,6 +154,7 @@ impl EngineHeuristics {
             rows = rows.zip(r.input.rows).map(|(a, b)| a + b);
             cached &= r.input.is_cached();
             reads_whole |= r.input.reads_whole;
+            datafusion_here &= r.input.datafusion_reads_well();
             if unsupported.is_none() {
                 unsupported = r.input.cluster_readable().err();
             }
@@ -188,6 +193,7 @@ impl EngineHeuristics {
             pre_aggregated: 0,
             cache_bytes: self.cache_bytes,
             cluster,
+            datafusion_here,
         }
     }
 
@@ -333,6 +339,15 @@ impl EngineHeuristics {
                 mib(f.total_bytes),
                 f.cache_bytes >> 20
             ));
+        }
+        let many = self.config.datafusion_joins;
+        if many > 0 && f.joins >= many && f.datafusion_here {
+            reasons.push(format!(
+                "the plan joins {} times (engine.datafusion_joins = {many}): DataFusion in this process, whose \
+                 hash joins filter the scan of their probe side by the keys of their build side",
+                f.joins
+            ));
+            return (Engine::DataFusion, reasons);
         }
         if f.joins + f.group_bys > 0 {
             // Measured: over files, the streaming executor's parallel hash

@@ -11,7 +11,7 @@
 //! | [`Engine::Lazy`] | `LazyFrame` over the files: projection and predicate pushdown, row-group pruning | data that fits after pruning |
 //! | [`Engine::Streaming`] | the polars streaming engine | larger than memory |
 //! | `Engine::Distributed` | DataFusion on a Ballista cluster (feature `distributed`) | beyond one machine |
-//! | `Engine::DataFusion` | DataFusion in this process (feature `distributed`; only when asked for) | the cluster's plan on one machine |
+//! | `Engine::DataFusion` | DataFusion in this process (feature `distributed`) | plans of many joins over local Parquet (`engine.datafusion_joins`) |
 //!
 //! [`EngineHeuristics`] picks one per query from file metadata and the memory
 //! available, unless the query (`.engine(..)`), `PARQUETFRAME_ENGINE` or the
@@ -88,8 +88,10 @@ pub enum Engine {
     Distributed,
     /// Apache DataFusion on this machine: the plan the cluster would run,
     /// in this process over the same files (entities and Parquet files; not
-    /// in-memory `DataFrame`s or other file formats, as on the cluster). Chosen only when asked for
-    /// (`.engine(Engine::DataFusion)`, `engine.default = "datafusion"`).
+    /// in-memory `DataFrame`s or other file formats, as on the cluster).
+    /// Auto selection picks it for plans joining at least
+    /// `engine.datafusion_joins` times over Parquet on local disk; or ask
+    /// for it (`.engine(Engine::DataFusion)`, `engine.default = "datafusion"`).
     /// Needs the cargo feature `distributed`.
     DataFusion,
 }

@@ -211,6 +211,18 @@ impl Input {
         }
     }
 
+    /// Whether DataFusion in this process reads this input as well as
+    /// polars: Parquet files of a local store's entity, or local Parquet
+    /// files (not Avro, decoded otherwise; not a bucket, read here with
+    /// our own pruning reader; not an in-memory frame).
+    pub fn datafusion_reads_well(&self) -> bool {
+        match &self.kind {
+            Kind::Entity { store, live, .. } => !store.is_remote() && live_format(live) == Format::Parquet,
+            Kind::Files(f) => !f.in_bucket() && f.format == super::FileFormat::Parquet,
+            Kind::Frame(_) => false,
+        }
+    }
+
     /// Whether the memory engine holds this input already.
     pub fn is_cached(&self) -> bool {
         match &self.kind {

@@ -1,32 +1,39 @@
 //! Q21, suppliers who kept orders waiting. EXISTS (another supplier in the
-//! order) and NOT EXISTS (another supplier late in it) become counts of
-//! distinct suppliers per order, semi-joined.
+//! order) and NOT EXISTS (another supplier late in it) become one pass over
+//! the line items per order: another supplier exists when the order's
+//! smallest and largest supplier keys differ; no other supplier was late
+//! when its late lines' smallest and largest supplier keys are equal (the
+//! outer line is late itself, so that one key is its own). The orders that
+//! pass are semi-joined.
 
-use parquetframe::engine::len;
+use parquetframe::engine::{Literal, len, when};
 use parquetframe::prelude::*;
 
 use super::Api;
 use crate::entities::{LineItem, Nation, Orders, Supplier};
 
 pub(super) const API: Api =
-    Api::Mixed("EXISTS / NOT EXISTS of the same table are semi joins on per-order counts");
+    Api::Mixed("EXISTS / NOT EXISTS of the same table are a semi join on per-order min/max supplier keys");
 
 pub(super) fn query(store: &Store) -> Result<DataFrameProxy> {
-    let suppliers_per_order = |late: bool| {
-        let lines = store.query::<LineItem>();
-        let lines =
-            if late { lines.filter(LineItem::L_RECEIPTDATE.gt(LineItem::L_COMMITDATE)) } else { lines };
-        lines
-            .group_by([LineItem::L_ORDERKEY])
-            .proxy([LineItem::L_SUPPKEY.count_distinct().alias("suppliers")])
-    };
-    // Orders with more than one supplier, and orders with one late supplier.
-    let shared = suppliers_per_order(false)
-        .filter(col("suppliers").gt(lit(1)))
-        .select([col("l_orderkey").alias("shared_orderkey")]);
-    let one_late = suppliers_per_order(true)
-        .filter(col("suppliers").eq(lit(1)))
-        .select([col("l_orderkey").alias("late_orderkey")]);
+    let late = || col("l_receiptdate").gt(col("l_commitdate"));
+    let waiting_orders = store
+        .query::<LineItem>()
+        .proxy()
+        .select([
+            col("l_orderkey"),
+            col("l_suppkey"),
+            when(late()).then(col("l_suppkey")).otherwise(lit(Literal::Null)).alias("late_suppkey"),
+        ])
+        .group_by([col("l_orderkey")])
+        .agg([
+            col("l_suppkey").min().alias("first_supplier"),
+            col("l_suppkey").max().alias("last_supplier"),
+            col("late_suppkey").min().alias("first_late"),
+            col("late_suppkey").max().alias("last_late"),
+        ])
+        .filter(col("first_supplier").lt(col("last_supplier")).and(col("first_late").eq(col("last_late"))))
+        .select([col("l_orderkey").alias("waiting_orderkey")]);
     Ok(store
         .query::<LineItem>()
         .filter(LineItem::L_RECEIPTDATE.gt(LineItem::L_COMMITDATE))
@@ -36,8 +43,7 @@ pub(super) fn query(store: &Store) -> Result<DataFrameProxy> {
         .join::<Orders>()?
         .filter(Orders::O_ORDERSTATUS.eq("F"))
         .proxy()
-        .join(shared, ["l_orderkey"], ["shared_orderkey"], JoinKind::Semi)
-        .join(one_late, ["l_orderkey"], ["late_orderkey"], JoinKind::Semi)
+        .join(waiting_orders, ["l_orderkey"], ["waiting_orderkey"], JoinKind::Semi)
         .group_by([col("s_name")])
         .agg([len().alias("numwait")])
         .sort([col("numwait").desc(), col("s_name").asc()])
