@@ -471,3 +471,45 @@ fn low_cardinality_strings_group_by_codes_in_memory() {
     assert!(memory.column("email").unwrap().null_count() > 0);
     assert!(memory_rows.get_column_names().iter().all(|c| !c.starts_with("__parquetframe")));
 }
+
+/// Auto selection gives a plan of four joins over local Parquet to
+/// DataFusion in this process (when the build has it); a plan DataFusion
+/// refuses runs on the streaming engine instead, and explain says why.
+#[test]
+fn auto_runs_many_joins_on_datafusion_and_falls_back_when_it_refuses() {
+    let dir = tempfile::tempdir().unwrap();
+    // Above the memory engine's threshold, so that the files are read.
+    let store = Store::builder().root(dir.path()).isolated().memory_threshold_mb(0).open().unwrap();
+    store.save_all(&(1..=60).map(user).collect::<Vec<_>>()).unwrap();
+    let joined = || {
+        let mut q = store.query::<User>().proxy();
+        for i in 0..4 {
+            let other = store.query::<User>().proxy().select([col("user_id").alias(format!("id{i}"))]);
+            q = q.join(other, ["user_id"], [format!("id{i}")], JoinKind::Inner);
+        }
+        q
+    };
+    let sorted =
+        |q: DataFrameProxy| q.collect().unwrap().sort(["user_id"], SortMultipleOptions::default()).unwrap();
+    let explained = joined().explain().unwrap();
+    if Engine::DataFusion.compiled() {
+        assert_eq!(explained.engine(), Engine::DataFusion, "{explained}");
+        assert!(explained.to_string().contains("engine.datafusion_joins = 4"), "{explained}");
+    } else {
+        assert_eq!(explained.engine(), Engine::Streaming, "{explained}");
+    }
+    let auto = sorted(joined());
+    assert_eq!(auto.height(), 60);
+    assert!(auto.equals_missing(&sorted(joined().engine(Engine::Streaming))));
+    // An aggregate broadcast into a column: polars runs it, DataFusion does not.
+    let broadcast = || joined().with_columns([col("age").sum().alias("total_age")]);
+    let explained = broadcast().explain().unwrap();
+    assert_eq!(explained.engine(), Engine::Streaming, "{explained}");
+    if Engine::DataFusion.compiled() {
+        assert!(explained.to_string().contains("the streaming engine instead"), "{explained}");
+    }
+    let auto = sorted(broadcast());
+    assert!(auto.equals_missing(&sorted(broadcast().engine(Engine::Streaming))));
+    let total: i32 = (1..=60).map(|i| user(i).age).sum();
+    assert_eq!(auto.column("total_age").unwrap().i32().unwrap().get(0), Some(total));
+}

@@ -241,6 +241,19 @@ fn choose(
     Ok((settings, resolved, choice))
 }
 
+/// The DataFusion plan of `resolved` (feature `distributed`).
+fn describe_on_datafusion(resolved: &plan::Resolved<'_>) -> Result<String, Error> {
+    #[cfg(feature = "distributed")]
+    {
+        distributed::describe(resolved)
+    }
+    #[cfg(not(feature = "distributed"))]
+    {
+        let _ = resolved;
+        Err(not_compiled())
+    }
+}
+
 /// How explain names a plan's inputs.
 fn input_labels(resolved: &plan::Resolved<'_>) -> Vec<String> {
     let mut inputs = vec![resolved.input.label.clone()];
@@ -290,15 +303,24 @@ pub(crate) fn execute(plan: &Plan, requested: Option<Engine>) -> Result<DataFram
         duration_ms = tracing::field::Empty
     ));
     let _entered = op.span().enter();
-    let (settings, resolved, choice) =
+    let (settings, resolved, mut choice) =
         tracing::debug_span!("plan").in_scope(|| choose(plan, requested, false))?;
+    let mut result = None;
+    if !choice.engine.is_polars() {
+        let ran =
+            tracing::debug_span!("execute").in_scope(|| on_datafusion(&resolved, choice.engine, &settings));
+        if !fall_back(plan, &mut choice, &ran) {
+            result = Some(ran);
+        }
+    }
     op.record("engine", tracing::field::display(choice.engine));
     op.record("estimated_bytes", choice.figures.estimated_bytes);
-    let result = if !choice.engine.is_polars() {
-        tracing::debug_span!("execute").in_scope(|| on_datafusion(&resolved, choice.engine, &settings))
-    } else {
-        let lf = tracing::debug_span!("plan").in_scope(|| resolved.lazy(choice.engine, &settings))?;
-        tracing::debug_span!("execute").in_scope(|| collect(lf, &choice))
+    let result = match result {
+        Some(ran) => ran,
+        None => {
+            let lf = tracing::debug_span!("plan").in_scope(|| resolved.lazy(choice.engine, &settings))?;
+            tracing::debug_span!("execute").in_scope(|| collect(lf, &choice))
+        }
     };
     if let Ok(frame) = &result {
         op.record("rows", frame.height());
@@ -314,11 +336,30 @@ pub(crate) fn execute(plan: &Plan, requested: Option<Engine>) -> Result<DataFram
 pub(crate) fn lazy(plan: &Plan, requested: Option<Engine>) -> Result<LazyFrame, Error> {
     let materialized = subquery::materialize(plan)?;
     let plan = materialized.as_ref().unwrap_or(plan);
-    let (settings, resolved, choice) = choose(plan, requested, false)?;
+    let (settings, resolved, mut choice) = choose(plan, requested, false)?;
     if !choice.engine.is_polars() {
-        return on_datafusion(&resolved, choice.engine, &settings).map(::polars::prelude::IntoLazy::lazy);
+        let ran = on_datafusion(&resolved, choice.engine, &settings);
+        if !fall_back(plan, &mut choice, &ran) {
+            return ran.map(::polars::prelude::IntoLazy::lazy);
+        }
     }
     resolved.lazy(choice.engine, &settings)
+}
+
+/// Whether a plan auto selection gave to DataFusion in this process, which
+/// refused it (a plan only polars runs: an aggregate broadcast into
+/// columns, a column outside the aggregates of a group-by), runs on the
+/// streaming engine instead; `choice` then says so.
+fn fall_back<T>(plan: &Plan, choice: &mut Choice, ran: &Result<T, Error>) -> bool {
+    let Err(Error::Query(QueryError::Unavailable { message, .. })) = ran else { return false };
+    if choice.overridden_by.is_some() || choice.engine != Engine::DataFusion {
+        return false;
+    }
+    choice.reasons.push(format!("but DataFusion {message}: the streaming engine instead"));
+    choice.engine = Engine::Streaming;
+    choice.figures.pre_aggregated =
+        if choice.figures.memory_limit.is_none() { polars::preagg::count(plan) } else { 0 };
+    true
 }
 
 /// What running `plan` would do.
@@ -326,17 +367,15 @@ pub(crate) fn explain(plan: &Plan, requested: Option<Engine>) -> Result<Explanat
     // Scalar subqueries run here: the outer plan is shown with their values.
     let materialized = subquery::materialize(plan)?;
     let plan = materialized.as_ref().unwrap_or(plan);
-    let (settings, resolved, choice) = choose(plan, requested, true)?;
+    let (settings, resolved, mut choice) = choose(plan, requested, true)?;
     let inputs = input_labels(&resolved);
-    let polars_plan = if !choice.engine.is_polars() {
-        #[cfg(feature = "distributed")]
-        {
-            distributed::describe(&resolved)?
-        }
-        #[cfg(not(feature = "distributed"))]
-        {
-            return Err(not_compiled());
-        }
+    let described = if choice.engine.is_polars() { None } else { Some(describe_on_datafusion(&resolved)) };
+    let described = match described {
+        Some(d) if fall_back(plan, &mut choice, &d) => None,
+        other => other,
+    };
+    let polars_plan = if let Some(described) = described {
+        described?
     } else {
         let lf = resolved.lazy(choice.engine, &settings)?;
         lf.describe_optimized_plan().map_err(|e| polars_error("explaining the query", e))?
