@@ -309,16 +309,17 @@ fn heuristics_pick_by_size_complexity_and_limit() {
     let (engine, reasons) = h.auto(&small_cache);
     assert_eq!(engine, Engine::Lazy, "{reasons:?}");
     assert!(reasons.iter().any(|r| r.contains("performance.cache_mb = 0")), "{reasons:?}");
-    // Four joins over local Parquet, with DataFusion in the build: DataFusion
-    // here; three, or inputs it does not read as well, or the rule off: streaming.
+    // With engine.datafusion_joins = 4, four joins over local Parquet, with
+    // DataFusion in the build: DataFusion here; three, or inputs it does not
+    // read as well, or the rule off (the default): streaming.
     let joins = |n: usize| Figures { datafusion_here: true, ..figures(100 * MIB, 2048 * MIB, n, None) };
-    let (engine, reasons) = h.auto(&joins(4));
+    let on = EngineHeuristics::new(EngineConfig { datafusion_joins: 4, ..config.clone() });
+    let (engine, reasons) = on.auto(&joins(4));
     assert_eq!(engine, Engine::DataFusion, "{reasons:?}");
     assert!(reasons.last().unwrap().contains("engine.datafusion_joins = 4"), "{reasons:?}");
-    assert_eq!(h.auto(&joins(3)).0, Engine::Streaming);
-    assert_eq!(h.auto(&Figures { datafusion_here: false, ..joins(5) }).0, Engine::Streaming);
-    let off = EngineHeuristics::new(EngineConfig { datafusion_joins: 0, ..config.clone() });
-    assert_eq!(off.auto(&joins(5)).0, Engine::Streaming);
+    assert_eq!(on.auto(&joins(3)).0, Engine::Streaming);
+    assert_eq!(on.auto(&Figures { datafusion_here: false, ..joins(5) }).0, Engine::Streaming);
+    assert_eq!(h.auto(&joins(5)).0, Engine::Streaming);
     // Already cached: the memory engine.
     let cached = Figures { cached: true, ..figures(100 * MIB, 2048 * MIB, 0, None) };
     assert_eq!(h.auto(&cached).0, Engine::Memory);
@@ -472,14 +473,22 @@ fn low_cardinality_strings_group_by_codes_in_memory() {
     assert!(memory_rows.get_column_names().iter().all(|c| !c.starts_with("__parquetframe")));
 }
 
-/// Auto selection gives a plan of four joins over local Parquet to
-/// DataFusion in this process (when the build has it); a plan DataFusion
-/// refuses runs on the streaming engine instead, and explain says why.
+/// With `engine.datafusion_joins = 4`, auto selection gives a plan of four
+/// joins over local Parquet to DataFusion in this process (when the build
+/// has it); a plan DataFusion refuses runs on the streaming engine instead,
+/// and explain says why.
 #[test]
 fn auto_runs_many_joins_on_datafusion_and_falls_back_when_it_refuses() {
     let dir = tempfile::tempdir().unwrap();
-    // Above the memory engine's threshold, so that the files are read.
-    let store = Store::builder().root(dir.path()).isolated().memory_threshold_mb(0).open().unwrap();
+    // Above the memory engine's threshold, so that the files are read; the
+    // rule on (it is off by default).
+    let store = Store::builder()
+        .root(dir.path())
+        .isolated()
+        .memory_threshold_mb(0)
+        .set("engine.datafusion_joins", 4)
+        .open()
+        .unwrap();
     store.save_all(&(1..=60).map(user).collect::<Vec<_>>()).unwrap();
     let joined = || {
         let mut q = store.query::<User>().proxy();

@@ -96,7 +96,7 @@ pub const KEYS: &[KeyInfo] = &[
     key(
         "engine.datafusion_joins",
         "PARQUETFRAME_DATAFUSION_JOINS",
-        "auto: plans with at least this many joins run on DataFusion in this process (feature distributed); 0 = never",
+        "auto: plans with at least this many joins run on DataFusion in this process (feature distributed); 0 = never (default)",
     ),
     key(
         "engine.distributed_threshold_mb",

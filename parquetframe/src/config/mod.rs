@@ -161,7 +161,7 @@ pub struct EngineConfig {
     /// Auto selection runs a plan with at least this many joins (nested and
     /// semi/anti joins counted) on DataFusion in this process, when the
     /// build has it (feature `distributed`) and the inputs are Parquet on
-    /// local disk; 0: never.
+    /// local disk; 0 (the default): never.
     pub datafusion_joins: usize,
 }
 
@@ -177,10 +177,9 @@ impl Default for EngineConfig {
             // The ADR's distributed tier starts at 100 GB.
             distributed_threshold_mb: 100 * 1024,
             cluster_timeout_s: 3600,
-            // Measured on TPC-H SF 1: DataFusion's hash joins, which filter
-            // the scan of their probe side by the keys of their build side,
-            // beat polars' streaming engine on every query joining 4+ times.
-            datafusion_joins: 4,
+            // Off: on TPC-H SF 1 DataFusion beat polars on some plans of
+            // many joins and lost on others, by more than runs vary.
+            datafusion_joins: 0,
         }
     }
 }

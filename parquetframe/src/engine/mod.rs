@@ -11,7 +11,7 @@
 //! | [`Engine::Lazy`] | `LazyFrame` over the files: projection and predicate pushdown, row-group pruning | data that fits after pruning |
 //! | [`Engine::Streaming`] | the polars streaming engine | larger than memory |
 //! | `Engine::Distributed` | DataFusion on a Ballista cluster (feature `distributed`) | beyond one machine |
-//! | `Engine::DataFusion` | DataFusion in this process (feature `distributed`) | plans of many joins over local Parquet (`engine.datafusion_joins`) |
+//! | `Engine::DataFusion` | DataFusion in this process (feature `distributed`) | when asked for; plans of many joins when `engine.datafusion_joins` is set |
 //!
 //! [`EngineHeuristics`] picks one per query from file metadata and the memory
 //! available, unless the query (`.engine(..)`), `PARQUETFRAME_ENGINE` or the
@@ -90,8 +90,8 @@ pub enum Engine {
     /// in this process over the same files (entities and Parquet files; not
     /// in-memory `DataFrame`s or other file formats, as on the cluster).
     /// Auto selection picks it for plans joining at least
-    /// `engine.datafusion_joins` times over Parquet on local disk; or ask
-    /// for it (`.engine(Engine::DataFusion)`, `engine.default = "datafusion"`).
+    /// `engine.datafusion_joins` times over Parquet on local disk, when that
+    /// is set (off by default); or ask for it (`.engine(Engine::DataFusion)`, `engine.default = "datafusion"`).
     /// Needs the cargo feature `distributed`.
     DataFusion,
 }
