@@ -271,12 +271,19 @@ fn read_takes_parquet_files_in_a_bucket() {
     assert!(err.contains("Delta Lake table"), "{err}");
 }
 
-#[test]
-fn a_find_fetches_one_row_group_not_the_file() {
+/// A fresh store for the test `name` holding `users(8000)` in one file of
+/// eight row groups of 1000 rows.
+fn eight_row_groups(name: &str) -> Option<Store> {
     let mut options = StoreOptions::default();
     options.write.row_group_size = 1000;
-    let Some((_, store)) = open_with("ranged", options) else { return };
+    let (_, store) = open_with(name, options)?;
     store.save_all(&users(8000)).unwrap();
+    Some(store)
+}
+
+#[test]
+fn a_find_fetches_one_row_group_not_the_file() {
+    let Some(store) = eight_row_groups("ranged") else { return };
     let bucket = store.location().object().unwrap().bucket().clone();
     let file = store.snapshot::<User>().unwrap().files[0].bytes;
     let before = bucket.requests();
@@ -294,10 +301,7 @@ fn a_find_fetches_one_row_group_not_the_file() {
 
 #[test]
 fn a_query_fetches_each_row_group_once_whatever_its_columns() {
-    let mut options = StoreOptions::default();
-    options.write.row_group_size = 1000;
-    let Some((_, store)) = open_with("scan", options) else { return };
-    store.save_all(&users(8000)).unwrap();
+    let Some(store) = eight_row_groups("scan") else { return };
     let bucket = store.location().object().unwrap().bucket().clone();
     let before = bucket.requests();
     let rows = store.query::<User>().filter(User::AGE.gt(60)).engine(Engine::Lazy).fetch().unwrap();
@@ -310,10 +314,7 @@ fn a_query_fetches_each_row_group_once_whatever_its_columns() {
 
 #[test]
 fn a_filtered_query_skips_the_row_groups_its_statistics_rule_out() {
-    let mut options = StoreOptions::default();
-    options.write.row_group_size = 1000;
-    let Some((_, store)) = open_with("pushdown", options) else { return };
-    store.save_all(&users(8000)).unwrap();
+    let Some(store) = eight_row_groups("pushdown") else { return };
     // Rows 7000.. replaced: the newest file and the old file's last row group.
     store.save_all(&(7000..7100).map(|i| user(i, "new")).collect::<Vec<_>>()).unwrap();
     let bucket = store.location().object().unwrap().bucket().clone();

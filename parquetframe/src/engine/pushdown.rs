@@ -82,63 +82,60 @@ fn comparison(op: BinaryOp) -> Option<Compare> {
     })
 }
 
-/// `values` as one Arrow array, when all are non-null literals of one kind.
+/// `values` as one Arrow array, when all are non-null literals of one kind
+/// (decimals of one scale, timestamps of one zone).
 fn array(values: &[Literal]) -> Option<ArrayRef> {
-    macro_rules! all {
-        ($variant:ident($v:ident) => $map:expr, $array:ty) => {{
-            let items: Option<Vec<_>> = values
-                .iter()
-                .map(|l| if let Literal::$variant($v) = l { Some($map) } else { None })
-                .collect();
-            Some(Arc::new(<$array>::from(items?)) as ArrayRef)
-        }};
+    /// Each literal through `f`; `None` when one does not fit.
+    fn each<'a, T>(values: &'a [Literal], f: impl Fn(&'a Literal) -> Option<T>) -> Option<Vec<T>> {
+        values.iter().map(f).collect()
     }
-    match values.first()? {
-        Literal::Bool(_) => all!(Bool(v) => *v, BooleanArray),
-        Literal::Int(_) => all!(Int(v) => *v, Int64Array),
-        Literal::UInt(_) => all!(UInt(v) => *v, UInt64Array),
+    let epoch = chrono::NaiveDate::from_ymd_opt(1970, 1, 1)?;
+    Some(match *values.first()? {
+        Literal::Bool(_) => Arc::new(BooleanArray::from(each(values, |l| match l {
+            Literal::Bool(v) => Some(*v),
+            _ => None,
+        })?)),
+        Literal::Int(_) => Arc::new(Int64Array::from(each(values, |l| match l {
+            Literal::Int(v) => Some(*v),
+            _ => None,
+        })?)),
+        Literal::UInt(_) => Arc::new(UInt64Array::from(each(values, |l| match l {
+            Literal::UInt(v) => Some(*v),
+            _ => None,
+        })?)),
         // A NaN compares with nothing the way statistics do.
-        Literal::Float(_) if values.iter().any(|l| matches!(l, Literal::Float(f) if f.is_nan())) => None,
-        Literal::Float(_) => all!(Float(v) => *v, Float64Array),
-        Literal::Str(_) => all!(Str(v) => v.as_str(), StringArray),
-        Literal::Date(_) => {
-            let epoch = chrono::NaiveDate::from_ymd_opt(1970, 1, 1)?;
-            let days: Option<Vec<i32>> = values
-                .iter()
-                .map(|l| match l {
-                    Literal::Date(d) => i32::try_from(d.signed_duration_since(epoch).num_days()).ok(),
-                    _ => None,
-                })
-                .collect();
-            Some(Arc::new(Date32Array::from(days?)))
+        Literal::Float(_) => Arc::new(Float64Array::from(each(values, |l| match l {
+            Literal::Float(v) if !v.is_nan() => Some(*v),
+            _ => None,
+        })?)),
+        Literal::Str(_) => Arc::new(StringArray::from(each(values, |l| match l {
+            Literal::Str(v) => Some(v.as_str()),
+            _ => None,
+        })?)),
+        Literal::Date(_) => Arc::new(Date32Array::from(each(values, |l| match l {
+            Literal::Date(d) => i32::try_from(d.signed_duration_since(epoch).num_days()).ok(),
+            _ => None,
+        })?)),
+        Literal::Decimal { scale, .. } => {
+            let unscaled = each(values, |l| match l {
+                Literal::Decimal { value, scale: s } if *s == scale => Some(*value),
+                _ => None,
+            })?;
+            Arc::new(
+                Decimal128Array::from(unscaled)
+                    .with_precision_and_scale(38, i8::try_from(scale).ok()?)
+                    .ok()?,
+            )
         }
-        &Literal::Decimal { scale, .. } => {
-            let unscaled: Option<Vec<i128>> = values
-                .iter()
-                .map(|l| match l {
-                    Literal::Decimal { value, scale: s } if *s == scale => Some(*value),
-                    _ => None,
-                })
-                .collect();
-            let scale = i8::try_from(scale).ok()?;
-            Decimal128Array::from(unscaled?)
-                .with_precision_and_scale(38, scale)
-                .ok()
-                .map(|a| Arc::new(a) as ArrayRef)
+        Literal::Timestamp { utc, .. } => {
+            let micros = TimestampMicrosecondArray::from(each(values, |l| match l {
+                Literal::Timestamp { micros, utc: u } if *u == utc => Some(*micros),
+                _ => None,
+            })?);
+            Arc::new(if utc { micros.with_timezone("UTC") } else { micros })
         }
-        &Literal::Timestamp { utc, .. } => {
-            let micros: Option<Vec<i64>> = values
-                .iter()
-                .map(|l| match l {
-                    Literal::Timestamp { micros, utc: u } if *u == utc => Some(*micros),
-                    _ => None,
-                })
-                .collect();
-            let array = TimestampMicrosecondArray::from(micros?);
-            Some(Arc::new(if utc { array.with_timezone("UTC") } else { array }))
-        }
-        _ => None,
-    }
+        _ => return None,
+    })
 }
 
 #[cfg(test)]

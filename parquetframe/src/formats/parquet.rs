@@ -681,20 +681,11 @@ impl DataFile {
     /// condition of `pruning` (see [`super::pruning`]); a condition on a
     /// column without usable statistics allows every row group.
     pub fn row_groups_allowed(&self, pruning: &super::pruning::Pruning) -> Vec<bool> {
-        let groups = self.metadata.metadata().row_groups();
-        let mut out = vec![true; groups.len()];
-        let parquet_schema = self.metadata.metadata().file_metadata().schema_descr();
+        let mut out = vec![true; self.metadata.metadata().num_row_groups()];
         for condition in &pruning.conditions {
             let column = condition.column();
             let Some(index) = self.metadata.schema().index_of(column).ok() else { continue };
-            let Ok(converter) = StatisticsConverter::try_new(column, self.metadata.schema(), parquet_schema)
-            else {
-                continue;
-            };
-            let (Ok(mins), Ok(maxes)) = (converter.row_group_mins(groups), converter.row_group_maxes(groups))
-            else {
-                continue;
-            };
+            let Some((mins, maxes)) = self.row_group_statistics(column) else { continue };
             let (Ok(mins), Ok(maxes)) = (self.restore_column(index, mins), self.restore_column(index, maxes))
             else {
                 continue;
@@ -708,6 +699,17 @@ impl DataFile {
         out
     }
 
+    /// The min and max statistics of column `column` in each row group, as
+    /// the file stores them (`None`: the column has none the crate reads).
+    fn row_group_statistics(&self, column: &str) -> Option<(ArrayRef, ArrayRef)> {
+        let meta = self.metadata.metadata();
+        let converter =
+            StatisticsConverter::try_new(column, self.metadata.schema(), meta.file_metadata().schema_descr())
+                .ok()?;
+        let groups = meta.row_groups();
+        Some((converter.row_group_mins(groups).ok()?, converter.row_group_maxes(groups).ok()?))
+    }
+
     /// For each row group, whether its min/max statistics of column `column`
     /// allow a value equal to `key`. Missing or unreadable statistics allow it.
     pub fn row_groups_may_contain<K: crate::types::Key>(&self, column: &str, key: &K) -> Vec<bool> {
@@ -717,17 +719,8 @@ impl DataFile {
     /// For each row group, whether its min/max statistics of column `column`
     /// allow a value in `low..=high`. Missing or unreadable statistics allow it.
     pub fn row_groups_may_overlap<K: crate::types::Key>(&self, column: &str, low: &K, high: &K) -> Vec<bool> {
-        let groups = self.metadata.metadata().row_groups();
-        let all = vec![true; groups.len()];
-        let parquet_schema = self.metadata.metadata().file_metadata().schema_descr();
-        let Ok(converter) = StatisticsConverter::try_new(column, self.metadata.schema(), parquet_schema)
-        else {
-            return all;
-        };
-        let (Ok(mins), Ok(maxes)) = (converter.row_group_mins(groups), converter.row_group_maxes(groups))
-        else {
-            return all;
-        };
+        let all = vec![true; self.metadata.metadata().num_row_groups()];
+        let Some((mins, maxes)) = self.row_group_statistics(column) else { return all };
         self.may_overlap(column, mins, maxes, (low, high)).unwrap_or(all)
     }
 
