@@ -580,6 +580,130 @@ fn typed_joins_follow_a_path_of_relations() {
     // joined does not compile: tests/ui/query/join_without_relation.rs.
 }
 
+#[derive(Entity, Debug, Clone, PartialEq)]
+#[entity(storage_path = "zones/", primary_key = "zone_id")]
+pub struct Zone {
+    pub zone_id: i64,
+    pub zone_name: String,
+}
+
+#[derive(Entity, Debug, Clone, PartialEq)]
+#[entity(storage_path = "countries/", primary_key = "country_id")]
+pub struct Country {
+    pub country_id: i64,
+    pub country_name: String,
+    #[relation(Zone, inverse = "countries")]
+    pub country_zone_id: i64,
+}
+
+#[derive(Entity, Debug, Clone, PartialEq)]
+#[entity(storage_path = "buyers/", primary_key = "buyer_id")]
+pub struct Buyer {
+    pub buyer_id: i64,
+    #[relation(Country, inverse = "buyers")]
+    pub buyer_country_id: i64,
+}
+
+#[derive(Entity, Debug, Clone, PartialEq)]
+#[entity(storage_path = "purchases/", primary_key = "purchase_id")]
+pub struct Purchase {
+    pub purchase_id: i64,
+    #[relation(Buyer, inverse = "purchases")]
+    pub purchase_buyer_id: i64,
+    pub amount: f64,
+}
+
+/// The geography again, every column named once (no `Entity.column` renames).
+fn purchases() -> (tempfile::TempDir, Store) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::builder().root(dir.path()).isolated().open().unwrap();
+    let zones = ["AFRICA", "AMERICA", "EUROPE"];
+    store
+        .save_all(
+            &(0..3).map(|z| Zone { zone_id: z, zone_name: zones[z as usize].to_owned() }).collect::<Vec<_>>(),
+        )
+        .unwrap();
+    store
+        .save_all(
+            &(0..9)
+                .map(|c| Country {
+                    country_id: c,
+                    country_name: format!("country {c}"),
+                    country_zone_id: c % 3,
+                })
+                .collect::<Vec<_>>(),
+        )
+        .unwrap();
+    store
+        .save_all(&(0..40).map(|b| Buyer { buyer_id: b, buyer_country_id: b % 9 }).collect::<Vec<_>>())
+        .unwrap();
+    store
+        .save_all(
+            &(0..400)
+                .map(|p| Purchase {
+                    purchase_id: p,
+                    purchase_buyer_id: p * 7 % 40,
+                    amount: (p % 13) as f64 * 4.0,
+                })
+                .collect::<Vec<_>>(),
+        )
+        .unwrap();
+    (dir, store)
+}
+
+#[test]
+fn joins_of_filtered_entities_run_before_the_first_table_meets_them() {
+    let (_dir, store) = purchases();
+    // Rust: per European country other than 5, the purchases' total and count.
+    let mut expected: std::collections::BTreeMap<i64, (f64, i64)> = Default::default();
+    for p in 0..400i64 {
+        let country = p * 7 % 40 % 9;
+        if country % 3 == 2 && country != 5 {
+            let e = expected.entry(country).or_default();
+            e.0 += (p % 13) as f64 * 4.0;
+            e.1 += 1;
+        }
+    }
+    assert!(expected.len() > 1);
+    let query = |engine: Engine| {
+        store
+            .query::<Purchase>()
+            .engine(engine)
+            .join::<Buyer>()
+            .unwrap()
+            .join::<Country>()
+            .unwrap()
+            .join::<Zone>()
+            .unwrap()
+            .filter(Zone::ZONE_NAME.eq("EUROPE"))
+            // The country's key merged into `buyer_country_id` when it joined;
+            // the zone's into `country_zone_id`.
+            .filter(Country::COUNTRY_ID.ne(5))
+    };
+    for engine in engines() {
+        let explained = query(engine).proxy().explain().unwrap().to_string();
+        // Buyer ⋈ (Country ⋈ Zone): the filters narrow the buyers before the purchases meet them.
+        assert!(
+            explained.contains("join order: `Country` joins `Buyer` inside the join of `Buyer`"),
+            "{explained}"
+        );
+        assert!(explained.contains("join order: `Zone` joins `Country`"), "{explained}");
+        let df = query(engine)
+            .group_by([Expr::from(Country::COUNTRY_ID), Zone::ZONE_ID.into()])
+            .agg([Expr::from(Purchase::AMOUNT.sum().alias("total")), len().alias("n")])
+            .unwrap();
+        let df = sort_frame(df, "buyer_country_id");
+        assert_eq!(i64s(&df, "buyer_country_id"), expected.keys().copied().collect::<Vec<_>>(), "{engine}");
+        assert_eq!(i64s(&df, "country_zone_id"), vec![2; expected.len()], "{engine}");
+        assert!(close(&f64s(&df, "total"), &expected.values().map(|v| v.0).collect::<Vec<_>>()), "{engine}");
+        assert_eq!(i64s(&df, "n"), expected.values().map(|v| v.1).collect::<Vec<_>>(), "{engine}");
+    }
+    // Nothing reads the entities past the first join: the written order stays.
+    let plain = store.query::<Purchase>().join::<Buyer>().unwrap().join::<Country>().unwrap();
+    let explained = plain.filter(Purchase::AMOUNT.gt(8.0)).proxy().explain().unwrap().to_string();
+    assert!(!explained.contains("join order"), "{explained}");
+}
+
 #[test]
 fn store_sql_runs_on_every_engine_and_explains_itself() {
     let (_dir, store, items) = store();

@@ -29,6 +29,7 @@ pub(crate) mod expr;
 mod files;
 mod heuristics;
 mod join_path;
+mod nest;
 pub(crate) mod plan;
 pub(crate) mod polars;
 mod proxy;
@@ -293,8 +294,8 @@ fn not_compiled() -> Error {
 
 /// Runs `plan`.
 pub(crate) fn execute(plan: &Plan, requested: Option<Engine>) -> Result<DataFrame, Error> {
-    let materialized = subquery::materialize(plan)?;
-    let plan = materialized.as_ref().unwrap_or(plan);
+    let (prepared, _) = prepare(plan)?;
+    let plan = prepared.as_ref().unwrap_or(plan);
     let op = crate::ux::trace::Operation::start(tracing::info_span!(
         "query",
         engine = tracing::field::Empty,
@@ -334,8 +335,8 @@ pub(crate) fn execute(plan: &Plan, requested: Option<Engine>) -> Result<DataFram
 /// The polars plan of `plan` on its engine, uncollected (the distributed
 /// engine's result, collected, as a `LazyFrame`).
 pub(crate) fn lazy(plan: &Plan, requested: Option<Engine>) -> Result<LazyFrame, Error> {
-    let materialized = subquery::materialize(plan)?;
-    let plan = materialized.as_ref().unwrap_or(plan);
+    let (prepared, _) = prepare(plan)?;
+    let plan = prepared.as_ref().unwrap_or(plan);
     let (settings, resolved, mut choice) = choose(plan, requested, false)?;
     if !choice.engine.is_polars() {
         let ran = on_datafusion(&resolved, choice.engine, &settings);
@@ -344,6 +345,17 @@ pub(crate) fn lazy(plan: &Plan, requested: Option<Engine>) -> Result<LazyFrame, 
         }
     }
     resolved.lazy(choice.engine, &settings)
+}
+
+/// The plan as it runs, when it differs from `plan`: scalar subqueries
+/// replaced by their values, then the joins of filtered entities nested
+/// (`nest`); and the lines explain adds for the joins moved.
+fn prepare(plan: &Plan) -> Result<(Option<Plan>, Vec<String>), Error> {
+    let materialized = subquery::materialize(plan)?;
+    Ok(match nest::nest(materialized.as_ref().unwrap_or(plan)) {
+        Some((nested, notes)) => (Some(nested), notes),
+        None => (materialized, Vec::new()),
+    })
 }
 
 /// Whether a plan auto selection gave to DataFusion in this process, which
@@ -365,8 +377,8 @@ fn fall_back<T>(plan: &Plan, choice: &mut Choice, ran: &Result<T, Error>) -> boo
 /// What running `plan` would do.
 pub(crate) fn explain(plan: &Plan, requested: Option<Engine>) -> Result<Explanation, Error> {
     // Scalar subqueries run here: the outer plan is shown with their values.
-    let materialized = subquery::materialize(plan)?;
-    let plan = materialized.as_ref().unwrap_or(plan);
+    let (prepared, notes) = prepare(plan)?;
+    let plan = prepared.as_ref().unwrap_or(plan);
     let (settings, resolved, mut choice) = choose(plan, requested, true)?;
     let inputs = input_labels(&resolved);
     let described = if choice.engine.is_polars() { None } else { Some(describe_on_datafusion(&resolved)) };
@@ -383,7 +395,7 @@ pub(crate) fn explain(plan: &Plan, requested: Option<Engine>) -> Result<Explanat
     Ok(Explanation {
         choice,
         inputs,
-        operations: plan.ops.iter().map(ToString::to_string).collect(),
+        operations: plan.ops.iter().map(ToString::to_string).chain(notes).collect(),
         columns: plan.needed_columns(),
         polars_plan,
     })

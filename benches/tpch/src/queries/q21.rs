@@ -5,6 +5,13 @@
 //! when its late lines' smallest and largest supplier keys are equal (the
 //! outer line is late itself, so that one key is its own). The orders that
 //! pass are semi-joined.
+//!
+//! The per-order pass reads only the orders that can answer: those of the
+//! late lines of Saudi suppliers in finished orders (about 1 in 20 orders),
+//! found first and semi-joined into the pass, which then groups a few
+//! hundred thousand lines instead of all six million (at SF 1). The
+//! candidate lines are the same plan twice; polars reads them once
+//! (common subplan elimination).
 
 use parquetframe::engine::{Literal, len, when};
 use parquetframe::prelude::*;
@@ -17,9 +24,26 @@ pub(super) const API: Api =
 
 pub(super) fn query(store: &Store) -> Result<DataFrameProxy> {
     let late = || col("l_receiptdate").gt(col("l_commitdate"));
+    let candidates = || -> Result<DataFrameProxy> {
+        Ok(store
+            .query::<LineItem>()
+            .filter(LineItem::L_RECEIPTDATE.gt(LineItem::L_COMMITDATE))
+            .join::<Supplier>()?
+            .join::<Nation>()?
+            .filter(Nation::N_NAME.eq("SAUDI ARABIA"))
+            .join::<Orders>()?
+            .filter(Orders::O_ORDERSTATUS.eq("F"))
+            .proxy())
+    };
     let waiting_orders = store
         .query::<LineItem>()
         .proxy()
+        .join(
+            candidates()?.select([col("l_orderkey").alias("candidate_orderkey")]),
+            ["l_orderkey"],
+            ["candidate_orderkey"],
+            JoinKind::Semi,
+        )
         .select([
             col("l_orderkey"),
             col("l_suppkey"),
@@ -34,15 +58,7 @@ pub(super) fn query(store: &Store) -> Result<DataFrameProxy> {
         ])
         .filter(col("first_supplier").lt(col("last_supplier")).and(col("first_late").eq(col("last_late"))))
         .select([col("l_orderkey").alias("waiting_orderkey")]);
-    Ok(store
-        .query::<LineItem>()
-        .filter(LineItem::L_RECEIPTDATE.gt(LineItem::L_COMMITDATE))
-        .join::<Supplier>()?
-        .join::<Nation>()?
-        .filter(Nation::N_NAME.eq("SAUDI ARABIA"))
-        .join::<Orders>()?
-        .filter(Orders::O_ORDERSTATUS.eq("F"))
-        .proxy()
+    Ok(candidates()?
         .join(waiting_orders, ["l_orderkey"], ["waiting_orderkey"], JoinKind::Semi)
         .group_by([col("s_name")])
         .agg([len().alias("numwait")])

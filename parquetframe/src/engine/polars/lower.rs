@@ -165,6 +165,17 @@ fn lower_node(n: &Node, names: &Names) -> Result<pl::Expr, Error> {
         Node::Not(e) => lower_node(e, names)?.not(),
         Node::IsNull { expr, negated: false } => lower_node(expr, names)?.is_null(),
         Node::IsNull { expr, negated: true } => lower_node(expr, names)?.is_not_null(),
+        // A few values are compared one by one: polars tests `is_in` through
+        // a hash set, hashing every row's value (a quarter of Q12's time on
+        // its 6 million strings), where two or three comparisons are cheap.
+        Node::IsIn { expr, values }
+            if (1..=FEW_VALUES).contains(&values.len()) && !values.contains(&Literal::Null) =>
+        {
+            let e = lower_node(expr, names)?;
+            let mut equal = values.iter().map(|v| e.clone().eq(literal(v)));
+            let first = equal.next().ok_or_else(|| polars_error("lowering IN", "no values"))?;
+            equal.fold(first, pl::Expr::or)
+        }
         Node::IsIn { expr, values } => {
             lower_node(expr, names)?.is_in(pl::lit(series(values)?).implode(false), false)
         }
@@ -325,7 +336,10 @@ fn literal(l: &Literal) -> pl::Expr {
         Literal::UInt(v) => pl::lit(*v),
         Literal::Float(v) => pl::lit(*v),
         Literal::Str(v) => pl::lit(v.as_str()),
-        Literal::Date(d) => pl::lit(*d),
+        // polars' own `lit(NaiveDate)` is a datetime: every date compared with
+        // it would be cast per row, and the scan could not test it against
+        // row-group statistics or push it into the Parquet decoder.
+        Literal::Date(d) => pl::lit(pl::Scalar::new(pl::DataType::Date, pl::AnyValue::Date(epoch_days(*d)))),
         Literal::Decimal { value, scale } => {
             let scale = *scale as usize;
             pl::lit(pl::Scalar::new(
@@ -335,6 +349,14 @@ fn literal(l: &Literal) -> pl::Expr {
         }
         Literal::Timestamp { micros, utc } => pl::lit(*micros).cast(timestamp_type(*utc)),
     }
+}
+
+/// Up to this many `IN` values are tested as equalities.
+const FEW_VALUES: usize = 4;
+
+/// Days from 1970-01-01 to `d`, polars' (and Arrow's) `Date`.
+fn epoch_days(d: chrono::NaiveDate) -> i32 {
+    i32::try_from((d - chrono::NaiveDate::default()).num_days()).unwrap_or(i32::MAX)
 }
 
 /// The values of an `is_in` as one series.
@@ -366,9 +388,7 @@ fn series(values: &[Literal]) -> Result<pl::Series, Error> {
                 .iter()
                 .map(|v| match v {
                     Literal::Null => Ok(None),
-                    Literal::Date(d) => Ok(Some(
-                        i32::try_from((*d - chrono::NaiveDate::default()).num_days()).unwrap_or(i32::MAX),
-                    )),
+                    Literal::Date(d) => Ok(Some(epoch_days(*d))),
                     other => Err(mismatch(&other.to_string())),
                 })
                 .collect::<Result<Vec<Option<i32>>, Error>>()?;
