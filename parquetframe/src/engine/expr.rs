@@ -41,6 +41,12 @@ pub enum Literal {
     },
 }
 
+/// Days from 1970-01-01 to `d`, Arrow's and polars' `Date`; `None` past
+/// the range of `i32`.
+pub(crate) fn epoch_days(d: NaiveDate) -> Option<i32> {
+    i32::try_from(d.signed_duration_since(NaiveDate::default()).num_days()).ok()
+}
+
 macro_rules! literal_from {
     ($($t:ty => $v:ident as $as:ty),* $(,)?) => {$(
         impl From<$t> for Literal {

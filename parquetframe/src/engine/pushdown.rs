@@ -89,7 +89,6 @@ fn array(values: &[Literal]) -> Option<ArrayRef> {
     fn each<'a, T>(values: &'a [Literal], f: impl Fn(&'a Literal) -> Option<T>) -> Option<Vec<T>> {
         values.iter().map(f).collect()
     }
-    let epoch = chrono::NaiveDate::from_ymd_opt(1970, 1, 1)?;
     Some(match *values.first()? {
         Literal::Bool(_) => Arc::new(BooleanArray::from(each(values, |l| match l {
             Literal::Bool(v) => Some(*v),
@@ -113,7 +112,7 @@ fn array(values: &[Literal]) -> Option<ArrayRef> {
             _ => None,
         })?)),
         Literal::Date(_) => Arc::new(Date32Array::from(each(values, |l| match l {
-            Literal::Date(d) => i32::try_from(d.signed_duration_since(epoch).num_days()).ok(),
+            Literal::Date(d) => super::expr::epoch_days(*d),
             _ => None,
         })?)),
         Literal::Decimal { scale, .. } => {

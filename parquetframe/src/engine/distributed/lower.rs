@@ -319,11 +319,7 @@ fn scalar(l: &Literal) -> ScalarValue {
         Literal::Decimal { value, scale } => {
             ScalarValue::Decimal128(Some(*value), 38, i8::try_from(*scale).unwrap_or(i8::MAX))
         }
-        Literal::Date(d) => {
-            let epoch = chrono::NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or_default();
-            let days = i32::try_from(d.signed_duration_since(epoch).num_days()).unwrap_or(i32::MAX);
-            ScalarValue::Date32(Some(days))
-        }
+        Literal::Date(d) => ScalarValue::Date32(Some(super::super::expr::epoch_days(*d).unwrap_or(i32::MAX))),
         Literal::Timestamp { micros, utc } => ScalarValue::TimestampMicrosecond(
             Some(*micros),
             utc.then(|| Arc::from(crate::types::temporal::UTC)),

@@ -6,7 +6,7 @@ use polars::prelude::{self as pl, JoinArgs, JoinType, LazyFrame, NamedFrom, Sort
 
 use super::codes;
 use super::preagg::{PreAggregation, final_keys};
-use crate::engine::expr::{AggOp, BinaryOp, Expr, Func, Literal, Node, ScalarType, StrOp};
+use crate::engine::expr::{AggOp, BinaryOp, Expr, Func, Literal, Node, ScalarType, StrOp, epoch_days};
 pub(crate) use crate::engine::plan::Names;
 use crate::engine::plan::{JoinKind, Op, Resolved};
 use crate::engine::{Engine, Settings, polars_error};
@@ -339,7 +339,10 @@ fn literal(l: &Literal) -> pl::Expr {
         // polars' own `lit(NaiveDate)` is a datetime: every date compared with
         // it would be cast per row, and the scan could not test it against
         // row-group statistics or push it into the Parquet decoder.
-        Literal::Date(d) => pl::lit(pl::Scalar::new(pl::DataType::Date, pl::AnyValue::Date(epoch_days(*d)))),
+        Literal::Date(d) => pl::lit(pl::Scalar::new(
+            pl::DataType::Date,
+            pl::AnyValue::Date(epoch_days(*d).unwrap_or(i32::MAX)),
+        )),
         Literal::Decimal { value, scale } => {
             let scale = *scale as usize;
             pl::lit(pl::Scalar::new(
@@ -353,11 +356,6 @@ fn literal(l: &Literal) -> pl::Expr {
 
 /// Up to this many `IN` values are tested as equalities.
 const FEW_VALUES: usize = 4;
-
-/// Days from 1970-01-01 to `d`, polars' (and Arrow's) `Date`.
-fn epoch_days(d: chrono::NaiveDate) -> i32 {
-    i32::try_from((d - chrono::NaiveDate::default()).num_days()).unwrap_or(i32::MAX)
-}
 
 /// The values of an `is_in` as one series.
 fn series(values: &[Literal]) -> Result<pl::Series, Error> {
@@ -388,7 +386,7 @@ fn series(values: &[Literal]) -> Result<pl::Series, Error> {
                 .iter()
                 .map(|v| match v {
                     Literal::Null => Ok(None),
-                    Literal::Date(d) => Ok(Some(epoch_days(*d))),
+                    Literal::Date(d) => Ok(Some(epoch_days(*d).unwrap_or(i32::MAX))),
                     other => Err(mismatch(&other.to_string())),
                 })
                 .collect::<Result<Vec<Option<i32>>, Error>>()?;
