@@ -278,6 +278,7 @@ fn heuristics_pick_by_size_complexity_and_limit() {
         estimated_rows: Some(1),
         working_bytes: (estimated as f64 * EngineHeuristics::complexity_factor(joins, 0)) as u64,
         joins,
+        non_inner_joins: 0,
         group_bys: 0,
         available_memory: 8 * 1024 * MIB,
         memory_limit: limit,
@@ -320,6 +321,15 @@ fn heuristics_pick_by_size_complexity_and_limit() {
     assert_eq!(on.auto(&joins(3)).0, Engine::Streaming);
     assert_eq!(on.auto(&Figures { datafusion_here: false, ..joins(5) }).0, Engine::Streaming);
     assert_eq!(h.auto(&joins(5)).0, Engine::Streaming);
+    // A semi, anti or outer join over local Parquet: DataFusion here (on by
+    // default), unless DataFusion reads the inputs less well or the rule is off.
+    let semi = Figures { non_inner_joins: 1, ..joins(2) };
+    let (engine, reasons) = h.auto(&semi);
+    assert_eq!(engine, Engine::DataFusion, "{reasons:?}");
+    assert!(reasons.last().unwrap().contains("engine.datafusion_non_inner_joins"), "{reasons:?}");
+    assert_eq!(h.auto(&Figures { datafusion_here: false, ..semi.clone() }).0, Engine::Streaming);
+    let off = EngineHeuristics::new(EngineConfig { datafusion_non_inner_joins: false, ..config.clone() });
+    assert_eq!(off.auto(&semi).0, Engine::Streaming);
     // Already cached: the memory engine.
     let cached = Figures { cached: true, ..figures(100 * MIB, 2048 * MIB, 0, None) };
     assert_eq!(h.auto(&cached).0, Engine::Memory);

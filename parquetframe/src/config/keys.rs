@@ -99,6 +99,11 @@ pub const KEYS: &[KeyInfo] = &[
         "auto: plans with at least this many joins run on DataFusion in this process (feature distributed); 0 = never (default)",
     ),
     key(
+        "engine.datafusion_non_inner_joins",
+        "PARQUETFRAME_DATAFUSION_NON_INNER_JOINS",
+        "auto: plans with a semi, anti, left or full join run on DataFusion in this process (feature distributed); default true",
+    ),
+    key(
         "engine.distributed_threshold_mb",
         "PARQUETFRAME_DISTRIBUTED_THRESHOLD_MB",
         "auto: inputs above this size (MiB, after projection) run on the cluster when one is reachable",

@@ -283,7 +283,8 @@ pub(crate) enum Node {
         expr: Box<Node>,
         by: Interval,
     },
-    /// A subquery's one value; replaced by that value before lowering.
+    /// A subquery's one value; replaced by that value before lowering, or
+    /// run inside a filter's polars plan (`subquery::Keep`).
     Subquery(super::subquery::Subquery),
     /// `CASE WHEN c THEN v ... ELSE otherwise END`.
     Case {

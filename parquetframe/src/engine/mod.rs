@@ -11,7 +11,7 @@
 //! | [`Engine::Lazy`] | `LazyFrame` over the files: projection and predicate pushdown, row-group pruning | data that fits after pruning |
 //! | [`Engine::Streaming`] | the polars streaming engine | larger than memory |
 //! | `Engine::Distributed` | DataFusion on a Ballista cluster (feature `distributed`) | beyond one machine |
-//! | `Engine::DataFusion` | DataFusion in this process (feature `distributed`) | when asked for; plans of many joins when `engine.datafusion_joins` is set |
+//! | `Engine::DataFusion` | DataFusion in this process (feature `distributed`) | when asked for; by auto for plans with a semi, anti or outer join (`engine.datafusion_non_inner_joins`) or of many joins (`engine.datafusion_joins`) |
 //!
 //! [`EngineHeuristics`] picks one per query from file metadata and the memory
 //! available, unless the query (`.engine(..)`), `PARQUETFRAME_ENGINE` or the
@@ -90,9 +90,11 @@ pub enum Engine {
     /// Apache DataFusion on this machine: the plan the cluster would run,
     /// in this process over the same files (entities and Parquet files; not
     /// in-memory `DataFrame`s or other file formats, as on the cluster).
-    /// Auto selection picks it for plans joining at least
-    /// `engine.datafusion_joins` times over Parquet on local disk, when that
-    /// is set (off by default); or ask for it (`.engine(Engine::DataFusion)`, `engine.default = "datafusion"`).
+    /// Auto selection picks it for plans over Parquet on local disk that
+    /// hold a semi, anti, left or full join (`engine.datafusion_non_inner_joins`,
+    /// on by default) or join at least `engine.datafusion_joins` times (off
+    /// by default); or ask for it (`.engine(Engine::DataFusion)`,
+    /// `engine.default = "datafusion"`).
     /// Needs the cargo feature `distributed`.
     DataFusion,
 }
@@ -188,6 +190,8 @@ pub(crate) struct Settings {
     pub explain_only: bool,
     /// Whether group-bys after a join may aggregate before it (see `preagg`).
     pub pre_aggregate: bool,
+    /// The Parquet scans of this run, shared by every read of the same files.
+    pub scans: polars::scan::Scans,
 }
 
 impl Settings {
@@ -205,6 +209,7 @@ impl Settings {
             cache_bytes: resolved.config.performance.cache_mb.saturating_mul(1 << 20),
             explain_only: false,
             pre_aggregate: true,
+            scans: polars::scan::Scans::default(),
             heuristics: EngineHeuristics::new(config)
                 .with_default_origin(origin.map(|o| o.describe("engine.default")))
                 .with_cache_bytes(resolved.config.performance.cache_mb.saturating_mul(1 << 20)),
@@ -306,6 +311,11 @@ pub(crate) fn execute(plan: &Plan, requested: Option<Engine>) -> Result<DataFram
     let _entered = op.span().enter();
     let (settings, resolved, mut choice) =
         tracing::debug_span!("plan").in_scope(|| choose(plan, requested, false))?;
+    let materialized = for_engine(plan, choice.engine)?;
+    let (plan, resolved) = match &materialized {
+        Some(p) => (p, p.resolve()?),
+        None => (plan, resolved),
+    };
     let mut result = None;
     if !choice.engine.is_polars() {
         let ran =
@@ -338,6 +348,11 @@ pub(crate) fn lazy(plan: &Plan, requested: Option<Engine>) -> Result<LazyFrame, 
     let (prepared, _) = prepare(plan)?;
     let plan = prepared.as_ref().unwrap_or(plan);
     let (settings, resolved, mut choice) = choose(plan, requested, false)?;
+    let materialized = for_engine(plan, choice.engine)?;
+    let (plan, resolved) = match &materialized {
+        Some(p) => (p, p.resolve()?),
+        None => (plan, resolved),
+    };
     if !choice.engine.is_polars() {
         let ran = on_datafusion(&resolved, choice.engine, &settings);
         if !fall_back(plan, &mut choice, &ran) {
@@ -348,14 +363,24 @@ pub(crate) fn lazy(plan: &Plan, requested: Option<Engine>) -> Result<LazyFrame, 
 }
 
 /// The plan as it runs, when it differs from `plan`: scalar subqueries
-/// replaced by their values, then the joins of filtered entities nested
+/// replaced by their values (but those the polars engines run inside the
+/// outer plan, `subquery::Keep`), then the joins of filtered entities nested
 /// (`nest`); and the lines explain adds for the joins moved.
 fn prepare(plan: &Plan) -> Result<(Option<Plan>, Vec<String>), Error> {
-    let materialized = subquery::materialize(plan)?;
+    let materialized = subquery::materialize(plan, subquery::Keep::OneRowInFilters)?;
     Ok(match nest::nest(materialized.as_ref().unwrap_or(plan)) {
         Some((nested, notes)) => (Some(nested), notes),
         None => (materialized, Vec::new()),
     })
+}
+
+/// `plan` for `engine`: DataFusion and the cluster take no subqueries, so
+/// those `prepare` left for polars run first; `None`: `plan` as it is.
+fn for_engine(plan: &Plan, engine: Engine) -> Result<Option<Plan>, Error> {
+    if engine.is_polars() {
+        return Ok(None);
+    }
+    subquery::materialize(plan, subquery::Keep::Nothing)
 }
 
 /// Whether a plan auto selection gave to DataFusion in this process, which
@@ -376,10 +401,16 @@ fn fall_back<T>(plan: &Plan, choice: &mut Choice, ran: &Result<T, Error>) -> boo
 
 /// What running `plan` would do.
 pub(crate) fn explain(plan: &Plan, requested: Option<Engine>) -> Result<Explanation, Error> {
-    // Scalar subqueries run here: the outer plan is shown with their values.
+    // Scalar subqueries run here, but those polars runs inside the outer
+    // plan: the outer plan is shown with their values.
     let (prepared, notes) = prepare(plan)?;
     let plan = prepared.as_ref().unwrap_or(plan);
     let (settings, resolved, mut choice) = choose(plan, requested, true)?;
+    let materialized = for_engine(plan, choice.engine)?;
+    let (plan, resolved) = match &materialized {
+        Some(p) => (p, p.resolve()?),
+        None => (plan, resolved),
+    };
     let inputs = input_labels(&resolved);
     let described = if choice.engine.is_polars() { None } else { Some(describe_on_datafusion(&resolved)) };
     let described = match described {

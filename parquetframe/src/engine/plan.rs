@@ -151,6 +151,18 @@ impl Plan {
         }
         (joins, groups)
     }
+
+    /// Joins that are not inner joins (semi, anti, left, full), nested ones
+    /// counted.
+    pub fn non_inner_joins(&self) -> usize {
+        let mut n = 0;
+        for op in &self.ops {
+            if let Op::Join(j) = op {
+                n += usize::from(j.kind != JoinKind::Inner) + j.right.non_inner_joins();
+            }
+        }
+        n
+    }
 }
 
 /// Output names of qualified columns (`Entity.column` after a join).

@@ -2,7 +2,9 @@
 //! expression (SQL `WHERE total > (SELECT AVG(total) FROM ..)`). The
 //! subquery runs first, on the engine chosen for it, and its value enters
 //! the outer plan as a constant, so every engine runs the outer plan as it
-//! runs any other.
+//! runs any other. One kind is left in the plan for the polars engines: a
+//! filter's subquery that ends in a select of one aggregate (one row
+//! whatever its input), which `polars::subplan` runs inside the outer plan.
 
 use std::fmt;
 use std::marker::PhantomData;
@@ -80,27 +82,43 @@ impl<T> From<Scalar<T>> for Expr {
     }
 }
 
+/// Which subqueries [`materialize`] leaves in the plan.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Keep {
+    /// None: every subquery runs first (DataFusion, the cluster).
+    Nothing,
+    /// A filter's subquery whose plan ends in a select of one aggregate and
+    /// that asks for no engine but a polars one: the polars engines run it
+    /// inside the outer plan, on the outer plan's engine, so an input both
+    /// read is read once (polars' common subplan elimination) and both run
+    /// at once.
+    OneRowInFilters,
+}
+
 /// `plan` with every scalar subquery (in its expressions and its joined
-/// plans) replaced by its value; `None` when it has none.
-pub(crate) fn materialize(plan: &Plan) -> Result<Option<Plan>, Error> {
-    materialize_with(plan, &mut Values::new())
+/// plans) but those `keep` names replaced by its value; `None` when it has
+/// none.
+pub(crate) fn materialize(plan: &Plan, keep: Keep) -> Result<Option<Plan>, Error> {
+    materialize_with(plan, keep, &mut Values::new())
 }
 
 /// Values of the subqueries run so far, by plan: a subquery used twice
 /// (`x.between(s.clone(), s)`) runs once.
 type Values = Vec<(Arc<Plan>, Literal)>;
 
-fn materialize_with(plan: &Plan, values: &mut Values) -> Result<Option<Plan>, Error> {
+fn materialize_with(plan: &Plan, keep: Keep, values: &mut Values) -> Result<Option<Plan>, Error> {
     if !has_subquery(plan) {
         return Ok(None);
     }
     let exprs = |es: &[Expr], values: &mut Values| {
-        es.iter().map(|e| Ok(Expr(replace_in(&e.0, values)?))).collect::<Result<Vec<_>, Error>>()
+        es.iter()
+            .map(|e| Ok(Expr(replace_in(&e.0, Keep::Nothing, values)?)))
+            .collect::<Result<Vec<_>, Error>>()
     };
     let mut ops = Vec::with_capacity(plan.ops.len());
     for op in &plan.ops {
         ops.push(match op {
-            Op::Filter(e) => Op::Filter(Expr(replace_in(&e.0, values)?)),
+            Op::Filter(e) => Op::Filter(Expr(replace_in(&e.0, keep, values)?)),
             Op::Select(es) => Op::Select(exprs(es, values)?),
             Op::WithColumns(es) => Op::WithColumns(exprs(es, values)?),
             Op::GroupBy { keys, aggs } => {
@@ -110,14 +128,14 @@ fn materialize_with(plan: &Plan, values: &mut Values) -> Result<Option<Plan>, Er
                 keys.iter()
                     .map(|k| {
                         let mut k = k.clone();
-                        k.expr = Expr(replace_in(&k.expr.0, values)?);
+                        k.expr = Expr(replace_in(&k.expr.0, Keep::Nothing, values)?);
                         Ok(k)
                     })
                     .collect::<Result<_, Error>>()?,
             ),
             Op::Join(j) => {
                 let mut j = j.clone();
-                if let Some(right) = materialize_with(&j.right, values)? {
+                if let Some(right) = materialize_with(&j.right, keep, values)? {
                     j.right = right;
                 }
                 Op::Join(j)
@@ -140,8 +158,20 @@ fn has_subquery(plan: &Plan) -> bool {
     })
 }
 
-fn replace_in(n: &Node, values: &mut Values) -> Result<Node, Error> {
+fn replace_in(n: &Node, keep: Keep, values: &mut Values) -> Result<Node, Error> {
     match n {
+        Node::Subquery(s)
+            if keep == Keep::OneRowInFilters
+                && s.engine.is_none_or(Engine::is_polars)
+                && one_row(&s.plan) =>
+        {
+            // Kept; its own plan's subqueries are replaced as any other's.
+            let plan = match materialize_with(&s.plan, keep, values)? {
+                Some(p) => Arc::new(p),
+                None => s.plan.clone(),
+            };
+            Ok(Node::Subquery(Subquery { plan, engine: s.engine }))
+        }
         Node::Subquery(s) => {
             if let Some((_, v)) = values.iter().find(|(p, _)| Arc::ptr_eq(p, &s.plan)) {
                 return Ok(Node::Literal(v.clone()));
@@ -150,14 +180,26 @@ fn replace_in(n: &Node, values: &mut Values) -> Result<Node, Error> {
             values.push((s.plan.clone(), v.clone()));
             Ok(Node::Literal(v))
         }
-        other => other.map_children(|c| replace_in(c, values)),
+        other => other.map_children(|c| replace_in(c, keep, values)),
     }
+}
+
+/// Whether `plan` yields one row whatever its input: it ends in a select of
+/// one expression over aggregates and constants only.
+fn one_row(plan: &Plan) -> bool {
+    fn reduces(n: &Node) -> bool {
+        match n {
+            Node::Agg { .. } | Node::Len | Node::Literal(_) => true,
+            Node::Column { .. } | Node::Subquery(_) => false,
+            other => other.children().into_iter().all(reduces),
+        }
+    }
+    matches!(plan.ops.last(), Some(Op::Select(es)) if es.len() == 1 && reduces(&es[0].0))
 }
 
 /// Runs the subquery: its one value, or null when it has no row.
 fn value(s: &Subquery) -> Result<Literal, Error> {
-    let plan = materialize(&s.plan)?;
-    let df = super::execute(plan.as_ref().unwrap_or(&s.plan), s.engine)?;
+    let df = super::execute(&s.plan, s.engine)?;
     single(&df).map_err(|message| {
         QueryError::Engine { context: format!("running the subquery {s}"), message }.into()
     })

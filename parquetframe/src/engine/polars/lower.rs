@@ -37,6 +37,9 @@ impl Resolved<'_> {
                     let dictionaries = group_by_codes.take().map(|(_, d)| d).unwrap_or_default();
                     codes::group_by(lf, keys, aggs, &names, dictionaries)?
                 }
+                Op::Filter(e) if e.0.has_subquery() => {
+                    super::subplan::filter(lf, e, &names, engine, settings)?
+                }
                 Op::Filter(e) => lf.filter(lower(e, &names)?),
                 Op::Select(es) => lf.select(lower_all(es, &names)?),
                 Op::WithColumns(es) => lf.with_columns(lower_all(es, &names)?),

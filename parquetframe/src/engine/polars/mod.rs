@@ -5,4 +5,5 @@
 pub(crate) mod codes;
 pub(crate) mod lower;
 pub(crate) mod preagg;
-mod scan;
+pub(crate) mod scan;
+mod subplan;

@@ -5,7 +5,8 @@
 //! positions. Avro has no polars scan: its projected columns are decoded by
 //! the store's reader and handed over without copies.
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use polars::prelude::{
     DataFrame, IntoLazy, LazyFrame, PlRefPath, ScanArgsParquet, UnionArgs, col, concat, lit,
@@ -23,6 +24,38 @@ use crate::storage::scan::LiveSet;
 /// Column that numbers a file's rows while dead ones are filtered out.
 const ROW: &str = "__parquetframe_row";
 
+/// The inputs of one run as polars plans, each made once. Every read of
+/// the same files (or cached frame) in one plan, a subquery and its outer
+/// query or a self-join, is the same polars node: polars' common subplan
+/// elimination tells scans apart by the address of the file metadata each
+/// read (frames by the frame's address), so two reads of one file are never
+/// one read unless they are one scan.
+#[derive(Default)]
+pub(crate) struct Scans(Mutex<HashMap<ScanKey, LazyFrame>>);
+
+#[derive(PartialEq, Eq, Hash)]
+enum ScanKey {
+    /// An entity's live Parquet files and their dead rows' positions.
+    Live(Vec<(PlRefPath, Vec<u64>)>),
+    /// A frame of the memory engine's cache.
+    Cached(String),
+}
+
+impl Scans {
+    fn get_or(
+        &self,
+        key: ScanKey,
+        make: impl FnOnce() -> Result<LazyFrame, Error>,
+    ) -> Result<LazyFrame, Error> {
+        if let Some(lf) = self.0.lock().unwrap_or_else(PoisonError::into_inner).get(&key) {
+            return Ok(lf.clone());
+        }
+        let lf = make()?;
+        self.0.lock().unwrap_or_else(PoisonError::into_inner).insert(key, lf.clone());
+        Ok(lf)
+    }
+}
+
 impl Input {
     /// The input as a `LazyFrame` for `engine`; `columns` are the columns the
     /// query reads (`None`: all), for readers polars does not project itself.
@@ -39,16 +72,19 @@ impl Input {
             return Ok(df.as_ref().clone().lazy());
         }
         if engine == Engine::Memory {
+            let key = ScanKey::Cached(self.cache_key.clone());
             if !settings.explain_only {
-                return Ok(self.frame(settings)?.as_ref().clone().lazy());
+                return settings.scans.get_or(key, || Ok(self.frame(settings)?.as_ref().clone().lazy()));
             }
             // explain() describes the plan without loading anything.
             if let Some(df) = cache::get(&self.cache_key) {
-                return Ok(df.as_ref().clone().lazy());
+                return settings.scans.get_or(key, || Ok(df.as_ref().clone().lazy()));
             }
         }
         match &self.kind {
-            Kind::Entity { store, source, live } => entity_scan(store, source, live, columns, pruning),
+            Kind::Entity { store, source, live } => {
+                entity_scan(store, source, live, columns, pruning, &settings.scans)
+            }
             Kind::Files(f) => f.scan(columns),
             Kind::Frame(_) => unreachable_frame(),
         }
@@ -61,7 +97,9 @@ impl Input {
         }
         settings.monitor.check(&format!("caching {} in memory", self.label), self.bytes(None))?;
         let lf = match &self.kind {
-            Kind::Entity { store, source, live } => entity_scan(store, source, live, None, &Pruning::none())?,
+            Kind::Entity { store, source, live } => {
+                entity_scan(store, source, live, None, &Pruning::none(), &settings.scans)?
+            }
             Kind::Files(f) => f.scan(None)?,
             Kind::Frame(df) => return Ok(df.clone()),
         };
@@ -108,6 +146,7 @@ fn entity_scan(
     live: &LiveSet,
     columns: Option<&[String]>,
     pruning: &Pruning,
+    scans: &Scans,
 ) -> Result<LazyFrame, Error> {
     let context = || format!("scanning entity `{}`", source.name);
     if live_format(live) == Format::Avro || live.files.is_empty() || store.is_remote() {
@@ -136,15 +175,25 @@ fn entity_scan(
         };
         return Ok(bridge::columns_to_frame(&schema, data)?.lazy());
     }
+    let key = ScanKey::Live(live.files.iter().map(|f| (path(&f.path), f.dead.clone())).collect());
+    scans.get_or(key, || live_scan(source, live, &context))
+}
+
+fn path(file: &std::path::Path) -> PlRefPath {
+    PlRefPath::new(file.to_string_lossy().as_ref())
+}
+
+/// An entity's live rows in Parquet files as one polars scan.
+fn live_scan(
+    source: &EntitySource,
+    live: &LiveSet,
+    context: &dyn Fn() -> String,
+) -> Result<LazyFrame, Error> {
     let names: Vec<polars::prelude::Expr> =
         source.schema.fields().iter().map(|f| restored(f)).collect::<Result<_, _>>()?;
     let args = || ScanArgsParquet { allow_missing_columns: true, ..ScanArgsParquet::default() };
-    let clean: Vec<PlRefPath> = live
-        .files
-        .iter()
-        .filter(|f| f.dead.is_empty())
-        .map(|f| PlRefPath::new(f.path.to_string_lossy().as_ref()))
-        .collect();
+    let clean: Vec<PlRefPath> =
+        live.files.iter().filter(|f| f.dead.is_empty()).map(|f| path(&f.path)).collect();
     let mut parts = Vec::new();
     if !clean.is_empty() {
         let lf = LazyFrame::scan_parquet_files(polars_buffer::Buffer::from_iter(clean), args())
@@ -160,7 +209,7 @@ fn entity_scan(
             .collect::<Result<_, _>>()
             .map_err(|_| polars_error(&context(), format!("`{}` has too many rows", file.path.display())))?;
         let dead = <polars::prelude::Series as polars::prelude::NamedFrom<_, _>>::new(ROW.into(), positions);
-        let lf = LazyFrame::scan_parquet(PlRefPath::new(file.path.to_string_lossy().as_ref()), args())
+        let lf = LazyFrame::scan_parquet(path(&file.path), args())
             .map_err(|e| polars_error(&context(), e))?
             .with_row_index(ROW, None)
             .filter(col(ROW).is_in(lit(dead).implode(false), false).not());
