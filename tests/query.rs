@@ -532,3 +532,45 @@ fn auto_runs_many_joins_on_datafusion_and_falls_back_when_it_refuses() {
     let total: i32 = (1..=60).map(|i| user(i).age).sum();
     assert_eq!(auto.column("total_age").unwrap().i32().unwrap().get(0), Some(total));
 }
+
+/// By default auto selection gives a plan holding a semi or anti join (or an
+/// outer join) over local Parquet to DataFusion in this process when the
+/// build has it, with the same answer as polars; with
+/// `engine.datafusion_non_inner_joins = false` it stays on polars.
+#[test]
+fn auto_runs_semi_and_anti_joins_on_datafusion() {
+    let dir = tempfile::tempdir().unwrap();
+    let open = |rule: bool| {
+        Store::builder()
+            .root(dir.path())
+            .isolated()
+            .memory_threshold_mb(0)
+            .set("engine.datafusion_non_inner_joins", rule)
+            .open()
+            .unwrap()
+    };
+    let store = open(true);
+    store.save_all(&(1..=60).map(user).collect::<Vec<_>>()).unwrap();
+    let older =
+        |store: &Store| store.query::<User>().proxy().filter(col("age").gt(40)).select([col("user_id")]);
+    let sorted =
+        |q: DataFrameProxy| q.collect().unwrap().sort(["user_id"], SortMultipleOptions::default()).unwrap();
+    for kind in [JoinKind::Semi, JoinKind::Anti] {
+        let q = || store.query::<User>().proxy().join(older(&store), ["user_id"], ["user_id"], kind);
+        let explained = q().explain().unwrap();
+        if Engine::DataFusion.compiled() {
+            assert_eq!(explained.engine(), Engine::DataFusion, "{explained}");
+            assert!(explained.to_string().contains("engine.datafusion_non_inner_joins"), "{explained}");
+        } else {
+            assert_eq!(explained.engine(), Engine::Streaming, "{explained}");
+        }
+        let auto = sorted(q());
+        let older_count = (1..=60).filter(|&i| user(i).age > 40).count();
+        let expected = if kind == JoinKind::Semi { older_count } else { 60 - older_count };
+        assert_eq!(auto.height(), expected, "{kind:?}");
+        assert!(auto.equals_missing(&sorted(q().engine(Engine::Streaming))), "{kind:?}");
+    }
+    let off = open(false);
+    let q = off.query::<User>().proxy().join(older(&off), ["user_id"], ["user_id"], JoinKind::Semi);
+    assert_eq!(q.explain().unwrap().engine(), Engine::Streaming);
+}

@@ -166,8 +166,9 @@ pub struct EngineConfig {
     /// Auto selection runs a plan holding a join that is not an inner join
     /// (semi and anti joins: `EXISTS`, `IN` over a subquery, their
     /// negations; left and full joins) on DataFusion in this process, under
-    /// the same conditions as `datafusion_joins`. On by default: DataFusion
-    /// ran every such TPC-H query at SF 10 1.1-1.8x faster than polars.
+    /// the same conditions as `datafusion_joins`. On by default: on TPC-H
+    /// (SF 1 and 10) DataFusion beat the streaming engine on most such
+    /// queries, by up to 1.9x (docs/benchmarks.md).
     pub datafusion_non_inner_joins: bool,
 }
 

@@ -165,10 +165,14 @@ fn replace_in(n: &Node, keep: Keep, values: &mut Values) -> Result<Node, Error> 
                 && s.engine.is_none_or(Engine::is_polars)
                 && one_row(&s.plan) =>
         {
-            // Kept; its own plan's subqueries are replaced as any other's.
-            let plan = match materialize_with(&s.plan, keep, values)? {
-                Some(p) => Arc::new(p),
-                None => s.plan.clone(),
+            // Kept; its own plan's subqueries are replaced as any other's,
+            // and its joins ordered as the outer plan's are (`nest`), so that
+            // a join both run is the same polars subplan, run once.
+            let materialized = materialize_with(&s.plan, keep, values)?;
+            let unnested = materialized.as_ref().unwrap_or(&s.plan);
+            let plan = match (super::nest::nest(unnested), materialized) {
+                (Some((nested, _)), _) | (None, Some(nested)) => Arc::new(nested),
+                (None, None) => s.plan.clone(),
             };
             Ok(Node::Subquery(Subquery { plan, engine: s.engine }))
         }
