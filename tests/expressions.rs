@@ -816,6 +816,15 @@ fn scalar_subqueries_run_first_and_enter_as_constants() {
     // No row: null, so nothing compares equal.
     let none = store.query::<Item>().proxy().filter(col("id").lt(0)).select([col("price").max()]).scalar();
     assert_eq!(store.query::<Item>().proxy().filter(col("price").eq(none)).collect().unwrap().height(), 0);
+    // A count runs first (only sums, means, minima, maxima and len() run
+    // inside the polars plan), with the same answer on every engine.
+    for engine in engines() {
+        let q = || store.query::<Item>().engine(engine).proxy();
+        let count = q().filter(col("id").lt(5)).select([col("id").count()]).scalar();
+        let df = q().filter(col("id").lt(count)).collect().unwrap();
+        let counted = items.iter().filter(|i| i.id < 5).count() as i64;
+        assert_eq!(df.height(), items.iter().filter(|i| i.id < counted).count(), "{engine}");
+    }
     // More than one value is an error saying what it got.
     let many = store.query::<Item>().proxy().select([col("id")]).scalar();
     let err = store.query::<Item>().proxy().filter(col("id").eq(many)).collect().unwrap_err();

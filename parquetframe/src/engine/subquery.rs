@@ -13,7 +13,7 @@ use std::sync::Arc;
 use polars::prelude::{AnyValue, DataFrame, TimeUnit};
 
 use super::Engine;
-use super::expr::{Expr, Literal, Node};
+use super::expr::{AggOp, Expr, Literal, Node};
 use super::plan::{Op, Plan};
 use super::typed_values::Operand;
 use crate::error::{Error, QueryError};
@@ -189,11 +189,18 @@ fn replace_in(n: &Node, keep: Keep, values: &mut Values) -> Result<Node, Error> 
 }
 
 /// Whether `plan` yields one row whatever its input: it ends in a select of
-/// one expression over aggregates and constants only.
+/// one expression over sums, means, minima, maxima, `len()` and constants
+/// only. Those are the aggregates polars returns as a scalar column; its
+/// in-memory executor broadcasts a one-row frame beside others only when
+/// the column is a scalar (`concat_df_horizontal`), so the others
+/// (`count`, `first`, `n_unique`) run first, to be safe.
 fn one_row(plan: &Plan) -> bool {
     fn reduces(n: &Node) -> bool {
         match n {
-            Node::Agg { .. } | Node::Len | Node::Literal(_) => true,
+            Node::Agg { op: AggOp::Sum | AggOp::Mean | AggOp::Min | AggOp::Max, .. }
+            | Node::Len
+            | Node::Literal(_) => true,
+            Node::Agg { .. } => false,
             Node::Column { .. } | Node::Subquery(_) => false,
             other => other.children().into_iter().all(reduces),
         }

@@ -35,8 +35,9 @@ pub(crate) struct Scans(Mutex<HashMap<ScanKey, LazyFrame>>);
 
 #[derive(PartialEq, Eq, Hash)]
 enum ScanKey {
-    /// An entity's live Parquet files and their dead rows' positions.
-    Live(Vec<(PlRefPath, Vec<u64>)>),
+    /// An entity (its name: two entity types may share files) and its live
+    /// Parquet files with their dead rows' positions.
+    Live(&'static str, Vec<(PlRefPath, Vec<u64>)>),
     /// A frame of the memory engine's cache.
     Cached(String),
 }
@@ -175,7 +176,8 @@ fn entity_scan(
         };
         return Ok(bridge::columns_to_frame(&schema, data)?.lazy());
     }
-    let key = ScanKey::Live(live.files.iter().map(|f| (path(&f.path), f.dead.clone())).collect());
+    let key =
+        ScanKey::Live(source.name, live.files.iter().map(|f| (path(&f.path), f.dead.clone())).collect());
     scans.get_or(key, || live_scan(source, live, &context))
 }
 
