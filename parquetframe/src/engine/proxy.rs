@@ -170,7 +170,9 @@ impl DataFrameProxy {
     /// uncorrelated scalar subquery (SQL `WHERE x > (SELECT AVG(x) ..)`).
     /// It runs first, on its own engine, when the outer query runs (or is
     /// explained), and must yield one column and at most one row (none is
-    /// null).
+    /// null); on the polars engines a filter's subquery ending in a select
+    /// of one sum, mean, minimum, maximum or `len()` runs inside the outer
+    /// plan instead, on the outer query's engine (docs/queries.md).
     ///
     /// ```no_run
     /// use parquetframe::{col, read};
